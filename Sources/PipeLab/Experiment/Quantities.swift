@@ -1,0 +1,121 @@
+/// Durations and byte sizes as users write them (`250us`, `1s`, `64KiB`) and their canonical text.
+
+public enum DurationText {
+    static let units: [(suffix: String, nanoseconds: Int64)] = [
+        ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000), ("ns", 1),
+    ]
+
+    /// Parses `0`, or a non-negative number (decimals allowed) with a unit ns, us, ms or s.
+    public static func parse(_ text: String, name: String = "sleep") throws(InputError) -> Int64 {
+        let accepted = "accepted: 0 or a number with a unit ns, us, ms, s (e.g. 250us, 10ms, 1s)"
+        let trimmed = text.trimmingSpaces()
+        if trimmed == "0" { return 0 }
+        if trimmed.hasPrefix("-") { throw InputError("\(name): '\(text)' is negative; \(accepted)") }
+        // Longest suffix first, so "ms" is not read as "s".
+        for (suffix, scale) in units.sorted(by: { $0.suffix.count > $1.suffix.count })
+        where trimmed.hasSuffix(suffix) {
+            let number = String(trimmed.dropLast(suffix.count))
+            guard let value = ExactDecimal(parsing: number) else { break }
+            guard let ns = value.scaled(by: scale), ns.isWhole else {
+                throw InputError("\(name): '\(text)' is not a whole number of nanoseconds; \(accepted)")
+            }
+            return ns.integer
+        }
+        throw InputError("\(name): '\(text)' is not a duration; \(accepted)")
+    }
+
+    /// The shortest exact spelling: 1000000000 → "1s", 250000 → "250us", 0 → "0".
+    public static func format(_ nanoseconds: Int64) -> String {
+        if nanoseconds == 0 { return "0" }
+        for (suffix, scale) in units where nanoseconds % scale == 0 {
+            return "\(nanoseconds / scale)\(suffix)"
+        }
+        return "\(nanoseconds)ns"
+    }
+}
+
+public enum SizeText {
+    static let units: [(suffix: String, bytes: Int64)] = [
+        ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("B", 1),
+    ]
+
+    /// Parses a positive byte count, optionally with B, KiB, MiB or GiB.
+    public static func parse(_ text: String, name: String = "payload") throws(InputError) -> Int64 {
+        let accepted = "accepted: a positive whole number of bytes, optionally with B, KiB, MiB (e.g. 5, 64KiB, 4MiB)"
+        let trimmed = text.trimmingSpaces()
+        var number = trimmed
+        var scale: Int64 = 1
+        for (suffix, bytes) in units where trimmed.hasSuffix(suffix) {
+            number = String(trimmed.dropLast(suffix.count))
+            scale = bytes
+            break
+        }
+        guard let value = Int64(number), !number.hasPrefix("+") else {
+            throw InputError("\(name): '\(text)' is not a size; \(accepted)")
+        }
+        let (bytes, overflow) = value.multipliedReportingOverflow(by: scale)
+        guard value > 0, !overflow, bytes <= 1 << 30 else {
+            throw InputError("\(name): '\(text)' is out of range (1 B to 1GiB); \(accepted)")
+        }
+        return bytes
+    }
+
+    /// 5 → "5", 65536 → "64KiB", 4194304 → "4MiB".
+    public static func format(_ bytes: Int64) -> String {
+        for (suffix, scale) in units where scale > 1 && bytes % scale == 0 {
+            return "\(bytes / scale)\(suffix)"
+        }
+        return "\(bytes)"
+    }
+}
+
+public enum CountText {
+    /// Parses a whole number ≥ `minimum`.
+    public static func parse(_ text: String, name: String, minimum: Int = 1, maximum: Int = 1_000_000) throws(InputError) -> Int {
+        guard let value = Int(text.trimmingSpaces()), value >= minimum, value <= maximum else {
+            throw InputError("\(name): '\(text)' is not accepted; accepted: a whole number from \(minimum) to \(maximum)")
+        }
+        return value
+    }
+}
+
+/// A small exact decimal: the digits of "1.25" as 125 with 2 fraction digits, enough to turn
+/// user-written durations into whole nanoseconds without floating-point rounding.
+struct ExactDecimal {
+    var digits: Int64
+    var fractionDigits: Int
+
+    init?(parsing text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), !parts[0].isEmpty,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
+              parts.count == 1 || !parts[1].isEmpty,
+              text.count <= 18
+        else { return nil }
+        guard let value = Int64(parts.joined()) else { return nil }
+        digits = value
+        fractionDigits = parts.count == 2 ? parts[1].count : 0
+    }
+
+    /// The value times `scale`, if it fits.
+    func scaled(by scale: Int64) -> (integer: Int64, isWhole: Bool)? {
+        var divisor: Int64 = 1
+        for _ in 0..<fractionDigits { divisor *= 10 }
+        let (product, overflow) = digits.multipliedReportingOverflow(by: scale)
+        guard !overflow else { return nil }
+        return (product / divisor, product % divisor == 0)
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,58 @@
+/// How a run ended. Stored as TEXT; the raw values are the contract.
+public enum Outcome: String, Sendable, Codable, CaseIterable {
+    /// Every send completed (written whole or short) without an error.
+    case ok
+    /// At least one send failed with an errno.
+    case error
+    /// The worker was killed by a signal (SIGPIPE's default action) during the run.
+    case killed
+    /// The run did not finish within its timeout and its worker was killed.
+    case timeout
+    /// pipelab itself could not carry out the run (e.g. no IPv6 on the machine).
+    case harnessError = "harness-error"
+}
+
+/// Everything one run produced.
+public struct RunResult: Sendable {
+    public var scenario: Scenario
+    public var repeatIndex: Int
+    public var outcome: Outcome
+    /// The signal that ended the worker (never folded into an exit code).
+    public var termSignal: Int32?
+    /// Steps in start-time order.
+    public var steps: [Step]
+    /// What went wrong in the harness, for `harness-error`.
+    public var harnessMessage: String?
+    /// Wall-clock start, seconds since 1970.
+    public var startedAt: Double
+    /// Monotonic duration of the whole run.
+    public var durationNs: Int64
+
+    public init(scenario: Scenario, repeatIndex: Int, outcome: Outcome, termSignal: Int32?, steps: [Step],
+                harnessMessage: String?, startedAt: Double, durationNs: Int64) {
+        self.scenario = scenario
+        self.repeatIndex = repeatIndex
+        self.outcome = outcome
+        self.termSignal = termSignal
+        self.steps = steps
+        self.harnessMessage = harnessMessage
+        self.startedAt = startedAt
+        self.durationNs = durationNs
+    }
+
+    /// The client's send/write calls, in order.
+    public var clientWrites: [Step] { steps.filter { $0.actor == .client && $0.op.isClientWrite } }
+
+    public var signature: String { Signature.of(self) }
+
+    /// 1-based index of the first send that did not write all its bytes (failed, short, or fatal).
+    public var firstFailingSend: Int? {
+        clientWrites.firstIndex { $0.result != $0.bytes }.map { $0 + 1 }
+    }
+
+    /// errno of that send, 0 when it was short or fatal.
+    public var firstFailingErrno: Int32? {
+        guard let index = firstFailingSend else { return nil }
+        return clientWrites[index - 1].errno
+    }
+}

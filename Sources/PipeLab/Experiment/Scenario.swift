@@ -1,0 +1,54 @@
+/// One cell of the grid: the six parameters of DESIGN.md.
+public struct Scenario: Hashable, Sendable, Codable {
+    public var transport: Transport
+    public var peer: PeerAction
+    public var sigpipe: SigpipeMode
+    public var sleepNs: Int64
+    public var sends: Int
+    public var payloadBytes: Int64
+
+    /// The classic case: DESIGN.md's `run` defaults.
+    public static let classic = Scenario(
+        transport: .tcp4, peer: .close, sigpipe: .ignore, sleepNs: 1_000_000_000, sends: 3, payloadBytes: 5)
+
+    public init(transport: Transport, peer: PeerAction, sigpipe: SigpipeMode, sleepNs: Int64, sends: Int, payloadBytes: Int64) {
+        self.transport = transport
+        self.peer = peer
+        self.sigpipe = sigpipe
+        self.sleepNs = sleepNs
+        self.sends = sends
+        self.payloadBytes = payloadBytes
+    }
+
+    /// Why this combination cannot exist, or nil when it can be run.
+    public var inapplicableReason: String? {
+        guard transport == .pipe else { return nil }
+        switch peer {
+        case .shutdownWrite, .shutdownReadWrite:
+            return "a pipe has no shutdown(2): peer \(peer.rawValue) needs a socket"
+        case .linger0:
+            return "SO_LINGER is a socket option: a pipe cannot close abortively"
+        case .close, .closeUnread:
+            break
+        }
+        if sigpipe == .nosignal {
+            return "MSG_NOSIGNAL is a send(2) flag and pipes are written with write(2)"
+        }
+        return nil
+    }
+
+    /// The six parameters as strings, in DESIGN.md's order and spelling.
+    public var parameterStrings: [(name: String, value: String)] {
+        [
+            ("transport", transport.rawValue),
+            ("peer", peer.rawValue),
+            ("sigpipe", sigpipe.rawValue),
+            ("sleep", DurationText.format(sleepNs)),
+            ("sends", String(sends)),
+            ("payload", SizeText.format(payloadBytes)),
+        ]
+    }
+
+    /// `tcp4/close/ignore/1s/3/5`: a compact cell label.
+    public var label: String { parameterStrings.map(\.value).joined(separator: "/") }
+}

@@ -1,0 +1,75 @@
+/// Who made a system call in a run.
+public enum Actor: String, Sendable, Codable, CaseIterable {
+    case client, peer
+}
+
+/// The system calls the experiment makes and records.
+public enum Operation: String, Sendable, Codable, CaseIterable {
+    case connect, accept, send, write, recv, read, poll, shutdown, setsockopt, close
+
+    /// The client's data-carrying calls: the ones the signature describes.
+    public var isClientWrite: Bool { self == .send || self == .write }
+}
+
+/// One recorded system call.
+public struct Step: Sendable, Codable, Equatable {
+    public var actor: Actor
+    public var op: Operation
+    /// Bytes asked for (send/write/recv/read), else 0.
+    public var bytes: Int64
+    /// The call's return value; nil when the worker died inside the call.
+    public var result: Int64?
+    /// errno when the call failed, else 0.
+    public var errno: Int32
+    /// SIGPIPE was raised during the call (seen by the handler, left pending while blocked, or fatal).
+    public var sigpipe: Bool
+    /// Monotonic nanoseconds from the run's start.
+    public var startNs: Int64
+    /// nil when the worker died inside the call.
+    public var durationNs: Int64?
+    /// TCP_INFO state of the caller's socket after the call (TCP only; nil once the fd is closed).
+    public var tcpState: TCPState?
+
+    public init(actor: Actor, op: Operation, bytes: Int64, result: Int64?, errno: Int32, sigpipe: Bool,
+                startNs: Int64, durationNs: Int64?, tcpState: TCPState?) {
+        self.actor = actor
+        self.op = op
+        self.bytes = bytes
+        self.result = result
+        self.errno = errno
+        self.sigpipe = sigpipe
+        self.startNs = startNs
+        self.durationNs = durationNs
+        self.tcpState = tcpState
+    }
+
+    public var errnoName: String? { errno == 0 ? nil : ErrnoName.of(errno) }
+}
+
+/// The kernel's TCP states (include/net/tcp_states.h), as TCP_INFO's tcpi_state reports them.
+public enum TCPState: Int32, Sendable, Codable, CaseIterable {
+    case established = 1, synSent, synRecv, finWait1, finWait2, timeWait, close, closeWait, lastAck, listen, closing
+    case newSynRecv
+
+    public var name: String {
+        switch self {
+        case .established: "ESTABLISHED"
+        case .synSent: "SYN_SENT"
+        case .synRecv: "SYN_RECV"
+        case .finWait1: "FIN_WAIT1"
+        case .finWait2: "FIN_WAIT2"
+        case .timeWait: "TIME_WAIT"
+        case .close: "CLOSE"
+        case .closeWait: "CLOSE_WAIT"
+        case .lastAck: "LAST_ACK"
+        case .listen: "LISTEN"
+        case .closing: "CLOSING"
+        case .newSynRecv: "NEW_SYN_RECV"
+        }
+    }
+
+    public init?(name: String) {
+        guard let state = TCPState.allCases.first(where: { $0.name == name }) else { return nil }
+        self = state
+    }
+}

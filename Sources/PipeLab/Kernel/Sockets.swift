@@ -1,0 +1,106 @@
+import Glibc
+
+/// Thin wrappers over the socket calls the harness and the experiment make.
+enum Sockets {
+    static let stream = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+
+    /// The socket's TCP state from TCP_INFO, or nil when it is not a TCP socket.
+    static func tcpState(_ fd: Int32) -> TCPState? {
+        var info = tcp_info()
+        var length = socklen_t(MemoryLayout<tcp_info>.size)
+        guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0 else { return nil }
+        return TCPState(rawValue: Int32(info.tcpi_state))
+    }
+
+    /// SO_LINGER {on, 0}: close() then sends RST and leaves no TIME_WAIT behind.
+    static func setLingerZero(_ fd: Int32) -> CallResult {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        return call { Int(setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))) }
+    }
+
+    /// The local or peer address of a socket as raw bytes, to tell our own client from a stray one.
+    static func address(of fd: Int32, peer: Bool) -> [UInt8]? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let status = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                peer ? getpeername(fd, $0, &length) : getsockname(fd, $0, &length)
+            }
+        }
+        guard status == 0 else { return nil }
+        return withUnsafeBytes(of: &storage) { Array($0.prefix(Int(length))) }
+    }
+}
+
+/// A listening socket on the loopback address of one family, kept for the worker's life so that
+/// runs do not pay for a listener each. Accepts only the client it is told to expect.
+final class LoopbackListener {
+    let fd: Int32
+    let transport: Transport
+    private let family: Int32
+    private let address: [UInt8]
+
+    init(transport: Transport) throws(SystemError) {
+        let family = transport == .tcp6 ? AF_INET6 : AF_INET
+        let fd = try retryingEINTR("socket(\(transport.rawValue))") { socket(family, Sockets.stream, 0) }
+        var bytes = Self.loopbackAddress(transport: transport)
+        let bound = bytes.withUnsafeMutableBytes { raw in
+            bind(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+        }
+        guard bound == 0, listen(fd, 128) == 0, let local = Sockets.address(of: fd, peer: false) else {
+            let error = SystemError("listening on loopback for \(transport.rawValue)", errno: errno)
+            close(fd)
+            throw error
+        }
+        self.fd = fd
+        self.family = family
+        self.transport = transport
+        address = local
+    }
+
+    deinit { close(fd) }
+
+    /// A new, unconnected client socket of this listener's family.
+    func newClientSocket() throws(SystemError) -> Int32 {
+        try retryingEINTR("socket(\(transport.rawValue)) for the client") { socket(family, Sockets.stream, 0) }
+    }
+
+    /// The client's `connect` step.
+    func connect(_ client: Int32) -> CallResult {
+        var target = address
+        return call {
+            Int(target.withUnsafeMutableBytes { raw in
+                Glibc.connect(client, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+            })
+        }
+    }
+
+    /// Accepts the connection whose peer is `client`; any other (a stray) is reset and refused.
+    func accept(expecting client: Int32) -> CallResult {
+        let expected = Sockets.address(of: client, peer: false)
+        while true {
+            let result = call { Int(Glibc.accept(fd, nil, nil)) }
+            if result.failed {
+                if result.errno == EINTR || result.errno == ECONNABORTED { continue }
+                return result
+            }
+            let accepted = Int32(result.value)
+            if Sockets.address(of: accepted, peer: true) == expected { return result }
+            _ = Sockets.setLingerZero(accepted)
+            close(accepted)
+        }
+    }
+
+    private static func loopbackAddress(transport: Transport) -> [UInt8] {
+        if transport == .tcp6 {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_addr = in6addr_loopback
+            return withUnsafeBytes(of: &address) { Array($0) }
+        }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        return withUnsafeBytes(of: &address) { Array($0) }
+    }
+}

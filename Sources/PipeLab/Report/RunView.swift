@@ -1,0 +1,105 @@
+/// How `pipelab run` shows one run: a timeline for people, or one JSON object for machines.
+public enum RunView {
+    /// The `--json` object: parameters, outcome, signature, term_signal and steps.
+    public static func json(_ run: RunResult) -> String {
+        var members: [(String, JSONValue)] = [
+            ("parameters", .object(run.scenario.parameterStrings.map { ($0.name, .string($0.value)) })),
+            ("outcome", .string(run.outcome.rawValue)),
+            ("signature", .string(run.signature)),
+            ("term_signal", run.termSignal.map(SignalName.of).json),
+            ("first_failing_send", run.firstFailingSend.map { Int64($0) }.json),
+            ("duration_ns", .int(run.durationNs)),
+            ("steps", .array(run.steps.map(stepJSON))),
+        ]
+        if let message = run.harnessMessage { members.append(("harness_error", .string(message))) }
+        return JSONValue.object(members).text
+    }
+
+    static func stepJSON(_ step: Step) -> JSONValue {
+        .object([
+            ("actor", .string(step.actor.rawValue)),
+            ("op", .string(step.op.rawValue)),
+            ("bytes", .int(step.bytes)),
+            ("result", step.result.json),
+            ("errno", step.errno == 0 ? .null : .int(Int64(step.errno))),
+            ("errno_name", step.errnoName.json),
+            ("sigpipe", .bool(step.sigpipe)),
+            ("start_ns", .int(step.startNs)),
+            ("duration_ns", step.durationNs.json),
+            ("tcp_state", step.tcpState.map { .string($0.name) } ?? .null),
+        ])
+    }
+
+    /// The readable timeline: one line per step, then the outcome, the signature and why.
+    public static func timeline(_ run: RunResult) -> String {
+        let s = run.scenario
+        var lines = [
+            "pipelab run: \(s.transport.rawValue), peer \(s.peer.rawValue), sigpipe \(s.sigpipe.rawValue), "
+                + "sleep \(DurationText.format(s.sleepNs)), \(s.sends) send\(s.sends == 1 ? "" : "s") of \(SizeText.format(s.payloadBytes)) bytes",
+            "",
+            pad("time", 12, right: true) + "  " + pad("actor", 7) + pad("call", 24) + pad("result", 10)
+                + pad("errno", 13) + pad("signal", 9) + "tcp state",
+        ]
+        var sendNumber = 0
+        var sleptNoted = false
+        for step in run.steps {
+            if step.actor == .client && step.op.isClientWrite {
+                sendNumber += 1
+                if sendNumber == 2 && !sleptNoted && s.sleepNs > 0 {
+                    lines.append(pad("", 14) + "(client sleeps \(DurationText.format(s.sleepNs)))")
+                    sleptNoted = true
+                }
+            }
+            lines.append(line(for: step, sendNumber: step.op.isClientWrite && step.actor == .client ? sendNumber : nil))
+        }
+        if run.outcome == .killed {
+            lines.append(pad("", 14) + "worker killed by \(SignalName.of(run.termSignal ?? 0))")
+        }
+        if run.outcome == .timeout { lines.append(pad("", 14) + "run stopped at its timeout") }
+        lines += ["", "outcome:   \(run.outcome.rawValue)", "signature: \(run.signature)"]
+        if let message = run.harnessMessage { lines.append("harness:   \(message)") }
+        let states = run.clientWrites.map { $0.tcpState?.name }
+        lines += ["", "Why:"]
+        for paragraph in Explainer.explain(signature: run.signature, scenario: s, clientStates: states) {
+            lines += wrap(paragraph, width: 96).map { "  " + $0 }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func line(for step: Step, sendNumber: Int?) -> String {
+        let time = String(format3(Double(step.startNs) / 1e6)) + " ms"
+        let callName = sendNumber.map { "\(step.op.rawValue) #\($0)" } ?? step.op.rawValue
+        let call = step.bytes > 0 ? "\(callName)(\(step.bytes) B)" : "\(callName)()"
+        let result = step.result.map(String.init) ?? "—"
+        let errno = step.errno == 0 ? "" : "\(step.errnoName ?? "")(\(step.errno))"
+        let signal = step.sigpipe ? "SIGPIPE" : ""
+        return pad(time, 12, right: true) + "  " + pad(step.actor.rawValue, 7) + pad(call, 24) + pad(result, 10)
+            + pad(errno, 13) + pad(signal, 9) + (step.tcpState?.name ?? "")
+    }
+
+    /// Milliseconds with three decimals, without Foundation's formatter.
+    static func format3(_ value: Double) -> String {
+        let thousandths = Int64((value * 1000).rounded())
+        let fraction = String(abs(thousandths % 1000))
+        return "\(thousandths / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+    }
+
+    static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, width - text.count))
+        return right ? fill + text : text + fill
+    }
+
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            if !current.isEmpty && current.count + word.count + 1 > width {
+                lines.append(current)
+                current = ""
+            }
+            current += current.isEmpty ? String(word) : " " + word
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+}

@@ -1,0 +1,63 @@
+import Glibc
+
+/// What the recorder knows of a run while a worker performs it.
+struct InFlight {
+    let request: RunRequest
+    let token: Int64
+    let startNs = MonotonicClock.nowNs()
+    let startedAt = WallClock.now()
+    var steps: [Step] = []
+    /// A call announced but not yet returned: the one a killed or hung worker was in.
+    var pendingCall: Step?
+
+    /// Applies one message; returns the finished run when the message ends it.
+    mutating func handle(_ message: WireMessage) -> RunResult? {
+        switch message {
+        case let .callBegins(token, actor, op, bytes, startNs) where token == self.token:
+            pendingCall = Step(actor: actor, op: op, bytes: bytes, result: nil, errno: 0, sigpipe: false,
+                               startNs: startNs, durationNs: nil, tcpState: nil)
+        case let .step(token, step) where token == self.token:
+            if step.actor == pendingCall?.actor && step.op == pendingCall?.op { pendingCall = nil }
+            steps.append(step)
+        case let .runDone(token) where token == self.token:
+            let failed = steps.contains { $0.actor == .client && $0.op.isClientWrite && ($0.result ?? -1) < 0 }
+            return result(failed ? .error : .ok)
+        case let .harnessError(token, stage, code) where token == self.token:
+            var run = result(.harnessError)
+            run.harnessMessage = "\(stage.rawValue): \(String(cString: strerror(code))) (\(ErrnoName.of(code)))"
+            return run
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// The worker died during the run.
+    func ended(by termination: WorkerProcess.Termination) -> RunResult {
+        switch termination {
+        case .signaled(let signal):
+            var run = result(.killed, pendingSigpipe: signal == SIGPIPE)
+            run.termSignal = signal
+            return run
+        case .exited(let code):
+            var run = result(.harnessError)
+            run.harnessMessage = "the worker exited with status \(code) during the run"
+            return run
+        }
+    }
+
+    func timedOut() -> RunResult { result(.timeout) }
+
+    private func result(_ outcome: Outcome, pendingSigpipe: Bool = false) -> RunResult {
+        var all = steps
+        if var call = pendingCall {
+            call.sigpipe = pendingSigpipe
+            all.append(call)
+        }
+        // The client's and the peer's reports interleave; the run's clock orders them.
+        all.sort { $0.startNs < $1.startNs }
+        return RunResult(scenario: request.scenario, repeatIndex: request.repeatIndex, outcome: outcome,
+                         termSignal: nil, steps: all, harnessMessage: nil, startedAt: startedAt,
+                         durationNs: MonotonicClock.nowNs() - startNs)
+    }
+}

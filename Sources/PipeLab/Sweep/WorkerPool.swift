@@ -1,0 +1,140 @@
+import Glibc
+
+/// One run to perform: a cell of the grid and which repeat of it.
+public struct RunRequest: Sendable, Hashable {
+    public var scenario: Scenario
+    public var repeatIndex: Int
+    public init(scenario: Scenario, repeatIndex: Int) {
+        self.scenario = scenario
+        self.repeatIndex = repeatIndex
+    }
+}
+
+/// The recording process's pool of long-lived workers. It hands each idle worker the next run,
+/// collects every step as it arrives, replaces workers that die (SIGPIPE's default action is an
+/// outcome, not a failure), and kills runs that hang past the timeout.
+public final class WorkerPool {
+    private let size: Int
+    private let timeoutNs: Int64
+    private let executable: String
+    private var slots: [Slot] = []
+    private var nextToken: Int64 = 1
+
+    /// - Parameter executable: the pipelab binary to run in worker mode (default: this one).
+    public init(size: Int, timeoutNs: Int64, executable: String? = nil) {
+        self.size = max(1, size)
+        self.timeoutNs = timeoutNs
+        self.executable = executable ?? WorkerProcess.currentExecutable()
+    }
+
+    deinit {
+        // Closing a channel ends an idle worker's loop; reaping keeps no zombies.
+        for slot in slots { slot.process.channel.close() }
+        for slot in slots { _ = slot.process.wait() }
+    }
+
+    /// Performs `requests` and hands each result to `onResult` as it completes. Once `shouldStop`
+    /// answers true no new run starts; runs in flight finish. `tick` is called at least every 100 ms.
+    public func perform<S: Sequence<RunRequest>>(
+        _ requests: S, shouldStop: () -> Bool = { false }, tick: () throws -> Void = {},
+        onResult: (RunResult) throws -> Void
+    ) throws {
+        var pending = requests.makeIterator()
+        var exhausted = false
+        while true {
+            if !exhausted && !shouldStop() {
+                exhausted = try dispatch(from: &pending)
+            }
+            let busy = slots.filter { $0.inFlight != nil }
+            if busy.isEmpty && (exhausted || shouldStop()) { break }
+            waitForMessages(busy)
+            for slot in busy {
+                for result in drain(slot) { try onResult(result) }
+            }
+            for slot in busy {
+                if let result = expireIfOverdue(slot) { try onResult(result) }
+            }
+            try tick()
+        }
+    }
+
+    /// Gives every idle worker (spawning up to `size`) its next run; true when none are left.
+    private func dispatch(from pending: inout some IteratorProtocol<RunRequest>) throws -> Bool {
+        while true {
+            var slot = slots.first { $0.inFlight == nil }
+            if slot == nil && slots.count < size {
+                slot = Slot(process: try WorkerProcess(executable: executable))
+                slots.append(slot!)
+            }
+            guard let idle = slot else { return false }
+            guard let request = pending.next() else { return true }
+            let token = nextToken
+            nextToken += 1
+            idle.inFlight = InFlight(request: request, token: token)
+            if !idle.process.channel.send(.job(token: token, scenario: request.scenario)) {
+                // The worker died while idle: replace it and try the same run on the new one.
+                _ = idle.process.wait()
+                idle.process = try WorkerProcess(executable: executable)
+                _ = idle.process.channel.send(.job(token: token, scenario: request.scenario))
+            }
+        }
+    }
+
+    private func waitForMessages(_ busy: [Slot]) {
+        let now = MonotonicClock.nowNs()
+        let nearest = busy.compactMap { $0.inFlight.map { $0.startNs + timeoutNs - now } }.min() ?? 0
+        let timeoutMs = Int32(clamping: min(100, max(0, (nearest + 999_999) / 1_000_000)))
+        var fds = busy.map { pollfd(fd: $0.process.channel.fd, events: Int16(POLLIN), revents: 0) }
+        _ = poll(&fds, nfds_t(fds.count), timeoutMs)
+    }
+
+    /// Reads what a worker has sent; returns the runs that ended.
+    private func drain(_ slot: Slot) -> [RunResult] {
+        var finished: [RunResult] = []
+        while slot.inFlight != nil {
+            switch slot.process.channel.receive(blocking: false) {
+            case .empty:
+                return finished
+            case .closed:
+                // The worker died: SIGPIPE's default action, or something worse.
+                let termination = slot.process.wait()
+                if let run = slot.inFlight {
+                    finished.append(run.ended(by: termination))
+                    slot.inFlight = nil
+                }
+                slot.respawn(executable: executable)
+            case .message(let message):
+                if let result = slot.inFlight?.handle(message) {
+                    finished.append(result)
+                    slot.inFlight = nil
+                }
+            }
+        }
+        return finished
+    }
+
+    private func expireIfOverdue(_ slot: Slot) -> RunResult? {
+        guard let run = slot.inFlight, MonotonicClock.nowNs() - run.startNs > timeoutNs else { return nil }
+        _ = slot.process.kill()
+        slot.inFlight = nil
+        slot.respawn(executable: executable)
+        return run.timedOut()
+    }
+}
+
+/// A worker and the run it is doing.
+private final class Slot {
+    var process: WorkerProcess
+    var inFlight: InFlight?
+    /// Set when a replacement could not be started; the next dispatch tries again.
+    init(process: WorkerProcess) { self.process = process }
+
+    func respawn(executable: String) {
+        do {
+            process = try WorkerProcess(executable: executable)
+        } catch {
+            // Keep the dead process's handle: its next send fails and dispatch retries the spawn.
+            writeStandardError("pipelab: \(error)")
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Glibc
+
+/// The hidden worker mode: take runs from the recorder one after another and report their steps.
+/// Workers only make system calls; they never touch the database.
+public enum WorkerMain {
+    /// The fd on which a spawned worker finds its channel.
+    public static let channelFD: Int32 = 3
+
+    /// Serves runs until the recorder closes the channel; returns the exit status.
+    public static func serve(channelFD: Int32 = channelFD) -> Int32 {
+        let channel = Channel(fd: channelFD)
+        let runner: RunPerformer
+        do {
+            runner = try RunPerformer(channel: channel)
+        } catch {
+            writeStandardError("pipelab worker: \(error)")
+            return 70
+        }
+        while case .message(.job(let token, let scenario)) = channel.receive(blocking: true) {
+            runner.perform(token: token, scenario: scenario)
+        }
+        return 0
+    }
+}
+
+/// Carries out DESIGN.md's script for one scenario: the client connects and sends once; the peer,
+/// once that data has arrived, reads once and ends the connection its way; the client sleeps, then
+/// makes its remaining sends.
+final class RunPerformer {
+    private let channel: Channel
+    private let peer: PeerThread
+    private var listeners: [Transport: LoopbackListener] = [:]
+    private var payload: [UInt8] = []
+
+    init(channel: Channel) throws(SystemError) {
+        self.channel = channel
+        peer = try PeerThread()
+    }
+
+    func perform(token: Int64, scenario: Scenario) {
+        var sigpipe = SigpipeControl(mode: scenario.sigpipe)
+        if payload.count != scenario.payloadBytes {
+            payload = [UInt8](repeating: 0x70, count: Int(scenario.payloadBytes))
+        }
+        var recorder = StepRecorder(channel: channel, token: token, runStartNs: MonotonicClock.nowNs(),
+                                    isTCP: scenario.transport.isTCP)
+        let ends: (client: Int32, peer: Int32)
+        switch connect(scenario.transport, recorder: &recorder) {
+        case .success(let connected): ends = connected
+        case .failure(let failure):
+            channel.send(.harnessError(token: token, stage: failure.stage, errno: failure.errno))
+            return
+        }
+        peer.begin(.init(fd: ends.peer, action: scenario.peer, transport: scenario.transport, recorder: recorder))
+
+        let isSocket = scenario.transport.isSocket
+        let flags = scenario.sigpipe == .nosignal ? Int32(MSG_NOSIGNAL) : 0
+        for sendNumber in 1...scenario.sends {
+            if sendNumber == 2 { MonotonicClock.sleep(nanoseconds: scenario.sleepNs) }
+            sigpipe.beforeCall()
+            recorder.record(.client, isSocket ? .send : .write, bytes: scenario.payloadBytes, fd: ends.client,
+                            announce: true, sigpipe: sigpipe.raisedDuringCall) {
+                payload.withUnsafeBytes {
+                    isSocket ? Glibc.send(ends.client, $0.baseAddress, $0.count, flags)
+                             : Glibc.write(ends.client, $0.baseAddress, $0.count)
+                }
+            }
+        }
+        let peerStillOpen = peer.finish()
+        // Harness teardown, not part of the experiment: abortive closes leave no TIME_WAIT, so a
+        // sweep of 100,000 runs never runs out of ports.
+        closeQuietly(ends.client, tcp: scenario.transport.isTCP)
+        if peerStillOpen { closeQuietly(ends.peer, tcp: scenario.transport.isTCP) }
+        channel.send(.runDone(token: token))
+    }
+
+    private struct SetupFailure: Error {
+        var stage: HarnessStage
+        var errno: Int32
+    }
+
+    private func connect(_ transport: Transport, recorder: inout StepRecorder) -> Result<(client: Int32, peer: Int32), SetupFailure> {
+        switch transport {
+        case .tcp4, .tcp6:
+            let listener: LoopbackListener
+            if let existing = listeners[transport] {
+                listener = existing
+            } else {
+                do { listener = try LoopbackListener(transport: transport) } catch {
+                    return .failure(SetupFailure(stage: transport == .tcp6 ? .listenTCP6 : .listenTCP4, errno: error.errno))
+                }
+                listeners[transport] = listener
+            }
+            let client: Int32
+            do { client = try listener.newClientSocket() } catch {
+                return .failure(SetupFailure(stage: .clientSocket, errno: error.errno))
+            }
+            let connected = recorder.record(.client, .connect, bytes: 0, fd: client) { listener.connect(client).value }
+            guard !connected.failed else {
+                Glibc.close(client)
+                return .failure(SetupFailure(stage: .connect, errno: connected.errno))
+            }
+            let accepted = recorder.record(.peer, .accept, bytes: 0, fd: nil) { listener.accept(expecting: client).value }
+            guard !accepted.failed else {
+                Glibc.close(client)
+                return .failure(SetupFailure(stage: .accept, errno: accepted.errno))
+            }
+            return .success((client, Int32(accepted.value)))
+        case .unix:
+            var fds: [Int32] = [-1, -1]
+            guard socketpair(AF_UNIX, Sockets.stream, 0, &fds) == 0 else {
+                return .failure(SetupFailure(stage: .socketpair, errno: errno))
+            }
+            return .success((fds[0], fds[1]))
+        case .pipe:
+            var fds: [Int32] = [-1, -1]
+            guard Glibc.pipe(&fds) == 0 else { return .failure(SetupFailure(stage: .pipe, errno: errno)) }
+            // Close-on-exec, so no worker spawned later inherits a run's pipe.
+            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            return .success((fds[1], fds[0]))
+        }
+    }
+
+    private func closeQuietly(_ fd: Int32, tcp: Bool) {
+        if tcp { _ = Sockets.setLingerZero(fd) }
+        Glibc.close(fd)
+    }
+}

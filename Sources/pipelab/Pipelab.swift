@@ -1,0 +1,12 @@
+import ArgumentParser
+import PipeLab
+
+/// The root command only routes; each subcommand lives in its own file.
+struct Pipelab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipelab",
+        abstract: "What really happens when a program writes to a connection whose other end is gone.",
+        version: PipeLabVersion.current,
+        subcommands: [RunCommand.self, WorkerCommand.self]
+    )
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import PipeLab
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Perform one run and show it step by step.",
+        discussion: """
+            With no options: the classic case. A TCP peer accepts, reads once and closes; the client \
+            sends, sleeps 1s, then sends twice more. Exit status 0 whenever the run was carried out, \
+            whatever its outcome: a broken pipe is the data, not a failure.
+            """
+    )
+
+    @OptionGroup var scenario: ScenarioOptions
+
+    @Option(help: "Stop a run that takes longer than this (e.g. 5s).")
+    var timeout = "5s"
+
+    @Flag(help: "Print exactly one JSON object instead of the timeline.")
+    var json = false
+
+    func run() throws {
+        let scenario = try scenario.scenario()
+        let timeoutNs = try DurationText.parse(timeout, name: "--timeout")
+        guard timeoutNs > 0 else { throw InputError("--timeout: must be more than 0; accepted: a duration such as 500ms or 5s") }
+        let result: RunResult
+        do {
+            result = try SingleRun.perform(scenario, timeoutNs: timeoutNs)
+        } catch {
+            throw CommandFailure.harness(error)
+        }
+        print(json ? RunView.json(result) : RunView.timeline(result), terminator: json ? "\n" : "")
+        if result.outcome == .harnessError {
+            throw CommandFailure(message: "the run could not be carried out: \(result.harnessMessage ?? "unknown harness failure")", exitCode: 70)
+        }
+    }
+}

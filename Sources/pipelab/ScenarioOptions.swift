@@ -1,0 +1,33 @@
+import ArgumentParser
+import PipeLab
+
+/// The six scenario parameters of one run, with DESIGN.md's defaults (the classic case).
+struct ScenarioOptions: ParsableArguments {
+    @Option(help: "tcp4, tcp6, unix or pipe.")
+    var transport = "tcp4"
+    @Option(help: "How the peer ends: close, shutdown-wr, shutdown-rdwr, linger0, close-unread.")
+    var peer = "close"
+    @Option(help: "SIGPIPE disposition: default, ignore, handler, nosignal, blocked.")
+    var sigpipe = "ignore"
+    @Option(help: "Pause after the first send: 0, or a number with ns, us, ms, s (e.g. 250us, 1s).")
+    var sleep = "1s"
+    @Option(help: "Total number of sends (at least 1).")
+    var sends = "3"
+    @Option(help: "Bytes per send: a number, optionally with B, KiB, MiB (e.g. 5, 64KiB).")
+    var payload = "5"
+
+    /// The scenario, or the one-line complaint about the first bad value.
+    func scenario() throws(InputError) -> Scenario {
+        let scenario = Scenario(
+            transport: try Transport.parse(transport, name: "--transport"),
+            peer: try PeerAction.parse(peer, name: "--peer"),
+            sigpipe: try SigpipeMode.parse(sigpipe, name: "--sigpipe"),
+            sleepNs: try DurationText.parse(sleep, name: "--sleep"),
+            sends: try CountText.parse(sends, name: "--sends", maximum: 10_000),
+            payloadBytes: try SizeText.parse(payload, name: "--payload"))
+        if let reason = scenario.inapplicableReason {
+            throw InputError("--transport \(scenario.transport.rawValue) with --peer \(scenario.peer.rawValue) --sigpipe \(scenario.sigpipe.rawValue) cannot be run: \(reason)")
+        }
+        return scenario
+    }
+}

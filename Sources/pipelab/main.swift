@@ -1,0 +1,27 @@
+import ArgumentParser
+import Glibc
+import PipeLab
+
+// One place turns every error into one line on standard error and an exit code:
+// 64 bad input, 65 a file that is not (or too new for) a pipelab database, 70 a harness failure,
+// 73 a database that cannot be created, 130 interrupted.
+do {
+    var command = try Pipelab.parseAsRoot()
+    try command.run()
+} catch let error as InputError {
+    fail(error.message, code: 64)
+} catch let failure as CommandFailure {
+    fail(failure.message, code: failure.exitCode)
+} catch {
+    let code = Pipelab.exitCode(for: error)
+    if code == .success {
+        Pipelab.exit(withError: error)  // --help, --version
+    }
+    let message = Pipelab.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+    fail(message, code: code.rawValue == 1 ? 70 : code.rawValue)
+}
+
+func fail(_ message: String, code: Int32) -> Never {
+    writeStandardError("pipelab: \(message)")
+    exit(code)
+}
