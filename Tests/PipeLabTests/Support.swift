@@ -1,0 +1,67 @@
+import Foundation
+@testable import PipeLab
+
+/// Runs the built `pipelab` binary, as a user would.
+enum CLI {
+    /// The executable beside the test bundle (SwiftPM builds it because the tests depend on it).
+    static let binary: String = {
+        let bundle = URL(fileURLWithPath: WorkerProcess.currentExecutable()).deletingLastPathComponent()
+        return bundle.appendingPathComponent("pipelab").path
+    }()
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        /// Set when the process died of a signal.
+        var signaled: Bool
+    }
+
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+                    stdin: String? = nil) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "PIPELAB_DB")
+        env.merge(environment) { $1 }
+        process.environment = env
+        // Files, not pipes: nothing can block however much the child prints.
+        let capture = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: capture) }
+        let outURL = capture.appendingPathComponent("stdout"), errURL = capture.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let outData = try Data(contentsOf: outURL), errData = try Data(contentsOf: errURL)
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self),
+                      signaled: process.terminationReason == .uncaughtSignal)
+    }
+
+    /// `pipelab run --json ARGS`, decoded.
+    static func runJSON(_ arguments: [String]) throws -> [String: Any] {
+        let output = try run(["run", "--json"] + arguments)
+        guard output.status == 0,
+              let object = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
+        else { throw TestFailure("pipelab run \(arguments) exited \(output.status): \(output.stderr)") }
+        return object
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A fresh empty directory under the system's temporary folder.
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("pipelab-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
