@@ -60,6 +60,12 @@ public enum SizeText {
         return bytes
     }
 
+    /// For people: 5 → "5B", 65536 → "64KiB".
+    public static func label(_ bytes: Int64) -> String {
+        let text = format(bytes)
+        return text.last?.isASCIIDigit == true ? text + "B" : text
+    }
+
     /// 5 → "5", 65536 → "64KiB", 4194304 → "4MiB".
     public static func format(_ bytes: Int64) -> String {
         for (suffix, scale) in units where scale > 1 && bytes % scale == 0 {

@@ -1,0 +1,75 @@
+/// Cells of a sweep arranged for display: rows are (transport, peer, sigpipe), columns are
+/// (sleep, sends, payload), each cell the signatures seen with their counts.
+public struct OutcomeMatrix: Sendable {
+    public struct RowKey: Hashable, Sendable {
+        public var transport: Transport
+        public var peer: PeerAction
+        public var sigpipe: SigpipeMode
+    }
+
+    public struct ColumnKey: Hashable, Sendable {
+        public var sleepNs: Int64
+        public var sends: Int
+        public var payloadBytes: Int64
+    }
+
+    public struct Cell: Sendable {
+        /// Most frequent first.
+        public var signatures: [(signature: String, runs: Int)]
+        public var runs: Int
+        public var isDeterministic: Bool { signatures.count == 1 }
+    }
+
+    public private(set) var rows: [RowKey] = []
+    public private(set) var columns: [ColumnKey] = []
+    public private(set) var cells: [RowKey: [ColumnKey: Cell]] = [:]
+    /// Every signature seen, most runs first.
+    public private(set) var signatures: [(signature: String, runs: Int, cells: Int)] = []
+
+    public init(_ rowsOfView: [CellSignature]) {
+        var rowSet = Set<RowKey>(), columnSet = Set<ColumnKey>()
+        var totals: [String: (runs: Int, cells: Int)] = [:]
+        for entry in rowsOfView {
+            let s = entry.scenario
+            let row = RowKey(transport: s.transport, peer: s.peer, sigpipe: s.sigpipe)
+            let column = ColumnKey(sleepNs: s.sleepNs, sends: s.sends, payloadBytes: s.payloadBytes)
+            if rowSet.insert(row).inserted { rows.append(row) }
+            if columnSet.insert(column).inserted { columns.append(column) }
+            var cell = cells[row]?[column] ?? Cell(signatures: [], runs: entry.cellRuns)
+            cell.signatures.append((entry.signature, entry.runs))
+            cells[row, default: [:]][column] = cell
+            totals[entry.signature, default: (0, 0)].runs += entry.runs
+            totals[entry.signature, default: (0, 0)].cells += 1
+        }
+        rows.sort { ($0.transport.index, $0.peer.index, $0.sigpipe.index) < ($1.transport.index, $1.peer.index, $1.sigpipe.index) }
+        columns.sort { ($0.sends, $0.payloadBytes, $0.sleepNs) < ($1.sends, $1.payloadBytes, $1.sleepNs) }
+        for row in rows {
+            for column in columns {
+                cells[row]?[column]?.signatures.sort { ($0.runs, $1.signature) > ($1.runs, $0.signature) }
+            }
+        }
+        signatures = totals.map { ($0.key, $0.value.runs, $0.value.cells) }
+            .sort { ($0.runs, $1.signature) > ($1.runs, $0.signature) }
+    }
+
+    public func cell(_ row: RowKey, _ column: ColumnKey) -> Cell? { cells[row]?[column] }
+
+    /// Cells whose repeats disagree, in row and column order.
+    public var nondeterministic: [(row: RowKey, column: ColumnKey, cell: Cell)] {
+        rows.flatMap { row in
+            columns.compactMap { column in
+                cell(row, column).flatMap { $0.isDeterministic ? nil : (row, column, $0) }
+            }
+        }
+    }
+
+    /// `ok,ok,EPIPE 18/20 · ok,EPIPE,EPIPE 2/20`, or just the signature when all repeats agree.
+    public static func describe(_ cell: Cell) -> String {
+        if cell.isDeterministic { return cell.signatures[0].signature }
+        return cell.signatures.map { "\($0.signature) \($0.runs)/\(cell.runs)" }.joined(separator: " · ")
+    }
+}
+
+extension Array {
+    fileprivate func sort(by order: (Element, Element) -> Bool) -> [Element] { sorted(by: order) }
+}

@@ -1,0 +1,165 @@
+import CSQLite
+
+/// An error from SQLite, with what pipelab was doing.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case notADatabase, tooNew, cannotOpen, notFound, other }
+    public let kind: Kind
+    public let message: String
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+    public var description: String { message }
+}
+
+// SQLITE_TRANSIENT tells SQLite to copy bound text; the C macro does not import.
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// One SQLite connection. Only the Store folder talks to it.
+final class Connection {
+    let handle: OpaquePointer
+    let path: String
+
+    /// Opens `path`; `create` allows a new file. Nothing is written here.
+    init(path: String, create: Bool, readOnly: Bool = false) throws(StoreError) {
+        var db: OpaquePointer?
+        let flags = readOnly ? SQLITE_OPEN_READONLY
+            : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
+        let status = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        guard status == SQLITE_OK, let db else {
+            let reason = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close(db) }
+            throw StoreError(.cannotOpen, "cannot open database \(path): \(reason)")
+        }
+        handle = db
+        self.path = path
+        sqlite3_busy_timeout(db, 30_000)
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    func execute(_ sql: String) throws(StoreError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(handle, sql, nil, nil, &message)
+        guard status == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(status))
+            sqlite3_free(message)
+            throw error(status, text)
+        }
+    }
+
+    func prepare(_ sql: String) throws(StoreError) -> Statement {
+        var statement: OpaquePointer?
+        let status = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
+        guard status == SQLITE_OK, let statement else { throw error(status, String(cString: sqlite3_errmsg(handle))) }
+        return Statement(statement, connection: self)
+    }
+
+    /// Runs `body` in a write transaction taken up front (BEGIN IMMEDIATE), so two writers wait
+    /// for each other instead of failing with "database is locked" halfway.
+    func writeTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    func error(_ status: Int32, _ text: String) -> StoreError {
+        if status & 0xff == SQLITE_NOTADB {
+            return StoreError(.notADatabase, "\(path) is not a SQLite database (\(text)); it was left unchanged")
+        }
+        if status & 0xff == SQLITE_CANTOPEN || status & 0xff == SQLITE_READONLY || status & 0xff == SQLITE_IOERR {
+            return StoreError(.cannotOpen, "cannot write database \(path): \(text)")
+        }
+        return StoreError(.other, "database \(path): \(text)")
+    }
+}
+
+/// A prepared statement: bind by position (1-based), step, read columns (0-based).
+final class Statement {
+    private let statement: OpaquePointer
+    private unowned let connection: Connection
+
+    init(_ statement: OpaquePointer, connection: Connection) {
+        self.statement = statement
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(statement) }
+
+    enum Value {
+        case null, int(Int64), double(Double), text(String)
+    }
+
+    @discardableResult
+    func bind(_ values: [Value]) -> Statement {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case .null: sqlite3_bind_null(statement, index)
+            case .int(let v): sqlite3_bind_int64(statement, index, v)
+            case .double(let v): sqlite3_bind_double(statement, index, v)
+            case .text(let v): sqlite3_bind_text(statement, index, v, -1, transient)
+            }
+        }
+        return self
+    }
+
+    /// Steps a statement that returns no rows.
+    func run() throws(StoreError) {
+        let status = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        guard status == SQLITE_DONE || status == SQLITE_ROW else {
+            throw connection.error(status, String(cString: sqlite3_errmsg(connection.handle)))
+        }
+    }
+
+    /// Steps through every row, handing each to `row`.
+    func forEachRow(_ row: (Row) throws(StoreError) -> Void) throws(StoreError) {
+        defer { sqlite3_reset(statement) }
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { return }
+            guard status == SQLITE_ROW else {
+                throw connection.error(status, String(cString: sqlite3_errmsg(connection.handle)))
+            }
+            try row(Row(statement: statement))
+        }
+    }
+
+    func rows<T>(_ transform: (Row) throws(StoreError) -> T) throws(StoreError) -> [T] {
+        var all: [T] = []
+        try forEachRow { (row: Row) throws(StoreError) in all.append(try transform(row)) }
+        return all
+    }
+}
+
+/// The current row of a statement.
+struct Row {
+    let statement: OpaquePointer
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
+    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+    func optionalInt(_ column: Int32) -> Int64? { isNull(column) ? nil : int(column) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
+    func text(_ column: Int32) -> String {
+        guard let bytes = sqlite3_column_text(statement, column) else { return "" }
+        return String(cString: bytes)
+    }
+    func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+}
+
+extension Statement.Value {
+    static func optional(_ value: Int64?) -> Self { value.map(Self.int) ?? .null }
+    static func optional(_ value: String?) -> Self { value.map(Self.text) ?? .null }
+}

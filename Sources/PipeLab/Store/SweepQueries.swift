@@ -1,0 +1,146 @@
+import Foundation
+
+extension Store {
+    /// The existing host row with these facts, or a new one.
+    func hostID(for host: HostInfo) throws(StoreError) -> Int64 {
+        let existing = try db.prepare("""
+            SELECT id FROM hosts WHERE hostname = ? AND kernel = ? AND os = ? AND arch = ? AND cpus = ? AND sysctls = ?
+            """).bind(hostValues(host)).rows { $0.int(0) }
+        if let id = existing.first { return id }
+        try db.prepare("INSERT INTO hosts (uuid, hostname, kernel, os, arch, cpus, sysctls) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind([.text(newUUID())] + hostValues(host)).run()
+        return db.lastInsertedRowID
+    }
+
+    private func hostValues(_ host: HostInfo) -> [Statement.Value] {
+        [.text(host.hostname), .text(host.kernel), .text(host.os), .text(host.arch), .int(Int64(host.cpus)), .text(host.sysctls)]
+    }
+
+    /// Creates a sweep in status `running` with its skipped combinations.
+    public func createSweep(name: String, spec: String, commandLine: String, plannedRuns: Int,
+                            skipped: [SkippedCombination], host: HostInfo) throws(StoreError) -> SweepRecord {
+        let id = try db.writeTransaction { () throws(StoreError) -> Int64 in
+            let hostID = try hostID(for: host)
+            try db.prepare("""
+                INSERT INTO sweeps (uuid, name, status, host_id, spec, command_line, pipelab_version, started_at,
+                                    planned_runs, skipped_cells)
+                VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)
+                """).bind([.text(newUUID()), .text(name), .int(hostID), .text(spec), .text(commandLine),
+                           .text(PipeLabVersion.current), .text(Timestamp.iso8601(WallClock.now())),
+                           .int(Int64(plannedRuns)), .int(Int64(skipped.reduce(0) { $0 + $1.cells }))]).run()
+            let sweepID = db.lastInsertedRowID
+            let insert = try db.prepare("INSERT INTO skipped (sweep_id, transport, peer, sigpipe, cells, reason) VALUES (?, ?, ?, ?, ?, ?)")
+            for s in skipped {
+                try insert.bind([.int(sweepID), .text(s.transport.rawValue), .text(s.peer.rawValue), .text(s.sigpipe.rawValue),
+                                 .int(Int64(s.cells)), .text(s.reason)]).run()
+            }
+            return sweepID
+        }
+        return try sweep(id: id)
+    }
+
+    public func setStatus(of sweepID: Int64, to status: SweepStatus) throws(StoreError) {
+        let ended: Statement.Value = status == .running ? .null : .text(Timestamp.iso8601(WallClock.now()))
+        try db.writeTransaction { () throws(StoreError) in
+            try db.prepare("UPDATE sweeps SET status = ?, ended_at = ? WHERE id = ?")
+                .bind([.text(status.rawValue), ended, .int(sweepID)]).run()
+        }
+    }
+
+    private static let sweepColumns = """
+        SELECT s.id, s.uuid, s.name, s.status, s.spec, s.command_line, s.pipelab_version, s.started_at, s.ended_at,
+               s.planned_runs, s.skipped_cells, h.hostname, h.kernel, h.os, h.arch, h.cpus, h.sysctls,
+               (SELECT COUNT(*) FROM runs r WHERE r.sweep_id = s.id)
+        FROM sweeps s JOIN hosts h ON h.id = s.host_id
+        """
+
+    private func sweepRecord(_ row: Row) -> SweepRecord {
+        SweepRecord(
+            id: row.int(0), uuid: row.text(1), name: row.text(2), status: SweepStatus(rawValue: row.text(3)) ?? .running,
+            spec: row.text(4), commandLine: row.text(5), pipelabVersion: row.text(6), startedAt: row.text(7),
+            endedAt: row.optionalText(8), plannedRuns: Int(row.int(9)), skippedCells: Int(row.int(10)),
+            host: HostInfo(hostname: row.text(11), kernel: row.text(12), os: row.text(13), arch: row.text(14),
+                           cpus: Int(row.int(15)), sysctls: row.text(16)),
+            recordedRuns: Int(row.int(17)))
+    }
+
+    public func sweep(id: Int64) throws(StoreError) -> SweepRecord {
+        guard let record = try db.prepare(Self.sweepColumns + " WHERE s.id = ?").bind([.int(id)]).rows(sweepRecord).first else {
+            throw StoreError(.notFound, "no sweep with id \(id) in \(path)")
+        }
+        return record
+    }
+
+    /// All sweeps, oldest first.
+    public func sweeps() throws(StoreError) -> [SweepRecord] {
+        try db.prepare(Self.sweepColumns + " ORDER BY s.id").rows(sweepRecord)
+    }
+
+    /// A sweep named by the user: its id, its UUID (or a unique prefix), its name (the latest of
+    /// that name), `latest`, or `latest-interrupted`.
+    public func findSweep(_ selector: String) throws(StoreError) -> SweepRecord {
+        let all = try sweeps()
+        let found: SweepRecord?
+        switch selector {
+        case "latest": found = all.last
+        case "latest-interrupted": found = all.last { $0.status != .completed }
+        default:
+            found = all.first { String($0.id) == selector }
+                ?? all.last { $0.name == selector }
+                ?? { () -> SweepRecord? in
+                    let matches = all.filter { $0.uuid.hasPrefix(selector.lowercased()) && selector.count >= 4 }
+                    return matches.count == 1 ? matches[0] : nil
+                }()
+        }
+        guard let found else {
+            let what = selector == "latest-interrupted" ? "no interrupted sweep" : "no sweep '\(selector)'"
+            throw StoreError(.notFound, "\(what) in \(path) (`pipelab sweeps` lists them)")
+        }
+        return found
+    }
+
+    /// The skipped combinations of a sweep.
+    public func skipped(sweepID: Int64) throws(StoreError) -> [SkippedCombination] {
+        try db.prepare("SELECT transport, peer, sigpipe, cells, reason FROM skipped WHERE sweep_id = ? ORDER BY rowid")
+            .bind([.int(sweepID)])
+            .rows { row in
+                SkippedCombination(transport: Transport(rawValue: row.text(0)) ?? .tcp4, peer: PeerAction(rawValue: row.text(1)) ?? .close,
+                                   sigpipe: SigpipeMode(rawValue: row.text(2)) ?? .ignore, cells: Int(row.int(3)), reason: row.text(4))
+            }
+    }
+
+    /// The (cell, repeat) pairs a sweep has recorded, for `--resume`.
+    public func recordedRequests(sweepID: Int64) throws(StoreError) -> Set<RunRequest> {
+        var done = Set<RunRequest>()
+        try db.prepare("""
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, repeat_index FROM runs WHERE sweep_id = ?
+            """).bind([.int(sweepID)]).forEachRow { row in
+            if let scenario = Self.scenario(row, from: 0) {
+                done.insert(RunRequest(scenario: scenario, repeatIndex: Int(row.int(6))))
+            }
+        }
+        return done
+    }
+
+    /// Signature counts per cell of a sweep, in grid order of the parameters' values.
+    public func cellSignatures(sweepID: Int64) throws(StoreError) -> [CellSignature] {
+        try db.prepare("""
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, outcome, runs, cell_runs
+            FROM cell_signatures WHERE sweep_id = ?
+            ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, runs DESC, signature
+            """).bind([.int(sweepID)]).rows { row in
+            CellSignature(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(6),
+                          outcome: Outcome(rawValue: row.text(7)) ?? .harnessError, runs: Int(row.int(8)), cellRuns: Int(row.int(9)))
+        }
+    }
+
+    /// Reads the six parameter columns starting at `column`.
+    static func scenario(_ row: Row, from column: Int32) -> Scenario? {
+        guard let transport = Transport(rawValue: row.text(column)), let peer = PeerAction(rawValue: row.text(column + 1)),
+              let sigpipe = SigpipeMode(rawValue: row.text(column + 2)) else { return nil }
+        return Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: row.int(column + 3),
+                        sends: Int(row.int(column + 4)), payloadBytes: row.int(column + 5))
+    }
+}
+
+func newUUID() -> String { UUID().uuidString.lowercased() }

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Reads a sweep spec file: a JSON object whose keys are the flag names (see SweepSpec.keys).
+/// The six parameters take a list or a single value; strings as on the command line, numbers
+/// where a number is natural (`"sends": [1, 3]`, `"sleep": [0, "1ms"]`).
+public enum SpecFile {
+    public static func read(path: String) throws(InputError) -> SpecOverrides {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError("--spec: cannot read '\(path)'; accepted: a readable JSON file")
+        }
+        return try parse(data, source: path)
+    }
+
+    public static func parse(_ data: Data, source: String) throws(InputError) -> SpecOverrides {
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw InputError("\(source): not valid JSON; accepted: a JSON object such as {\"transport\": [\"tcp4\", \"unix\"]}")
+        }
+        guard let members = object as? [String: Any] else {
+            throw InputError("\(source): the top level must be a JSON object with keys \(SweepSpec.keys.joined(separator: ", "))")
+        }
+        var overrides = SpecOverrides()
+        for key in members.keys.sorted() {
+            let label = "\(source): key '\(key)'"
+            guard SweepSpec.keys.contains(key) else {
+                throw InputError("\(label) is unknown; accepted keys: \(SweepSpec.keys.joined(separator: ", "))")
+            }
+            try overrides.set(key, try text(of: members[key] as Any, key: key, label: label), label: label)
+        }
+        return overrides
+    }
+
+    static let listKeys: Set<String> = ["transport", "peer", "sigpipe", "sleep", "sends", "payload"]
+
+    /// The JSON value as the text a flag would carry.
+    static func text(of value: Any, key: String, label: String) throws(InputError) -> String {
+        if let list = value as? [Any], listKeys.contains(key) {
+            guard !list.isEmpty else { throw InputError("\(label): the list is empty; accepted: at least one value") }
+            var items: [String] = []
+            for item in list { items.append(try scalar(item, label: label)) }
+            return items.joined(separator: ",")
+        }
+        return try scalar(value, label: label)
+    }
+
+    static func scalar(_ value: Any, label: String) throws(InputError) -> String {
+        if let string = value as? String {
+            guard !string.contains(",") else { throw InputError("\(label): '\(string)' holds a comma; accepted: one value per list item") }
+            return string
+        }
+        // JSON booleans also bridge to NSNumber (with objCType "c"); they are never a valid value here.
+        if let number = value as? NSNumber, String(cString: number.objCType) != "c",
+           let whole = Int64(exactly: number.doubleValue) {
+            return String(whole)
+        }
+        throw InputError("\(label): wrong type; accepted: a string, a whole number, or (for the six parameters) a list of them")
+    }
+}

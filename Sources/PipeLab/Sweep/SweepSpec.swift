@@ -1,0 +1,135 @@
+import Foundation
+
+/// The order runs start in. `shuffle` spreads slow drift of the machine across the cells.
+public enum RunOrder: String, ParameterValue {
+    case grid, shuffle
+    public static let parameterName = "order"
+}
+
+/// A whole sweep: a list of values per parameter, and how to run them. Flags, spec files and the
+/// `sweeps.spec` column all use the same keys.
+public struct SweepSpec: Equatable, Sendable {
+    public var transport: [Transport]
+    public var peer: [PeerAction]
+    public var sigpipe: [SigpipeMode]
+    public var sleep: [Int64]
+    public var sends: [Int]
+    public var payload: [Int64]
+    public var repeats: Int
+    public var jobs: Int
+    public var timeoutNs: Int64
+    public var name: String?
+    public var order: RunOrder
+    public var seed: UInt64
+
+    /// The built-in grid: every value of every enumerated dimension, sleeps from a race (0) through
+    /// a settled connection (10ms) to the classic case (1s), three sends, a small and a large
+    /// payload, three repeats. It finishes in well under a minute on two cores.
+    public static let builtIn = SweepSpec(
+        transport: Transport.allCases, peer: PeerAction.allCases, sigpipe: SigpipeMode.allCases,
+        sleep: [0, 10_000_000, 1_000_000_000], sends: [3], payload: [5, 65_536],
+        repeats: 3, jobs: defaultJobs, timeoutNs: 5_000_000_000, name: nil, order: .grid, seed: 1)
+
+    /// Runs that sleep cost no CPU, so many more workers than cores keep the machine busy.
+    public static var defaultJobs: Int { min(64, max(8, 16 * ProcessInfo.processInfo.activeProcessorCount)) }
+
+    /// The keys a spec file may hold.
+    public static let keys = ["transport", "peer", "sigpipe", "sleep", "sends", "payload",
+                              "repeat", "jobs", "timeout", "name", "order", "seed"]
+
+    /// Canonical JSON, as stored with the sweep and accepted back by `--spec`.
+    public func json() -> String {
+        var members: [(String, JSONValue)] = [
+            ("transport", .array(transport.map { .string($0.rawValue) })),
+            ("peer", .array(peer.map { .string($0.rawValue) })),
+            ("sigpipe", .array(sigpipe.map { .string($0.rawValue) })),
+            ("sleep", .array(sleep.map { .string(DurationText.format($0)) })),
+            ("sends", .array(sends.map { .int(Int64($0)) })),
+            ("payload", .array(payload.map { .string(SizeText.format($0)) })),
+            ("repeat", .int(Int64(repeats))),
+            ("jobs", .int(Int64(jobs))),
+            ("timeout", .string(DurationText.format(timeoutNs))),
+            ("order", .string(order.rawValue)),
+            ("seed", .int(Int64(bitPattern: seed))),
+        ]
+        if let name { members.append(("name", .string(name))) }
+        return JSONValue.object(members).text
+    }
+}
+
+/// Values given on the command line or in a spec file; nil means "not given here".
+public struct SpecOverrides: Sendable {
+    public var transport: [Transport]?
+    public var peer: [PeerAction]?
+    public var sigpipe: [SigpipeMode]?
+    public var sleep: [Int64]?
+    public var sends: [Int]?
+    public var payload: [Int64]?
+    public var repeats: Int?
+    public var jobs: Int?
+    public var timeoutNs: Int64?
+    public var name: String?
+    public var order: RunOrder?
+    public var seed: UInt64?
+
+    public init() {}
+
+    /// `base` with every value given here put over it.
+    public func applied(to base: SweepSpec) -> SweepSpec {
+        var spec = base
+        if let transport { spec.transport = transport }
+        if let peer { spec.peer = peer }
+        if let sigpipe { spec.sigpipe = sigpipe }
+        if let sleep { spec.sleep = sleep }
+        if let sends { spec.sends = sends }
+        if let payload { spec.payload = payload }
+        if let repeats { spec.repeats = repeats }
+        if let jobs { spec.jobs = jobs }
+        if let timeoutNs { spec.timeoutNs = timeoutNs }
+        if let name { spec.name = name }
+        if let order { spec.order = order }
+        if let seed { spec.seed = seed }
+        return spec
+    }
+
+    /// Sets one key from its text form: a comma-separated list for the six parameters.
+    /// `label` names the source in messages (`--sleep`, or `spec.json: key 'sleep'`).
+    public mutating func set(_ key: String, _ text: String, label: String) throws(InputError) {
+        switch key {
+        case "transport": transport = try Self.list(text, label) { (t: String) throws(InputError) in try Transport.parse(t, name: label) }
+        case "peer": peer = try Self.list(text, label) { (t: String) throws(InputError) in try PeerAction.parse(t, name: label) }
+        case "sigpipe": sigpipe = try Self.list(text, label) { (t: String) throws(InputError) in try SigpipeMode.parse(t, name: label) }
+        case "sleep": sleep = try Self.list(text, label) { (t: String) throws(InputError) in try DurationText.parse(t, name: label) }
+        case "sends": sends = try Self.list(text, label) { (t: String) throws(InputError) in try CountText.parse(t, name: label, maximum: 10_000) }
+        case "payload": payload = try Self.list(text, label) { (t: String) throws(InputError) in try SizeText.parse(t, name: label) }
+        case "repeat": repeats = try CountText.parse(text, name: label, maximum: 10_000_000)
+        case "jobs": jobs = try CountText.parse(text, name: label, maximum: 512)
+        case "timeout":
+            let value = try DurationText.parse(text, name: label)
+            guard value > 0 else { throw InputError("\(label): must be more than 0; accepted: a duration such as 500ms or 5s") }
+            timeoutNs = value
+        case "name":
+            guard !text.isEmpty, text.count <= 200 else { throw InputError("\(label): accepted: a name of 1 to 200 characters") }
+            name = text
+        case "order": order = try RunOrder.parse(text, name: label)
+        case "seed":
+            guard let value = UInt64(text) else { throw InputError("\(label): '\(text)' is not accepted; accepted: a whole number from 0 to \(UInt64.max)") }
+            seed = value
+        default:
+            throw InputError("\(label): unknown key; accepted: \(SweepSpec.keys.joined(separator: ", "))")
+        }
+    }
+
+    static func list<T: Hashable>(_ text: String, _ label: String, _ parse: (String) throws(InputError) -> T) throws(InputError) -> [T] {
+        let items = text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
+        guard !items.contains(where: \.isEmpty) else {
+            throw InputError("\(label): empty value in '\(text)'; accepted: a comma-separated list of values")
+        }
+        var values: [T] = []
+        for item in items {
+            let value = try parse(item)
+            if !values.contains(value) { values.append(value) }
+        }
+        return values
+    }
+}

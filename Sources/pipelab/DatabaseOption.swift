@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import PipeLab
+
+/// `--db PATH`, else $PIPELAB_DB, else pipelab.sqlite in the working directory.
+struct DatabaseOption: ParsableArguments {
+    @Option(name: .customLong("db"), help: "The SQLite database (default: $PIPELAB_DB, else pipelab.sqlite).")
+    var explicitPath: String?
+
+    var path: String {
+        explicitPath ?? ProcessInfo.processInfo.environment["PIPELAB_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "pipelab.sqlite"
+    }
+
+    /// Opens the database; `create` only for commands that record.
+    func open(create: Bool) throws -> Store {
+        do {
+            return try Store(path: path, create: create)
+        } catch {
+            throw CommandFailure.store(error)
+        }
+    }
+}
+
+extension CommandFailure {
+    static func store(_ error: StoreError) -> CommandFailure {
+        switch error.kind {
+        case .notADatabase, .tooNew: CommandFailure(message: error.message, exitCode: 65)
+        case .cannotOpen: CommandFailure(message: error.message, exitCode: 73)
+        case .notFound: CommandFailure(message: error.message, exitCode: 64)
+        case .other: CommandFailure(message: error.message, exitCode: 70)
+        }
+    }
+}
+
+/// The command line as typed, quoted so it can be pasted back into a shell.
+enum CommandLineText {
+    static var current: String {
+        CommandLine.arguments.enumerated().map { index, argument in
+            let word = index == 0 ? "pipelab" : argument
+            let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_=.,/:+@%".contains($0) }
+            return safe && !word.isEmpty ? word : "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+        }.joined(separator: " ")
+    }
+}

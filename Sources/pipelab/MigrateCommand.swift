@@ -1,0 +1,19 @@
+import ArgumentParser
+import PipeLab
+
+struct MigrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Create the database or bring its schema up to this pipelab's version.")
+
+    @OptionGroup var database: DatabaseOption
+
+    func run() throws {
+        let store = try database.open(create: true)
+        let versions = try store.schemaVersions()
+        for migration in try store.appliedMigrations() {
+            print("\(migration.version) \(migration.name)  applied \(migration.appliedAt)")
+        }
+        print("\(store.path): schema version \(versions.database) (this pipelab knows up to \(versions.binary))")
+    }
+}
