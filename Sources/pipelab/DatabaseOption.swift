@@ -7,6 +7,12 @@ struct DatabaseOption: ParsableArguments {
     @Option(name: .customLong("db"), help: "The SQLite database (default: $PIPELAB_DB, else pipelab.sqlite).")
     var explicitPath: String?
 
+    init() {}
+
+    init(explicitPath: String) {
+        self.explicitPath = explicitPath
+    }
+
     var path: String {
         explicitPath ?? ProcessInfo.processInfo.environment["PIPELAB_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "pipelab.sqlite"
     }

@@ -20,15 +20,23 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print exactly one JSON object instead of the timeline.")
     var json = false
 
+    @Option(help: "Also record the run in this database, as a one-run sweep.")
+    var db: String?
+
     func run() throws {
         let scenario = try scenario.scenario()
         let timeoutNs = try DurationText.parse(timeout, name: "--timeout")
         guard timeoutNs > 0 else { throw InputError("--timeout: must be more than 0; accepted: a duration such as 500ms or 5s") }
+        // Open the database before the run, so a bad --db costs no run and records nothing.
+        let store = try db.map { path in try DatabaseOption(explicitPath: path).open(create: true) }
         let result: RunResult
         do {
             result = try SingleRun.perform(scenario, timeoutNs: timeoutNs)
         } catch {
             throw CommandFailure.harness(error)
+        }
+        if let store {
+            try store.recordSingleRun(result, commandLine: CommandLineText.current, host: HostProbe.current())
         }
         print(json ? RunView.json(result) : RunView.timeline(result), terminator: json ? "\n" : "")
         if result.outcome == .harnessError {

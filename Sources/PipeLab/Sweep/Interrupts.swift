@@ -9,6 +9,12 @@ public enum Interrupts {
     public static func install() {
         _ = Glibc.signal(SIGINT, noteSignal)
         _ = Glibc.signal(SIGTERM, noteSignal)
+        // A parent may have started pipelab with these blocked; they must reach the handler.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// The signal received, or nil.
