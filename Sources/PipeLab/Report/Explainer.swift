@@ -57,6 +57,9 @@ public enum Explainer {
             if isFirst {
                 return "\(call) #\(number) went into a healthy connection\(state)." + raised(sigpipe, s)
             }
+            if number >= firstSendThatCanFail(s) {
+                return "\(call) #\(number) succeeded\(state) although a settled connection would refuse it here: the peer had not yet ended the connection (or its RST had not yet come back) when this call ran. With little or no sleep the client's sends race the peer's read and close, and here the client won." + raised(sigpipe, s)
+            }
             let queued = s.transport.isTCP
                 ? " Success only means the kernel queued the bytes, not that anyone will read them."
                 : ""
@@ -91,7 +94,10 @@ public enum Explainer {
         case "EPIPE":
             return "nobody is left to read, which the kernel knows at once on a \(s.transport == .pipe ? "pipe" : "Unix socket")."
         case "ECONNRESET":
-            return "the peer's RST arrived while the connection was ESTABLISHED, so tcp_reset() stored ECONNRESET; this call reported it once and cleared it. A call that reads the error first (recv, SO_ERROR) would have consumed it instead."
+            let why = s.peer == .close || s.peer == .shutdownReadWrite
+                ? " Here our sends outran the peer's single read, so it ended the connection with data still unread, and its kernel answered with RST instead of FIN."
+                : ""
+            return "the peer's RST arrived while the connection was ESTABLISHED, so tcp_reset() stored ECONNRESET; this call reported it once and cleared it. A call that reads the error first (recv, SO_ERROR) would have consumed it instead." + why
         case "ECONNREFUSED":
             return "an RST arrived while the socket was still connecting (SYN_SENT)."
         case "EAGAIN":
@@ -118,6 +124,17 @@ public enum Explainer {
         case .ignore: return " SIGPIPE was raised too but ignored (SIG_IGN, as Python sets it at start-up), which leaves only the errno: Python's BrokenPipeError."
         case .nosignal: return " MSG_NOSIGNAL kept the kernel from raising SIGPIPE."
         case .default, .handler, .blocked: return ""
+        }
+    }
+
+    /// The first send that fails once the peer's ending has fully taken effect: on TCP a close or
+    /// SHUT_RDWR lets one more write through (it provokes the RST); an RST, a Unix socket and a
+    /// pipe refuse the first write after the peer's ending; a half-close never refuses.
+    static func firstSendThatCanFail(_ s: Scenario) -> Int {
+        switch (s.transport.isTCP, s.peer) {
+        case (_, .shutdownWrite): return Int.max
+        case (true, .close), (true, .shutdownReadWrite): return 3
+        default: return 2
         }
     }
 

@@ -49,7 +49,7 @@ public struct OutcomeMatrix: Sendable {
             }
         }
         signatures = totals.map { ($0.key, $0.value.runs, $0.value.cells) }
-            .sort { ($0.runs, $1.signature) > ($1.runs, $0.signature) }
+            .sorted { ($0.runs, $1.signature) > ($1.runs, $0.signature) }
     }
 
     public func cell(_ row: RowKey, _ column: ColumnKey) -> Cell? { cells[row]?[column] }
@@ -68,8 +68,4 @@ public struct OutcomeMatrix: Sendable {
         if cell.isDeterministic { return cell.signatures[0].signature }
         return cell.signatures.map { "\($0.signature) \($0.runs)/\(cell.runs)" }.joined(separator: " · ")
     }
-}
-
-extension Array {
-    fileprivate func sort(by order: (Element, Element) -> Bool) -> [Element] { sorted(by: order) }
 }

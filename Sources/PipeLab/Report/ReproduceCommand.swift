@@ -1,0 +1,22 @@
+/// The `pipelab sweep` command line that runs a spec again.
+public enum ReproduceCommand {
+    public static func of(_ spec: SweepSpec) -> String {
+        var words = ["pipelab", "sweep",
+                     "--transport", spec.transport.map(\.rawValue).joined(separator: ","),
+                     "--peer", spec.peer.map(\.rawValue).joined(separator: ","),
+                     "--sigpipe", spec.sigpipe.map(\.rawValue).joined(separator: ","),
+                     "--sleep", spec.sleep.map(DurationText.format).joined(separator: ","),
+                     "--sends", spec.sends.map(String.init).joined(separator: ","),
+                     "--payload", spec.payload.map(SizeText.format).joined(separator: ","),
+                     "--repeat", String(spec.repeats), "--jobs", String(spec.jobs),
+                     "--timeout", DurationText.format(spec.timeoutNs), "--order", spec.order.rawValue]
+        if spec.order == .shuffle { words += ["--seed", String(spec.seed)] }
+        if let name = spec.name { words += ["--name", shellQuoted(name)] }
+        return words.joined(separator: " ")
+    }
+
+    static func shellQuoted(_ word: String) -> String {
+        let safe = !word.isEmpty && word.allSatisfy { $0.isLetter || $0.isNumber || "-_.,/:+=@%".contains($0) }
+        return safe ? word : "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+    }
+}
