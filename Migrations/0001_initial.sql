@@ -62,7 +62,7 @@ CREATE TABLE runs (
     duration_ns        INTEGER NOT NULL,
     UNIQUE (sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, repeat_index)
 );
-CREATE INDEX runs_by_cell ON runs (sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature);
+-- The UNIQUE constraint above indexes runs by cell; no second index is needed.
 
 CREATE TABLE steps (
     run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,

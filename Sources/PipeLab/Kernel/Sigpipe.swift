@@ -14,8 +14,16 @@ struct SigpipeControl {
     let mode: SigpipeMode
     private var deliveriesBefore = 0
 
+    /// The mode this thread's SIGPIPE state was last set for, to skip the system calls that would
+    /// only set it again (a worker runs thousands of runs of one mode in a row).
+    nonisolated(unsafe) private static var lastMode: SigpipeMode?
+
     init(mode: SigpipeMode) {
         self.mode = mode
+        sigpipeDeliveries.store(0, ordering: .relaxed)
+        // After a run of the same mode the state is already right: the disposition and mask are
+        // unchanged, and no SIGPIPE can be pending (each call's pending signal is taken off).
+        guard Self.lastMode != mode else { return }
         Self.setBlocked(true)
         Self.discardPending()
         switch mode {
@@ -24,8 +32,8 @@ struct SigpipeControl {
         // nosignal keeps the default action, so a SIGPIPE that MSG_NOSIGNAL failed to suppress would show.
         case .default, .nosignal, .blocked: _ = signal(SIGPIPE, SIG_DFL)
         }
-        sigpipeDeliveries.store(0, ordering: .relaxed)
         if mode != .blocked { Self.setBlocked(false) }
+        Self.lastMode = mode
     }
 
     /// Call before each recorded call.

@@ -79,13 +79,20 @@ final class LoopbackListener {
     func accept(expecting client: Int32) -> CallResult {
         let expected = Sockets.address(of: client, peer: false)
         while true {
-            let result = call { Int(Glibc.accept(fd, nil, nil)) }
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let result = call {
+                Int(withUnsafeMutablePointer(to: &storage) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fd, $0, &length) }
+                })
+            }
             if result.failed {
                 if result.errno == EINTR || result.errno == ECONNABORTED { continue }
                 return result
             }
             let accepted = Int32(result.value)
-            if Sockets.address(of: accepted, peer: true) == expected { return result }
+            let peerAddress = withUnsafeBytes(of: &storage) { Array($0.prefix(Int(length))) }
+            if peerAddress == expected { return result }
             _ = Sockets.setLingerZero(accepted)
             close(accepted)
         }

@@ -143,7 +143,7 @@ extension Store {
     }
 }
 
-func newUUID() -> String { UUID().uuidString.lowercased() }
+func newUUID() -> String { UUIDv7.next() }
 
 extension Store {
     /// `pipelab run --db`: one run recorded as a completed one-run sweep named "run".

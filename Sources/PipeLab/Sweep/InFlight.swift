@@ -9,6 +9,8 @@ struct InFlight {
     var steps: [Step] = []
     /// A call announced but not yet returned: the one a killed or hung worker was in.
     var pendingCall: Step?
+    /// The signal that killed the run's forked client.
+    var clientSignal: Int32?
 
     /// Applies one message; returns the finished run when the message ends it.
     mutating func handle(_ message: WireMessage) -> RunResult? {
@@ -19,7 +21,10 @@ struct InFlight {
         case let .step(token, step) where token == self.token:
             if step.actor == pendingCall?.actor && step.op == pendingCall?.op { pendingCall = nil }
             steps.append(step)
+        case let .clientKilled(token, signal) where token == self.token:
+            clientSignal = signal
         case let .runDone(token) where token == self.token:
+            if let clientSignal { return ended(by: .signaled(clientSignal)) }
             let failed = steps.contains { $0.actor == .client && $0.op.isClientWrite && ($0.result ?? -1) < 0 }
             return result(failed ? .error : .ok)
         case let .harnessError(token, stage, code) where token == self.token:
@@ -30,6 +35,11 @@ struct InFlight {
             break
         }
         return nil
+    }
+
+    /// Takes in the steps the worker wrote to its step log.
+    mutating func absorb(_ log: [WireMessage]) {
+        for message in log { _ = handle(message) }
     }
 
     /// The worker died during the run.

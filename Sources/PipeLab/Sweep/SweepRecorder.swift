@@ -1,26 +1,82 @@
-/// Buffers completed runs and writes them in batched transactions: at most every 200 ms, so a
-/// completed run is on disk within a second, and without a database round trip per run.
-final class SweepRecorder {
+import Glibc
+
+/// The recording side of a sweep: completed runs go into a queue, and a writer thread of its own
+/// writes them in batched transactions (everything queued so far in one transaction, at least
+/// every 200 ms), so the worker pool's event loop never waits for the disk and a completed run is
+/// on disk within a second. The queue is bounded: a slow disk slows the sweep instead of growing
+/// memory.
+final class SweepRecorder: @unchecked Sendable {
     private let writer: RunWriter
-    private var buffer: [RunResult] = []
-    private var oldestNs: Int64 = 0
-    static let maxDelayNs: Int64 = 200_000_000
-    static let maxBatch = 5_000
+    private var queue: [RunResult] = []
+    private var failure: StoreError?
+    private var closing = false
+    private var mutex = pthread_mutex_t()
+    private var changed = pthread_cond_t()
+    private var thread = pthread_t()
+    static let maxQueued = 20_000
 
-    init(writer: RunWriter) { self.writer = writer }
+    init(writer: RunWriter) throws(SystemError) {
+        self.writer = writer
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&changed, nil)
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let status = pthread_create(&thread, nil, { context in
+            let recorder = Unmanaged<SweepRecorder>.fromOpaque(context!).takeRetainedValue()
+            recorder.writeLoop()
+            return nil
+        }, context)
+        guard status == 0 else {
+            Unmanaged<SweepRecorder>.fromOpaque(context).release()
+            throw SystemError("starting the database writer thread", errno: status)
+        }
+    }
 
+    deinit {
+        pthread_cond_destroy(&changed)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    /// Queues a run; fails if an earlier write failed.
     func add(_ run: RunResult) throws(StoreError) {
-        if buffer.isEmpty { oldestNs = MonotonicClock.nowNs() }
-        buffer.append(run)
-        if buffer.count >= Self.maxBatch { try flush() }
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while queue.count >= Self.maxQueued && failure == nil { pthread_cond_wait(&changed, &mutex) }
+        if let failure { throw failure }
+        queue.append(run)
+        pthread_cond_broadcast(&changed)
     }
 
-    func flushIfDue() throws(StoreError) {
-        if !buffer.isEmpty && MonotonicClock.nowNs() - oldestNs >= Self.maxDelayNs { try flush() }
+    /// Writes everything queued and stops the writer thread.
+    func finish() throws(StoreError) {
+        pthread_mutex_lock(&mutex)
+        closing = true
+        pthread_cond_broadcast(&changed)
+        pthread_mutex_unlock(&mutex)
+        pthread_join(thread, nil)
+        if let failure { throw failure }
     }
 
-    func flush() throws(StoreError) {
-        try writer.write(buffer)
-        buffer.removeAll(keepingCapacity: true)
+    private func writeLoop() {
+        while true {
+            pthread_mutex_lock(&mutex)
+            while queue.isEmpty && !closing { pthread_cond_wait(&changed, &mutex) }
+            if queue.isEmpty && closing {
+                pthread_mutex_unlock(&mutex)
+                return
+            }
+            let batch = queue
+            queue.removeAll(keepingCapacity: true)
+            pthread_cond_broadcast(&changed)
+            pthread_mutex_unlock(&mutex)
+            do {
+                try writer.write(batch)
+            } catch {
+                pthread_mutex_lock(&mutex)
+                failure = error
+                pthread_cond_broadcast(&changed)
+                pthread_mutex_unlock(&mutex)
+                return
+            }
+        }
     }
 }

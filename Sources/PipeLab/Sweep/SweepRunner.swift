@@ -34,7 +34,7 @@ public struct SweepRunner {
     }
 
     private func execute(_ sweep: SweepRecord, grid: Grid, done: Set<RunRequest>) throws -> SweepRecord {
-        let recorder = SweepRecorder(writer: try store.runWriter(sweepID: sweep.id))
+        let recorder = try SweepRecorder(writer: try store.runWriter(sweepID: sweep.id))
         let progress = Progress(total: grid.runCount - done.count, quiet: quiet)
         let pool = WorkerPool(size: grid.spec.jobs, timeoutNs: grid.spec.timeoutNs, executable: executable)
         Interrupts.install()
@@ -42,18 +42,15 @@ public struct SweepRunner {
             try pool.perform(
                 grid.requests(excluding: done),
                 shouldStop: { Interrupts.requested },
-                tick: {
-                    try recorder.flushIfDue()
-                    progress.draw()
-                },
+                tick: { progress.draw() },
                 onResult: { run in
                     try recorder.add(run)
                     progress.count()
                 })
-            try recorder.flush()
+            try recorder.finish()
         } catch {
             // Keep what completed; the sweep can be resumed.
-            try? recorder.flush()
+            try? recorder.finish()
             try? store.setStatus(of: sweep.id, to: .interrupted)
             progress.finish()
             throw error

@@ -88,22 +88,26 @@ public final class WorkerPool {
         _ = poll(&fds, nfds_t(fds.count), timeoutMs)
     }
 
-    /// Reads what a worker has sent; returns the runs that ended.
+    /// Reads what a worker has sent (one message per call: poll says when there is more) and
+    /// returns the runs that ended.
     private func drain(_ slot: Slot) -> [RunResult] {
+        guard slot.inFlight != nil else { return [] }
         var finished: [RunResult] = []
-        while slot.inFlight != nil {
-            switch slot.process.channel.receive(blocking: false) {
-            case .empty:
-                return finished
-            case .closed:
-                // The worker died: SIGPIPE's default action, or something worse.
-                let termination = slot.process.wait()
-                if let run = slot.inFlight {
-                    finished.append(run.ended(by: termination))
-                    slot.inFlight = nil
-                }
-                slot.respawn(executable: executable)
-            case .message(let message):
+        switch slot.process.channel.receive(blocking: false) {
+        case .empty:
+            break
+        case .closed:
+            // The worker died: something killed it, since its own runs die in a forked client.
+            let termination = slot.process.wait()
+            if var run = slot.inFlight {
+                run.absorb(slot.process.log.read())
+                finished.append(run.ended(by: termination))
+                slot.inFlight = nil
+            }
+            slot.respawn(executable: executable)
+        case .messages(let messages):
+            for message in messages {
+                if message.endsRun { slot.inFlight?.absorb(slot.process.log.read()) }
                 if let result = slot.inFlight?.handle(message) {
                     finished.append(result)
                     slot.inFlight = nil
@@ -114,8 +118,9 @@ public final class WorkerPool {
     }
 
     private func expireIfOverdue(_ slot: Slot) -> RunResult? {
-        guard let run = slot.inFlight, MonotonicClock.nowNs() - run.startNs > timeoutNs else { return nil }
+        guard var run = slot.inFlight, MonotonicClock.nowNs() - run.startNs > timeoutNs else { return nil }
         _ = slot.process.kill()
+        run.absorb(slot.process.log.read())
         slot.inFlight = nil
         slot.respawn(executable: executable)
         return run.timedOut()
@@ -126,7 +131,7 @@ public final class WorkerPool {
 private final class Slot {
     var process: WorkerProcess
     var inFlight: InFlight?
-    /// Set when a replacement could not be started; the next dispatch tries again.
+
     init(process: WorkerProcess) { self.process = process }
 
     func respawn(executable: String) {

@@ -4,19 +4,35 @@ import Glibc
 final class WorkerProcess {
     let pid: pid_t
     let channel: Channel
+    /// The steps of the run in progress, written by the worker, read here once the run ends.
+    let log: StepLog
 
     /// How a worker ended: never fold a signal into an exit code.
     enum Termination: Equatable {
         case exited(Int32)
         case signaled(Int32)
+
+        // WIFSIGNALED / WTERMSIG / WEXITSTATUS are macros Swift cannot import.
+        init(waitStatus status: Int32) {
+            let signal = status & 0x7f
+            self = signal != 0 ? .signaled(signal) : .exited((status >> 8) & 0xff)
+        }
     }
 
     init(executable: String) throws(SystemError) {
         let (ours, theirs) = try Channel.pair()
+        let (log, logFD): (StepLog, Int32)
+        do { (log, logFD) = try StepLog.create() } catch {
+            ours.close()
+            theirs.close()
+            throw error
+        }
+        defer { Glibc.close(logFD) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, theirs.fd, WorkerMain.channelFD)
+        posix_spawn_file_actions_adddup2(&actions, logFD, StepLog.workerFD)
 
         // Its own process group keeps a terminal's Ctrl-C for the recorder, which then lets the
         // runs in flight finish; an empty mask and default SIGPIPE give every worker a clean start
@@ -45,6 +61,7 @@ final class WorkerProcess {
         }
         self.pid = pid
         channel = ours
+        self.log = log
     }
 
     /// Reaps the worker once it has exited or been killed.
@@ -52,13 +69,12 @@ final class WorkerProcess {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         channel.close()
-        // WIFSIGNALED / WTERMSIG / WEXITSTATUS are macros Swift cannot import.
-        let signal = status & 0x7f
-        return signal != 0 ? .signaled(signal) : .exited((status >> 8) & 0xff)
+        return Termination(waitStatus: status)
     }
 
+    /// Kills the worker and the client it may have forked: each worker leads its own process group.
     func kill() -> Termination {
-        _ = Glibc.kill(pid, SIGKILL)
+        _ = Glibc.kill(-pid, SIGKILL)
         return wait()
     }
 

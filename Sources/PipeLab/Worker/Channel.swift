@@ -5,6 +5,10 @@ import Glibc
 struct Channel: @unchecked Sendable {
     let fd: Int32
 
+    /// Records per message at most; a message is one send(2) and one recv(2). Steps do not travel
+    /// here (they go through the StepLog), only jobs and the few records that end a run.
+    static let maxBatch = 8
+
     /// A connected pair; both ends close on exec, the worker's end is dup2'ed into place by the spawn.
     static func pair() throws(SystemError) -> (Channel, Channel) {
         var fds: [Int32] = [-1, -1]
@@ -13,20 +17,29 @@ struct Channel: @unchecked Sendable {
         return (Channel(fd: fds[0]), Channel(fd: fds[1]))
     }
 
-    /// Sends one message; false when the other side is gone.
+    /// Sends messages as one batch; false when the other side is gone.
     @discardableResult
-    func send(_ message: WireMessage) -> Bool {
-        let slots = message.encode()
-        while true {
-            let sent = slots.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if sent == WireMessage.byteCount { return true }
-            if sent < 0 && errno == EINTR { continue }
-            return false
+    func send(_ messages: [WireMessage]) -> Bool {
+        var start = 0
+        while start < messages.count {
+            let batch = messages[start..<min(messages.count, start + Self.maxBatch)]
+            let slots = batch.flatMap { $0.encode() }
+            while true {
+                let sent = slots.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if sent == slots.count * 8 { break }
+                if sent < 0 && errno == EINTR { continue }
+                return false
+            }
+            start += batch.count
         }
+        return true
     }
 
+    @discardableResult
+    func send(_ message: WireMessage) -> Bool { send([message]) }
+
     enum Received {
-        case message(WireMessage)
+        case messages([WireMessage])
         /// Nothing to read right now (non-blocking reads only).
         case empty
         /// The other side closed or died.
@@ -34,13 +47,22 @@ struct Channel: @unchecked Sendable {
     }
 
     func receive(blocking: Bool) -> Received {
-        var slots = [Int64](repeating: 0, count: WireMessage.slots)
+        var slots = [Int64](repeating: 0, count: WireMessage.slots * Self.maxBatch)
         while true {
             let count = slots.withUnsafeMutableBytes {
                 recv(fd, $0.baseAddress, $0.count, blocking ? 0 : Int32(MSG_DONTWAIT))
             }
-            if count == WireMessage.byteCount {
-                return slots.withUnsafeBufferPointer { WireMessage.decode($0) }.map(Received.message) ?? .closed
+            if count > 0 && count % WireMessage.byteCount == 0 {
+                return slots.withUnsafeBufferPointer { buffer in
+                    var messages: [WireMessage] = []
+                    for offset in stride(from: 0, to: count / 8, by: WireMessage.slots) {
+                        guard let message = WireMessage.decode(UnsafeBufferPointer(rebasing: buffer[offset..<offset + WireMessage.slots])) else {
+                            return .closed
+                        }
+                        messages.append(message)
+                    }
+                    return .messages(messages)
+                }
             }
             if count < 0 && errno == EINTR { continue }
             if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return .empty }

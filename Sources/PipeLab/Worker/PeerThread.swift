@@ -54,7 +54,7 @@ final class PeerThread: @unchecked Sendable {
     /// DESIGN.md's peer: once the first data has arrived, read once (up to 1024 bytes, not at all
     /// for close-unread) and end the connection its way. Returns whether the fd stays open.
     private func perform(_ job: Job) -> Bool {
-        var recorder = job.recorder
+        let recorder = job.recorder
         let fd = job.fd
         let isSocket = job.transport.isSocket
         if job.action == .closeUnread {

@@ -1,9 +1,11 @@
 import Glibc
 
-/// Times one system call, reads errno and the socket's TCP state, and reports the step to the
-/// recorder at once, so that a worker that dies later has already told everything before.
+/// Times one system call, reads errno and the socket's TCP state, and writes the step to the
+/// shared step log at once. A call that may block or kill the worker is announced first, so a
+/// worker that dies or hangs inside it has already recorded everything before it.
 struct StepRecorder {
-    let channel: Channel
+    let log: StepLog
+    let area: StepLog.Area
     let token: Int64
     let runStartNs: Int64
     let isTCP: Bool
@@ -11,20 +13,25 @@ struct StepRecorder {
     /// Records `body` as one step. `fd` is the socket whose TCP state to read after the call (nil
     /// when the call closed it). `sigpipe` tells whether the call raised SIGPIPE.
     @discardableResult
-    mutating func record(_ actor: Actor, _ op: Operation, bytes: Int64, fd: Int32?,
-                         announce: Bool = false, sigpipe: (() -> Bool)? = nil,
-                         _ body: () -> Int) -> CallResult {
+    func record(_ actor: Actor, _ op: Operation, bytes: Int64, fd: Int32?,
+                announce: Bool = false, sigpipe: (() -> Bool)? = nil,
+                _ body: () -> Int) -> CallResult {
         let start = MonotonicClock.nowNs()
         if announce {
-            channel.send(.callBegins(token: token, actor: actor, op: op, bytes: bytes, startNs: start - runStartNs))
+            log.append(.callBegins(token: token, actor: actor, op: op, bytes: bytes, startNs: start - runStartNs), to: area)
         }
         let result = call(body)
         let end = MonotonicClock.nowNs()
         let raised = sigpipe?() ?? false
         let state = isTCP ? fd.flatMap(Sockets.tcpState) : nil
-        channel.send(.step(token: token, Step(
+        log.append(.step(token: token, Step(
             actor: actor, op: op, bytes: bytes, result: Int64(result.value), errno: result.errno, sigpipe: raised,
-            startNs: start - runStartNs, durationNs: end - start, tcpState: state)))
+            startNs: start - runStartNs, durationNs: end - start, tcpState: state)), to: area)
         return result
+    }
+
+    /// The same run's recorder for the peer thread's area.
+    var forPeer: StepRecorder {
+        StepRecorder(log: log, area: .peer, token: token, runStartNs: runStartNs, isTCP: isTCP)
     }
 }

@@ -1,6 +1,6 @@
-/// The wire protocol between the recorder and its workers: fixed-size records of twelve Int64 on a
-/// SOCK_SEQPACKET socket pair, so each message arrives whole and in order even when the worker's
-/// client and peer threads write at the same time, and no parsing can go wrong.
+/// The wire protocol between the recorder and its workers: fixed-size records of twelve Int64,
+/// batched into SOCK_SEQPACKET messages, so each batch arrives whole and in order even when the
+/// worker's client and peer threads write at the same time, and no parsing can go wrong.
 enum WireMessage: Equatable {
     /// Recorder → worker: perform one run.
     case job(token: Int64, scenario: Scenario)
@@ -8,31 +8,50 @@ enum WireMessage: Equatable {
     case callBegins(token: Int64, actor: Actor, op: Operation, bytes: Int64, startNs: Int64)
     /// Worker → recorder: a call returned.
     case step(token: Int64, Step)
+    /// Worker → recorder: the forked client of the run was killed by a signal.
+    case clientKilled(token: Int64, signal: Int32)
     /// Worker → recorder: the run is over.
     case runDone(token: Int64)
     /// Worker → recorder: the harness could not set the run up.
     case harnessError(token: Int64, stage: HarnessStage, errno: Int32)
+
+    /// Whether the message closes its run, so the recorder reads the step log.
+    var endsRun: Bool {
+        switch self {
+        case .runDone, .harnessError: true
+        case .job, .callBegins, .step, .clientKilled: false
+        }
+    }
 
     static let slots = 12
     static let byteCount = slots * MemoryLayout<Int64>.size
 
     func encode() -> [Int64] {
         var slots = [Int64](repeating: 0, count: Self.slots)
-        switch self {
-        case let .job(token, s):
-            slots[0...7] = [1, token, s.transport.index, s.peer.index, s.sigpipe.index, s.sleepNs, Int64(s.sends), s.payloadBytes]
-        case let .callBegins(token, actor, op, bytes, startNs):
-            slots[0...5] = [2, token, actor.index, op.index, bytes, startNs]
-        case let .step(token, step):
-            slots[0...10] = [3, token, step.actor.index, step.op.index, step.bytes, step.result ?? Int64.min,
-                             Int64(step.errno), step.sigpipe ? 1 : 0, step.startNs, step.durationNs ?? -1,
-                             Int64(step.tcpState?.rawValue ?? 0)]
-        case let .runDone(token):
-            slots[0...1] = [4, token]
-        case let .harnessError(token, stage, errno):
-            slots[0...3] = [5, token, stage.index, Int64(errno)]
-        }
+        slots.withUnsafeMutableBufferPointer { encode(into: $0.baseAddress!) }
         return slots
+    }
+
+    /// Writes the record's twelve slots, with no allocation (the step log's hot path).
+    func encode(into s: UnsafeMutablePointer<Int64>) {
+        s.update(repeating: 0, count: Self.slots)
+        switch self {
+        case let .job(token, scenario):
+            (s[0], s[1], s[2], s[3], s[4]) = (1, token, scenario.transport.index, scenario.peer.index, scenario.sigpipe.index)
+            (s[5], s[6], s[7]) = (scenario.sleepNs, Int64(scenario.sends), scenario.payloadBytes)
+        case let .callBegins(token, actor, op, bytes, startNs):
+            (s[0], s[1], s[2], s[3], s[4], s[5]) = (2, token, actor.index, op.index, bytes, startNs)
+        case let .step(token, step):
+            (s[0], s[1], s[2], s[3], s[4], s[5]) = (3, token, step.actor.index, step.op.index, step.bytes, step.result ?? Int64.min)
+            (s[6], s[7], s[8], s[9]) = (Int64(step.errno), step.sigpipe ? 1 : 0, step.startNs, step.durationNs ?? -1)
+            s[10] = Int64(step.tcpState?.rawValue ?? 0)
+        case let .runDone(token):
+            (s[0], s[1]) = (4, token)
+        case let .harnessError(token, stage, errno):
+            (s[0], s[1], s[2], s[3]) = (5, token, stage.index, Int64(errno))
+        case let .clientKilled(token, signal):
+            (s[0], s[1], s[2]) = (6, token, Int64(signal))
+        }
     }
 
     /// nil for a record that is not one of ours (which would be a pipelab bug).
@@ -57,6 +76,8 @@ enum WireMessage: Equatable {
         case 5:
             guard let stage = HarnessStage(index: s[2]) else { return nil }
             return .harnessError(token: s[1], stage: stage, errno: Int32(s[3]))
+        case 6:
+            return .clientKilled(token: s[1], signal: Int32(s[2]))
         default:
             return nil
         }
@@ -74,13 +95,24 @@ enum HarnessStage: String, CaseIterable {
     case pipe = "creating the pipe"
 }
 
-/// Enum cases travel as their position in `allCases`.
-extension CaseIterable where Self: Equatable {
-    var index: Int64 { Int64(Array(Self.allCases).firstIndex(of: self) ?? 0) }
+/// Enum cases travel as their position in `allCases`, kept once per type so that encoding a
+/// record allocates nothing.
+protocol WireEnum: CaseIterable, Equatable {
+    static var wireOrder: [Self] { get }
+}
+
+extension WireEnum {
+    var index: Int64 { Int64(Self.wireOrder.firstIndex(of: self) ?? 0) }
 
     init?(index: Int64) {
-        let all = Array(Self.allCases)
-        guard index >= 0, index < all.count else { return nil }
-        self = all[Int(index)]
+        guard index >= 0, index < Self.wireOrder.count else { return nil }
+        self = Self.wireOrder[Int(index)]
     }
 }
+
+extension Transport: WireEnum { static let wireOrder = Array(allCases) }
+extension PeerAction: WireEnum { static let wireOrder = Array(allCases) }
+extension SigpipeMode: WireEnum { static let wireOrder = Array(allCases) }
+extension Actor: WireEnum { static let wireOrder = Array(allCases) }
+extension Operation: WireEnum { static let wireOrder = Array(allCases) }
+extension HarnessStage: WireEnum { static let wireOrder = Array(allCases) }

@@ -11,13 +11,15 @@ public enum WorkerMain {
         let channel = Channel(fd: channelFD)
         let runner: RunPerformer
         do {
-            runner = try RunPerformer(channel: channel)
+            runner = try RunPerformer(channel: channel, log: try StepLog(fd: StepLog.workerFD))
         } catch {
             writeStandardError("pipelab worker: \(error)")
             return 70
         }
-        while case .message(.job(let token, let scenario)) = channel.receive(blocking: true) {
-            runner.perform(token: token, scenario: scenario)
+        while case .messages(let messages) = channel.receive(blocking: true) {
+            for case .job(let token, let scenario) in messages {
+                runner.perform(token: token, scenario: scenario)
+            }
         }
         return 0
     }
@@ -28,50 +30,82 @@ public enum WorkerMain {
 /// makes its remaining sends.
 final class RunPerformer {
     private let channel: Channel
+    private let log: StepLog
     private let peer: PeerThread
     private var listeners: [Transport: LoopbackListener] = [:]
     private var payload: [UInt8] = []
 
-    init(channel: Channel) throws(SystemError) {
+    init(channel: Channel, log: StepLog) throws(SystemError) {
         self.channel = channel
+        self.log = log
         peer = try PeerThread()
     }
 
     func perform(token: Int64, scenario: Scenario) {
-        var sigpipe = SigpipeControl(mode: scenario.sigpipe)
         if payload.count != scenario.payloadBytes {
             payload = [UInt8](repeating: 0x70, count: Int(scenario.payloadBytes))
         }
-        var recorder = StepRecorder(channel: channel, token: token, runStartNs: MonotonicClock.nowNs(),
+        log.reset()
+        let recorder = StepRecorder(log: log, area: .client, token: token, runStartNs: MonotonicClock.nowNs(),
                                     isTCP: scenario.transport.isTCP)
         let ends: (client: Int32, peer: Int32)
-        switch connect(scenario.transport, recorder: &recorder) {
+        switch connect(scenario.transport, recorder: recorder) {
         case .success(let connected): ends = connected
         case .failure(let failure):
             channel.send(.harnessError(token: token, stage: failure.stage, errno: failure.errno))
             return
         }
-        peer.begin(.init(fd: ends.peer, action: scenario.peer, transport: scenario.transport, recorder: recorder))
-
-        let isSocket = scenario.transport.isSocket
-        let flags = scenario.sigpipe == .nosignal ? Int32(MSG_NOSIGNAL) : 0
-        for sendNumber in 1...scenario.sends {
-            if sendNumber == 2 { MonotonicClock.sleep(nanoseconds: scenario.sleepNs) }
-            sigpipe.beforeCall()
-            recorder.record(.client, isSocket ? .send : .write, bytes: scenario.payloadBytes, fd: ends.client,
-                            announce: true, sigpipe: sigpipe.raisedDuringCall) {
-                payload.withUnsafeBytes {
-                    isSocket ? Glibc.send(ends.client, $0.baseAddress, $0.count, flags)
-                             : Glibc.write(ends.client, $0.baseAddress, $0.count)
-                }
+        var ending: [WireMessage] = []
+        let peerJob = PeerThread.Job(fd: ends.peer, action: scenario.peer, transport: scenario.transport,
+                                     recorder: recorder.forPeer)
+        if scenario.sigpipe == .default || scenario.sigpipe == .nosignal {
+            // SIGPIPE may end the process that sends: a forked child makes the client's calls and
+            // dies in place of the worker, as the C programs it stands for would.
+            let child = fork()
+            if child == 0 {
+                // The peer's end must not stay open in the client, or the peer could never end it.
+                Glibc.close(ends.peer)
+                clientSends(scenario, fd: ends.client, recorder: recorder)
+                _exit(0)
             }
+            peer.begin(peerJob)
+            if child > 0, case .signaled(let signal) = Self.wait(for: child) {
+                ending.append(.clientKilled(token: token, signal: signal))
+            }
+        } else {
+            peer.begin(peerJob)
+            clientSends(scenario, fd: ends.client, recorder: recorder)
         }
         let peerStillOpen = peer.finish()
         // Harness teardown, not part of the experiment: abortive closes leave no TIME_WAIT, so a
         // sweep of 100,000 runs never runs out of ports.
         closeQuietly(ends.client, tcp: scenario.transport.isTCP)
         if peerStillOpen { closeQuietly(ends.peer, tcp: scenario.transport.isTCP) }
-        channel.send(.runDone(token: token))
+        channel.send(ending + [.runDone(token: token)])
+    }
+
+    /// The client's sends: the first, the sleep, the rest; each announced before it is made.
+    private func clientSends(_ scenario: Scenario, fd: Int32, recorder: StepRecorder) {
+        var sigpipe = SigpipeControl(mode: scenario.sigpipe)
+        let isSocket = scenario.transport.isSocket
+        let flags = scenario.sigpipe == .nosignal ? Int32(MSG_NOSIGNAL) : 0
+        for sendNumber in 1...scenario.sends {
+            if sendNumber == 2 { MonotonicClock.sleep(nanoseconds: scenario.sleepNs) }
+            sigpipe.beforeCall()
+            recorder.record(.client, isSocket ? .send : .write, bytes: scenario.payloadBytes, fd: fd,
+                            announce: true, sigpipe: sigpipe.raisedDuringCall) {
+                payload.withUnsafeBytes {
+                    isSocket ? Glibc.send(fd, $0.baseAddress, $0.count, flags)
+                             : Glibc.write(fd, $0.baseAddress, $0.count)
+                }
+            }
+        }
+    }
+
+    private static func wait(for child: pid_t) -> WorkerProcess.Termination {
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) == -1 && errno == EINTR {}
+        return WorkerProcess.Termination(waitStatus: status)
     }
 
     private struct SetupFailure: Error {
@@ -79,7 +113,7 @@ final class RunPerformer {
         var errno: Int32
     }
 
-    private func connect(_ transport: Transport, recorder: inout StepRecorder) -> Result<(client: Int32, peer: Int32), SetupFailure> {
+    private func connect(_ transport: Transport, recorder: StepRecorder) -> Result<(client: Int32, peer: Int32), SetupFailure> {
         switch transport {
         case .tcp4, .tcp6:
             let listener: LoopbackListener
