@@ -29,6 +29,6 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PipeLabTests", dependencies: ["PipeLab", "pipelab"]),
+        .testTarget(name: "PipeLabTests", dependencies: ["PipeLab", "pipelab"], exclude: ["Golden"]),
     ]
 )

@@ -21,7 +21,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Numbers of sends, e.g. 1,3.") var sends: String?
     @Option(help: "Bytes per send, e.g. 5,64KiB,4MiB.") var payload: String?
     @Option(name: .customLong("repeat"), help: "Runs per cell.") var repeats: String?
-    @Option(help: "Runs in flight (default: \(SweepSpec.defaultJobs) here; sleeping runs cost no CPU).") var jobs: String?
+    @Option(help: "Runs in flight (default: 2 per CPU, or 16 per CPU up to 64 when the grid sleeps 1ms or more).") var jobs: String?
     @Option(help: "Stop a run that takes longer than this, e.g. 5s.") var timeout: String?
     @Option(help: "A name for the sweep.") var name: String?
     @Option(help: "Order runs start in: grid or shuffle.") var order: String?

@@ -13,7 +13,8 @@ final class SweepRecorder: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var changed = pthread_cond_t()
     private var thread = pthread_t()
-    static let maxQueued = 20_000
+    /// About 1.5 MB of results: enough to batch, small enough to keep memory flat.
+    static let maxQueued = 2_000
 
     init(writer: RunWriter) throws(SystemError) {
         self.writer = writer

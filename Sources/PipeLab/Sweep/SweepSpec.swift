@@ -28,10 +28,15 @@ public struct SweepSpec: Equatable, Sendable {
     public static let builtIn = SweepSpec(
         transport: Transport.allCases, peer: PeerAction.allCases, sigpipe: SigpipeMode.allCases,
         sleep: [0, 10_000_000, 1_000_000_000], sends: [3], payload: [5, 65_536],
-        repeats: 3, jobs: defaultJobs, timeoutNs: 5_000_000_000, name: nil, order: .grid, seed: 1)
+        repeats: 3, jobs: defaultJobs(sleeps: [1_000_000_000]), timeoutNs: 5_000_000_000, name: nil, order: .grid, seed: 1)
 
-    /// Runs that sleep cost no CPU, so many more workers than cores keep the machine busy.
-    public static var defaultJobs: Int { min(64, max(8, 16 * ProcessInfo.processInfo.activeProcessorCount)) }
+    /// Runs in flight when `--jobs` is not given. Runs that sleep cost no CPU, so a grid with
+    /// sleeps of a millisecond or more keeps many runs in flight (16 per CPU, at most 64); a grid
+    /// of shorter sleeps is CPU-bound and runs best with two per CPU.
+    public static func defaultJobs(sleeps: [Int64]) -> Int {
+        let cpus = ProcessInfo.processInfo.activeProcessorCount
+        return (sleeps.max() ?? 0) >= 1_000_000 ? min(64, max(8, 16 * cpus)) : max(2, 2 * cpus)
+    }
 
     /// The keys a spec file may hold.
     public static let keys = ["transport", "peer", "sigpipe", "sleep", "sends", "payload",
@@ -84,7 +89,7 @@ public struct SpecOverrides: Sendable {
         if let sends { spec.sends = sends }
         if let payload { spec.payload = payload }
         if let repeats { spec.repeats = repeats }
-        if let jobs { spec.jobs = jobs }
+        spec.jobs = jobs ?? SweepSpec.defaultJobs(sleeps: spec.sleep)
         if let timeoutNs { spec.timeoutNs = timeoutNs }
         if let name { spec.name = name }
         if let order { spec.order = order }

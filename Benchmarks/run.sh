@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# pipelab's shipped benchmark: one invocation measures pipelab against its own C baselines on
+# this machine, in the same run, and prints medians and ratios.
+#
+#   bash Benchmarks/run.sh [REPEATS]      (default 5 repetitions of each timed measurement)
+#
+# 1. builds the release binary and Benchmarks/baseline.c;
+# 2. times the bare C classic loop (20,000 runs) and its fork-per-run variant (5,000 runs);
+# 3. times `pipelab sweep` with 20,000 zero-sleep runs (tcp4, close, ignore, 3 sends) and with
+#    5,000 runs whose disposition is `default` (each SIGPIPE kills the process that sends);
+# 4. prints runs/s, the ratio pipelab / baseline for each pair, and the sweeps' peak memory;
+# 5. compares the peak memory of a 100,000-run sweep with a 10,000-run sweep, checks that the
+#    100,000-run sweep ran out of neither ports nor file descriptors;
+# 6. times `pipelab report` on the 100,000-run database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPEATS="${1:-5}"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+swift build -c release --product pipelab >/dev/null
+PIPELAB="$(swift build -c release --show-bin-path)/pipelab"
+cc -O2 -o "$WORK/baseline" Benchmarks/baseline.c
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# Seconds and peak resident kilobytes of one command, as "SECONDS KB".
+measure() { /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" >/dev/null 2>"$WORK/stderr" || { cat "$WORK/stderr"; exit 1; }; cat "$WORK/time"; }
+
+ZERO_SLEEP=(--transport tcp4 --peer close --sigpipe ignore --sleep 0 --sends 3 --payload 5 --quiet)
+# A 1 ms sleep lets the peer's close and the RST settle, so SIGPIPE really kills (almost) every
+# run's sending process; sleeping runs cost no CPU and overlap across --jobs.
+KILLING=(--transport tcp4 --peer close --sigpipe default --sleep 1ms --sends 3 --payload 5 --jobs 16 --quiet)
+
+declare -A SECONDS_OF RSS_OF
+for i in $(seq "$REPEATS"); do
+    SECONDS_OF[loop]+="$("$WORK/baseline" loop 20000 | awk '{ print $4 }') "
+    SECONDS_OF[fork]+="$("$WORK/baseline" fork 5000 | awk '{ print $4 }') "
+    rm -f "$WORK"/z.sqlite*
+    read -r s kb < <(measure "$PIPELAB" sweep "${ZERO_SLEEP[@]}" --repeat 20000 --db "$WORK/z.sqlite")
+    SECONDS_OF[zero]+="$s "; RSS_OF[zero]+="$kb "
+    rm -f "$WORK"/k.sqlite*
+    read -r s kb < <(measure "$PIPELAB" sweep "${KILLING[@]}" --repeat 5000 --db "$WORK/k.sqlite")
+    SECONDS_OF[kill]+="$s "; RSS_OF[kill]+="$kb "
+done
+
+rate() { echo "$1 $2" | awk '{ printf "%.0f", $1 / $2 }'; }
+med() { echo "$1" | tr ' ' '\n' | grep . | median; }
+loop_rate=$(rate 20000 "$(med "${SECONDS_OF[loop]}")"); fork_rate=$(rate 5000 "$(med "${SECONDS_OF[fork]}")")
+zero_rate=$(rate 20000 "$(med "${SECONDS_OF[zero]}")"); kill_rate=$(rate 5000 "$(med "${SECONDS_OF[kill]}")")
+killed=$(sqlite3 "$WORK/k.sqlite" "SELECT printf('%.1f', 100.0 * SUM(outcome = 'killed') / COUNT(*)) FROM runs")
+
+echo "pipelab benchmark: medians of $REPEATS repetitions on $(nproc) CPUs, $(uname -r)"
+printf '%-58s %8s runs/s\n' "C classic loop, 20,000 runs" "$loop_rate"
+printf '%-58s %8s runs/s   ratio %.2f   peak RSS %s KiB\n' "pipelab sweep, 20,000 zero-sleep runs (recorded)" "$zero_rate" \
+    "$(echo "$zero_rate $loop_rate" | awk '{ print $1 / $2 }')" "$(med "${RSS_OF[zero]}")"
+printf '%-58s %8s runs/s\n' "C fork-per-run loop, 5,000 runs" "$fork_rate"
+printf '%-58s %8s runs/s   ratio %.2f   peak RSS %s KiB   (%s%% killed by SIGPIPE)\n' \
+    "pipelab sweep, 5,000 sigpipe=default runs (recorded)" "$kill_rate" \
+    "$(echo "$kill_rate $fork_rate" | awk '{ print $1 / $2 }')" "$(med "${RSS_OF[kill]}")" "$killed"
+
+# Signatures next to what `pipelab run` gives for the same cells.
+echo "signatures of the zero-sleep sweep: $(sqlite3 "$WORK/z.sqlite" "SELECT group_concat(signature || ' ' || n, ', ') FROM (SELECT signature, COUNT(*) n FROM runs GROUP BY 1 ORDER BY 2 DESC)")"
+echo "  pipelab run, same cell: $("$PIPELAB" run --json --sleep 0 | sed 's/.*"signature":"\([^"]*\)".*/\1/')"
+echo "signatures of the default sweep:    $(sqlite3 "$WORK/k.sqlite" "SELECT group_concat(signature || ' ' || n, ', ') FROM (SELECT signature, COUNT(*) n FROM runs GROUP BY 1 ORDER BY 2 DESC)")"
+echo "  pipelab run, same cell: $("$PIPELAB" run --json --sigpipe default --sleep 1ms | sed 's/.*"signature":"\([^"]*\)".*/\1/')"
+
+# Memory must stay flat: the sweep streams its runs, it does not hold them.
+read -r s10 kb10 < <(measure "$PIPELAB" sweep "${ZERO_SLEEP[@]}" --repeat 10000 --db "$WORK/m10.sqlite")
+read -r s100 kb100 < <(measure "$PIPELAB" sweep "${ZERO_SLEEP[@]}" --repeat 100000 --db "$WORK/m100.sqlite")
+printf 'peak RSS: 10,000-run sweep %s KiB, 100,000-run sweep %s KiB, ratio %.2f (target <= 1.25)\n' "$kb10" "$kb100" \
+    "$(echo "$kb100 $kb10" | awk '{ print $1 / $2 }')"
+echo "100,000-run sweep: $(sqlite3 "$WORK/m100.sqlite" "SELECT COUNT(*) || ' runs, ' || TOTAL(outcome = 'harness-error') || ' harness errors, ' || TOTAL(IFNULL(harness_error, '') LIKE '%EADDRNOTAVAIL%' OR IFNULL(harness_error, '') LIKE '%EMFILE%') || ' EADDRNOTAVAIL/EMFILE' FROM runs") in ${s100} s"
+
+REPORT_TIMES=""
+for i in $(seq "$REPEATS"); do
+    read -r s kb < <(measure "$PIPELAB" report latest --db "$WORK/m100.sqlite" --out "$WORK/report.md")
+    REPORT_TIMES+="$s "
+done
+printf 'pipelab report on 100,000 runs: median %s s (target < 2 s)\n' "$(med "$REPORT_TIMES")"
