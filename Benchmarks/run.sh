@@ -18,8 +18,8 @@ REPEATS="${1:-5}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-swift build -c release --product pipelab >/dev/null
-PIPELAB="$(swift build -c release --show-bin-path)/pipelab"
+swift build -c release --static-swift-stdlib --product pipelab >/dev/null
+PIPELAB="$(swift build -c release --static-swift-stdlib --show-bin-path)/pipelab"
 cc -O2 -o "$WORK/baseline" Benchmarks/baseline.c
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

@@ -33,25 +33,46 @@ public final class RunWriter {
     private func insert(_ run: RunResult) throws(StoreError) {
         let s = run.scenario
         let failingErrno = run.firstFailingErrno.flatMap { $0 == 0 ? nil : $0 }
-        try insertRun.bind([
-            .text(newUUID()), .int(sweepID), .text(s.transport.rawValue), .text(s.peer.rawValue), .text(s.sigpipe.rawValue),
-            .int(s.sleepNs), .int(Int64(s.sends)), .int(s.payloadBytes), .int(Int64(run.repeatIndex)),
-            .text(run.outcome.rawValue), .optional(run.termSignal.map(SignalName.of)), .text(run.signature),
-            .optional(run.firstFailingSend.map { Int64($0) }), .optional(failingErrno.map { Int64($0) }),
-            .optional(failingErrno.map(ErrnoName.of)), .optional(run.harnessMessage),
-            .text(Timestamp.iso8601(run.startedAt)), .int(run.durationNs),
-        ]).run()
+        insertRun.clear()
+        insertRun.bind(1, newUUID())
+        insertRun.bind(2, sweepID)
+        insertRun.bind(3, constant: s.transport.rawValue)
+        insertRun.bind(4, constant: s.peer.rawValue)
+        insertRun.bind(5, constant: s.sigpipe.rawValue)
+        insertRun.bind(6, s.sleepNs)
+        insertRun.bind(7, Int64(s.sends))
+        insertRun.bind(8, s.payloadBytes)
+        insertRun.bind(9, Int64(run.repeatIndex))
+        insertRun.bind(10, constant: run.outcome.rawValue)
+        insertRun.bind(11, constant: run.termSignal.map(SignalName.of))
+        insertRun.bind(12, run.signature)
+        insertRun.bind(13, run.firstFailingSend.map { Int64($0) })
+        insertRun.bind(14, failingErrno.map { Int64($0) })
+        insertRun.bind(15, constant: failingErrno.map(ErrnoName.of))
+        insertRun.bind(16, run.harnessMessage)
+        insertRun.bind(17, Timestamp.iso8601(run.startedAt))
+        insertRun.bind(18, run.durationNs)
+        try insertRun.run()
         let runID = store.db.lastInsertedRowID
         var sendNumber: Int64 = 0
         for (offset, step) in run.steps.enumerated() {
             let isSend = step.actor == .client && step.op.isClientWrite
             if isSend { sendNumber += 1 }
-            try insertStep.bind([
-                .int(runID), .int(Int64(offset + 1)), .text(step.actor.rawValue), .text(step.op.rawValue),
-                isSend ? .int(sendNumber) : .null, .int(step.bytes), .optional(step.result),
-                step.errno == 0 ? .null : .int(Int64(step.errno)), .optional(step.errnoName), .int(step.sigpipe ? 1 : 0),
-                .int(step.startNs), .optional(step.durationNs), .optional(step.tcpState?.name),
-            ]).run()
+            insertStep.clear()
+            insertStep.bind(1, runID)
+            insertStep.bind(2, Int64(offset + 1))
+            insertStep.bind(3, constant: step.actor.rawValue)
+            insertStep.bind(4, constant: step.op.rawValue)
+            insertStep.bind(5, isSend ? sendNumber : nil)
+            insertStep.bind(6, step.bytes)
+            insertStep.bind(7, step.result)
+            insertStep.bind(8, step.errno == 0 ? nil : Int64(step.errno))
+            insertStep.bind(9, constant: step.errnoName)
+            insertStep.bind(10, Int64(step.sigpipe ? 1 : 0))
+            insertStep.bind(11, step.startNs)
+            insertStep.bind(12, step.durationNs)
+            insertStep.bind(13, constant: step.tcpState?.name)
+            try insertStep.run()
         }
     }
 }

@@ -1,4 +1,5 @@
 import CSQLite
+import Glibc
 
 /// An error from SQLite, with what pipelab was doing.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
@@ -115,6 +116,34 @@ final class Statement {
         return self
     }
 
+    // Positional binding without building an array of values: the recording hot path.
+
+    func clear() {
+        sqlite3_reset(statement)
+    }
+
+    func bind(_ index: Int32, _ value: Int64) {
+        sqlite3_bind_int64(statement, index, value)
+    }
+
+    func bind(_ index: Int32, _ value: Int64?) {
+        if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
+    }
+
+    func bind(_ index: Int32, _ value: String?) {
+        if let value { sqlite3_bind_text(statement, index, value, -1, transient) } else { sqlite3_bind_null(statement, index) }
+    }
+
+    /// Binds one of the few texts that repeat in every row (enum names, errno names) from a
+    /// copy kept for the life of the process, so SQLite need not copy it for each row.
+    func bind(_ index: Int32, constant value: String?) {
+        guard let value else {
+            sqlite3_bind_null(statement, index)
+            return
+        }
+        sqlite3_bind_text(statement, index, ConstantText.pointer(value), -1, nil)
+    }
+
     /// Steps a statement that returns no rows.
     func run() throws(StoreError) {
         let status = sqlite3_step(statement)
@@ -162,4 +191,19 @@ struct Row {
 extension Statement.Value {
     static func optional(_ value: Int64?) -> Self { value.map(Self.int) ?? .null }
     static func optional(_ value: String?) -> Self { value.map(Self.text) ?? .null }
+}
+
+/// C copies of the small set of texts that repeat in every row, made once and never freed.
+enum ConstantText {
+    nonisolated(unsafe) private static var pointers: [String: UnsafeMutablePointer<CChar>] = [:]
+    private static let lock = Lock()
+
+    static func pointer(_ text: String) -> UnsafePointer<CChar> {
+        lock.withLock {
+            if let existing = pointers[text] { return UnsafePointer(existing) }
+            let copy = strdup(text)!
+            pointers[text] = copy
+            return UnsafePointer(copy)
+        }
+    }
 }

@@ -1,10 +1,10 @@
 import Glibc
 
 /// The recording side of a sweep: completed runs go into a queue, and a writer thread of its own
-/// writes them in batched transactions (everything queued so far in one transaction, at least
-/// every 200 ms), so the worker pool's event loop never waits for the disk and a completed run is
-/// on disk within a second. The queue is bounded: a slow disk slows the sweep instead of growing
-/// memory.
+/// writes them in batched transactions (a batch once 500 runs are queued or 100 ms after the
+/// oldest arrived, whichever comes first), so the worker pool's event loop never waits for the
+/// disk, a transaction carries many runs, and a completed run is on disk well within a second.
+/// The queue is bounded: a slow disk slows the sweep instead of growing memory.
 final class SweepRecorder: @unchecked Sendable {
     private let writer: RunWriter
     private var queue: [RunResult] = []
@@ -15,6 +15,9 @@ final class SweepRecorder: @unchecked Sendable {
     private var thread = pthread_t()
     /// About 1.5 MB of results: enough to batch, small enough to keep memory flat.
     static let maxQueued = 2_000
+    static let batchSize = 500
+    static let maxDelayNs: Int64 = 100_000_000
+    private var oldestQueuedNs: Int64 = 0
 
     init(writer: RunWriter) throws(SystemError) {
         self.writer = writer
@@ -43,8 +46,11 @@ final class SweepRecorder: @unchecked Sendable {
         defer { pthread_mutex_unlock(&mutex) }
         while queue.count >= Self.maxQueued && failure == nil { pthread_cond_wait(&changed, &mutex) }
         if let failure { throw failure }
+        if queue.isEmpty { oldestQueuedNs = MonotonicClock.nowNs() }
         queue.append(run)
-        pthread_cond_broadcast(&changed)
+        // Waking the writer for every run would cost a context switch each; it wakes by itself
+        // when the oldest run has waited long enough.
+        if queue.count == Self.batchSize { pthread_cond_broadcast(&changed) }
     }
 
     /// Writes everything queued and stops the writer thread.
@@ -57,10 +63,26 @@ final class SweepRecorder: @unchecked Sendable {
         if let failure { throw failure }
     }
 
+    private func oldestHasWaited() -> Bool {
+        MonotonicClock.nowNs() - oldestQueuedNs >= Self.maxDelayNs
+    }
+
+    /// Waits on the condition for at most `upToNs` (the mutex is held).
+    private func waitForChange(upToNs: Int64) {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        let total = Int64(deadline.tv_nsec) + max(1_000_000, upToNs)
+        deadline.tv_sec += Int(total / 1_000_000_000)
+        deadline.tv_nsec = Int(total % 1_000_000_000)
+        _ = pthread_cond_timedwait(&changed, &mutex, &deadline)
+    }
+
     private func writeLoop() {
         while true {
             pthread_mutex_lock(&mutex)
-            while queue.isEmpty && !closing { pthread_cond_wait(&changed, &mutex) }
+            while !closing && (queue.isEmpty || (queue.count < Self.batchSize && !oldestHasWaited())) {
+                waitForChange(upToNs: queue.isEmpty ? Self.maxDelayNs : oldestQueuedNs + Self.maxDelayNs - MonotonicClock.nowNs())
+            }
             if queue.isEmpty && closing {
                 pthread_mutex_unlock(&mutex)
                 return

@@ -47,8 +47,7 @@ public final class WorkerPool {
             }
             let busy = slots.filter { $0.inFlight != nil }
             if busy.isEmpty && (exhausted || shouldStop()) { break }
-            waitForMessages(busy)
-            for slot in busy {
+            for slot in waitForMessages(busy) {
                 for result in drain(slot) { try onResult(result) }
             }
             for slot in busy {
@@ -80,12 +79,14 @@ public final class WorkerPool {
         }
     }
 
-    private func waitForMessages(_ busy: [Slot]) {
+    /// Waits until a worker has something to say (or the nearest timeout); returns those that do.
+    private func waitForMessages(_ busy: [Slot]) -> [Slot] {
         let now = MonotonicClock.nowNs()
         let nearest = busy.compactMap { $0.inFlight.map { $0.startNs + timeoutNs - now } }.min() ?? 0
         let timeoutMs = Int32(clamping: min(100, max(0, (nearest + 999_999) / 1_000_000)))
         var fds = busy.map { pollfd(fd: $0.process.channel.fd, events: Int16(POLLIN), revents: 0) }
-        _ = poll(&fds, nfds_t(fds.count), timeoutMs)
+        guard poll(&fds, nfds_t(fds.count), timeoutMs) > 0 else { return [] }
+        return zip(busy, fds).filter { $0.1.revents != 0 }.map(\.0)
     }
 
     /// Reads what a worker has sent (one message per call: poll says when there is more) and

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Regenerates every report in Reports/ from real sweeps made with the release binary on this
+# machine. Reports are never edited by hand: change this script and run it again.
+#
+#   bash Reports/generate.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --static-swift-stdlib --product pipelab >/dev/null
+PIPELAB="$(swift build -c release --static-swift-stdlib --show-bin-path)/pipelab"
+DB="$(mktemp -d)/reports.sqlite"
+
+# The built-in default grid: every value of every dimension.
+"$PIPELAB" sweep --name default --quiet --db "$DB" >/dev/null
+"$PIPELAB" report default --db "$DB" --out Reports/default.md >/dev/null
+
+# The race window: where the outcome stops being deterministic as the sleep shrinks.
+"$PIPELAB" sweep --spec Examples/race-window.json --quiet --db "$DB" >/dev/null
+"$PIPELAB" report race-window --db "$DB" --out Reports/race-window.md >/dev/null
+
+# The default grid again, compared with the first run: what is stable on this machine.
+"$PIPELAB" sweep --name default-again --quiet --db "$DB" >/dev/null
+"$PIPELAB" compare default default-again --db "$DB" --out Reports/default-vs-default-again.md
+
+echo "wrote Reports/default.md, Reports/race-window.md, Reports/default-vs-default-again.md (database: $DB)"
