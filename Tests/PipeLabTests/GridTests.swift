@@ -66,4 +66,24 @@ import Testing
         let parsed = try SpecFile.parse(.init(original.json().utf8), source: "stored").applied(to: .builtIn)
         #expect(parsed == original)
     }
+
+    @Test func cpuBoundRunsWaitWhileSleepingRunsOvertake() {
+        func request(_ sleepNs: Int64, _ index: Int) -> RunRequest {
+            var scenario = Scenario.classic
+            scenario.sleepNs = sleepNs
+            return RunRequest(scenario: scenario, repeatIndex: index)
+        }
+        let order = [request(0, 0), request(0, 1), request(0, 2), request(1_000_000_000, 3), request(0, 4)]
+        var queue = RunQueue(order.makeIterator(), lookahead: 10)
+        #expect(queue.next(cpuBoundInFlight: 0, limit: 2) == order[0])
+        #expect(queue.next(cpuBoundInFlight: 1, limit: 2) == order[1])
+        // Two CPU-bound runs in flight: the sleeping run overtakes the waiting one.
+        #expect(queue.next(cpuBoundInFlight: 2, limit: 2) == order[3])
+        #expect(queue.next(cpuBoundInFlight: 2, limit: 2) == nil)
+        // A CPU slot frees: the waiting runs go first, in order.
+        #expect(queue.next(cpuBoundInFlight: 1, limit: 2) == order[2])
+        #expect(queue.next(cpuBoundInFlight: 1, limit: 2) == order[4])
+        #expect(queue.next(cpuBoundInFlight: 0, limit: 2) == nil)
+        #expect(queue.isExhausted)
+    }
 }

@@ -1,14 +1,17 @@
 import Foundation
 
 /// `pipelab compare A B`: what differs between two sweeps (two kernels, two machines, two days).
-/// Two cells differ when the sets of signatures their runs produced differ; frequencies of a
-/// nondeterministic cell vary from sweep to sweep and are shown, not compared.
+/// A cell differs when it is deterministic in both sweeps with different signatures. A cell that
+/// races (more than one signature in either sweep) has no single outcome to compare: when its
+/// signatures differ it is listed with both distributions, apart from the differences.
 public enum CompareReport {
     public static func render(_ a: ReportData, _ b: ReportData) -> String {
         let cellsA = distributions(a.cells), cellsB = distributions(b.cells)
         let common = a.cells.map(\.scenario).filter { cellsB[$0] != nil }
         let shared = MarkdownReport.uniqued(common)
-        let differing = shared.filter { Set(cellsA[$0]!.map(\.signature)) != Set(cellsB[$0]!.map(\.signature)) }
+        let changed = shared.filter { Set(cellsA[$0]!.map(\.signature)) != Set(cellsB[$0]!.map(\.signature)) }
+        let differing = changed.filter { cellsA[$0]!.count == 1 && cellsB[$0]!.count == 1 }
+        let racing = changed.filter { cellsA[$0]!.count > 1 || cellsB[$0]!.count > 1 }
         let onlyA = MarkdownReport.uniqued(a.cells.map(\.scenario).filter { cellsB[$0] == nil })
         let onlyB = MarkdownReport.uniqued(b.cells.map(\.scenario).filter { cellsA[$0] == nil })
 
@@ -26,16 +29,22 @@ public enum CompareReport {
             ["grid", grid(a), grid(b)],
         ])
         out += "\n## Verdict\n\n"
-        if differing.isEmpty && onlyA.isEmpty && onlyB.isEmpty {
-            out += "**Equal**: the \(shared.count) cells of both sweeps produced the same signatures.\n"
-            return out
+        let racingNote = racing.isEmpty ? "" : " \(racing.count) cells race (more than one signature in at least one sweep) and are listed below without a verdict."
+        if differing.isEmpty && onlyA.isEmpty && onlyB.isEmpty && racing.isEmpty {
+            out += "**Equal**: the \(shared.count) cells in both sweeps produced the same signatures.\n"
+        } else if differing.isEmpty && onlyA.isEmpty && onlyB.isEmpty {
+            out += "**Equal** wherever the outcome is deterministic: \(shared.count - racing.count) cells produced the same signatures.\(racingNote)\n"
+        } else {
+            out += "\(differing.count) of the \(shared.count) cells in both sweeps produced different signatures; \(onlyA.count) cells are only in A, \(onlyB.count) only in B.\(racingNote)\n"
         }
-        out += "\(differing.count) of the \(shared.count) cells in both sweeps produced different signatures; \(onlyA.count) cells are only in A, \(onlyB.count) only in B.\n"
+        let columns = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "A", "B"]
         if !differing.isEmpty {
             out += "\n## Cells whose signatures differ\n\n"
-            out += Markdown.table(["transport", "peer", "sigpipe", "sleep", "sends", "payload", "A", "B"], differing.map { s in
-                cellColumns(s) + [describe(cellsA[s]!), describe(cellsB[s]!)]
-            })
+            out += Markdown.table(columns, differing.map { cellColumns($0) + [describe(cellsA[$0]!), describe(cellsB[$0]!)] })
+        }
+        if !racing.isEmpty {
+            out += "\n## Cells that race\n\nTheir repeats disagree in at least one sweep, so which signatures appear is partly chance; more repeats narrow the distributions.\n\n"
+            out += Markdown.table(columns, racing.map { cellColumns($0) + [describe(cellsA[$0]!), describe(cellsB[$0]!)] })
         }
         for (title, cells, side) in [("only in A", onlyA, cellsA), ("only in B", onlyB, cellsB)] where !cells.isEmpty {
             out += "\n## Cells \(title)\n\n"

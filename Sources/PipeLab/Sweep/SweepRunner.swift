@@ -36,7 +36,9 @@ public struct SweepRunner {
     private func execute(_ sweep: SweepRecord, grid: Grid, done: Set<RunRequest>) throws -> SweepRecord {
         let recorder = try SweepRecorder(writer: try store.runWriter(sweepID: sweep.id))
         let progress = Progress(total: grid.runCount - done.count, quiet: quiet)
-        let pool = WorkerPool(size: grid.spec.jobs, timeoutNs: grid.spec.timeoutNs, executable: executable)
+        let pool = WorkerPool(size: grid.spec.jobs,
+                              cpuBoundLimit: grid.spec.cpuBoundLimit,
+                              timeoutNs: grid.spec.timeoutNs, executable: executable)
         Interrupts.install()
         do {
             try pool.perform(

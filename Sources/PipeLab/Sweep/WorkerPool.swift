@@ -15,14 +15,18 @@ public struct RunRequest: Sendable, Hashable {
 /// outcome, not a failure), and kills runs that hang past the timeout.
 public final class WorkerPool {
     private let size: Int
+    private let cpuBoundLimit: Int
     private let timeoutNs: Int64
     private let executable: String
     private var slots: [Slot] = []
     private var nextToken: Int64 = 1
 
-    /// - Parameter executable: the pipelab binary to run in worker mode (default: this one).
-    public init(size: Int, timeoutNs: Int64, executable: String? = nil) {
+    /// - Parameters:
+    ///   - cpuBoundLimit: at most this many runs that sleep under 1 ms in flight (see RunQueue).
+    ///   - executable: the pipelab binary to run in worker mode (default: this one).
+    public init(size: Int, cpuBoundLimit: Int? = nil, timeoutNs: Int64, executable: String? = nil) {
         self.size = max(1, size)
+        self.cpuBoundLimit = max(1, cpuBoundLimit ?? size)
         self.timeoutNs = timeoutNs
         self.executable = executable ?? WorkerProcess.currentExecutable()
     }
@@ -39,14 +43,13 @@ public final class WorkerPool {
         _ requests: S, shouldStop: () -> Bool = { false }, tick: () throws -> Void = {},
         onResult: (RunResult) throws -> Void
     ) throws {
-        var pending = requests.makeIterator()
-        var exhausted = false
+        var queue = RunQueue(requests.makeIterator())
         while true {
-            if !exhausted && !shouldStop() {
-                exhausted = try dispatch(from: &pending)
+            if !shouldStop() {
+                try dispatch(from: &queue)
             }
             let busy = slots.filter { $0.inFlight != nil }
-            if busy.isEmpty && (exhausted || shouldStop()) { break }
+            if busy.isEmpty && (queue.isExhausted || shouldStop()) { break }
             for slot in waitForMessages(busy) {
                 for result in drain(slot) { try onResult(result) }
             }
@@ -57,16 +60,17 @@ public final class WorkerPool {
         }
     }
 
-    /// Gives every idle worker (spawning up to `size`) its next run; true when none are left.
-    private func dispatch(from pending: inout some IteratorProtocol<RunRequest>) throws -> Bool {
+    /// Gives every idle worker (spawning up to `size`) the next run that may start.
+    private func dispatch<Source>(from queue: inout RunQueue<Source>) throws {
+        var cpuBound = slots.filter { $0.inFlight?.request.isCPUBound == true }.count
         while true {
             var slot = slots.first { $0.inFlight == nil }
-            if slot == nil && slots.count < size {
+            if slot == nil && slots.count < size && !queue.isExhausted {
                 slot = Slot(process: try WorkerProcess(executable: executable))
                 slots.append(slot!)
             }
-            guard let idle = slot else { return false }
-            guard let request = pending.next() else { return true }
+            guard let idle = slot, let request = queue.next(cpuBoundInFlight: cpuBound, limit: cpuBoundLimit) else { return }
+            if request.isCPUBound { cpuBound += 1 }
             let token = nextToken
             nextToken += 1
             idle.inFlight = InFlight(request: request, token: token)
