@@ -44,3 +44,20 @@ import Testing
         }
     }
 }
+
+@Suite struct UUIDTests {
+    @Test func uuidsAreVersion7TimeOrderedAndUnique() {
+        let ids = (0..<2000).map { _ in UUIDv7.next() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(20) {
+            let characters = Array(id)
+            #expect(characters.count == 36)
+            #expect([characters[8], characters[13], characters[18], characters[23]] == ["-", "-", "-", "-"])
+            #expect(characters[14] == "7")
+            #expect("89ab".contains(characters[19]))
+            #expect(id.allSatisfy { "0123456789abcdef-".contains($0) })
+        }
+        // The first 48 bits are milliseconds: ids sort by creation time, within a millisecond.
+        #expect(ids.first!.prefix(8) <= ids.last!.prefix(8))
+    }
+}

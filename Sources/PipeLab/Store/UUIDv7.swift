@@ -17,15 +17,21 @@ enum UUIDv7 {
         let (a, b) = lock.withLock { (SplitMix64.next(&state), SplitMix64.next(&state)) }
         let high = (milliseconds << 16) | 0x7000 | (a & 0x0FFF)
         let low = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
-        let hex = hex16(high) + hex16(low)
-        let characters = Array(hex)
-        return String(characters[0..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16]) + "-"
-            + String(characters[16..<20]) + "-" + String(characters[20..<32])
-    }
-
-    private static func hex16(_ value: UInt64) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - text.count) + text
+        // 8-4-4-4-12 lowercase hex digits, written straight into the string's storage.
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            var position = 0
+            for index in 0..<32 {
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    buffer[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                let word = index < 16 ? high : low
+                buffer[position] = digits.utf8Start[Int((word >> UInt64(60 - 4 * (index % 16))) & 0xF)]
+                position += 1
+            }
+            return position
+        }
     }
 }
 
