@@ -52,3 +52,13 @@ public struct Scenario: Hashable, Sendable, Codable {
     /// `tcp4/close/ignore/1s/3/5`: a compact cell label.
     public var label: String { parameterStrings.map(\.value).joined(separator: "/") }
 }
+
+/// One run to perform: a cell of the grid and which repeat of it.
+public struct RunRequest: Sendable, Hashable {
+    public var scenario: Scenario
+    public var repeatIndex: Int
+    public init(scenario: Scenario, repeatIndex: Int) {
+        self.scenario = scenario
+        self.repeatIndex = repeatIndex
+    }
+}

@@ -97,7 +97,7 @@ final class Statement {
     deinit { sqlite3_finalize(statement) }
 
     enum Value {
-        case null, int(Int64), double(Double), text(String)
+        case null, int(Int64), text(String)
     }
 
     @discardableResult
@@ -109,7 +109,6 @@ final class Statement {
             switch value {
             case .null: sqlite3_bind_null(statement, index)
             case .int(let v): sqlite3_bind_int64(statement, index, v)
-            case .double(let v): sqlite3_bind_double(statement, index, v)
             case .text(let v): sqlite3_bind_text(statement, index, v, -1, transient)
             }
         }
@@ -180,17 +179,11 @@ struct Row {
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
     func int(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
     func optionalInt(_ column: Int32) -> Int64? { isNull(column) ? nil : int(column) }
-    func double(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
     func text(_ column: Int32) -> String {
         guard let bytes = sqlite3_column_text(statement, column) else { return "" }
         return String(cString: bytes)
     }
     func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
-}
-
-extension Statement.Value {
-    static func optional(_ value: Int64?) -> Self { value.map(Self.int) ?? .null }
-    static func optional(_ value: String?) -> Self { value.map(Self.text) ?? .null }
 }
 
 /// C copies of the small set of texts that repeat in every row, made once and never freed.

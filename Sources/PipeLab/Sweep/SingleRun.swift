@@ -1,10 +1,26 @@
+import Glibc
+
 /// `pipelab run`: one run on one worker.
 public enum SingleRun {
     public static func perform(_ scenario: Scenario, timeoutNs: Int64, executable: String? = nil) throws -> RunResult {
         let pool = WorkerPool(size: 1, timeoutNs: timeoutNs, executable: executable)
         var result: RunResult?
         try pool.perform([RunRequest(scenario: scenario, repeatIndex: 0)]) { result = $0 }
-        guard let result else { throw SystemError("the worker returned no result", errno: 0) }
+        guard let result else { throw SystemError("the worker pool finished without a result", errno: EIO) }
         return result
+    }
+}
+
+extension Store {
+    /// `pipelab run --db`: one run recorded as a completed one-run sweep named "run".
+    public func recordSingleRun(_ run: RunResult, commandLine: String, host: HostInfo) throws(StoreError) {
+        let s = run.scenario
+        var spec = SweepSpec.builtIn
+        (spec.transport, spec.peer, spec.sigpipe) = ([s.transport], [s.peer], [s.sigpipe])
+        (spec.sleep, spec.sends, spec.payload, spec.repeats, spec.jobs) = ([s.sleepNs], [s.sends], [s.payloadBytes], 1, 1)
+        spec.name = "run"
+        let sweep = try createSweep(name: "run", spec: spec.json(), commandLine: commandLine, plannedRuns: 1, skipped: [], host: host)
+        try runWriter(sweepID: sweep.id).write([run])
+        try setStatus(of: sweep.id, to: .completed)
     }
 }

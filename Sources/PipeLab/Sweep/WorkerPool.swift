@@ -1,15 +1,5 @@
 import Glibc
 
-/// One run to perform: a cell of the grid and which repeat of it.
-public struct RunRequest: Sendable, Hashable {
-    public var scenario: Scenario
-    public var repeatIndex: Int
-    public init(scenario: Scenario, repeatIndex: Int) {
-        self.scenario = scenario
-        self.repeatIndex = repeatIndex
-    }
-}
-
 /// The recording process's pool of long-lived workers. It hands each idle worker the next run,
 /// collects every step as it arrives, replaces workers that die (SIGPIPE's default action is an
 /// outcome, not a failure), and kills runs that hang past the timeout.
