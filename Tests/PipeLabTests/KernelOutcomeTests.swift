@@ -57,6 +57,32 @@ import Testing
         #expect(sends[2]["result"] as? Int == -1)
     }
 
+    @Test func peerStatesAreRecordedToo() throws {
+        let run = try CLI.runJSON(["--sleep", "50ms"])
+        let peer = (run["steps"] as? [[String: Any]] ?? []).filter { $0["actor"] as? String == "peer" }
+        #expect(peer.map { $0["op"] as? String } == ["accept", "recv", "close"])
+        #expect(peer[0]["tcp_state"] as? String == "ESTABLISHED")
+        #expect(peer[1]["tcp_state"] as? String == "ESTABLISHED")
+        #expect(peer[2]["tcp_state"] is NSNull)
+    }
+
+    /// In a network namespace of its own, loopback is down: pipelab cannot listen, and says so.
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")))
+    func aHarnessFailureIsReportedWithItsOwnExitCode() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        process.arguments = ["--net", CLI.binary, "run", "--transport", "tcp6", "--sleep", "0"]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 70)
+        #expect(text.hasPrefix("pipelab: the run could not be carried out: listening on [::1] (is IPv6 available?)"), "\(text)")
+        #expect(text.split(separator: "\n").count == 1)
+    }
+
     @Test func halfClosedPeerLeavesClientInCloseWait() throws {
         let run = try CLI.runJSON(["--peer", "shutdown-wr", "--sleep", "100ms"])
         let sends = try clientSends(run)

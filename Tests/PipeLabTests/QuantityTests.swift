@@ -61,3 +61,11 @@ import Testing
         #expect(ids.first!.prefix(8) <= ids.last!.prefix(8))
     }
 }
+
+@Suite struct ProgressTests {
+    @Test func progressLineShowsDoneTotalRateAndTimeLeft() {
+        #expect(Progress.line(done: 500, total: 2000, elapsedNs: 1_000_000_000) == "  500/2000 runs  500 runs/s  ~3s left")
+        #expect(Progress.line(done: 100, total: 100_000, elapsedNs: 1_000_000_000) == "  100/100000 runs  100 runs/s  ~16m39s left")
+        #expect(Progress.line(done: 0, total: 10, elapsedNs: 0) == "  0/10 runs  0 runs/s  ")
+    }
+}

@@ -98,6 +98,18 @@ import Testing
         #expect(signatures == "tcp4 ok,ok,EPIPE\ntcp4 ok,ok,EPIPE+SIGPIPE\nunix ok,EPIPE+SIGPIPE,EPIPE+SIGPIPE\nunix ok,EPIPE,EPIPE\n")
     }
 
+    @Test func pipelabDBChoosesTheDatabaseAndDashDashDbWins() throws {
+        let directory = try temporaryDirectory()
+        let arguments = ["sweep", "--transport", "unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", "0", "--sends", "3",
+                         "--payload", "5", "--repeat", "1", "--quiet"]
+        #expect(try CLI.run(arguments, in: directory, environment: ["PIPELAB_DB": "env.sqlite"]).status == 0)
+        #expect(try CLI.run(arguments + ["--db", "flag.sqlite"], in: directory, environment: ["PIPELAB_DB": "env.sqlite"]).status == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sqlite") }.sorted()
+        #expect(files == ["env.sqlite", "flag.sqlite"])
+        let listed = try CLI.run(["sweeps"], in: directory, environment: ["PIPELAB_DB": "env.sqlite"])
+        #expect(listed.stdout.contains("completed  1/1"))
+    }
+
     @Test func runWithDatabaseRecordsAOneRunSweep() throws {
         let directory = try temporaryDirectory()
         let output = try CLI.run(["run", "--sleep", "20ms", "--db", "one.sqlite", "--json"], in: directory)

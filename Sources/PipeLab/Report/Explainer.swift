@@ -63,7 +63,12 @@ public enum Explainer {
             let queued = s.transport.isTCP
                 ? " Success only means the kernel queued the bytes, not that anyone will read them."
                 : ""
-            return "\(call) #\(number) succeeded\(state).\(queued)" + raised(sigpipe, s)
+            // The state is read after the call: on loopback the RST the data provokes is usually
+            // processed before the call returns, so the socket is CLOSE already.
+            let resetAlready = state.hasSuffix(" CLOSE)")
+                ? " The RST it provoked came back before the call returned (loopback delivers it at once), which is why the socket was already CLOSE."
+                : ""
+            return "\(call) #\(number) succeeded\(state).\(queued)\(resetAlready)" + raised(sigpipe, s)
         case .short(let bytes, let sigpipe):
             return "\(call) #\(number) wrote only \(bytes) of its \(s.payloadBytes) bytes\(state): a blocking call that has queued part of its data when the connection breaks returns that count instead of the error, and the error waits for the next call." + raised(sigpipe, s)
         case .errno(let name, let sigpipe):

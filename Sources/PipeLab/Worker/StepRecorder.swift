@@ -11,9 +11,10 @@ struct StepRecorder {
     let isTCP: Bool
 
     /// Records `body` as one step. `fd` is the socket whose TCP state to read after the call (nil
-    /// when the call closed it). `sigpipe` tells whether the call raised SIGPIPE.
+    /// when the call closed it); `stateOfResult` reads it from the fd the call returned (accept).
+    /// `sigpipe` tells whether the call raised SIGPIPE.
     @discardableResult
-    func record(_ actor: Actor, _ op: Operation, bytes: Int64, fd: Int32?,
+    func record(_ actor: Actor, _ op: Operation, bytes: Int64, fd: Int32?, stateOfResult: Bool = false,
                 announce: Bool = false, sigpipe: (() -> Bool)? = nil,
                 _ body: () -> Int) -> CallResult {
         let start = MonotonicClock.nowNs()
@@ -23,7 +24,8 @@ struct StepRecorder {
         let result = call(body)
         let end = MonotonicClock.nowNs()
         let raised = sigpipe?() ?? false
-        let state = isTCP ? fd.flatMap(Sockets.tcpState) : nil
+        let stateFD = stateOfResult && !result.failed ? Int32(result.value) : fd
+        let state = isTCP ? stateFD.flatMap(Sockets.tcpState) : nil
         log.append(.step(token: token, Step(
             actor: actor, op: op, bytes: bytes, result: Int64(result.value), errno: result.errno, sigpipe: raised,
             startNs: start - runStartNs, durationNs: end - start, tcpState: state)), to: area)

@@ -134,7 +134,7 @@ final class RunPerformer {
                 Glibc.close(client)
                 return .failure(SetupFailure(stage: .connect, errno: connected.errno))
             }
-            let accepted = recorder.record(.peer, .accept, bytes: 0, fd: nil) { listener.accept(expecting: client).value }
+            let accepted = recorder.record(.peer, .accept, bytes: 0, fd: nil, stateOfResult: true) { listener.accept(expecting: client).value }
             guard !accepted.failed else {
                 Glibc.close(client)
                 return .failure(SetupFailure(stage: .accept, errno: accepted.errno))
