@@ -77,13 +77,15 @@ extension Store {
     }
 
     /// A sweep named by the user: its id, its UUID (or a unique prefix), its name (the latest of
-    /// that name), `latest`, or `latest-interrupted`.
+    /// that name), `latest`, or `latest-interrupted`. A sweep left `running` by a pipelab that was
+    /// killed can be resumed only by naming it.
     public func findSweep(_ selector: String) throws(StoreError) -> SweepRecord {
         let all = try sweeps()
         let found: SweepRecord?
         switch selector {
         case "latest": found = all.last
-        case "latest-interrupted": found = all.last { $0.status != .completed }
+        // Only a sweep marked interrupted: one still `running` may be running right now.
+        case "latest-interrupted": found = all.last { $0.status == .interrupted }
         default:
             found = all.first { String($0.id) == selector }
                 ?? all.last { $0.name == selector }
