@@ -76,9 +76,9 @@ public enum Explainer {
                 + signalStory(errno: name, sigpipe: sigpipe, s)
         case .killed(let signal):
             if signal == "SIGPIPE" {
-                return "\(call) #\(number) raised SIGPIPE, whose default action ends the process: the worker was killed inside the call, exactly as a C program dies of a broken pipe (a shell shows exit status 141 = 128 + 13). The call never returned, so no errno was seen."
+                return "\(call) #\(number) raised SIGPIPE, whose default action ends the process: the process that sent was killed inside the call, exactly as a C program dies of a broken pipe (a shell shows exit status 141 = 128 + 13). The call never returned, so no errno was seen."
             }
-            return "The worker was killed by \(signal) during \(call) #\(number); the calls before it are all it reported."
+            return "The process that sent was killed by \(signal) during \(call) #\(number); the calls before it are all it made."
         case .timeout:
             return "The run did not finish within its timeout and was stopped: most often a blocking \(call) waiting for buffer space that a peer which no longer reads will never free."
         case .harnessError:

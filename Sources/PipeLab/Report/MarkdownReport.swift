@@ -107,7 +107,7 @@ public enum MarkdownReport {
     }
 
     static func timings(_ timings: [CellTiming]) -> String {
-        guard !timings.isEmpty else { return "No send failed (or every failing send killed its worker), so there is nothing to time.\n" }
+        guard !timings.isEmpty else { return "No send failed (or every failing send killed the process that made it), so there is nothing to time.\n" }
         var out = "For each cell with a failing send that returned: the duration of that call, and the time from the peer's ending call (close, shutdown or SO_LINGER) to the failing call's return, which includes the client's sleep. Median and p95 over the cell's runs.\n\n"
         out += Markdown.table(
             ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "runs", "failing call median", "p95", "peer action → error median", "p95"],

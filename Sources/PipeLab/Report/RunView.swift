@@ -53,7 +53,7 @@ public enum RunView {
             lines.append(line(for: step, sendNumber: step.op.isClientWrite && step.actor == .client ? sendNumber : nil))
         }
         if run.outcome == .killed {
-            lines.append(pad("", 14) + "worker killed by \(SignalName.of(run.termSignal ?? 0))")
+            lines.append(pad("", 14) + "client process killed by \(SignalName.of(run.termSignal ?? 0))")
         }
         if run.outcome == .timeout { lines.append(pad("", 14) + "run stopped at its timeout") }
         lines += ["", "outcome:   \(run.outcome.rawValue)", "signature: \(run.signature)"]

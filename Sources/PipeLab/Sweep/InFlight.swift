@@ -42,7 +42,7 @@ struct InFlight {
         for message in log { _ = handle(message) }
     }
 
-    /// The worker died during the run.
+    /// The run's sending process (the forked client, or the worker itself) was killed or exited.
     func ended(by termination: WorkerProcess.Termination) -> RunResult {
         switch termination {
         case .signaled(let signal):

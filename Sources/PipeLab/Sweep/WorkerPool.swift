@@ -1,8 +1,9 @@
 import Glibc
 
 /// The recording process's pool of long-lived workers. It hands each idle worker the next run,
-/// collects every step as it arrives, replaces workers that die (SIGPIPE's default action is an
-/// outcome, not a failure), and kills runs that hang past the timeout.
+/// reads the run's steps from the worker's step log when the run ends, replaces a worker that
+/// dies, and kills runs that hang past the timeout. (SIGPIPE's default action does not end a
+/// worker: for the dispositions where it can, the worker forks the client that it kills.)
 public final class WorkerPool {
     private let size: Int
     private let cpuBoundLimit: Int
