@@ -14,12 +14,14 @@ let package = Package(
     targets: [
         // libsqlite3 from the system (Debian's libsqlite3-dev): see README "Design notes".
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // The one system call Swift cannot make (prctl is variadic).
+        .target(name: "CPipeLabSupport", path: "Sources/CPipeLabSupport"),
         // Turns Migrations/*.sql into Swift string literals at build time, so the binary carries its schema.
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["EmbedMigrationsTool"]),
         .target(
             name: "PipeLab",
-            dependencies: ["CSQLite"],
+            dependencies: ["CSQLite", "CPipeLabSupport"],
             plugins: ["EmbedMigrations"]
         ),
         .executableTarget(

@@ -6,7 +6,9 @@ import PipeLab
 struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "worker", shouldDisplay: false)
 
+    @Option(help: .private) var recorder: Int32
+
     func run() throws {
-        Glibc.exit(WorkerMain.serve())
+        Glibc.exit(WorkerMain.serve(recorder: recorder))
     }
 }

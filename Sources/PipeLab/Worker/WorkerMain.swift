@@ -1,3 +1,4 @@
+import CPipeLabSupport
 import Glibc
 
 /// The hidden worker mode: take runs from the recorder one after another and report their steps.
@@ -7,7 +8,10 @@ public enum WorkerMain {
     public static let channelFD: Int32 = 3
 
     /// Serves runs until the recorder closes the channel; returns the exit status.
-    public static func serve(channelFD: Int32 = channelFD) -> Int32 {
+    /// - Parameter recorder: the pid of the recorder that spawned this worker.
+    public static func serve(recorder: Int32, channelFD: Int32 = channelFD) -> Int32 {
+        // A recorder killed outright must not leave workers behind, stuck in a hanging send.
+        guard pipelab_die_with_parent(recorder) == 0 else { return 0 }
         let channel = Channel(fd: channelFD)
         let runner: RunPerformer
         do {
@@ -61,8 +65,10 @@ final class RunPerformer {
         if scenario.sigpipe == .default || scenario.sigpipe == .nosignal {
             // SIGPIPE may end the process that sends: a forked child makes the client's calls and
             // dies in place of the worker, as the C programs it stands for would.
+            let worker = getpid()
             let child = fork()
             if child == 0 {
+                guard pipelab_die_with_parent(worker) == 0 else { _exit(0) }
                 // The peer's end must not stay open in the client, or the peer could never end it.
                 Glibc.close(ends.peer)
                 clientSends(scenario, fd: ends.client, recorder: recorder)
