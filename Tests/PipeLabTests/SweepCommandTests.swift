@@ -110,6 +110,41 @@ import Testing
         #expect(listed.stdout.contains("completed  1/1"))
     }
 
+    @Test func aRecorderKilledOutrightLeavesNoWorkerBehind() throws {
+        let directory = try temporaryDirectory()
+        // Runs that hang (4 MiB sends to a peer that stopped reading) keep every worker busy.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["sweep", "--transport", "tcp4", "--peer", "shutdown-wr", "--sigpipe", "ignore,default", "--sleep", "0",
+                             "--sends", "3", "--payload", "4MiB", "--repeat", "2", "--timeout", "60s", "--quiet"]
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        func workers() -> Int {
+            let marker = "--recorder\0\(process.processIdentifier)\0"
+            let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return pids.filter { pid in
+                guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+                return String(decoding: data, as: UTF8.self).contains(marker)
+            }.count
+        }
+        var waited = 0
+        while workers() == 0 && waited < 50 {
+            Thread.sleep(forTimeInterval: 0.1)
+            waited += 1
+        }
+        #expect(workers() > 0)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        waited = 0
+        while workers() > 0 && waited < 50 {
+            Thread.sleep(forTimeInterval: 0.1)
+            waited += 1
+        }
+        #expect(workers() == 0)
+    }
+
     @Test func runWithDatabaseRecordsAOneRunSweep() throws {
         let directory = try temporaryDirectory()
         let output = try CLI.run(["run", "--sleep", "20ms", "--db", "one.sqlite", "--json"], in: directory)
