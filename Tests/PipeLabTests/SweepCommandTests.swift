@@ -121,28 +121,32 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        func workers() -> Int {
+        func workers() -> [Int32] {
             let marker = "--recorder\0\(process.processIdentifier)\0"
             let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-            return pids.filter { pid in
-                guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-                return String(decoding: data, as: UTF8.self).contains(marker)
-            }.count
+            return pids.compactMap { pid in
+                guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                      String(decoding: data, as: UTF8.self).contains(marker) else { return nil }
+                return Int32(pid)
+            }
         }
         var waited = 0
-        while workers() == 0 && waited < 50 {
+        while workers().isEmpty && waited < 50 {
             Thread.sleep(forTimeInterval: 0.1)
             waited += 1
         }
-        #expect(workers() > 0)
+        #expect(!workers().isEmpty)
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
         waited = 0
-        while workers() > 0 && waited < 50 {
+        while !workers().isEmpty && waited < 50 {
             Thread.sleep(forTimeInterval: 0.1)
             waited += 1
         }
-        #expect(workers() == 0)
+        let leftovers = workers()
+        #expect(leftovers.isEmpty)
+        // Clean up whatever a regression left, so that it fails this test instead of hanging the suite.
+        for pid in leftovers { kill(pid, SIGKILL) }
+        process.waitUntilExit()
     }
 
     @Test func runWithDatabaseRecordsAOneRunSweep() throws {
