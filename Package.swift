@@ -14,8 +14,8 @@ let package = Package(
     targets: [
         // libsqlite3 from the system (Debian's libsqlite3-dev): see README "Design notes".
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        // The one system call Swift cannot make (prctl is variadic).
-        .target(name: "CPipeLabSupport", path: "Sources/CPipeLabSupport"),
+        // The variadic C calls Swift cannot make: prctl and sqlite3_config.
+        .target(name: "CPipeLabSupport", path: "Sources/CPipeLabSupport", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Turns Migrations/*.sql into Swift string literals at build time, so the binary carries its schema.
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["EmbedMigrationsTool"]),

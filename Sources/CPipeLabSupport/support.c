@@ -9,3 +9,9 @@ int pipelab_die_with_parent(int expected_parent) {
     /* The parent may have died before the request took effect. */
     return getppid() == expected_parent ? 0 : -1;
 }
+
+#include <sqlite3.h>
+
+int pipelab_sqlite_fast_malloc(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}

@@ -1,3 +1,4 @@
+import CPipeLabSupport
 import CSQLite
 import Glibc
 
@@ -21,8 +22,12 @@ final class Connection {
     let handle: OpaquePointer
     let path: String
 
+    /// Before SQLite's first use: no global allocation statistics, which pipelab never reads.
+    private static let configured: Void = { _ = pipelab_sqlite_fast_malloc() }()
+
     /// Opens `path`; `create` allows a new file. Nothing is written here.
     init(path: String, create: Bool, readOnly: Bool = false) throws(StoreError) {
+        Self.configured
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY
             : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
