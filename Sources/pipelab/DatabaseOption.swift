@@ -41,10 +41,6 @@ extension CommandFailure {
 /// The command line as typed, quoted so it can be pasted back into a shell.
 enum CommandLineText {
     static var current: String {
-        CommandLine.arguments.enumerated().map { index, argument in
-            let word = index == 0 ? "pipelab" : argument
-            let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_=.,/:+@%".contains($0) }
-            return safe && !word.isEmpty ? word : "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
-        }.joined(separator: " ")
+        (["pipelab"] + CommandLine.arguments.dropFirst()).map(ReproduceCommand.shellQuoted).joined(separator: " ")
     }
 }

@@ -79,11 +79,7 @@ struct SweepCommand: ParsableCommand {
         print(SweepSummary.text(sweep: record, cells: try store.cellSignatures(sweepID: record.id),
                                 skipped: try store.skipped(sweepID: record.id), databasePath: store.path), terminator: "")
         if record.status == .interrupted {
-            throw CommandFailure(message: "interrupted by \(Interrupts.received.map(SignalNameText.of) ?? "a signal"); completed runs are recorded", exitCode: 130)
+            throw CommandFailure(message: "interrupted by \(Interrupts.received.map(SignalName.of) ?? "a signal"); completed runs are recorded", exitCode: 130)
         }
     }
-}
-
-enum SignalNameText {
-    static func of(_ signal: Int32) -> String { signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)" }
 }

@@ -45,14 +45,12 @@ public struct RunResult: Sendable {
 
     public var signature: String { Signature.of(self) }
 
-    /// 1-based index of the first send that did not write all its bytes (failed, short, or fatal).
-    public var firstFailingSend: Int? {
-        clientWrites.firstIndex { $0.result != $0.bytes }.map { $0 + 1 }
+    /// The first send that did not write all its bytes (failed, short, or fatal): its 1-based
+    /// number and its errno (0 when it was short or fatal).
+    public var firstFailure: (send: Int, errno: Int32)? {
+        let writes = clientWrites
+        return writes.firstIndex { $0.result != $0.bytes }.map { ($0 + 1, writes[$0].errno) }
     }
 
-    /// errno of that send, 0 when it was short or fatal.
-    public var firstFailingErrno: Int32? {
-        guard let index = firstFailingSend else { return nil }
-        return clientWrites[index - 1].errno
-    }
+    public var firstFailingSend: Int? { firstFailure?.send }
 }

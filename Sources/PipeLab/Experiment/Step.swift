@@ -67,9 +67,4 @@ public enum TCPState: Int32, Sendable, Codable, CaseIterable {
         case .newSynRecv: "NEW_SYN_RECV"
         }
     }
-
-    public init?(name: String) {
-        guard let state = TCPState.allCases.first(where: { $0.name == name }) else { return nil }
-        self = state
-    }
 }

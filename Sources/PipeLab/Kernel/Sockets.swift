@@ -20,15 +20,18 @@ enum Sockets {
 
     /// The local or peer address of a socket as raw bytes, to tell our own client from a stray one.
     static func address(of fd: Int32, peer: Bool) -> [UInt8]? {
+        let (status, address) = fillingAddress { peer ? getpeername(fd, $0, $1) : getsockname(fd, $0, $1) }
+        return status == 0 ? address : nil
+    }
+
+    /// Runs a call that fills in a socket address; returns its result and the address's bytes.
+    static func fillingAddress(_ body: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) -> (Int32, [UInt8]) {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let status = withUnsafeMutablePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                peer ? getpeername(fd, $0, &length) : getsockname(fd, $0, &length)
-            }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, &length) }
         }
-        guard status == 0 else { return nil }
-        return withUnsafeBytes(of: &storage) { Array($0.prefix(Int(length))) }
+        return (status, withUnsafeBytes(of: &storage) { Array($0.prefix(Int(length))) })
     }
 }
 
@@ -79,19 +82,17 @@ final class LoopbackListener {
     func accept(expecting client: Int32) -> CallResult {
         let expected = Sockets.address(of: client, peer: false)
         while true {
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            var peerAddress: [UInt8] = []
             let result = call {
-                Int(withUnsafeMutablePointer(to: &storage) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(fd, $0, &length) }
-                })
+                let (status, address) = Sockets.fillingAddress { Glibc.accept(fd, $0, $1) }
+                peerAddress = address
+                return Int(status)
             }
             if result.failed {
                 if result.errno == EINTR || result.errno == ECONNABORTED { continue }
                 return result
             }
             let accepted = Int32(result.value)
-            let peerAddress = withUnsafeBytes(of: &storage) { Array($0.prefix(Int(length))) }
             if peerAddress == expected { return result }
             _ = Sockets.setLingerZero(accepted)
             close(accepted)

@@ -1,13 +1,11 @@
 /// A minimal JSON writer that keeps keys in the order given, for stable, diffable output.
-public indirect enum JSONValue: Sendable, Equatable {
+public indirect enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
-
-    public static func == (a: JSONValue, b: JSONValue) -> Bool { a.text == b.text }
 
     public var text: String {
         switch self {

@@ -15,7 +15,8 @@ public enum ReproduceCommand {
         return words.joined(separator: " ")
     }
 
-    static func shellQuoted(_ word: String) -> String {
+    /// A word as a POSIX shell reads it back: bare when safe, else single-quoted.
+    public static func shellQuoted(_ word: String) -> String {
         let safe = !word.isEmpty && word.allSatisfy { $0.isLetter || $0.isNumber || "-_.,/:+=@%".contains($0) }
         return safe ? word : "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }

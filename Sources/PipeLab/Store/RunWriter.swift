@@ -32,7 +32,8 @@ public final class RunWriter {
 
     private func insert(_ run: RunResult) throws(StoreError) {
         let s = run.scenario
-        let failingErrno = run.firstFailingErrno.flatMap { $0 == 0 ? nil : $0 }
+        let failure = run.firstFailure
+        let failingErrno = failure.flatMap { $0.errno == 0 ? nil : $0.errno }
         insertRun.clear()
         insertRun.bind(1, newUUID())
         insertRun.bind(2, sweepID)
@@ -46,7 +47,7 @@ public final class RunWriter {
         insertRun.bind(10, constant: run.outcome.rawValue)
         insertRun.bind(11, constant: run.termSignal.map(SignalName.of))
         insertRun.bind(12, run.signature)
-        insertRun.bind(13, run.firstFailingSend.map { Int64($0) })
+        insertRun.bind(13, failure.map { Int64($0.send) })
         insertRun.bind(14, failingErrno.map { Int64($0) })
         insertRun.bind(15, constant: failingErrno.map(ErrnoName.of))
         insertRun.bind(16, run.harnessMessage)

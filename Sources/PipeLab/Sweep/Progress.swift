@@ -39,7 +39,3 @@ public final class Progress {
         return "  \(done)/\(total) runs  \(Int(rate)) runs/s  \(leftText)"
     }
 }
-
-func writeStandardErrorRaw(_ text: String) {
-    text.withCString { _ = write(2, $0, strlen($0)) }
-}
