@@ -2,12 +2,22 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 int pipelab_die_with_parent(int expected_parent) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return -1;
     /* The parent may have died before the request took effect. */
     return getppid() == expected_parent ? 0 : -1;
+}
+
+int pipelab_unread_bytes(int fd) {
+    int count = 0;
+    return ioctl(fd, FIONREAD, &count) == 0 ? count : -1;
+}
+
+int pipelab_set_timer_slack(unsigned long nanoseconds) {
+    return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0);
 }
 
 #include <sqlite3.h>

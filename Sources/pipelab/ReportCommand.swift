@@ -22,12 +22,15 @@ struct ReportCommand: ParsableCommand {
             throw CommandFailure.store(error)
         }
         guard let out else {
-            print(MarkdownReport.render(data, chartFile: nil), terminator: "")
+            print(MarkdownReport.render(data), terminator: "")
             return
         }
         let chart = OutputFile.chartPath(for: out)
         try OutputFile.write(FirstFailureChart.svg(data.firstFailures, title: "First failing send by sleep: \(data.sweep.name)"), to: chart)
-        try OutputFile.write(MarkdownReport.render(data, chartFile: URL(fileURLWithPath: chart).lastPathComponent), to: out)
+        let chartLink = MarkdownReport.Chart(
+            file: URL(fileURLWithPath: chart).lastPathComponent, title: "First failing send by sleep",
+            caption: "Each bar is all runs of one transport at one sleep, every peer, disposition and payload pooled, coloured by which send failed first.")
+        try OutputFile.write(MarkdownReport.render(data, charts: [chartLink]), to: out)
         print("wrote \(out) and \(chart)")
     }
 }

@@ -60,10 +60,13 @@ import Testing
     @Test func peerStatesAreRecordedToo() throws {
         let run = try CLI.runJSON(["--sleep", "50ms"])
         let peer = (run["steps"] as? [[String: Any]] ?? []).filter { $0["actor"] as? String == "peer" }
-        #expect(peer.map { $0["op"] as? String } == ["accept", "recv", "close"])
+        #expect(peer.map { $0["op"] as? String } == ["accept", "recv", "ioctl", "close"])
         #expect(peer[0]["tcp_state"] as? String == "ESTABLISHED")
         #expect(peer[1]["tcp_state"] as? String == "ESTABLISHED")
-        #expect(peer[2]["tcp_state"] is NSNull)
+        // FIONREAD just before the close: the peer read all 5 bytes, nothing is left unread.
+        #expect(peer[2]["result"] as? Int == 0)
+        #expect(run["peer_left_unread"] as? Bool == false)
+        #expect(peer[3]["tcp_state"] is NSNull)
     }
 
     /// In a network namespace of its own, loopback is down: pipelab cannot listen, and says so.
@@ -102,7 +105,7 @@ import Testing
         #expect(run["first_failing_send"] as? Int == 3)
         // The peer's read and close were reported before the worker died.
         let peerOps = (run["steps"] as? [[String: Any]] ?? []).filter { $0["actor"] as? String == "peer" }.compactMap { $0["op"] as? String }
-        #expect(peerOps == ["accept", "recv", "close"])
+        #expect(peerOps == ["accept", "recv", "ioctl", "close"])
     }
 
     @Test func hangingRunEndsAtItsTimeout() throws {

@@ -31,7 +31,7 @@ import Testing
         let db = try Self.recordedDatabase()
         let objects = try CLIShell.sqlite3(db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name;")
             .stdout.split(separator: "\n").map(String.init)
-        #expect(objects.count == 11)
+        #expect(objects.count == 14)
         for object in objects {
             let section = try #require(Self.section("#### `\(object)`"), "README has no section for \(object)")
             let columns = try CLIShell.sqlite3(db, "SELECT name FROM pragma_table_info('\(object)');").stdout.split(separator: "\n")
@@ -57,6 +57,17 @@ import Testing
         }
         #expect(rowsSeen > 10)
         let epipe = try CLIShell.sqlite3(db, queries[1]).stdout
-        #expect(epipe.contains("tcp4|close|ignore|1000000000"))
+        #expect(epipe.contains("tcp4|close|ignore|1000.0"))
+        // The killing-send query, checked against the steps: the send that never returned.
+        let killed = try #require(queries.first { $0.contains("fatal_send, COUNT(*) AS killed") })
+        let independent = try CLIShell.sqlite3(db, """
+            SELECT r.transport, r.peer, s.send_number, COUNT(*) AS killed
+            FROM runs r JOIN steps s ON s.run_id = r.id AND s.send_number IS NOT NULL AND s.result IS NULL
+            WHERE r.sweep_id = (SELECT MAX(id) FROM sweeps) AND r.outcome = 'killed'
+            GROUP BY r.transport, r.peer, s.send_number ORDER BY killed DESC, 1, 2, 3;
+            """).stdout
+        let answered = try CLIShell.sqlite3(db, killed.replacingOccurrences(of: "ORDER BY killed DESC", with: "ORDER BY killed DESC, 1, 2, 3")).stdout
+        #expect(!answered.isEmpty)
+        #expect(answered == independent)
     }
 }

@@ -87,7 +87,7 @@ import Testing
 
     @Test func reportMatchesGoldenFile() throws {
         let (store, id) = try Self.fixture()
-        try expectGolden(MarkdownReport.render(try store.reportData(sweepID: id), chartFile: "golden.svg"), "report.md")
+        try expectGolden(MarkdownReport.render(try store.reportData(sweepID: id), charts: [.init(file: "golden.svg", title: "Chart", caption: "A caption.")]), "report.md")
     }
 
     @Test func chartMatchesGoldenFileAndIsWellFormedXML() throws {
@@ -126,7 +126,7 @@ import Testing
     @Test func namesFromTheDatabaseCannotBreakMarkup() throws {
         let hostile = "x | y `z` <script>alert(1)</script>\n# heading [link](http://e) *b* _i_"
         let (store, id) = try Self.fixture(name: hostile)
-        let report = MarkdownReport.render(try store.reportData(sweepID: id), chartFile: "c.svg")
+        let report = MarkdownReport.render(try store.reportData(sweepID: id))
         // Outside fenced code blocks (where GitHub shows text literally) no raw HTML survives.
         let prose = report.components(separatedBy: "```").enumerated().filter { $0.offset % 2 == 0 }.map(\.element).joined()
         #expect(!prose.contains("<script>"))

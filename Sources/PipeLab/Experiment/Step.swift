@@ -6,6 +6,8 @@ public enum Actor: String, Sendable, Codable, CaseIterable {
 /// The system calls the experiment makes and records.
 public enum Operation: String, Sendable, Codable, CaseIterable {
     case connect, accept, send, write, recv, read, poll, shutdown, setsockopt, close
+    /// The peer's ioctl(FIONREAD) just before it ends the connection: the bytes it leaves unread.
+    case ioctl
 
     /// The client's data-carrying calls: the ones the signature describes.
     public var isClientWrite: Bool { self == .send || self == .write }
@@ -50,6 +52,12 @@ public struct Step: Sendable, Codable, Equatable {
 public enum TCPState: Int32, Sendable, Codable, CaseIterable {
     case established = 1, synSent, synRecv, finWait1, finWait2, timeWait, close, closeWait, lastAck, listen, closing
     case newSynRecv
+
+    /// The state `name` spells (as stored in `steps.tcp_state`).
+    public init?(name: String) {
+        guard let state = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = state
+    }
 
     public var name: String {
         switch self {

@@ -32,4 +32,9 @@ public enum SignalName {
     ]
 
     public static func of(_ signal: Int32) -> String { names[signal] ?? "SIG\(signal)" }
+
+    /// The number of a name `of` wrote (for runs read back from a database).
+    public static func number(_ name: String) -> Int32? {
+        names.first { $0.value == name }?.key ?? (name.hasPrefix("SIG") ? Int32(name.dropFirst(3)) : nil)
+    }
 }

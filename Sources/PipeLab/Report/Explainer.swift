@@ -1,113 +1,195 @@
-/// Plain-language explanations of signatures: what the kernel did, call by call. It covers every
-/// token of the signature grammar, so any signature the engine can record gets an explanation.
+import Glibc
+
+/// Plain-language explanations of one run, derived from what the run recorded (RunEvidence): what
+/// the peer read and whether it left data unread, when it ended the connection, each call's result,
+/// errno, SIGPIPE and TCP state. A sentence is said only when the run holds evidence for it; the
+/// kernel functions named are the ones that do what the sentence says (Linux: net/ipv4/tcp.c,
+/// tcp_input.c, net/core/stream.c, net/core/sock.c, net/unix/af_unix.c, fs/pipe.c).
+/// Byte counts of the payload stay out of the text, so runs of one mechanism read the same.
 public enum Explainer {
-    /// Paragraphs explaining `signature` for runs of `scenario` (the sleep and sends may vary).
-    /// `clientStates` are the client's TCP states after each send, when recorded.
-    public static func explain(signature: String, scenario: Scenario, clientStates: [String?] = []) -> [String] {
-        guard let tokens = Signature.parse(signature) else {
-            return ["`\(signature)` is not a signature pipelab writes; it may come from a newer version."]
-        }
-        if tokens == [.harnessError] {
+    /// One paragraph on how the peer ended the connection, then one per send (and the ending).
+    public static func explain(_ run: RunResult) -> [String] {
+        if run.outcome == .harnessError {
             return ["pipelab could not set this run up (for example no IPv6 loopback address on the machine); nothing was measured. The run's steps and the database's `runs` row say which call failed."]
         }
-        var paragraphs = [peerEffect(scenario)]
-        var sawError = false
-        for (index, token) in tokens.enumerated() {
-            let number = index + 1
-            let state = index < clientStates.count ? clientStates[index].map { " (afterwards the socket was \($0))" } ?? "" : ""
-            paragraphs.append(sentence(for: token, number: number, isFirst: index == 0, sawError: sawError,
-                                       scenario: scenario, state: state))
-            if case .errno = token { sawError = true }
+        let evidence = RunEvidence(run)
+        var paragraphs = [peerParagraph(evidence)]
+        if evidence.peerLate {
+            paragraphs.append("The machine disturbed this run: the peer had not begun to end the connection when send #2 started, although the \(DurationText.format(run.scenario.sleepNs)) sleep should have let it (the peer was starved of the CPU). It is kept, flagged `peer_late`, and left out of its cell's verdict.")
         }
+        var reported = false
+        for (index, write) in evidence.writes.enumerated() {
+            if let text = callSentence(write, number: index + 1, evidence: evidence, errorReported: reported) {
+                paragraphs.append(text)
+            }
+            if write.errno != 0 { reported = true }
+        }
+        if let ending = endingSentence(evidence) { paragraphs.append(ending) }
         return paragraphs
     }
 
-    /// What the peer's way of ending does to the connection, per transport.
-    static func peerEffect(_ s: Scenario) -> String {
-        switch (s.transport, s.peer) {
-        case (.pipe, _):
-            return "The peer is the pipe's reader. Once the last read end is closed, the kernel knows at once that nobody can read: every later write(2) fails with EPIPE and raises SIGPIPE."
-        case (.unix, .close), (.unix, .linger0):
-            let linger = s.peer == .linger0 ? " (SO_LINGER means nothing to a Unix socket)" : ""
-            return "A Unix stream socket has no FIN or RST: both ends live in the same kernel, so once the peer has closed its end\(linger) the very next write fails with EPIPE, and raises SIGPIPE unless MSG_NOSIGNAL is given."
-        case (.unix, .closeUnread):
-            return "A Unix stream socket has no FIN or RST. The peer closed with data still unread, which marks our end with ECONNRESET for a later read; a write still fails with EPIPE, because nobody is left to receive."
-        case (.unix, .shutdownWrite):
-            return "The peer's shutdown(SHUT_WR) only ends its own direction: it still receives, so our writes keep succeeding."
-        case (.unix, .shutdownReadWrite):
-            return "The peer's shutdown(SHUT_RDWR) ends its receiving direction too; the kernel refuses our writes at once with EPIPE."
-        case (_, .close):
-            return "The peer read what had arrived and called close(): its kernel sent FIN and our socket moved to CLOSE_WAIT. TCP cannot tell a close from a half-close, so the next write is still accepted; its data reaches a socket that no longer exists, and the peer's kernel answers with RST."
-        case (_, .closeUnread):
-            return "The peer called close() with data it had not read still in its receive queue, so its kernel sent RST instead of FIN (RFC 2525 §2.17). The RST found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET for the next call and moved the socket to CLOSE."
-        case (_, .linger0):
-            return "The peer set SO_LINGER {on, 0} and closed: an abortive close that sends RST instead of FIN. The RST found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET for the next call and moved the socket to CLOSE."
-        case (_, .shutdownWrite):
-            return "The peer's shutdown(SHUT_WR) sent FIN but kept its socket open and still receiving: our socket went to CLOSE_WAIT, and writes keep succeeding because somebody still takes the data."
-        case (_, .shutdownReadWrite):
-            return "The peer's shutdown(SHUT_RDWR) sent FIN and stopped receiving, yet its socket stays open: data that arrives afterwards is answered with RST, which sets an error on our socket for the next call."
+    // MARK: The peer
+
+    static func peerParagraph(_ e: RunEvidence) -> String {
+        guard e.peerEnd != nil else {
+            return "The peer had not begun to end the connection when the run ended."
+        }
+        let read = readClause(e)
+        switch e.scenario.transport {
+        case .pipe:
+            return "The peer is the pipe's reader. It \(read); then it closed its read end. With no reader left, pipe_write() (fs/pipe.c) fails every later write with EPIPE and raises SIGPIPE."
+        case .unix:
+            return unixPeer(e, read: read)
+        case .tcp4, .tcp6:
+            return tcpPeer(e, read: read)
         }
     }
 
-    static func sentence(for token: Signature.Token, number: Int, isFirst: Bool, sawError: Bool,
-                         scenario s: Scenario, state: String) -> String {
+    static func readClause(_ e: RunEvidence) -> String {
+        if e.scenario.peer == .closeUnread {
+            return e.peerLeftUnread == true ? "waited until data had arrived and read none of it" : "read nothing"
+        }
+        guard e.peerReadBytes != nil else { return "did not get to read" }
+        switch e.peerLeftUnread {
+        case true?: return "read once and left data unread (its single read takes at most 1024 bytes; FIONREAD found more waiting)"
+        case false?: return "read everything that had arrived in its single read (FIONREAD found nothing waiting)"
+        case nil: return "read once while more of our data was still on its way"
+        }
+    }
+
+    static func unixPeer(_ e: RunEvidence, read: String) -> String {
+        let unreadNote = e.peerLeftUnread == true
+            ? " Since data was left unread, unix_release_sock() also set ECONNRESET on our socket: a read or SO_ERROR would report it, but a write checks the shutdown first and fails with EPIPE."
+            : ""
+        switch e.scenario.peer {
+        case .close, .closeUnread, .linger0:
+            let linger = e.scenario.peer == .linger0 ? " (SO_LINGER changes nothing on a Unix socket)" : ""
+            return "A Unix stream socket has no FIN or RST: both ends live in one kernel. The peer \(read); then it closed its end\(linger); unix_release_sock() marked our socket as shut down for sending, so unix_stream_sendmsg() refuses the next write with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given.\(unreadNote)"
+        case .shutdownWrite:
+            return "The peer \(read); then it called shutdown(SHUT_WR): that ends only its own direction. It never reads again, so our data queues, unread, until the buffers are full; then a blocking send waits for space that never comes."
+        case .shutdownReadWrite:
+            return "The peer \(read); then it called shutdown(SHUT_RDWR): that ends its receiving direction too, which marks our socket as unable to send, so unix_stream_sendmsg() refuses the next write with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given."
+        }
+    }
+
+    static func tcpPeer(_ e: RunEvidence, read: String) -> String {
+        switch e.scenario.peer {
+        case .close:
+            switch e.peerLeftUnread {
+            case true?:
+                return "The peer \(read); then it called close() with data unread: its kernel sent RST instead of FIN (tcp_close(); RFC 2525 §2.17). The RST found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET and moved it to CLOSE."
+            case false?:
+                let later = e.writes.indices.contains { e.peerEndedBefore(send: $0 + 1) == true }
+                    ? " TCP cannot tell a close from a half-close, so the next write is still accepted; its data reaches a socket that no longer exists, and the peer's kernel answers with RST."
+                    : " No send of ours came after the close, so nothing provoked an RST."
+                return "The peer \(read); then it called close(): with nothing unread its kernel sent FIN, which moves our socket to CLOSE_WAIT." + later
+            case nil:
+                return "The peer \(read); then it called close(). If nothing was left unread its kernel sent FIN (our socket then goes to CLOSE_WAIT, and the next write provokes an RST); if data was left unread it sent RST at once. The errors below show which."
+            }
+        case .closeUnread:
+            return "The peer \(read); then it called close() with it still in its receive queue, so its kernel sent RST instead of FIN (tcp_close(); RFC 2525 §2.17). The RST found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET and moved it to CLOSE."
+        case .linger0:
+            return "The peer \(read); then it set SO_LINGER {on, 0} and closed: an abortive close, which sends RST instead of FIN whatever was read (tcp_close()). The RST found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET and moved it to CLOSE."
+        case .shutdownWrite:
+            return "The peer \(read); then it called shutdown(SHUT_WR): it sent FIN and our socket moved to CLOSE_WAIT, but the peer's socket stays open and it never reads again. Our writes are queued, first in its receive buffer and then in our send buffer, until both are full; then a blocking send waits."
+        case .shutdownReadWrite:
+            return "The peer \(read); then it called shutdown(SHUT_RDWR): it sent FIN (our socket moved to CLOSE_WAIT) and stopped receiving, but its socket stays open. Data of ours that arrives afterwards is answered with RST (tcp_rcv_state_process(): data after the receiving side was shut down)."
+        }
+    }
+
+    // MARK: The client's calls
+
+    static func callSentence(_ write: Step, number: Int, evidence e: RunEvidence, errorReported: Bool) -> String? {
+        let s = e.scenario
         let call = s.transport.isSocket ? "send" : "write"
-        switch token {
-        case .ok(let sigpipe):
-            if isFirst {
-                return "\(call) #\(number) went into a healthy connection\(state)." + raised(sigpipe, s)
-            }
-            if number >= firstSendThatCanFail(s) {
-                return "\(call) #\(number) succeeded\(state) although a settled connection would refuse it here: the peer had not yet ended the connection (or its RST had not yet come back) when this call ran. With little or no sleep the client's sends race the peer's read and close, and here the client won." + raised(sigpipe, s)
-            }
-            let queued = s.transport.isTCP
-                ? " Success only means the kernel queued the bytes, not that anyone will read them."
+        let state = write.tcpState.map { " (afterwards the socket was \($0.name))" } ?? ""
+        guard let result = write.result else { return nil }  // the ending sentence covers it
+        if result < 0 {
+            let name = ErrnoName.of(write.errno)
+            return "\(call) #\(number) failed with \(name)\(state): " + errnoCause(name, number: number, evidence: e, errorReported: errorReported)
+                + signalStory(errno: name, sigpipe: write.sigpipe, s)
+        }
+        if result < write.bytes {
+            return "\(call) #\(number) wrote only \(result) bytes of its payload\(state): " + shortWriteCause(write, number: number, evidence: e)
+        }
+        return okSentence(write, number: number, evidence: e, state: state, call: call)
+    }
+
+    static func okSentence(_ write: Step, number: Int, evidence e: RunEvidence, state: String, call: String) -> String {
+        let s = e.scenario
+        let raised = write.sigpipe ? " SIGPIPE was raised during it nonetheless." : ""
+        guard number > 1, let ended = e.peerEndedBefore(send: number) else {
+            return "\(call) #\(number) succeeded\(state): the connection was still whole." + raised
+        }
+        if !ended {
+            let why = e.peerLate
+                ? "the machine had delayed the peer"
+                : "with this little sleep the client's call came first, a race"
+            return "\(call) #\(number) succeeded\(state): the peer had not yet begun to end the connection when it started (\(why))." + raised
+        }
+        switch (s.transport, s.peer) {
+        case (.tcp4, .shutdownWrite), (.tcp6, .shutdownWrite), (.unix, .shutdownWrite):
+            return "\(call) #\(number) succeeded\(state): the kernel queued its bytes, though nobody will read them." + raised
+        case (.tcp4, _), (.tcp6, _):
+            let provoked = state.hasSuffix(" CLOSE)")
+                ? " Its data provoked the peer's RST, which came back before the call returned (loopback delivers it at once), so the socket was CLOSE already."
                 : ""
-            // The state is read after the call: on loopback the RST the data provokes is usually
-            // processed before the call returns, so the socket is CLOSE already.
-            let resetAlready = state.hasSuffix(" CLOSE)")
-                ? " The RST it provoked came back before the call returned (loopback delivers it at once), which is why the socket was already CLOSE."
-                : ""
-            return "\(call) #\(number) succeeded\(state).\(queued)\(resetAlready)" + raised(sigpipe, s)
-        case .short(let bytes, let sigpipe):
-            return "\(call) #\(number) wrote only \(bytes) of its \(s.payloadBytes) bytes\(state): a blocking call that has queued part of its data when the connection breaks returns that count instead of the error, and the error waits for the next call." + raised(sigpipe, s)
-        case .errno(let name, let sigpipe):
-            return "\(call) #\(number) failed with \(name)\(state): " + errnoCause(name, scenario: s, sawError: sawError)
-                + signalStory(errno: name, sigpipe: sigpipe, s)
-        case .killed(let signal):
-            if signal == "SIGPIPE" {
-                return "\(call) #\(number) raised SIGPIPE, whose default action ends the process: the process that sent was killed inside the call, exactly as a C program dies of a broken pipe (a shell shows exit status 141 = 128 + 13). The call never returned, so no errno was seen."
-            }
-            return "The process that sent was killed by \(signal) during \(call) #\(number); the calls before it are all it made."
-        case .timeout:
-            return "The run did not finish within its timeout and was stopped: most often a blocking \(call) waiting for buffer space that a peer which no longer reads will never free."
-        case .harnessError:
-            return "pipelab could not carry out this run."
+            let accepted = e.peerLeftUnread == true || s.peer == .linger0 || s.peer == .closeUnread
+                ? " although the peer had already ended the connection: its RST had not yet reached our socket when the call ran."
+                : " although the peer had ended the connection: a socket in CLOSE_WAIT still accepts data, and success only means the kernel queued the bytes."
+            return "\(call) #\(number) succeeded\(state)\(accepted)\(provoked)" + raised
+        case (.unix, _), (.pipe, _):
+            return "\(call) #\(number) succeeded\(state): the peer's close had begun but not yet taken effect when the call ran." + raised
         }
     }
 
-    static func errnoCause(_ name: String, scenario s: Scenario, sawError: Bool) -> String {
-        switch name {
-        case "EPIPE" where s.transport.isTCP && s.peer == .close && !sawError:
-            return "the RST provoked by the previous write arrived while the socket was in CLOSE_WAIT, so tcp_reset() stored EPIPE, and this call reported it (sk_stream_error())."
-        case "EPIPE" where s.transport.isTCP && sawError:
-            return "after the RST the socket is closed and can no longer send, so every later write fails with EPIPE."
-        case "EPIPE" where s.transport.isTCP && s.peer == .shutdownWrite:
-            return "the connection can no longer carry data in our direction, so the kernel refuses the write."
-        case "EPIPE" where s.transport.isTCP:
-            return "the socket can no longer send: the RST closed it, or its stored error had already been reported."
-        case "EPIPE":
-            return "nobody is left to read, which the kernel knows at once on a \(s.transport == .pipe ? "pipe" : "Unix socket")."
-        case "ECONNRESET":
-            let why = s.peer == .close || s.peer == .shutdownReadWrite
-                ? " Here our sends outran the peer's single read, so it ended the connection with data still unread, and its kernel answered with RST instead of FIN."
-                : ""
-            return "the peer's RST arrived while the connection was ESTABLISHED, so tcp_reset() stored ECONNRESET; this call reported it once and cleared it. A call that reads the error first (recv, SO_ERROR) would have consumed it instead." + why
-        case "ECONNREFUSED":
+    static func shortWriteCause(_ write: Step, number: Int, evidence e: RunEvidence) -> String {
+        let next = number < e.writes.count ? e.writes[number] : nil
+        switch e.scenario.transport {
+        case .tcp4, .tcp6:
+            let reported = next.map { $0.errno != 0 ? " The next call reported it." : "" } ?? ""
+            return "it blocked for buffer space, the connection was reset while it waited, and a call that has already queued part of its data returns that count instead of the error (tcp_sendmsg()). The error stays stored on the socket for the next call." + reported + raisedDuring(write, e.scenario)
+        case .unix:
+            return "it blocked for buffer space in the peer's full receive queue. The peer's close (with data unread) set ECONNRESET on our socket and woke the call, which took that error itself (sock_error() reads and clears it) and returned the count it had queued. Nothing is left stored: SO_ERROR is 0 afterwards and a read would see end of file; the next write fails with EPIPE because the peer is gone." + raisedDuring(write, e.scenario)
+        case .pipe:
+            let signal: String
+            switch (write.sigpipe, e.scenario.sigpipe) {
+            case (true, .blocked): signal = " and raised SIGPIPE during the call, which stays pending while blocked"
+            case (true, _): signal = " and raised SIGPIPE during the call, which the handler saw"
+            case (false, .ignore): signal = " and raised SIGPIPE, which SIG_IGN discarded"
+            case (false, _): signal = ""
+            }
+            return "it blocked with the pipe full; when the reader closed, pipe_write() returned the count it had written\(signal). Nothing is stored: the next write fails because no reader is left."
+        }
+    }
+
+    static func errnoCause(_ name: String, number: Int, evidence e: RunEvidence, errorReported: Bool) -> String {
+        let s = e.scenario
+        switch (name, s.transport) {
+        case ("EPIPE", .tcp4), ("EPIPE", .tcp6):
+            let previous = number >= 2 ? e.writes[number - 2] : nil
+            let finFirst = e.peerLeftUnread == false && (s.peer == .close || s.peer == .shutdownReadWrite)
+            if !errorReported && finFirst, let previous, (previous.result ?? -1) >= 0 {
+                let previousName = s.transport.isSocket ? "send" : "write"
+                return "the RST provoked by \(previousName) #\(number - 1) arrived while our socket was in CLOSE_WAIT, so tcp_reset() stored EPIPE and closed the socket. This call is the first to report it: tcp_sendmsg() found the socket closed and took the stored error (sock_error() reads and clears it)."
+            }
+            if errorReported || previous?.result.map({ $0 < previous?.bytes ?? 0 }) == true {
+                return "the socket was closed by the RST and its stored error has been reported, so it can no longer send: tcp_sendmsg() refuses every later write with EPIPE."
+            }
+            return "the socket can no longer send, so tcp_sendmsg() refuses the write with EPIPE."
+        case ("EPIPE", .unix):
+            return "the peer's end is closed or shut down for reading, so unix_stream_sendmsg() refuses the write."
+        case ("EPIPE", .pipe):
+            return "no reader is left, so pipe_write() refuses the write."
+        case ("ECONNRESET", .tcp4), ("ECONNRESET", .tcp6):
+            return "the peer's RST had found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET and closed it; tcp_sendmsg() found the socket closed and reported the stored error, clearing it (sock_error()). A call that reads the error first (recv, SO_ERROR) would have taken it instead."
+        case ("ECONNRESET", _):
+            return "the peer closed with data unread, which stored ECONNRESET on our socket; this call reported it and cleared it."
+        case ("ECONNREFUSED", _):
             return "an RST arrived while the socket was still connecting (SYN_SENT)."
-        case "EAGAIN":
+        case ("EAGAIN", _):
             return "the socket buffer was full and the call would have blocked."
-        case "EINTR":
+        case ("EINTR", _):
             return "a signal interrupted the call before it could transfer anything."
         default:
             let code = ErrnoName.code(of: name).map { " (\(strerrorText($0)))" } ?? ""
@@ -115,7 +197,7 @@ public enum Explainer {
         }
     }
 
-    /// What happened to SIGPIPE on a failing call, given the disposition.
+    /// What happened to SIGPIPE on a failing call, given the disposition and what was recorded.
     static func signalStory(errno name: String, sigpipe: Bool, _ s: Scenario) -> String {
         if sigpipe {
             return s.sigpipe == .blocked
@@ -123,27 +205,42 @@ public enum Explainer {
                 : " The kernel also raised SIGPIPE; the installed handler caught it, and the call returned the error."
         }
         guard name == "EPIPE" else {
-            return name == "ECONNRESET" ? " ECONNRESET comes without SIGPIPE." : ""
+            return name == "ECONNRESET" ? " ECONNRESET comes without SIGPIPE: the kernel raises it only with EPIPE." : ""
         }
         switch s.sigpipe {
-        case .ignore: return " SIGPIPE was raised too but ignored (SIG_IGN, as Python sets it at start-up), which leaves only the errno: Python's BrokenPipeError."
+        case .ignore: return " The kernel raises SIGPIPE with EPIPE; ignored (SIG_IGN, as Python sets it at start-up), it leaves only the errno: Python's BrokenPipeError."
         case .nosignal: return " MSG_NOSIGNAL kept the kernel from raising SIGPIPE."
         case .default, .handler, .blocked: return ""
         }
     }
 
-    /// The first send that fails once the peer's ending has fully taken effect: on TCP a close or
-    /// SHUT_RDWR lets one more write through (it provokes the RST); an RST, a Unix socket and a
-    /// pipe refuse the first write after the peer's ending; a half-close never refuses.
-    static func firstSendThatCanFail(_ s: Scenario) -> Int {
-        switch (s.transport.isTCP, s.peer) {
-        case (_, .shutdownWrite): return Int.max
-        case (true, .close), (true, .shutdownReadWrite): return 3
-        default: return 2
-        }
+    static func raisedDuring(_ write: Step, _ s: Scenario) -> String {
+        guard write.sigpipe else { return "" }
+        return s.sigpipe == .blocked
+            ? " SIGPIPE was raised during it and stays pending while blocked."
+            : " The handler saw SIGPIPE during it."
     }
 
-    static func raised(_ sigpipe: Bool, _ s: Scenario) -> String {
-        sigpipe ? " SIGPIPE was raised during it nonetheless." : ""
+    // MARK: How the run ended
+
+    /// For a process that died or hung inside a call: which call, and why.
+    static func endingSentence(_ e: RunEvidence) -> String? {
+        let call = e.scenario.transport.isSocket ? "send" : "write"
+        let number = e.writes.firstIndex { $0.result == nil }.map { $0 + 1 }
+        switch e.outcome {
+        case .killed:
+            let at = number.map { "\(call) #\($0)" } ?? "a \(call)"
+            guard e.termSignal == SIGPIPE else {
+                return "The process that sent was killed by \(SignalName.of(e.termSignal ?? 0)) during \(at); the calls before it are all it made."
+            }
+            return "\(at) raised SIGPIPE, whose default action ends the process: the process that sent was killed inside the call, exactly as a C program dies of a broken pipe (a shell shows exit status 141 = 128 + 13). The call never returned, so no errno was seen."
+        case .timeout:
+            guard let number else {
+                return "The run did not finish within its timeout and was stopped before the client's next call."
+            }
+            return "\(call) #\(number) blocked and had not returned when the run's timeout stopped it: nobody reads on the other side any more, so the buffer space it waited for never came free."
+        case .ok, .error, .harnessError:
+            return nil
+        }
     }
 }

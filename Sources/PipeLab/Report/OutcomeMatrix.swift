@@ -17,7 +17,16 @@ public struct OutcomeMatrix: Sendable {
         /// Most frequent first.
         public var signatures: [(signature: String, runs: Int)]
         public var runs: Int
-        public var isDeterministic: Bool { signatures.count == 1 }
+        /// Runs per signature that the machine disturbed (`peer_late`).
+        public var disturbed: [String: Int] = [:]
+        /// The verdict leaves out disturbed runs: deterministic when the others agree.
+        public var isDeterministic: Bool {
+            signatures.filter { $0.runs > (disturbed[$0.signature] ?? 0) }.count <= 1
+        }
+        /// Runs per signature that count for the verdict, most frequent first.
+        public var undisturbed: [(signature: String, runs: Int)] {
+            signatures.map { ($0.signature, $0.runs - (disturbed[$0.signature] ?? 0)) }.filter { $0.1 > 0 }
+        }
     }
 
     public private(set) var rows: [RowKey] = []
@@ -37,6 +46,7 @@ public struct OutcomeMatrix: Sendable {
             if columnSet.insert(column).inserted { columns.append(column) }
             var cell = cells[row]?[column] ?? Cell(signatures: [], runs: entry.cellRuns)
             cell.signatures.append((entry.signature, entry.runs))
+            if entry.disturbedRuns > 0 { cell.disturbed[entry.signature] = entry.disturbedRuns }
             cells[row, default: [:]][column] = cell
             totals[entry.signature, default: (0, 0)].runs += entry.runs
             totals[entry.signature, default: (0, 0)].cells += 1

@@ -2,12 +2,18 @@
 public enum RunView {
     /// The `--json` object: parameters, outcome, signature, term_signal and steps.
     public static func json(_ run: RunResult) -> String {
+        let evidence = RunEvidence(run)
         var members: [(String, JSONValue)] = [
             ("parameters", .object(run.scenario.parameterStrings.map { ($0.name, .string($0.value)) })),
             ("outcome", .string(run.outcome.rawValue)),
             ("signature", .string(run.signature)),
             ("term_signal", run.termSignal.map(SignalName.of).json),
             ("first_failing_send", run.firstFailingSend.map { Int64($0) }.json),
+            ("fatal_send", evidence.fatalSend.map { Int64($0) }.json),
+            ("slept_ns", evidence.sleptNs.json),
+            ("peer_late", .bool(evidence.peerLate)),
+            ("peer_read_bytes", evidence.peerReadBytes.json),
+            ("peer_left_unread", evidence.peerLeftUnread.map { JSONValue.bool($0) } ?? .null),
             ("duration_ns", .int(run.durationNs)),
             ("steps", .array(run.steps.map(stepJSON))),
         ]
@@ -33,12 +39,13 @@ public enum RunView {
     /// The readable timeline: one line per step, then the outcome, the signature and why.
     public static func timeline(_ run: RunResult) -> String {
         let s = run.scenario
+        let evidence = RunEvidence(run)
         var lines = [
             "pipelab run: \(s.transport.rawValue), peer \(s.peer.rawValue), sigpipe \(s.sigpipe.rawValue), "
                 + "sleep \(DurationText.format(s.sleepNs)), \(s.sends) send\(s.sends == 1 ? "" : "s") of \(SizeText.format(s.payloadBytes)) bytes",
             "",
             pad("time", 12, right: true) + "  " + pad("actor", 7) + pad("call", 24) + pad("result", 10)
-                + pad("errno", 13) + pad("signal", 9) + "tcp state",
+                + pad("errno", 17) + pad("signal", 9) + "tcp state",
         ]
         var sendNumber = 0
         var sleptNoted = false
@@ -46,7 +53,8 @@ public enum RunView {
             if step.actor == .client && step.op.isClientWrite {
                 sendNumber += 1
                 if sendNumber == 2 && !sleptNoted && s.sleepNs > 0 {
-                    lines.append(pad("", 14) + "(client sleeps \(DurationText.format(s.sleepNs)))")
+                    let slept = evidence.sleptNs.map { ", slept \(DurationDisplay.format($0))" } ?? ""
+                    lines.append(pad("", 14) + "(client sleeps \(DurationText.format(s.sleepNs))\(slept))")
                     sleptNoted = true
                 }
             }
@@ -58,9 +66,11 @@ public enum RunView {
         if run.outcome == .timeout { lines.append(pad("", 14) + "run stopped at its timeout") }
         lines += ["", "outcome:   \(run.outcome.rawValue)", "signature: \(run.signature)"]
         if let message = run.harnessMessage { lines.append("harness:   \(message)") }
-        let states = run.clientWrites.map { $0.tcpState?.name }
+        if evidence.peerLate {
+            lines.append("disturbed: yes (peer_late): the peer had not begun to end the connection when send #2 started")
+        }
         lines += ["", "Why:"]
-        for paragraph in Explainer.explain(signature: run.signature, scenario: s, clientStates: states) {
+        for paragraph in Explainer.explain(run) {
             lines += wrap(paragraph, width: 96).map { "  " + $0 }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -69,12 +79,13 @@ public enum RunView {
     static func line(for step: Step, sendNumber: Int?) -> String {
         let time = String(format3(Double(step.startNs) / 1e6)) + " ms"
         let callName = sendNumber.map { "\(step.op.rawValue) #\($0)" } ?? step.op.rawValue
-        let call = step.bytes > 0 ? "\(callName)(\(step.bytes) B)" : "\(callName)()"
+        let call = step.op == .ioctl ? "ioctl(FIONREAD)" : step.bytes > 0 ? "\(callName)(\(step.bytes) B)" : "\(callName)()"
         let result = step.result.map(String.init) ?? "—"
         let errno = step.errno == 0 ? "" : "\(step.errnoName ?? "")(\(step.errno))"
         let signal = step.sigpipe ? "SIGPIPE" : ""
-        return pad(time, 12, right: true) + "  " + pad(step.actor.rawValue, 7) + pad(call, 24) + pad(result, 10)
-            + pad(errno, 13) + pad(signal, 9) + (step.tcpState?.name ?? "")
+        let text = pad(time, 12, right: true) + "  " + pad(step.actor.rawValue, 7) + pad(call, 24) + pad(result, 10)
+            + pad(errno, 17) + pad(signal, 9) + (step.tcpState?.name ?? "")
+        return String(text.reversed().drop { $0 == " " }.reversed())
     }
 
     /// Milliseconds with three decimals, without Foundation's formatter.

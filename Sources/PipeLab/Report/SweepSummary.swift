@@ -3,7 +3,7 @@
 public enum SweepSummary {
     public static func text(sweep: SweepRecord, cells: [CellSignature], skipped: [SkippedCombination], databasePath: String) -> String {
         let matrix = OutcomeMatrix(cells)
-        let letters = Dictionary(uniqueKeysWithValues: matrix.signatures.enumerated().map { ($1.signature, legendLetter($0)) })
+        let letters = Dictionary(uniqueKeysWithValues: matrix.signatures.enumerated().map { ($1.signature, SignatureLetters.letter(at: $0)) })
         var lines: [String] = []
         if !matrix.rows.isEmpty {
             let header = matrix.columns.map(columnLabel)
@@ -23,7 +23,7 @@ public enum SweepSummary {
             cellTexts.removeAll()
             lines.append("")
             for (index, entry) in matrix.signatures.enumerated() {
-                lines.append("  \(legendLetter(index)) = \(entry.signature)   (\(entry.runs) run\(entry.runs == 1 ? "" : "s") in \(entry.cells) cell\(entry.cells == 1 ? "" : "s"))")
+                lines.append("  \(SignatureLetters.letter(at: index)) = \(entry.signature)   (\(entry.runs) run\(entry.runs == 1 ? "" : "s") in \(entry.cells) cell\(entry.cells == 1 ? "" : "s"))")
             }
             lines.append("  A/B: the cell's repeats disagree (most frequent first)")
             lines.append("")
@@ -47,11 +47,6 @@ public enum SweepSummary {
     /// `1s ×3 5B` style column label.
     static func columnLabel(_ c: OutcomeMatrix.ColumnKey) -> String {
         "\(DurationText.format(c.sleepNs)) ×\(c.sends) \(SizeText.label(c.payloadBytes))"
-    }
-
-    static func legendLetter(_ index: Int) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        return index < 26 ? String(alphabet[index]) : "Z\(index - 25)"
     }
 }
 

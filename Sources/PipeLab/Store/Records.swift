@@ -27,6 +27,8 @@ public struct CellSignature: Sendable, Equatable {
     public var outcome: Outcome
     public var runs: Int
     public var cellRuns: Int
+    /// Of `runs`, those the machine disturbed (`peer_late`): left out of the cell's verdict.
+    public var disturbedRuns: Int = 0
 }
 
 /// A skipped combination of a sweep.

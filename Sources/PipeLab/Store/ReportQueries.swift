@@ -4,19 +4,15 @@ public struct ReportData: Sendable {
     public var sweep: SweepRecord
     public var skipped: [SkippedCombination]
     public var cells: [CellSignature]
-    public var timings: [CellTiming]
-    /// For each signature: the client's TCP states after each send in one run that produced it.
-    public var exampleStates: [String: [String?]]
+    public var timings: [FailureTiming]
+    /// One recorded run per (cell, signature, whether the peer left data unread), undisturbed runs
+    /// only: what the explanations are derived from.
+    public var representatives: [RepresentativeRun]
+    public var disturbed: [DisturbedRun]
+    /// Per transport and sleep: how much longer than asked the client slept.
+    public var sleepErrors: [SleepErrors]
     /// Runs by (transport, sleep, first failing send) for the chart; 0 means no send failed.
     public var firstFailures: [FirstFailureCount]
-}
-
-public struct CellTiming: Sendable {
-    public var scenario: Scenario
-    /// Durations of the first failing call (ns), of the runs where it returned.
-    public var failingCallNs: [Int64]
-    /// From the peer's ending call to the return of the first failing call (ns).
-    public var peerToErrorNs: [Int64]
 }
 
 public struct FirstFailureCount: Sendable, Equatable {
@@ -28,41 +24,135 @@ public struct FirstFailureCount: Sendable, Equatable {
     public var runs: Int
 }
 
+/// A run whose steps stand for the runs of its cell with the same signature and peer evidence.
+public struct RepresentativeRun: Sendable {
+    public var run: RunResult
+    /// Undisturbed runs of the cell it stands for.
+    public var runs: Int
+}
+
+/// The first failing sends of one (transport, peer, errno) over the sweep.
+public struct FailureTiming: Sendable {
+    public var transport: Transport
+    public var peer: PeerAction
+    /// The failing call's errno name; nil for a short write.
+    public var errnoName: String?
+    /// Durations of the first failing call (ns), of the runs where it returned.
+    public var failingCallNs: [Int64]
+    /// From the peer's ending call to the return of the first failing call (ns).
+    public var peerToErrorNs: [Int64]
+}
+
+public struct DisturbedRun: Sendable {
+    public var scenario: Scenario
+    public var repeatIndex: Int
+    public var signature: String
+    public var sleptNs: Int64?
+    /// How long after send #2 began the peer began to end the connection; nil when it never did.
+    public var peerEndAfterSend2Ns: Int64?
+}
+
+public struct SleepErrors: Sendable {
+    public var transport: Transport
+    public var sleepNs: Int64
+    /// slept − asked, per run (ns).
+    public var errorsNs: [Int64]
+}
+
 extension Store {
     public func reportData(sweepID: Int64) throws(StoreError) -> ReportData {
         ReportData(sweep: try sweep(id: sweepID), skipped: try skipped(sweepID: sweepID),
-                   cells: try cellSignatures(sweepID: sweepID), timings: try cellTimings(sweepID: sweepID),
-                   exampleStates: try exampleStates(sweepID: sweepID), firstFailures: try firstFailures(sweepID: sweepID))
+                   cells: try cellSignatures(sweepID: sweepID), timings: try failureTimings(sweepID: sweepID),
+                   representatives: try representatives(sweepID: sweepID), disturbed: try disturbedRuns(sweepID: sweepID),
+                   sleepErrors: try sleepErrors(sweepID: sweepID), firstFailures: try firstFailures(sweepID: sweepID))
     }
 
-    func cellTimings(sweepID: Int64) throws(StoreError) -> [CellTiming] {
-        var byCell: [Scenario: CellTiming] = [:]
-        var order: [Scenario] = []
+    func failureTimings(sweepID: Int64) throws(StoreError) -> [FailureTiming] {
+        var byKey: [String: FailureTiming] = [:]
+        var order: [String] = []
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, call_ns, peer_action_to_error_ns
-            FROM failing_calls WHERE sweep_id = ? AND call_ns IS NOT NULL
+            SELECT transport, peer, errno_name, call_ns, peer_action_to_error_ns
+            FROM failing_calls WHERE sweep_id = ? AND call_ns IS NOT NULL AND peer_late = 0
+            ORDER BY transport, peer, errno_name
             """).bind([.int(sweepID)]).forEachRow { row in
-            guard let scenario = Self.scenario(row, from: 0) else { return }
-            if byCell[scenario] == nil {
-                order.append(scenario)
-                byCell[scenario] = CellTiming(scenario: scenario, failingCallNs: [], peerToErrorNs: [])
+            guard let transport = Transport(rawValue: row.text(0)), let peer = PeerAction(rawValue: row.text(1)) else { return }
+            let name = row.optionalText(2)
+            let key = "\(transport.rawValue)|\(peer.rawValue)|\(name ?? "")"
+            if byKey[key] == nil {
+                order.append(key)
+                byKey[key] = FailureTiming(transport: transport, peer: peer, errnoName: name, failingCallNs: [], peerToErrorNs: [])
             }
-            byCell[scenario]?.failingCallNs.append(row.int(6))
-            if let gap = row.optionalInt(7) { byCell[scenario]?.peerToErrorNs.append(gap) }
+            byKey[key]?.failingCallNs.append(row.int(3))
+            if let gap = row.optionalInt(4) { byKey[key]?.peerToErrorNs.append(gap) }
         }
-        return order.compactMap { byCell[$0] }
+        return order.compactMap { byKey[$0] }
     }
 
-    func exampleStates(sweepID: Int64) throws(StoreError) -> [String: [String?]] {
-        var states: [String: [String?]] = [:]
+    /// The lowest-id undisturbed run of each (cell, signature, peer_left_unread), with its steps.
+    func representatives(sweepID: Int64) throws(StoreError) -> [RepresentativeRun] {
+        var chosen: [Int64: RepresentativeRun] = [:]
+        var order: [Int64] = []
         try db.prepare("""
-            SELECT r.signature, s.tcp_state FROM runs r JOIN steps s ON s.run_id = r.id AND s.send_number IS NOT NULL
-            WHERE r.id IN (SELECT MIN(id) FROM runs WHERE sweep_id = ? AND transport IN ('tcp4', 'tcp6') GROUP BY signature)
-            ORDER BY r.id, s.send_number
+            SELECT MIN(id), COUNT(*), transport, peer, sigpipe, sleep_ns, sends, payload_bytes
+            FROM runs WHERE sweep_id = ? AND peer_late = 0
+            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, peer_left_unread
+            ORDER BY MIN(id)
             """).bind([.int(sweepID)]).forEachRow { row in
-            states[row.text(0), default: []].append(row.optionalText(1))
+            guard let scenario = Self.scenario(row, from: 2) else { return }
+            order.append(row.int(0))
+            chosen[row.int(0)] = RepresentativeRun(run: RunResult(
+                scenario: scenario, repeatIndex: 0, outcome: .ok, termSignal: nil, steps: [], harnessMessage: nil,
+                startedAt: 0, durationNs: 0), runs: Int(row.int(1)))
         }
-        return states
+        try db.prepare("""
+            SELECT id, outcome, term_signal, repeat_index FROM runs WHERE sweep_id = ? AND id IN (
+                SELECT MIN(id) FROM runs WHERE sweep_id = ? AND peer_late = 0
+                GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, peer_left_unread)
+            """).bind([.int(sweepID), .int(sweepID)]).forEachRow { row in
+            chosen[row.int(0)]?.run.outcome = Outcome(rawValue: row.text(1)) ?? .harnessError
+            chosen[row.int(0)]?.run.termSignal = row.optionalText(2).flatMap(SignalName.number)
+            chosen[row.int(0)]?.run.repeatIndex = Int(row.int(3))
+        }
+        try db.prepare("""
+            SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state FROM steps
+            WHERE run_id IN (
+                SELECT MIN(id) FROM runs WHERE sweep_id = ? AND peer_late = 0
+                GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, peer_left_unread)
+            ORDER BY run_id, seq
+            """).bind([.int(sweepID)]).forEachRow { row in
+            guard let actor = Actor(rawValue: row.text(1)), let op = Operation(rawValue: row.text(2)) else { return }
+            chosen[row.int(0)]?.run.steps.append(Step(
+                actor: actor, op: op, bytes: row.int(3), result: row.optionalInt(4), errno: Int32(clamping: row.optionalInt(5) ?? 0),
+                sigpipe: row.int(6) != 0, startNs: row.int(7), durationNs: row.optionalInt(8),
+                tcpState: row.optionalText(9).flatMap(TCPState.init(name:))))
+        }
+        return order.compactMap { chosen[$0] }
+    }
+
+    func disturbedRuns(sweepID: Int64) throws(StoreError) -> [DisturbedRun] {
+        try db.prepare("""
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, repeat_index, signature, slept_ns, peer_end_after_send2_ns
+            FROM disturbed_runs WHERE sweep_id = ? ORDER BY run_id
+            """).bind([.int(sweepID)]).rows { row in
+            DisturbedRun(scenario: Self.scenario(row, from: 0) ?? .classic, repeatIndex: Int(row.int(6)), signature: row.text(7),
+                         sleptNs: row.optionalInt(8), peerEndAfterSend2Ns: row.optionalInt(9))
+        }
+    }
+
+    func sleepErrors(sweepID: Int64) throws(StoreError) -> [SleepErrors] {
+        var groups: [SleepErrors] = []
+        try db.prepare("""
+            SELECT transport, sleep_ns, slept_ns - sleep_ns FROM runs
+            WHERE sweep_id = ? AND slept_ns IS NOT NULL ORDER BY transport, sleep_ns
+            """).bind([.int(sweepID)]).forEachRow { row in
+            guard let transport = Transport(rawValue: row.text(0)) else { return }
+            let sleep = row.int(1)
+            if groups.last?.transport != transport || groups.last?.sleepNs != sleep {
+                groups.append(SleepErrors(transport: transport, sleepNs: sleep, errorsNs: []))
+            }
+            groups[groups.count - 1].errorsNs.append(row.int(2))
+        }
+        return groups.sorted { ($0.transport.index, $0.sleepNs) < ($1.transport.index, $1.sleepNs) }
     }
 
     func firstFailures(sweepID: Int64) throws(StoreError) -> [FirstFailureCount] {

@@ -12,8 +12,9 @@ public final class RunWriter {
         insertRun = try store.db.prepare("""
             INSERT INTO runs (uuid, sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, repeat_index,
                               outcome, term_signal, signature, first_failing_send, first_errno, first_errno_name,
-                              harness_error, started_at, duration_ns)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              harness_error, started_at, duration_ns,
+                              slept_ns, peer_late, fatal_send, peer_read_bytes, peer_left_unread)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertStep = try store.db.prepare("""
             INSERT INTO steps (run_id, seq, actor, op, send_number, bytes, result, errno, errno_name, sigpipe,
@@ -53,6 +54,12 @@ public final class RunWriter {
         insertRun.bind(16, run.harnessMessage)
         insertRun.bind(17, Timestamp.iso8601(run.startedAt))
         insertRun.bind(18, run.durationNs)
+        let evidence = RunEvidence(run)
+        insertRun.bind(19, evidence.sleptNs)
+        insertRun.bind(20, Int64(evidence.peerLate ? 1 : 0))
+        insertRun.bind(21, evidence.fatalSend.map { Int64($0) })
+        insertRun.bind(22, evidence.peerReadBytes)
+        insertRun.bind(23, evidence.peerLeftUnread.map { Int64($0 ? 1 : 0) })
         try insertRun.run()
         let runID = store.db.lastInsertedRowID
         var sendNumber: Int64 = 0

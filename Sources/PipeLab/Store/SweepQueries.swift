@@ -127,12 +127,13 @@ extension Store {
     /// Signature counts per cell of a sweep, in grid order of the parameters' values.
     public func cellSignatures(sweepID: Int64) throws(StoreError) -> [CellSignature] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, outcome, runs, cell_runs
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, outcome, runs, cell_runs, disturbed_runs
             FROM cell_signatures WHERE sweep_id = ?
             ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, runs DESC, signature
             """).bind([.int(sweepID)]).rows { row in
             CellSignature(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(6),
-                          outcome: Outcome(rawValue: row.text(7)) ?? .harnessError, runs: Int(row.int(8)), cellRuns: Int(row.int(9)))
+                          outcome: Outcome(rawValue: row.text(7)) ?? .harnessError, runs: Int(row.int(8)), cellRuns: Int(row.int(9)),
+                          disturbedRuns: Int(row.int(10)))
         }
     }
 

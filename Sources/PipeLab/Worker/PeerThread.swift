@@ -1,3 +1,4 @@
+import CPipeLabSupport
 import Glibc
 
 /// The peer's side of a run, on a thread of its own that lives as long as the worker, so that the
@@ -15,6 +16,9 @@ final class PeerThread: @unchecked Sendable {
     private var fdStillOpen = false
     private var start = sem_t()
     private var done = sem_t()
+    /// Test-only: the first run of this worker waits this long before ending the connection, so
+    /// that a test can disturb a run on purpose (environment variable PIPELAB_TEST_PEER_DELAY).
+    private var testDelayNs = PeerThread.testDelayFromEnvironment()
 
     init() throws(SystemError) {
         sem_init(&start, 0, 0)
@@ -68,6 +72,13 @@ final class PeerThread: @unchecked Sendable {
                 }
             }
         }
+        // What is left unread decides FIN or RST on TCP (tcp_close()) and ECONNRESET on a Unix
+        // socket (unix_release_sock()): measured, not inferred.
+        recorder.record(.peer, .ioctl, bytes: 0, fd: fd) { Int(pipelab_unread_bytes(fd)) }
+        if testDelayNs > 0 {
+            MonotonicClock.sleep(nanoseconds: testDelayNs)
+            testDelayNs = 0
+        }
         switch job.action {
         case .close, .closeUnread:
             recorder.record(.peer, .close, bytes: 0, fd: nil) { Int(Glibc.close(fd)) }
@@ -83,5 +94,10 @@ final class PeerThread: @unchecked Sendable {
             recorder.record(.peer, .close, bytes: 0, fd: nil) { Int(Glibc.close(fd)) }
             return false
         }
+    }
+
+    static func testDelayFromEnvironment() -> Int64 {
+        guard let text = getenv("PIPELAB_TEST_PEER_DELAY") else { return 0 }
+        return (try? DurationText.parse(String(cString: text), name: "PIPELAB_TEST_PEER_DELAY")) ?? 0
     }
 }

@@ -12,6 +12,9 @@ public enum WorkerMain {
     public static func serve(recorder: Int32, channelFD: Int32 = channelFD) -> Int32 {
         // A recorder killed outright must not leave workers behind, stuck in a hanging send.
         guard pipelab_die_with_parent(recorder) == 0 else { return 0 }
+        // The client's sleep ends when asked, not up to 50 µs later (the default slack); the forked
+        // clients inherit it. 1 ns is the minimum: 0 would restore the default.
+        _ = pipelab_set_timer_slack(1)
         let channel = Channel(fd: channelFD)
         let runner: RunPerformer
         do {

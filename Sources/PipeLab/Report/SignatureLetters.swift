@@ -1,0 +1,34 @@
+/// Short names for signatures in matrices: `A` for the signature with the most runs, then `B`, …
+/// (`Z1`, `Z2`, … past 26), with a legend that gives each letter's signature.
+public struct SignatureLetters {
+    private let order: [(signature: String, runs: Int, cells: Int)]
+    private let letters: [String: String]
+
+    public init(_ matrix: OutcomeMatrix) {
+        order = matrix.signatures
+        letters = Dictionary(uniqueKeysWithValues: matrix.signatures.enumerated().map { ($1.signature, Self.letter(at: $0)) })
+    }
+
+    public static func letter(at index: Int) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        return index < 26 ? String(alphabet[index]) : "Z\(index - 25)"
+    }
+
+    public func letter(_ signature: String) -> String { letters[signature] ?? "?" }
+
+    /// Position in the legend, for sorting by it.
+    public func rank(_ signature: String) -> Int { order.firstIndex { $0.signature == signature } ?? order.count }
+
+    /// A cell as letters: its undisturbed signatures, most frequent first, joined by `/`.
+    public func cell(_ cell: OutcomeMatrix.Cell) -> String {
+        let seen = cell.undisturbed.isEmpty ? cell.signatures : cell.undisturbed
+        return seen.map { letter($0.signature) }.joined(separator: "/")
+    }
+
+    /// The legend as a Markdown table.
+    public var legend: String {
+        Markdown.table(["", "signature", "runs", "cells"], order.enumerated().map { index, entry in
+            ["**\(Self.letter(at: index))**", Markdown.code(entry.signature), String(entry.runs), String(entry.cells)]
+        }, rightAligned: [2, 3])
+    }
+}

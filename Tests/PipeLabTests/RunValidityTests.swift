@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import PipeLab
+
+/// DESIGN.md's run validity: a run whose peer the machine delayed past send #2 is flagged
+/// `peer_late`, left out of its cell's verdict, and listed apart in the report. The delay is made
+/// on purpose with the test-only PIPELAB_TEST_PEER_DELAY (each worker's first run waits that long
+/// before ending the connection).
+@Suite struct RunValidityTests {
+    @Test func aDisturbedRunIsFlaggedExcludedAndListed() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("late.sqlite").path
+        let sweep = try CLI.run(["sweep", "--db", db, "--transport", "tcp4", "--peer", "close", "--sigpipe", "ignore",
+                                 "--sleep", "10ms", "--payload", "5", "--repeat", "4", "--jobs", "1", "--quiet"],
+                                environment: ["PIPELAB_TEST_PEER_DELAY": "60ms"])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let flags = try sqlite(db, "SELECT repeat_index, peer_late, signature FROM runs ORDER BY repeat_index;")
+        #expect(flags == "0|1|ok,ok,ok\n1|0|ok,ok,EPIPE\n2|0|ok,ok,EPIPE\n3|0|ok,ok,EPIPE\n")
+        // The verdict counts only the undisturbed runs: one signature, so the cell settles.
+        #expect(try sqlite(db, "SELECT signatures, disturbed FROM cell_outcomes;") == "1|1\n")
+        #expect(try sqlite(db, "SELECT COUNT(*) FROM nondeterministic_cells;") == "0\n")
+        let report = try CLI.run(["report", "--db", db])
+        #expect(report.status == 0)
+        let disturbed = report.stdout.components(separatedBy: "## Runs the machine disturbed").last ?? ""
+        #expect(disturbed.contains("`ok,ok,ok`"))
+        #expect(report.stdout.contains("0 racing"))
+        // `pipelab run` says so too.
+        let run = try CLI.run(["run", "--sleep", "10ms"], environment: ["PIPELAB_TEST_PEER_DELAY": "60ms"])
+        #expect(run.stdout.contains("disturbed: yes (peer_late)"))
+        #expect(run.stdout.contains("The machine disturbed this run"))
+    }
+
+    /// The stored columns agree with `runs_rederived`, which computes them from `steps` alone in SQL
+    /// (and fills them in for databases recorded before schema version 2).
+    @Test func storedValidityColumnsAgreeWithTheSteps() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("derived.sqlite").path
+        let sweep = try CLI.run(["sweep", "--db", db, "--transport", "tcp4,unix,pipe", "--peer", "close,linger0,close-unread",
+                                 "--sigpipe", "ignore,default", "--sleep", "0,2ms", "--payload", "5,64KiB", "--quiet"])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let differing = try sqlite(db, """
+            SELECT COUNT(*) FROM runs r JOIN runs_rederived d ON d.run_id = r.id
+            WHERE r.slept_ns IS NOT d.slept_ns OR r.peer_late IS NOT d.peer_late OR r.fatal_send IS NOT d.fatal_send
+               OR r.peer_read_bytes IS NOT d.peer_read_bytes OR r.peer_left_unread IS NOT d.peer_left_unread;
+            """)
+        #expect(differing == "0\n")
+        // Killed runs name the send they died in; the 64 KiB closes left data unread.
+        #expect(try sqlite(db, "SELECT COUNT(*) FROM runs WHERE outcome = 'killed' AND fatal_send IS NULL;") == "0\n")
+        #expect(try sqlite(db, """
+            SELECT COUNT(*) FROM runs WHERE transport = 'tcp4' AND peer = 'close' AND payload_bytes = 65536
+            AND sleep_ns > 0 AND peer_left_unread IS NOT 1;
+            """) == "0\n")
+    }
+
+    func sqlite(_ db: String, _ sql: String) throws -> String {
+        try CLIShell.sqlite3(db, sql).stdout
+    }
+}
