@@ -82,7 +82,9 @@ public enum CompareReport {
 
     static func repeatsAdvice(_ comparison: SweepComparison) -> String {
         guard let n = comparison.repeatsForCompleteSplit else { return "" }
-        return "Even a complete split (every run one signature in A, another in B) needs \(n) runs per sweep: "
+        let tested = comparison.cells.count { $0.test != nil }
+        return "With \(n) runs per sweep a complete split (every run one signature in A, another in B) would reach "
+            + "p ≤ \(pValue(SweepComparison.alpha))/\(tested), the strictest threshold possible here (cells with disagreeing runs: \(tested)): "
             + "rerun both with `--repeat \(n)` or more (more if the split is partial)."
     }
 

@@ -41,8 +41,9 @@ public struct SweepComparison: Sendable {
     public var testableCells: Int
     /// The p-value at or below which a cell differs: alpha / testableCells.
     public var threshold: Double
-    /// The smallest n for which n runs per sweep, completely split between two signatures,
-    /// reach the threshold.
+    /// The smallest n for which n runs per sweep, completely split between two signatures, reach
+    /// alpha / (cells tested): the strictest threshold those cells could face, so with n runs each
+    /// every one of them could be called different, however many become testable.
     public var repeatsForCompleteSplit: Int?
 
     public var sameSweep: Bool { a.uuid == b.uuid }
@@ -66,7 +67,8 @@ public struct SweepComparison: Sendable {
         }
         testableCells = TaroneBonferroni.testableCount(alpha: Self.alpha, smallestPossible: cells.compactMap(\.test?.smallestPossibleP))
         threshold = Self.alpha / Double(testableCells)
-        repeatsForCompleteSplit = FisherExact.repeatsForCompleteSplit(threshold: threshold)
+        let tested = cells.count { $0.test != nil }
+        repeatsForCompleteSplit = FisherExact.repeatsForCompleteSplit(threshold: Self.alpha / Double(max(1, tested)))
         for index in cells.indices {
             guard let test = cells[index].test else { continue }
             let fewest = min(cells[index].runsA, cells[index].runsB)
