@@ -9,3 +9,9 @@ struct CommandFailure: Error {
         CommandFailure(message: "the experiment harness failed: \(error)", exitCode: 70)
     }
 }
+
+/// A command that did its work and reports what it found through the exit code alone (compare:
+/// 1 when something differs, like diff); nothing is printed for it.
+struct ExitStatus: Error {
+    var code: Int32
+}

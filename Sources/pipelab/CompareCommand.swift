@@ -4,22 +4,31 @@ import PipeLab
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Show what differs between two sweeps, as Markdown.")
+        abstract: "Show what differs between two sweeps, judged cell by cell with Fisher's exact test.",
+        discussion: "Exits 0 when no cell differs significantly, 1 when one does (like diff), 64 on bad input.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case markdown, json
+    }
 
     @Argument(help: "Sweep A: id, name, UUID prefix or latest.") var a: String
     @Argument(help: "Sweep B.") var b: String
+    @Option(help: "Output format.") var format: Format = .markdown
     @Option(help: "Write the comparison here instead of standard output.") var out: String?
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
         let store = try database.open(create: false)
-        let text: String
+        let comparison: SweepComparison
         do {
-            text = CompareReport.render(try store.reportData(sweepID: try store.findSweep(a).id),
-                                        try store.reportData(sweepID: try store.findSweep(b).id))
+            let sweepA = try store.findSweep(a), sweepB = try store.findSweep(b)
+            comparison = SweepComparison(a: sweepA, cellsA: try store.cellSignatures(sweepID: sweepA.id),
+                                         b: sweepB, cellsB: try store.cellSignatures(sweepID: sweepB.id))
         } catch {
             throw CommandFailure.store(error)
         }
+        let text = format == .json ? CompareJSON.render(comparison) : CompareReport.render(comparison)
         if let out { try OutputFile.write(text, to: out) } else { print(text, terminator: "") }
+        if comparison.differs { throw ExitStatus(code: 1) }
     }
 }

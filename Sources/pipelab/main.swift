@@ -4,12 +4,14 @@ import PipeLab
 
 // One place turns every error into one line on standard error and an exit code:
 // 64 bad input, 65 a file that is not (or too new for) a pipelab database, 70 a harness failure,
-// 73 a database that cannot be created, 130 interrupted.
+// 73 a database that cannot be created, 130 interrupted; a finding (compare: 1) exits silently.
 do {
     var command = try Pipelab.parseAsRoot()
     try command.run()
 } catch let error as InputError {
     fail(error.message, code: 64)
+} catch let status as ExitStatus {
+    exit(status.code)
 } catch let failure as CommandFailure {
     fail(failure.message, code: failure.exitCode)
 } catch {

@@ -98,31 +98,6 @@ import Testing
         #expect(parser.parse(), "\(parser.parserError.map(String.init(describing:)) ?? "")")
     }
 
-    @Test func compareOfASweepWithItselfIsEqual() throws {
-        let (store, id) = try Self.fixture()
-        let data = try store.reportData(sweepID: id)
-        let text = CompareReport.render(data, data)
-        #expect(text.contains("**Equal**: the 8 cells in both sweeps produced the same signatures."))
-        try expectGolden(text, "compare-equal.md")
-    }
-
-    @Test func compareShowsDifferingAndMissingCells() throws {
-        let (store, id) = try Self.fixture()
-        let a = try store.reportData(sweepID: id)
-        var b = a
-        b.cells = a.cells.filter { $0.scenario.transport == .tcp4 }.map { cell in
-            var changed = cell
-            if cell.scenario.sigpipe == .ignore { changed.signature = changed.signature == "ok,ok,EPIPE" ? "ok,ECONNRESET,EPIPE" : changed.signature }
-            return changed
-        }
-        let text = CompareReport.render(a, b)
-        #expect(text.contains("1 of the 4 cells in both sweeps produced different signatures; 4 cells are only in A, 0 only in B. 1 cells race"))
-        // The racing cell (sleep 0) is listed apart, with both distributions.
-        #expect(text.contains("## Cells that race"))
-        #expect(text.contains("| tcp4 | close | ignore | 0 | 3 | 5B | `ok,ok,EPIPE` 1/2 · `ok,ok,ok` 1/2 | `ok,ECONNRESET,EPIPE` 1/2 · `ok,ok,ok` 1/2 |"))
-        #expect(text.contains("| tcp4 | close | ignore | 10ms | 3 | 5B | `ok,ok,EPIPE` 2/2 | `ok,ECONNRESET,EPIPE` 2/2 |"))
-    }
-
     @Test func namesFromTheDatabaseCannotBreakMarkup() throws {
         let hostile = "x | y `z` <script>alert(1)</script>\n# heading [link](http://e) *b* _i_"
         let (store, id) = try Self.fixture(name: hostile)

@@ -1,75 +1,114 @@
 import Foundation
 
-/// `pipelab compare A B`: what differs between two sweeps (two kernels, two machines, two days).
-/// A cell differs when it is deterministic in both sweeps with different signatures. A cell that
-/// races (more than one signature in either sweep) has no single outcome to compare: when its
-/// signatures differ it is listed with both distributions, apart from the differences.
+/// `pipelab compare A B` as Markdown: the hosts side by side, the verdict and how it was reached,
+/// then the cells by verdict, each as its table of signature counts. Signatures are abbreviated
+/// to keys (s1, s2, …) explained at the end, so no table row is wider than GitHub's column.
 public enum CompareReport {
-    public static func render(_ a: ReportData, _ b: ReportData) -> String {
-        let cellsA = distributions(a.cells), cellsB = distributions(b.cells)
-        let common = a.cells.map(\.scenario).filter { cellsB[$0] != nil }
-        let shared = MarkdownReport.uniqued(common)
-        let changed = shared.filter { Set(cellsA[$0]!.map(\.signature)) != Set(cellsB[$0]!.map(\.signature)) }
-        let differing = changed.filter { cellsA[$0]!.count == 1 && cellsB[$0]!.count == 1 }
-        let racing = changed.filter { cellsA[$0]!.count > 1 || cellsB[$0]!.count > 1 }
-        let onlyA = MarkdownReport.uniqued(a.cells.map(\.scenario).filter { cellsB[$0] == nil })
-        let onlyB = MarkdownReport.uniqued(b.cells.map(\.scenario).filter { cellsA[$0] == nil })
-
-        var out = "# pipelab compare: \(Markdown.text(a.sweep.name)) (A) and \(Markdown.text(b.sweep.name)) (B)\n\n"
+    public static func render(_ comparison: SweepComparison) -> String {
+        let a = comparison.a, b = comparison.b
+        var out = "# pipelab compare: \(Markdown.text(a.name)) (A) and \(Markdown.text(b.name)) (B)\n\n"
+        if comparison.sameSweep {
+            return out + "**Same sweep**: A and B are both sweep \(a.id) (\(Markdown.code(a.uuid))); a sweep is identical to itself, so nothing differs.\n"
+        }
         out += Markdown.table(["", "A", "B"], [
-            ["sweep", "\(a.sweep.id) (" + Markdown.code(a.sweep.uuid) + ")", "\(b.sweep.id) (" + Markdown.code(b.sweep.uuid) + ")"],
-            ["status", a.sweep.status.rawValue, b.sweep.status.rawValue],
-            ["host", Markdown.text(a.sweep.host.hostname), Markdown.text(b.sweep.host.hostname)],
-            ["kernel", Markdown.text(a.sweep.host.kernel), Markdown.text(b.sweep.host.kernel)],
-            ["os", Markdown.text(a.sweep.host.os), Markdown.text(b.sweep.host.os)],
-            ["arch, CPUs", Markdown.text("\(a.sweep.host.arch), \(a.sweep.host.cpus)"), Markdown.text("\(b.sweep.host.arch), \(b.sweep.host.cpus)")],
-            ["pipelab", Markdown.text(a.sweep.pipelabVersion), Markdown.text(b.sweep.pipelabVersion)],
-            ["started", Markdown.text(a.sweep.startedAt), Markdown.text(b.sweep.startedAt)],
-            ["runs", String(a.cells.reduce(0) { $0 + $1.runs }), String(b.cells.reduce(0) { $0 + $1.runs })],
-            ["grid", grid(a), grid(b)],
+            ["sweep", "\(a.id) (" + Markdown.code(a.uuid) + ")", "\(b.id) (" + Markdown.code(b.uuid) + ")"],
+            ["status", a.status.rawValue, b.status.rawValue],
+            ["host", Markdown.text(a.host.hostname), Markdown.text(b.host.hostname)],
+            ["kernel", Markdown.text(a.host.kernel), Markdown.text(b.host.kernel)],
+            ["os", Markdown.text(a.host.os), Markdown.text(b.host.os)],
+            ["arch, CPUs", Markdown.text("\(a.host.arch), \(a.host.cpus)"), Markdown.text("\(b.host.arch), \(b.host.cpus)")],
+            ["pipelab", Markdown.text(a.pipelabVersion), Markdown.text(b.pipelabVersion)],
+            ["started", Markdown.text(a.startedAt), Markdown.text(b.startedAt)],
+            ["runs", String(a.recordedRuns), String(b.recordedRuns)],
         ])
-        out += "\n## Verdict\n\n"
-        let racingNote = racing.isEmpty ? "" : " \(racing.count) cells race (more than one signature in at least one sweep) and are listed below without a verdict."
-        if differing.isEmpty && onlyA.isEmpty && onlyB.isEmpty && racing.isEmpty {
-            out += "**Equal**: the \(shared.count) cells in both sweeps produced the same signatures.\n"
-        } else if differing.isEmpty && onlyA.isEmpty && onlyB.isEmpty {
-            out += "**Equal** wherever the outcome is deterministic: \(shared.count - racing.count) cells produced the same signatures.\(racingNote)\n"
-        } else {
-            out += "\(differing.count) of the \(shared.count) cells in both sweeps produced different signatures; \(onlyA.count) cells are only in A, \(onlyB.count) only in B.\(racingNote)\n"
+        out += "\nGrids:\n\n- A: \(grid(a))\n- B: \(grid(b))\n"
+        out += "\n## Verdict\n\n" + verdict(comparison)
+        var keys = SignatureKeys()
+        let threshold = "p ≤ " + pValue(comparison.threshold)
+        let sections: [(SweepComparison.Verdict, String, String)] = [
+            (.differs, "Cells that differ", "The test says these cells' signatures changed between A and B (\(threshold))."),
+            (.notEnoughRepeats, "Not enough repeats to tell",
+             "The runs of these cells disagree, but there are too few of them for any split to reach \(threshold). "
+                + repeatsAdvice(comparison)),
+            (.noSignificantDifference, "Disagreeing runs without a significant difference",
+             "The runs of these cells disagree (a race, or a rare signature), but A and B differ no more than chance explains."),
+        ]
+        for (verdict, title, intro) in sections where !comparison.cells(verdict).isEmpty {
+            out += "\n## \(title)\n\n\(intro)\n\n"
+            out += Markdown.table(["cell", "sig", "A", "B", "p"], comparison.cells(verdict).flatMap { cell in
+                cell.counts.enumerated().map { index, count in
+                    [index == 0 ? Markdown.text(cell.scenario.label) : "", keys.key(count.signature),
+                     "\(count.a)/\(cell.runsA)", "\(count.b)/\(cell.runsB)", index == 0 ? cell.test.map { pValue($0.p) } ?? "" : ""]
+                }
+            }, rightAligned: [2, 3, 4])
         }
-        let columns = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "A", "B"]
-        if !differing.isEmpty {
-            out += "\n## Cells whose signatures differ\n\n"
-            out += Markdown.table(columns, differing.map { cellColumns($0) + [describe(cellsA[$0]!), describe(cellsB[$0]!)] })
+        for (verdict, side) in [(SweepComparison.Verdict.onlyInA, "A"), (.onlyInB, "B")] where !comparison.cells(verdict).isEmpty {
+            out += "\n## Cells only in \(side)\n\n"
+            out += Markdown.table(["cell", "sig", "runs"], comparison.cells(verdict).flatMap { cell in
+                cell.counts.enumerated().map { index, count in
+                    let runs = side == "A" ? (count.a, cell.runsA) : (count.b, cell.runsB)
+                    return [index == 0 ? Markdown.text(cell.scenario.label) : "", keys.key(count.signature), "\(runs.0)/\(runs.1)"]
+                }
+            }, rightAligned: [2])
         }
-        if !racing.isEmpty {
-            out += "\n## Cells that race\n\nTheir repeats disagree in at least one sweep, so which signatures appear is partly chance; more repeats narrow the distributions.\n\n"
-            out += Markdown.table(columns, racing.map { cellColumns($0) + [describe(cellsA[$0]!), describe(cellsB[$0]!)] })
-        }
-        for (title, cells, side) in [("only in A", onlyA, cellsA), ("only in B", onlyB, cellsB)] where !cells.isEmpty {
-            out += "\n## Cells \(title)\n\n"
-            out += Markdown.table(["transport", "peer", "sigpipe", "sleep", "sends", "payload", "signatures"],
-                                  cells.map { cellColumns($0) + [describe(side[$0]!)] })
+        if !keys.order.isEmpty {
+            out += "\n## Legend\n\nA cell is named " + Markdown.text(Scenario.classic.parameterStrings.map(\.name).joined(separator: "/"))
+                + "; A and B count the runs with each signature (sig) out of the cell's runs in that sweep; "
+                + "p is the test's two-sided p-value.\n\n"
+            out += keys.order.enumerated().map { "- s\($0.offset + 1): " + Markdown.code($0.element) + "\n" }.joined()
         }
         return out
     }
 
-    static func distributions(_ cells: [CellSignature]) -> [Scenario: [CellSignature]] {
-        Dictionary(grouping: cells, by: \.scenario)
+    /// The overall verdict, what the cells in both sweeps came to, and how they were judged.
+    static func verdict(_ comparison: SweepComparison) -> String {
+        let count = { (verdict: SweepComparison.Verdict) in comparison.cells(verdict).count }
+        let shared = comparison.cells.count - count(.onlyInA) - count(.onlyInB)
+        let elsewhere = "Cells only in A: \(count(.onlyInA)); only in B: \(count(.onlyInB))."
+        guard shared > 0 else { return "**Nothing to compare**: no cell is in both sweeps. " + elsewhere + "\n" }
+        let headline = comparison.differs
+            ? "**Different**: cells in both sweeps that differ significantly: \(count(.differs)) of \(shared)."
+            : "**Equal**: no cell in both sweeps differs significantly (\(shared) compared)."
+        let breakdown = [(SweepComparison.Verdict.same, "one signature in every run of both sweeps"),
+                         (.notEnoughRepeats, "too few repeats to tell"),
+                         (.noSignificantDifference, "disagreeing runs but no significant difference")]
+            .filter { count($0.0) > 0 }.map { " With \($0.1): \(count($0.0))." }.joined()
+        let method = "Each cell in both sweeps is a table of its signatures' run counts in A and B, tested with Fisher's exact test "
+            + "(Freeman-Halton with more than two signatures; Pearson's chi-square beyond 100,000 tables). "
+            + "Family-wise α = \(pValue(SweepComparison.alpha)) with Bonferroni's correction, counting only the k cells "
+            + "whose run counts could reach p ≤ α/k (Tarone; here k = \(comparison.testableCells)): a cell differs when p ≤ \(pValue(comparison.threshold))."
+        return headline + breakdown + " " + elsewhere + "\n\n" + method + "\n"
     }
 
-    static func cellColumns(_ s: Scenario) -> [String] {
-        [s.transport.rawValue, s.peer.rawValue, s.sigpipe.rawValue, DurationText.format(s.sleepNs), String(s.sends), SizeText.label(s.payloadBytes)]
+    static func repeatsAdvice(_ comparison: SweepComparison) -> String {
+        guard let n = comparison.repeatsForCompleteSplit else { return "" }
+        let tested = comparison.cells.count { $0.test != nil }
+        return "With \(n) runs per sweep a complete split (every run one signature in A, another in B) would reach "
+            + "p ≤ \(pValue(SweepComparison.alpha))/\(tested), the strictest threshold possible here (cells with disagreeing runs: \(tested)): "
+            + "rerun both with `--repeat \(n)` or more (more if the split is partial)."
     }
 
-    static func describe(_ cells: [CellSignature]) -> String {
-        let total = cells.reduce(0) { $0 + $1.runs }
-        return cells.sorted { $0.runs > $1.runs }.map { Markdown.code($0.signature) + " \($0.runs)/\(total)" }.joined(separator: " · ")
+    /// Three significant digits: `0.486`, `0.00794`, `1.45e-11`.
+    public static func pValue(_ p: Double) -> String {
+        String(format: "%.3g", p)
     }
 
-    static func grid(_ data: ReportData) -> String {
-        guard let spec = (try? SpecFile.parse(Data(data.sweep.spec.utf8), source: "stored spec"))?.applied(to: .builtIn) else { return "–" }
+    static func grid(_ sweep: SweepRecord) -> String {
+        guard let spec = (try? SpecFile.parse(Data(sweep.spec.utf8), source: "stored spec"))?.applied(to: .builtIn) else { return "–" }
         return Markdown.code(ReproduceCommand.of(spec).replacingFirst("pipelab sweep ", with: ""))
+    }
+}
+
+/// Short keys for signatures, in order of first use.
+struct SignatureKeys {
+    private(set) var order: [String] = []
+    private var keys: [String: String] = [:]
+
+    mutating func key(_ signature: String) -> String {
+        if let key = keys[signature] { return key }
+        order.append(signature)
+        keys[signature] = "s\(order.count)"
+        return "s\(order.count)"
     }
 }
 

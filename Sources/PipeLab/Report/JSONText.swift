@@ -3,6 +3,8 @@ public indirect enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
+    /// A finite number (a p-value); Swift's shortest round-trip spelling is valid JSON.
+    case number(Double)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
@@ -12,6 +14,7 @@ public indirect enum JSONValue: Sendable {
         case .null: return "null"
         case .bool(let value): return value ? "true" : "false"
         case .int(let value): return String(value)
+        case .number(let value): return value.isFinite ? String(value) : "null"
         case .string(let value): return Self.quote(value)
         case .array(let items): return "[" + items.map(\.text).joined(separator: ",") + "]"
         case .object(let members):
