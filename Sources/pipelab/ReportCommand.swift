@@ -6,15 +6,15 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write a Markdown report of one sweep.",
-        discussion: "With --out FILE.md the chart is written beside it as FILE.svg and linked; without, the Markdown goes to standard output, without the chart.")
+        discussion: "With --out FILE.md the charts are written beside it as FILE-heatmap.svg, FILE-race-window.svg (three or more sleeps) and FILE-sequence-N.svg (one per signature) and linked; without, the Markdown goes to standard output, without charts.")
 
     @Argument(help: "The sweep: its id, name, UUID prefix, or latest.") var sweep = "latest"
-    @Option(help: "Write the report here (and the chart beside it) instead of standard output.") var out: String?
+    @Option(help: "Write the report here (and the charts beside it) instead of standard output.") var out: String?
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
         if let out, !out.hasSuffix(".md") {
-            throw InputError("--out: '\(out)' does not end in .md; accepted: a path like report.md (the chart goes beside it as report.svg)")
+            throw InputError("--out: '\(out)' does not end in .md; accepted: a path like report.md (the charts go beside it as report-*.svg)")
         }
         let store = try database.open(create: false)
         let data: ReportData
@@ -22,12 +22,18 @@ struct ReportCommand: ParsableCommand {
             throw CommandFailure.store(error)
         }
         guard let out else {
-            print(MarkdownReport.render(data, chartFile: nil), terminator: "")
+            print(MarkdownReport.render(data), terminator: "")
             return
         }
-        let chart = OutputFile.chartPath(for: out)
-        try OutputFile.write(FirstFailureChart.svg(data.firstFailures, title: "First failing send by sleep: \(data.sweep.name)"), to: chart)
-        try OutputFile.write(MarkdownReport.render(data, chartFile: URL(fileURLWithPath: chart).lastPathComponent), to: out)
-        print("wrote \(out) and \(chart)")
+        let charts: [ReportChart]
+        do { charts = ReportCharts.all(try store.chartData(sweepID: data.sweep.id)) } catch { throw CommandFailure.store(error) }
+        var links: [(file: String, title: String)] = []
+        for chart in charts {
+            let path = OutputFile.chartPath(for: out, name: chart.name)
+            try OutputFile.write(chart.svg, to: path)
+            links.append((URL(fileURLWithPath: path).lastPathComponent, chart.title))
+        }
+        try OutputFile.write(MarkdownReport.render(data, charts: links), to: out)
+        print("wrote \(out) and \(charts.count) charts beside it")
     }
 }

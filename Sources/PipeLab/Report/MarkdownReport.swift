@@ -2,8 +2,8 @@ import Foundation
 
 /// `pipelab report`: a pure function from the recorded data of one sweep to Markdown.
 public enum MarkdownReport {
-    /// - Parameter chartFile: the SVG's file name beside the report, or nil for no chart link.
-    public static func render(_ data: ReportData, chartFile: String?) -> String {
+    /// - Parameter charts: the SVG files beside the report, with their titles, to link.
+    public static func render(_ data: ReportData, charts: [(file: String, title: String)] = []) -> String {
         let sweep = data.sweep
         let spec = (try? SpecFile.parse(Data(sweep.spec.utf8), source: "stored spec"))?.applied(to: .builtIn)
         let matrix = OutcomeMatrix(data.cells)
@@ -18,10 +18,8 @@ public enum MarkdownReport {
         out += nondeterministic(matrix)
         out += "\n## Timings\n\n"
         out += timings(data.timings)
-        if let chartFile {
-            out += "\n## First failing send as the sleep grows\n\n"
-            out += "![Share of runs by first failing send, per transport and sleep](\(chartFile))\n\n"
-            out += "Each bar is all runs of one transport at one sleep, coloured by which send failed first. Where the colours mix, the sleep is too short for the peer's close (and the RST it provokes) to settle before the next send: a race.\n"
+        if !charts.isEmpty {
+            out += "\n## Charts\n\n" + charts.map { "![\(Markdown.text($0.title))](\($0.file))\n" }.joined(separator: "\n")
         }
         out += "\n## What the signatures mean\n\n"
         out += explanations(data, matrix: matrix)

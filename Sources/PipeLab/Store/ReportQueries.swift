@@ -7,8 +7,6 @@ public struct ReportData: Sendable {
     public var timings: [CellTiming]
     /// For each signature: the client's TCP states after each send in one run that produced it.
     public var exampleStates: [String: [String?]]
-    /// Runs by (transport, sleep, first failing send) for the chart; 0 means no send failed.
-    public var firstFailures: [FirstFailureCount]
 }
 
 public struct CellTiming: Sendable {
@@ -19,20 +17,11 @@ public struct CellTiming: Sendable {
     public var peerToErrorNs: [Int64]
 }
 
-public struct FirstFailureCount: Sendable, Equatable {
-    public var transport: Transport
-    public var sleepNs: Int64
-    /// nil: no send failed; otherwise the 1-based send.
-    public var send: Int?
-    public var killed: Bool
-    public var runs: Int
-}
-
 extension Store {
     public func reportData(sweepID: Int64) throws(StoreError) -> ReportData {
         ReportData(sweep: try sweep(id: sweepID), skipped: try skipped(sweepID: sweepID),
                    cells: try cellSignatures(sweepID: sweepID), timings: try cellTimings(sweepID: sweepID),
-                   exampleStates: try exampleStates(sweepID: sweepID), firstFailures: try firstFailures(sweepID: sweepID))
+                   exampleStates: try exampleStates(sweepID: sweepID))
     }
 
     func cellTimings(sweepID: Int64) throws(StoreError) -> [CellTiming] {
@@ -63,15 +52,5 @@ extension Store {
             states[row.text(0), default: []].append(row.optionalText(1))
         }
         return states
-    }
-
-    func firstFailures(sweepID: Int64) throws(StoreError) -> [FirstFailureCount] {
-        try db.prepare("""
-            SELECT transport, sleep_ns, first_failing_send, outcome = 'killed', COUNT(*) FROM runs WHERE sweep_id = ?
-            GROUP BY transport, sleep_ns, first_failing_send, outcome = 'killed'
-            """).bind([.int(sweepID)]).rows { row in
-            FirstFailureCount(transport: Transport(rawValue: row.text(0)) ?? .tcp4, sleepNs: row.int(1),
-                              send: row.optionalInt(2).map { Int($0) }, killed: row.int(3) != 0, runs: Int(row.int(4)))
-        }
     }
 }
