@@ -202,6 +202,10 @@ import Testing
 
     @Test func svgTextIsEscaped() {
         #expect(SVG.escape(#"a<b>&"c"'d"#) == "a&lt;b&gt;&amp;&quot;c&quot;&apos;d")
+        // Control characters cannot appear in XML 1.0 at all.
+        let control = "x\u{1}y\u{1B}[31m"
+        #expect(SVG.escape(control) == "x\u{FFFD}y\u{FFFD}[31m")
+        #expect((try? XMLDocument(data: Data("<t>\(SVG.escape(control))</t>".utf8))) != nil)
         #expect(SVG.number(-0.25) == "-0.3")
         #expect(SVG.number(12) == "12" && SVG.number(3.14) == "3.1")
     }

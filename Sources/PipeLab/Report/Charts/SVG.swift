@@ -9,17 +9,20 @@ enum SVG {
     static let sansFont = "Helvetica, Arial, DejaVu Sans, sans-serif"
     static let monoFont = "Menlo, Consolas, DejaVu Sans Mono, monospace"
 
-    /// Text for use inside an element or an attribute value.
+    /// Text for use inside an element or an attribute value. XML 1.0 cannot carry most control
+    /// characters even as references, so they become U+FFFD.
     static func escape(_ text: String) -> String {
         var out = ""
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&apos;"
-            default: out.append(character)
+            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            case _ where scalar.value < 0x20 || (0xFFFE...0xFFFF).contains(scalar.value): out += "\u{FFFD}"
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out
