@@ -18,9 +18,9 @@ enum OutputFile {
         }
     }
 
-    /// `report.md` → `report.svg`, beside it.
-    static func chartPath(for reportPath: String) -> String {
-        let url = URL(fileURLWithPath: reportPath)
-        return url.deletingPathExtension().appendingPathExtension("svg").path
+    /// `report.md` and `heatmap` → `report-heatmap.svg`, beside it.
+    static func chartPath(for reportPath: String, name: String) -> String {
+        let url = URL(fileURLWithPath: reportPath).deletingPathExtension()
+        return url.deletingLastPathComponent().appendingPathComponent("\(url.lastPathComponent)-\(name).svg").path
     }
 }

@@ -25,12 +25,15 @@ struct ReportCommand: ParsableCommand {
             print(MarkdownReport.render(data), terminator: "")
             return
         }
-        let chart = OutputFile.chartPath(for: out)
-        try OutputFile.write(FirstFailureChart.svg(data.firstFailures, title: "First failing send by sleep: \(data.sweep.name)"), to: chart)
-        let chartLink = MarkdownReport.Chart(
-            file: URL(fileURLWithPath: chart).lastPathComponent, title: "First failing send by sleep",
-            caption: "Each bar is all runs of one transport at one sleep, every peer, disposition and payload pooled, coloured by which send failed first.")
-        try OutputFile.write(MarkdownReport.render(data, charts: [chartLink]), to: out)
-        print("wrote \(out) and \(chart)")
+        let charts: [ReportChart]
+        do { charts = ReportCharts.all(try store.chartData(sweepID: data.sweep.id)) } catch { throw CommandFailure.store(error) }
+        var links: [MarkdownReport.Chart] = []
+        for chart in charts {
+            let path = OutputFile.chartPath(for: out, name: chart.name)
+            try OutputFile.write(chart.svg, to: path)
+            links.append(MarkdownReport.Chart(file: URL(fileURLWithPath: path).lastPathComponent, title: chart.title))
+        }
+        try OutputFile.write(MarkdownReport.render(data, charts: links), to: out)
+        print("wrote \(out) and \(charts.count) charts beside it")
     }
 }

@@ -9,9 +9,9 @@ public enum MarkdownReport {
     public struct Chart: Sendable {
         public var file: String
         public var title: String
-        /// What the chart shows, true of the data drawn.
+        /// What the chart shows, true of the data drawn (the charts pipelab draws carry theirs inside).
         public var caption: String
-        public init(file: String, title: String, caption: String) {
+        public init(file: String, title: String, caption: String = "") {
             self.file = file
             self.title = title
             self.caption = caption
@@ -40,7 +40,7 @@ public enum MarkdownReport {
         if !charts.isEmpty {
             out += "\n## Charts\n\n"
             for chart in charts {
-                out += "![\(Markdown.text(chart.title))](\(chart.file))\n\n\(Markdown.text(chart.caption))\n\n"
+                out += "![\(Markdown.text(chart.title))](\(chart.file))\n\n" + (chart.caption.isEmpty ? "" : Markdown.text(chart.caption) + "\n\n")
             }
         }
         out += "\n## Reproduce\n\n"
@@ -141,16 +141,16 @@ public enum MarkdownReport {
     static func explanations(_ data: ReportData, letters: SignatureLetters) -> String {
         var groups: [(signature: String, text: [String], cells: [Scenario], runs: Int)] = []
         var index: [String: Int] = [:]
-        for representative in data.representatives {
-            let run = representative.run
+        for example in data.examples {
+            let run = example.run
             let text = Explainer.explain(run)
             let key = run.signature + "\u{1}" + text.joined(separator: "\u{1}")
             if let at = index[key] {
                 groups[at].cells.append(run.scenario)
-                groups[at].runs += representative.runs
+                groups[at].runs += example.runs
             } else {
                 index[key] = groups.count
-                groups.append((run.signature, text, [run.scenario], representative.runs))
+                groups.append((run.signature, text, [run.scenario], example.runs))
             }
         }
         guard !groups.isEmpty else { return "No run was recorded undisturbed, so there is nothing to explain.\n" }

@@ -7,25 +7,14 @@ public struct ReportData: Sendable {
     public var timings: [FailureTiming]
     /// One recorded run per (cell, signature, whether the peer left data unread), undisturbed runs
     /// only: what the explanations are derived from.
-    public var representatives: [RepresentativeRun]
+    public var examples: [CellExample]
     public var disturbed: [DisturbedRun]
     /// Per transport and sleep: how much longer than asked the client slept.
     public var sleepErrors: [SleepErrors]
-    /// Runs by (transport, sleep, first failing send) for the chart; 0 means no send failed.
-    public var firstFailures: [FirstFailureCount]
-}
-
-public struct FirstFailureCount: Sendable, Equatable {
-    public var transport: Transport
-    public var sleepNs: Int64
-    /// nil: no send failed; otherwise the 1-based send.
-    public var send: Int?
-    public var killed: Bool
-    public var runs: Int
 }
 
 /// A run whose steps stand for the runs of its cell with the same signature and peer evidence.
-public struct RepresentativeRun: Sendable {
+public struct CellExample: Sendable {
     public var run: RunResult
     /// Undisturbed runs of the cell it stands for.
     public var runs: Int
@@ -63,8 +52,8 @@ extension Store {
     public func reportData(sweepID: Int64) throws(StoreError) -> ReportData {
         ReportData(sweep: try sweep(id: sweepID), skipped: try skipped(sweepID: sweepID),
                    cells: try cellSignatures(sweepID: sweepID), timings: try failureTimings(sweepID: sweepID),
-                   representatives: try representatives(sweepID: sweepID), disturbed: try disturbedRuns(sweepID: sweepID),
-                   sleepErrors: try sleepErrors(sweepID: sweepID), firstFailures: try firstFailures(sweepID: sweepID))
+                   examples: try cellExamples(sweepID: sweepID), disturbed: try disturbedRuns(sweepID: sweepID),
+                   sleepErrors: try sleepErrors(sweepID: sweepID))
     }
 
     func failureTimings(sweepID: Int64) throws(StoreError) -> [FailureTiming] {
@@ -89,8 +78,8 @@ extension Store {
     }
 
     /// The lowest-id undisturbed run of each (cell, signature, peer_left_unread), with its steps.
-    func representatives(sweepID: Int64) throws(StoreError) -> [RepresentativeRun] {
-        var chosen: [Int64: RepresentativeRun] = [:]
+    func cellExamples(sweepID: Int64) throws(StoreError) -> [CellExample] {
+        var chosen: [Int64: CellExample] = [:]
         var order: [Int64] = []
         try db.prepare("""
             SELECT MIN(id), COUNT(*), transport, peer, sigpipe, sleep_ns, sends, payload_bytes
@@ -100,7 +89,7 @@ extension Store {
             """).bind([.int(sweepID)]).forEachRow { row in
             guard let scenario = Self.scenario(row, from: 2) else { return }
             order.append(row.int(0))
-            chosen[row.int(0)] = RepresentativeRun(run: RunResult(
+            chosen[row.int(0)] = CellExample(run: RunResult(
                 scenario: scenario, repeatIndex: 0, outcome: .ok, termSignal: nil, steps: [], harnessMessage: nil,
                 startedAt: 0, durationNs: 0), runs: Int(row.int(1)))
         }
@@ -120,11 +109,7 @@ extension Store {
                 GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, peer_left_unread)
             ORDER BY run_id, seq
             """).bind([.int(sweepID)]).forEachRow { row in
-            guard let actor = Actor(rawValue: row.text(1)), let op = Operation(rawValue: row.text(2)) else { return }
-            chosen[row.int(0)]?.run.steps.append(Step(
-                actor: actor, op: op, bytes: row.int(3), result: row.optionalInt(4), errno: Int32(clamping: row.optionalInt(5) ?? 0),
-                sigpipe: row.int(6) != 0, startNs: row.int(7), durationNs: row.optionalInt(8),
-                tcpState: row.optionalText(9).flatMap(TCPState.init(name:))))
+            if let step = Self.step(row, from: 1) { chosen[row.int(0)]?.run.steps.append(step) }
         }
         return order.compactMap { chosen[$0] }
     }
@@ -155,13 +140,13 @@ extension Store {
         return groups.sorted { ($0.transport.index, $0.sleepNs) < ($1.transport.index, $1.sleepNs) }
     }
 
-    func firstFailures(sweepID: Int64) throws(StoreError) -> [FirstFailureCount] {
-        try db.prepare("""
-            SELECT transport, sleep_ns, first_failing_send, outcome = 'killed', COUNT(*) FROM runs WHERE sweep_id = ?
-            GROUP BY transport, sleep_ns, first_failing_send, outcome = 'killed'
-            """).bind([.int(sweepID)]).rows { row in
-            FirstFailureCount(transport: Transport(rawValue: row.text(0)) ?? .tcp4, sleepNs: row.int(1),
-                              send: row.optionalInt(2).map { Int($0) }, killed: row.int(3) != 0, runs: Int(row.int(4)))
-        }
+    /// Reads a step from the columns actor, op, bytes, result, errno, sigpipe, start_ns,
+    /// duration_ns, tcp_state, starting at `column`.
+    static func step(_ row: Row, from column: Int32) -> Step? {
+        guard let actor = Actor(rawValue: row.text(column)), let op = Operation(rawValue: row.text(column + 1)) else { return nil }
+        return Step(actor: actor, op: op, bytes: row.int(column + 2), result: row.optionalInt(column + 3),
+                    errno: Int32(clamping: row.optionalInt(column + 4) ?? 0), sigpipe: row.int(column + 5) != 0,
+                    startNs: row.int(column + 6), durationNs: row.optionalInt(column + 7),
+                    tcpState: row.optionalText(column + 8).flatMap(TCPState.init(name:)))
     }
 }

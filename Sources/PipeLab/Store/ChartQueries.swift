@@ -1,0 +1,87 @@
+/// What the report's charts need from the database, read in three set-based queries.
+public struct ChartData: Sendable {
+    public var sweep: SweepRecord
+    /// Runs grouped by cell and everything that describes their first failing call.
+    public var runGroups: [RunGroup]
+    public var skipped: [SkippedCombination]
+    /// One run per distinct signature, most frequent signature first.
+    public var representatives: [RepresentativeRun]
+}
+
+/// Runs of one cell that share a signature and the columns describing their first failing call.
+public struct RunGroup: Sendable, Equatable {
+    public var scenario: Scenario
+    public var signature: String
+    public var outcome: Outcome
+    /// 1-based; nil when every send wrote all its bytes.
+    public var firstFailingSend: Int?
+    /// The errno name of that send; nil when it was short, fatal or hung.
+    public var firstErrnoName: String?
+    public var termSignal: String?
+    public var runs: Int
+}
+
+/// The lowest-numbered run with a signature (undisturbed if there is one), with its steps, to draw as a sequence diagram.
+public struct RepresentativeRun: Sendable {
+    public var runID: Int64
+    public var scenario: Scenario
+    public var repeatIndex: Int
+    public var signature: String
+    public var outcome: Outcome
+    public var termSignal: String?
+    /// All runs of the sweep with this signature, and the cells they are in.
+    public var signatureRuns: Int
+    public var signatureCells: Int
+    public var steps: [Step]
+}
+
+extension Store {
+    public func chartData(sweepID: Int64) throws(StoreError) -> ChartData {
+        ChartData(sweep: try sweep(id: sweepID), runGroups: try runGroups(sweepID: sweepID),
+                  skipped: try skipped(sweepID: sweepID), representatives: try representativeRuns(sweepID: sweepID))
+    }
+
+    func runGroups(sweepID: Int64) throws(StoreError) -> [RunGroup] {
+        try db.prepare("""
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, outcome, first_failing_send,
+                   first_errno_name, term_signal, COUNT(*)
+            FROM runs WHERE sweep_id = ?
+            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, outcome, first_failing_send,
+                     first_errno_name, term_signal
+            ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature
+            """).bind([.int(sweepID)]).rows { row in
+            RunGroup(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(6),
+                     outcome: Outcome(rawValue: row.text(7)) ?? .harnessError, firstFailingSend: row.optionalInt(8).map { Int($0) },
+                     firstErrnoName: row.optionalText(9), termSignal: row.optionalText(10), runs: Int(row.int(11)))
+        }
+    }
+
+    func representativeRuns(sweepID: Int64) throws(StoreError) -> [RepresentativeRun] {
+        var runs = try db.prepare("""
+            WITH bySignature AS (
+                SELECT signature, COALESCE(MIN(CASE WHEN peer_late = 0 THEN id END), MIN(id)) AS id, COUNT(*) AS runs,
+                       COUNT(DISTINCT transport || ' ' || peer || ' ' || sigpipe || ' ' || sleep_ns || ' ' || sends || ' ' || payload_bytes) AS cells
+                FROM runs WHERE sweep_id = ? GROUP BY signature)
+            SELECT r.id, r.transport, r.peer, r.sigpipe, r.sleep_ns, r.sends, r.payload_bytes, r.repeat_index, r.signature,
+                   r.outcome, r.term_signal, b.runs, b.cells
+            FROM bySignature b JOIN runs r ON r.id = b.id
+            ORDER BY b.runs DESC, r.signature
+            """).bind([.int(sweepID)]).rows { row in
+            RepresentativeRun(runID: row.int(0), scenario: Self.scenario(row, from: 1) ?? .classic, repeatIndex: Int(row.int(7)),
+                              signature: row.text(8), outcome: Outcome(rawValue: row.text(9)) ?? .harnessError,
+                              termSignal: row.optionalText(10), signatureRuns: Int(row.int(11)), signatureCells: Int(row.int(12)),
+                              steps: [])
+        }
+        var position: [Int64: Int] = [:]
+        for (index, run) in runs.enumerated() { position[run.runID] = index }
+        try db.prepare("""
+            SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state FROM steps
+            WHERE run_id IN (SELECT COALESCE(MIN(CASE WHEN peer_late = 0 THEN id END), MIN(id)) FROM runs WHERE sweep_id = ? GROUP BY signature)
+            ORDER BY run_id, seq
+            """).bind([.int(sweepID)]).forEachRow { row in
+            guard let index = position[row.int(0)], let step = Self.step(row, from: 1) else { return }
+            runs[index].steps.append(step)
+        }
+        return runs
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import FoundationXML
+import Testing
+@testable import PipeLab
+
+/// The report's charts drawn from a real sweep: well-formed SVG that rsvg-convert draws, readable
+/// font sizes, and the kernel's outcomes in the right colours.
+@Suite struct ChartTests {
+    /// One real sweep shared by the tests: tcp4 and pipe (pipe + linger0 cannot exist), peer close
+    /// and linger0, sigpipe ignore and default, three sleeps, three repeats; a name that needs escaping.
+    static let sweep: Result<ChartData, TestFailure> = {
+        do {
+            let directory = try temporaryDirectory()
+            let output = try CLI.run(["sweep", "--transport", "tcp4,pipe", "--peer", "close,linger0", "--sigpipe", "ignore,default",
+                                      "--sleep", "0,1ms,100ms", "--sends", "3", "--payload", "5", "--repeat", "3", "--jobs", "8",
+                                      "--name", "charts <&> 'test'", "--quiet"], in: directory)
+            guard output.status == 0 else { return .failure(TestFailure("pipelab sweep exited \(output.status): \(output.stderr)")) }
+            let store = try Store(path: directory.appendingPathComponent("pipelab.sqlite").path, create: false)
+            return .success(try store.chartData(sweepID: try store.findSweep("latest").id))
+        } catch {
+            return .failure(TestFailure("\(error)"))
+        }
+    }()
+
+    static func charts() throws -> [ReportChart] { ReportCharts.all(try sweep.get()) }
+
+    /// The fill of the widest stripe of each heatmap square, by the square's title.
+    static func squareFills(_ svg: String) throws -> [String: (fill: String, text: String?)] {
+        let document = try XMLDocument(data: Data(svg.utf8))
+        var fills: [String: (String, String?)] = [:]
+        for group in try document.nodes(forXPath: "//*[local-name()='g']") {
+            guard let element = group as? XMLElement,
+                  let title = element.elements(forName: "title").first?.stringValue else { continue }
+            let widest = element.elements(forName: "rect").max {
+                Double(attribute($0, "width") ?? "") ?? 0 < Double(attribute($1, "width") ?? "") ?? 0
+            }
+            fills[title] = (widest.flatMap { attribute($0, "fill") } ?? "", element.elements(forName: "text").first?.stringValue)
+        }
+        return fills
+    }
+
+    /// FoundationXML's `attribute(forName:)` finds nothing in a document with a default namespace.
+    static func attribute(_ element: XMLElement, _ name: String) -> String? {
+        element.attributes?.first { $0.name == name }?.stringValue
+    }
+
+    @Test func heatmapColoursAreTheKernelsOutcomes() throws {
+        let heatmap = try #require(try Self.charts().first { $0.name == "heatmap" })
+        let fills = try Self.squareFills(heatmap.svg)
+        func square(_ prefix: String) -> (fill: String, text: String?)? { fills.first { $0.key.hasPrefix(prefix) }?.value }
+        // A settled 100ms sleep: the FIN then the RST make send #3 fail with EPIPE ...
+        #expect(square("tcp4 close ignore sleep 100ms 3 × 5B: ")?.fill == FirstFailure.epipe.color)
+        #expect(square("tcp4 close ignore sleep 100ms 3 × 5B: ")?.text == "3")
+        // ... which kills the process under the default disposition;
+        #expect(square("tcp4 close default sleep 100ms 3 × 5B: ")?.fill == FirstFailure.killedBySigpipe.color)
+        #expect(square("tcp4 close default sleep 100ms 3 × 5B: ")?.text == "3")
+        // an abortive close resets the connection: ECONNRESET at send #2, without a signal.
+        #expect(square("tcp4 linger0 ignore sleep 100ms 3 × 5B: ")?.fill == FirstFailure.econnreset.color)
+        #expect(square("tcp4 linger0 default sleep 100ms 3 × 5B: ")?.fill == FirstFailure.econnreset.color)
+        #expect(square("tcp4 linger0 ignore sleep 100ms 3 × 5B: ")?.text == "2")
+        // A pipe without a reader: EPIPE at the first write after the close.
+        #expect(square("pipe close ignore sleep 100ms 3 × 5B: ")?.fill == FirstFailure.epipe.color)
+        #expect(square("pipe close default sleep 100ms 3 × 5B: ")?.fill == FirstFailure.killedBySigpipe.color)
+        // pipe + linger0 cannot exist: hatched, one square per column.
+        let inapplicable = fills.filter { $0.key.hasPrefix("pipe linger0 ") }
+        #expect(inapplicable.count == 6)
+        #expect(inapplicable.allSatisfy { $0.value.fill == "url(#inapplicable)" && $0.key.hasSuffix("cannot exist, not run") })
+        #expect(fills.count == 8 * 3)
+        #expect(heatmap.svg.contains(">killed by SIGPIPE</text>"))
+        #expect(!heatmap.svg.contains(">short write</text>"), "the legend lists only what is drawn")
+    }
+
+    @Test func everyChartIsWellFormedReadableAndDraws() throws {
+        let charts = try Self.charts()
+        let names = charts.map(\.name)
+        #expect(names.prefix(2) == ["heatmap", "race-window"])
+        let signatures = Set(try Self.sweep.get().runGroups.map(\.signature))
+        #expect(names.filter { $0.hasPrefix("sequence-") }.count == signatures.count)
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for chart in charts {
+            let document = try XMLDocument(data: Data(chart.svg.utf8))
+            #expect(document.rootElement()?.name == "svg", "\(chart.name)")
+            let width = Double(document.rootElement().flatMap { Self.attribute($0, "width") } ?? "") ?? .infinity
+            #expect(width <= SVG.columnWidth, "\(chart.name) is \(width) px wide")
+            let sizes = try document.nodes(forXPath: "//@font-size").compactMap { Double($0.stringValue ?? "") }
+            #expect(!sizes.isEmpty)
+            #expect(sizes.allSatisfy { $0 >= 12 }, "\(chart.name): font sizes \(sizes.filter { $0 < 12 })")
+            #expect(chart.svg.contains("charts &lt;&amp;&gt; &apos;test&apos;") || chart.name.hasPrefix("sequence-"))
+            let png = try Self.rasterize(chart.svg, in: directory, name: chart.name)
+            #expect(png.count > 5_000, "\(chart.name): a PNG of \(png.count) bytes draws next to nothing")
+            #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        }
+    }
+
+    /// rsvg-convert (Debian librsvg2-bin; .ci/run installs it) draws the SVG as a PNG.
+    static func rasterize(_ svg: String, in directory: URL, name: String) throws -> Data {
+        let input = directory.appendingPathComponent("\(name).svg"), output = directory.appendingPathComponent("\(name).png")
+        try Data(svg.utf8).write(to: input)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["rsvg-convert", "--format", "png", "--output", output.path, input.path]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestFailure("rsvg-convert failed on \(name).svg (exit \(process.terminationStatus)); install librsvg2-bin")
+        }
+        return try Data(contentsOf: output)
+    }
+
+    @Test func raceWindowHasOneSeriesPerSignatureWithIntervals() throws {
+        let race = try #require(try Self.charts().first { $0.name == "race-window" })
+        let data = try Self.sweep.get()
+        let document = try XMLDocument(data: Data(race.svg.utf8))
+        // One titled point per (transport, sleep, signature that occurs in that transport).
+        let points = try document.nodes(forXPath: "//*[local-name()='circle']/*[local-name()='title']").compactMap(\.stringValue)
+        var expected = 0
+        for transport in [Transport.tcp4, .pipe] {
+            let signatures = Set(data.runGroups.filter { $0.scenario.transport == transport }.map(\.signature))
+            expected += signatures.count * 3
+        }
+        #expect(points.count == expected)
+        #expect(points.contains { $0.hasPrefix("pipe, sleep 100ms: ok,EPIPE,EPIPE in 3 of 6 runs") })
+        let caption = RaceWindowChart.captionText(data.runGroups, RaceWindowChart.Model(data.runGroups)).joined(separator: " ")
+        #expect(caption.contains("pooled over peer (close, linger0), sigpipe (default, ignore), sends (3), payload (5B)."))
+    }
+
+    @Test func chartsOfTheFixedFixtureMatchGoldenFiles() throws {
+        let (store, id) = try ReportTests.fixture()
+        let charts = ReportCharts.all(try store.chartData(sweepID: id))
+        try ReportTests().expectGolden(try #require(charts.first { $0.name == "heatmap" }).svg, "heatmap.svg")
+        try ReportTests().expectGolden(try #require(charts.first { $0.name == "sequence-1" }).svg, "sequence.svg")
+    }
+
+    @Test func raceWindowNeedsThreeSleeps() throws {
+        let (store, id) = try ReportTests.fixture()
+        let data = try store.chartData(sweepID: id)
+        #expect(Set(data.runGroups.map(\.scenario.sleepNs)).count == 2)
+        #expect(RaceWindowChart.svg(data) == nil)
+        #expect(!ReportCharts.all(data).contains { $0.name == "race-window" })
+    }
+
+    @Test func sequenceDiagramsShowCallsErrnosSignalsAndTheSleep() throws {
+        let data = try Self.sweep.get()
+        let charts = try Self.charts()
+        for (index, run) in data.representatives.enumerated() {
+            let svg = try #require(charts.first { $0.name == "sequence-\(index + 1)" }).svg
+            #expect(svg.contains(">\(SVG.escape(run.signature))</text>"))
+            #expect(svg.contains(">run \(run.runID): \(run.scenario.transport.rawValue), peer \(run.scenario.peer.rawValue)"))
+            // One box per recorded step.
+            #expect(svg.components(separatedBy: "rx=\"4\"").count - 1 == run.steps.count + 2, "\(run.signature)")
+            if run.scenario.sleepNs > 0 { #expect(svg.contains(">sleep \(DurationText.format(run.scenario.sleepNs)) (next call ")) }
+            for token in Signature.parse(run.signature) ?? [] {
+                switch token {
+                case .errno(let name, let sigpipe):
+                    #expect(svg.contains(">= -1 \(name)</text>"))
+                    if sigpipe { #expect(svg.contains(">SIGPIPE</text>")) }
+                case .killed(let signal): #expect(svg.contains(">no return: killed by \(signal)</text>"))
+                case .ok, .short, .timeout, .harnessError: break
+                }
+            }
+        }
+        let epipe = try #require(data.representatives.firstIndex { $0.signature == "ok,ok,EPIPE" && $0.scenario.transport == .tcp4 })
+        let svg = try #require(charts.first { $0.name == "sequence-\(epipe + 1)" }).svg
+        #expect(svg.contains(">send #3(5B)</text>"))
+        // On loopback the RST provoked by send #2 is back before that call returns: CLOSE, not CLOSE_WAIT.
+        let states = try XMLDocument(data: Data(svg.utf8)).nodes(forXPath: "//*[local-name()='text'][@fill='#1f5f99']").compactMap(\.stringValue)
+        #expect(states.suffix(2) == ["CLOSE", "CLOSE"])
+    }
+
+    @Test func firstFailureIsReadFromTheRecordedColumns() {
+        func kind(_ signature: String, _ outcome: Outcome, send: Int?, errno: String? = nil, signal: String? = nil) -> FirstFailure {
+            FirstFailure.of(RunGroup(scenario: .classic, signature: signature, outcome: outcome, firstFailingSend: send,
+                                     firstErrnoName: errno, termSignal: signal, runs: 1))
+        }
+        #expect(kind("ok,ok,ok", .ok, send: nil) == .noneFailed)
+        #expect(kind("ok,ok,EPIPE", .error, send: 3, errno: "EPIPE") == .epipe)
+        #expect(kind("ok,ECONNRESET,EPIPE", .error, send: 2, errno: "ECONNRESET") == .econnreset)
+        #expect(kind("ok,ECONNREFUSED", .error, send: 2, errno: "ECONNREFUSED") == .otherErrno)
+        #expect(kind("ok,ok,killed:SIGPIPE", .killed, send: 3, signal: "SIGPIPE") == .killedBySigpipe)
+        // A short write before the fatal send: the first failing call is the short one.
+        #expect(kind("ok,short:36544,killed:SIGPIPE", .killed, send: 2, signal: "SIGPIPE") == .shortWrite)
+        #expect(kind("ok,killed:SIGKILL", .killed, send: 2, signal: "SIGKILL") == .otherEnd)
+        #expect(kind("ok,timeout", .timeout, send: 2) == .timeout)
+        #expect(kind("harness-error", .harnessError, send: nil) == .otherEnd)
+    }
+
+    @Test func wilsonIntervalBehavesAtTheEndsAndMatchesAKnownValue() throws {
+        let none = try #require(Wilson.interval(successes: 0, trials: 10))
+        #expect(none.low == 0)
+        #expect(abs(none.high - 0.2775) < 1e-4)
+        let all = try #require(Wilson.interval(successes: 10, trials: 10))
+        #expect(all.high == 1)
+        #expect(abs(all.low - 0.7225) < 1e-4)
+        // 5 of 10: 0.2366 to 0.7634 (Wilson 1927; Newcombe 1998, method 3).
+        let half = try #require(Wilson.interval(successes: 5, trials: 10))
+        #expect(abs(half.low - 0.2366) < 1e-4 && abs(half.high - 0.7634) < 1e-4)
+        #expect(Wilson.interval(successes: 0, trials: 0) == nil)
+        #expect(Wilson.interval(successes: 3, trials: 2) == nil)
+    }
+
+    @Test func svgTextIsEscaped() {
+        #expect(SVG.escape(#"a<b>&"c"'d"#) == "a&lt;b&gt;&amp;&quot;c&quot;&apos;d")
+        // Control characters cannot appear in XML 1.0 at all.
+        let control = "x\u{1}y\u{1B}[31m"
+        #expect(SVG.escape(control) == "x\u{FFFD}y\u{FFFD}[31m")
+        #expect((try? XMLDocument(data: Data("<t>\(SVG.escape(control))</t>".utf8))) != nil)
+        #expect(SVG.number(-0.25) == "-0.3")
+        #expect(SVG.number(12) == "12" && SVG.number(3.14) == "3.1")
+    }
+}
