@@ -43,15 +43,24 @@ public enum SpecFile {
         return try scalar(value, label: label)
     }
 
+    /// Objective-C type codes of NSNumber's integer representations.
+    static let integerTypes: Set<String> = ["s", "i", "l", "q", "C", "S", "I", "L", "Q"]
+
     static func scalar(_ value: Any, label: String) throws(InputError) -> String {
         if let string = value as? String {
             guard !string.contains(",") else { throw InputError("\(label): '\(string)' holds a comma; accepted: one value per list item") }
             return string
         }
         // JSON booleans also bridge to NSNumber (with objCType "c"); they are never a valid value here.
-        if let number = value as? NSNumber, String(cString: number.objCType) != "c",
-           let whole = Int64(exactly: number.doubleValue) {
-            return String(whole)
+        if let number = value as? NSNumber, String(cString: number.objCType) != "c" {
+            // Integers keep their exact digits (a seed may need all 64 bits); a number that was read
+            // as a double is taken only while a double holds it exactly (up to 2^53).
+            if integerTypes.contains(String(cString: number.objCType)) || number is NSDecimalNumber {
+                return number.stringValue
+            }
+            if let whole = Int64(exactly: number.doubleValue), whole.magnitude <= 1 << 53 {
+                return String(whole)
+            }
         }
         throw InputError("\(label): wrong type; accepted: a string, a whole number, or (for the six parameters) a list of them")
     }
