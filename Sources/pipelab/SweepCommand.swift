@@ -34,7 +34,7 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         if resume { return try resumeSweep() }
-        guard sweep == nil else { throw InputError("unexpected argument '\(sweep ?? "")'; a sweep id is accepted only with --resume") }
+        guard sweep == nil else { throw InputError("unexpected argument '\(sweep ?? "")'; accepted: a sweep id, only with --resume") }
         let spec = try parsedSpec()
         let store = try database.open(create: true)
         let runner = SweepRunner(store: store, quiet: quiet)
@@ -63,7 +63,7 @@ struct SweepCommand: ParsableCommand {
     private func resumeSweep() throws {
         let fixed = flagValues.filter { $0.0 != "jobs" }.map { "--" + $0.0 } + (spec == nil ? [] : ["--spec"])
         guard fixed.isEmpty else {
-            throw InputError("--resume runs the sweep's stored spec; it cannot be combined with \(fixed.joined(separator: ", ")) (accepted with --resume: --jobs, --db, --quiet)")
+            throw InputError("--resume runs the sweep's stored spec; it cannot be combined with \(fixed.joined(separator: ", ")); accepted: only --jobs, --db, --quiet with --resume")
         }
         var jobCount: Int?
         if let jobs { jobCount = try CountText.parse(jobs, name: "--jobs", maximum: Limits.jobs) }

@@ -23,7 +23,7 @@ public enum SpecFile {
         for key in members.keys.sorted() {
             let label = "\(source): key '\(key)'"
             guard SweepSpec.keys.contains(key) else {
-                throw InputError("\(label) is unknown; accepted keys: \(SweepSpec.keys.joined(separator: ", "))")
+                throw InputError("\(label) is unknown; accepted: the keys \(SweepSpec.keys.joined(separator: ", "))")
             }
             try overrides.set(key, try text(of: members[key] as Any, key: key, label: label), label: label)
         }
