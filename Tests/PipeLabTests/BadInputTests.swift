@@ -101,6 +101,8 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(arguments: ["sweep", "--spec", "spec.json"], problem: "wrong type", accepted: "a whole number",
                  fixture: .spec(#"{"sends": 1.5}"#)),
         BadInput(arguments: ["sweep", "--spec", "missing.json"], problem: "cannot read 'missing.json'"),
+        BadInput(arguments: ["sweep", "--spec", "/dev/zero"], problem: "'/dev/zero' holds more than 1 MiB"),
+        BadInput(arguments: ["sweep", "--spec", "."], problem: "cannot read '.'"),
         // report, compare, migrate, sweeps
         BadInput(arguments: ["report", "--out", "report.txt"], problem: "does not end in .md"),
         BadInput(arguments: ["report", "nosuch"], problem: "no sweep 'nosuch'", accepted: "`pipelab sweeps` lists them", fixture: .database),

@@ -4,10 +4,20 @@ import Foundation
 /// The six parameters take a list or a single value; strings as on the command line, numbers
 /// where a number is natural (`"sends": [1, 3]`, `"sleep": [0, "1ms"]`).
 public enum SpecFile {
+    /// A spec is a few lines; the cap keeps `--spec /dev/zero` from reading without end.
+    static let maximumBytes = 1 << 20
+
     public static func read(path: String) throws(InputError) -> SpecOverrides {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError("--spec: cannot read '\(path)'; accepted: a readable JSON file")
+        let accepted = "accepted: a readable JSON file of at most 1 MiB"
+        let data: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: maximumBytes + 1) ?? Data()
+        } catch {
+            throw InputError("--spec: cannot read '\(path)'; \(accepted)")
         }
+        guard data.count <= maximumBytes else { throw InputError("--spec: '\(path)' holds more than 1 MiB; \(accepted)") }
         return try parse(data, source: path)
     }
 
