@@ -13,12 +13,29 @@ struct DatabaseOption: ParsableArguments {
         self.explicitPath = explicitPath
     }
 
-    var path: String {
-        explicitPath ?? ProcessInfo.processInfo.environment["PIPELAB_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "pipelab.sqlite"
+    /// The chosen path, refused when SQLite would not read it as a file: empty (a private
+    /// temporary database), `:memory:`, or a `file:` URI. Those would record nothing that lasts.
+    func path() throws(InputError) -> String {
+        if let explicitPath { return try Self.checked(explicitPath, source: "--db") }
+        if let variable = ProcessInfo.processInfo.environment["PIPELAB_DB"] {
+            return try Self.checked(variable, source: "PIPELAB_DB")
+        }
+        return "pipelab.sqlite"
+    }
+
+    static func checked(_ path: String, source: String) throws(InputError) -> String {
+        let accepted = "accepted: the path of a database file, such as pipelab.sqlite or ./data/lab.sqlite"
+        if path.isEmpty { throw InputError("\(source): the path is empty; \(accepted)") }
+        if path == ":memory:" { throw InputError("\(source): ':memory:' is an in-memory database that keeps nothing; \(accepted)") }
+        if path.hasPrefix("file:") {
+            throw InputError("\(source): '\(path)' looks like a SQLite URI, which is not accepted; \(accepted) (write ./\(path) for a file of that name)")
+        }
+        return path
     }
 
     /// Opens the database; `create` only for commands that record.
     func open(create: Bool) throws -> Store {
+        let path = try path()
         do {
             return try Store(path: path, create: create)
         } catch {

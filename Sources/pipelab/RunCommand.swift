@@ -25,8 +25,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let scenario = try scenario.scenario()
-        let timeoutNs = try DurationText.parse(timeout, name: "--timeout")
-        guard timeoutNs > 0 else { throw InputError("--timeout: must be more than 0; accepted: a duration such as 500ms or 5s") }
+        let timeoutNs = try DurationText.parseTimeout(timeout, name: "--timeout")
         // Open the database before the run, so a bad --db costs no run and records nothing.
         let store = try db.map { path in try DatabaseOption(explicitPath: path).open(create: true) }
         let result: RunResult

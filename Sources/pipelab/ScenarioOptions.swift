@@ -9,11 +9,11 @@ struct ScenarioOptions: ParsableArguments {
     var peer = "close"
     @Option(help: "SIGPIPE disposition: default, ignore, handler, nosignal, blocked.")
     var sigpipe = "ignore"
-    @Option(help: "Pause after the first send: 0, or a number with ns, us, ms, s (e.g. 250us, 1s).")
+    @Option(help: "Pause after the first send: 0, or a number with ns, us, ms, s (e.g. 250us, 1s), up to 1 day.")
     var sleep = "1s"
-    @Option(help: "Total number of sends (at least 1).")
+    @Option(help: "Total number of sends (1 to 10000).")
     var sends = "3"
-    @Option(help: "Bytes per send: a number, optionally with B, KiB, MiB (e.g. 5, 64KiB).")
+    @Option(help: "Bytes per send: a number, optionally with B, KiB, MiB (e.g. 5, 64KiB), up to 1GiB.")
     var payload = "5"
 
     /// The scenario, or the one-line complaint about the first bad value.
@@ -23,7 +23,7 @@ struct ScenarioOptions: ParsableArguments {
             peer: try PeerAction.parse(peer, name: "--peer"),
             sigpipe: try SigpipeMode.parse(sigpipe, name: "--sigpipe"),
             sleepNs: try DurationText.parse(sleep, name: "--sleep"),
-            sends: try CountText.parse(sends, name: "--sends", maximum: 10_000),
+            sends: try CountText.parse(sends, name: "--sends", maximum: Limits.sends),
             payloadBytes: try SizeText.parse(payload, name: "--payload"))
         if let reason = scenario.inapplicableReason {
             throw InputError("--transport \(scenario.transport.rawValue) with --peer \(scenario.peer.rawValue) --sigpipe \(scenario.sigpipe.rawValue) cannot be run: \(reason)")

@@ -34,7 +34,7 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         if resume { return try resumeSweep() }
-        guard sweep == nil else { throw InputError("unexpected argument '\(sweep ?? "")'; a sweep id is accepted only with --resume") }
+        guard sweep == nil else { throw InputError("unexpected argument '\(sweep ?? "")'; accepted: a sweep id, only with --resume") }
         let spec = try parsedSpec()
         let store = try database.open(create: true)
         let runner = SweepRunner(store: store, quiet: quiet)
@@ -42,11 +42,13 @@ struct SweepCommand: ParsableCommand {
         try finish(record, store: store)
     }
 
-    /// Built-in grid ← spec file ← flags; every value checked before anything is opened.
+    /// Built-in grid ← spec file ← flags; every value, and the grid's size, checked before anything is opened.
     func parsedSpec() throws(InputError) -> SweepSpec {
         var overrides = try spec.map { (path: String) throws(InputError) in try SpecFile.read(path: path) } ?? SpecOverrides()
         for (key, value) in flagValues { try overrides.set(key, value, label: "--\(key)") }
-        return overrides.applied(to: .builtIn)
+        let spec = overrides.applied(to: .builtIn)
+        try Grid.check(spec)
+        return spec
     }
 
     private var flagValues: [(String, String)] {
@@ -61,10 +63,10 @@ struct SweepCommand: ParsableCommand {
     private func resumeSweep() throws {
         let fixed = flagValues.filter { $0.0 != "jobs" }.map { "--" + $0.0 } + (spec == nil ? [] : ["--spec"])
         guard fixed.isEmpty else {
-            throw InputError("--resume runs the sweep's stored spec; it cannot be combined with \(fixed.joined(separator: ", ")) (accepted with --resume: --jobs, --db, --quiet)")
+            throw InputError("--resume runs the sweep's stored spec; it cannot be combined with \(fixed.joined(separator: ", ")); accepted: only --jobs, --db, --quiet with --resume")
         }
         var jobCount: Int?
-        if let jobs { jobCount = try CountText.parse(jobs, name: "--jobs", maximum: 512) }
+        if let jobs { jobCount = try CountText.parse(jobs, name: "--jobs", maximum: Limits.jobs) }
         let store = try database.open(create: false)
         let target: SweepRecord
         do { target = try store.findSweep(sweep ?? "latest-interrupted") } catch { throw CommandFailure.store(error) }

@@ -5,8 +5,9 @@ import PipeLab
 // One place turns every error into one line on standard error and an exit code:
 // 64 bad input, 65 a file that is not (or too new for) a pipelab database, 70 a harness failure,
 // 73 a database that cannot be created, 130 interrupted; a finding (compare: 1) exits silently.
+let arguments = NegativeValues.attached(Array(CommandLine.arguments.dropFirst()))
 do {
-    var command = try Pipelab.parseAsRoot()
+    var command = try Pipelab.parseAsRoot(arguments)
     try command.run()
 } catch let error as InputError {
     fail(error.message, code: 64)
@@ -20,7 +21,10 @@ do {
         Pipelab.exit(withError: error)  // --help, --version
     }
     let message = Pipelab.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-    fail(message, code: code.rawValue == 1 ? 70 : code.rawValue)
+    // The parser's own messages name the problem; the command's help is what is accepted.
+    let command = arguments.first { word in Pipelab.configuration.subcommands.contains { $0.configuration.commandName == word } }
+    let accepted = code == .validationFailure ? "; accepted: what `pipelab\(command.map { " " + $0 } ?? "") --help` lists" : ""
+    fail(message + accepted, code: code.rawValue == 1 ? 70 : code.rawValue)
 }
 
 func fail(_ message: String, code: Int32) -> Never {

@@ -188,7 +188,7 @@ import Testing
     static let badSpecs: [(String, String)] = [
         (#"{"transprt": ["tcp4"]}"#, "key 'transprt' is unknown"),
         (#"{"transport": "tcp9"}"#, "unknown value 'tcp9'"),
-        (#"{"sends": "three"}"#, "'three' is not accepted"),
+        (#"{"sends": "three"}"#, "'three' is not a whole number"),
         (#"{"sleep": ["-5ms"]}"#, "negative"),
         (#"{"peer": []}"#, "the list is empty"),
         (#"{"repeat": true}"#, "wrong type"),

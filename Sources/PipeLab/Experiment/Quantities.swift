@@ -1,13 +1,47 @@
-/// Durations and byte sizes as users write them (`250us`, `1s`, `64KiB`) and their canonical text.
+/// Durations and byte sizes as users write them (`250us`, `1s`, `64KiB`) and their canonical text,
+/// each range-checked when parsed so that no later arithmetic on a user's value can overflow.
+
+/// The largest values pipelab accepts (README, "Limits"). They keep every sum and product of
+/// user values far inside Int64, and each is far beyond what an experiment needs.
+public enum Limits {
+    /// Any duration (sleep, timeout): one day.
+    public static let durationNs: Int64 = 86_400 * 1_000_000_000
+    public static let durationText = "1 day (86400s)"
+    /// Bytes per send: 1 GiB.
+    public static let payloadBytes: Int64 = 1 << 30
+    /// Sends per run: the worker's step log holds 10,000.
+    public static let sends = 10_000
+    /// Runs per cell.
+    public static let repeats = 10_000_000
+    /// Runs in flight.
+    public static let jobs = 512
+    /// Runs per sweep (cells × repeats): a sweep this large takes hours at thousands of runs a second.
+    public static let runs = 10_000_000
+    /// Characters of a sweep name.
+    public static let nameCharacters = 200
+}
 
 public enum DurationText {
     static let units: [(suffix: String, nanoseconds: Int64)] = [
         ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000), ("ns", 1),
     ]
 
-    /// Parses `0`, or a non-negative number (decimals allowed) with a unit ns, us, ms or s.
+    static let accepted = "accepted: 0 or a number with a unit ns, us, ms, s (e.g. 250us, 10ms, 1s), up to \(Limits.durationText)"
+    static let timeoutAccepted = "accepted: more than 0, a number with a unit ns, us, ms, s (e.g. 500ms, 5s), up to \(Limits.durationText)"
+
+    /// Parses `0`, or a non-negative number (decimals allowed) with a unit ns, us, ms or s, up to a day.
     public static func parse(_ text: String, name: String = "sleep") throws(InputError) -> Int64 {
-        let accepted = "accepted: 0 or a number with a unit ns, us, ms, s (e.g. 250us, 10ms, 1s)"
+        try parse(text, name: name, accepted: accepted)
+    }
+
+    /// A run's timeout: a duration more than 0.
+    public static func parseTimeout(_ text: String, name: String) throws(InputError) -> Int64 {
+        let value = try parse(text, name: name, accepted: timeoutAccepted)
+        guard value > 0 else { throw InputError("\(name): must be more than 0; \(timeoutAccepted)") }
+        return value
+    }
+
+    private static func parse(_ text: String, name: String, accepted: String) throws(InputError) -> Int64 {
         let trimmed = text.trimmingSpaces()
         if trimmed == "0" { return 0 }
         if trimmed.hasPrefix("-") { throw InputError("\(name): '\(text)' is negative; \(accepted)") }
@@ -16,7 +50,10 @@ public enum DurationText {
         where trimmed.hasSuffix(suffix) {
             let number = String(trimmed.dropLast(suffix.count))
             guard let value = ExactDecimal(parsing: number) else { break }
-            guard let ns = value.scaled(by: scale), ns.isWhole else {
+            guard let ns = value.scaled(by: scale), ns.integer <= Limits.durationNs else {
+                throw InputError("\(name): '\(text)' is out of range; \(accepted)")
+            }
+            guard ns.isWhole else {
                 throw InputError("\(name): '\(text)' is not a whole number of nanoseconds; \(accepted)")
             }
             return ns.integer
@@ -41,7 +78,7 @@ public enum SizeText {
 
     /// Parses a positive byte count, optionally with B, KiB, MiB or GiB.
     public static func parse(_ text: String, name: String = "payload") throws(InputError) -> Int64 {
-        let accepted = "accepted: a positive whole number of bytes, optionally with B, KiB, MiB (e.g. 5, 64KiB, 4MiB)"
+        let accepted = "accepted: a positive whole number of bytes, optionally with B, KiB, MiB, GiB (e.g. 5, 64KiB, 4MiB), up to 1GiB"
         let trimmed = text.trimmingSpaces()
         var number = trimmed
         var scale: Int64 = 1
@@ -50,11 +87,13 @@ public enum SizeText {
             scale = bytes
             break
         }
-        guard let value = Int64(number), !number.hasPrefix("+") else {
+        if number.hasPrefix("-") { throw InputError("\(name): '\(text)' is negative; \(accepted)") }
+        guard !number.isEmpty, number.allSatisfy(\.isASCIIDigit) else {
             throw InputError("\(name): '\(text)' is not a size; \(accepted)")
         }
-        let (bytes, overflow) = value.multipliedReportingOverflow(by: scale)
-        guard value > 0, !overflow, bytes <= 1 << 30 else {
+        // Digits beyond Int64 are out of range too, not "not a size".
+        let (bytes, overflow) = (Int64(number) ?? Int64.max).multipliedReportingOverflow(by: scale)
+        guard bytes > 0, !overflow, bytes <= Limits.payloadBytes else {
             throw InputError("\(name): '\(text)' is out of range (1 B to 1GiB); \(accepted)")
         }
         return bytes
@@ -76,10 +115,18 @@ public enum SizeText {
 }
 
 public enum CountText {
-    /// Parses a whole number ≥ `minimum`.
-    public static func parse(_ text: String, name: String, minimum: Int = 1, maximum: Int = 1_000_000) throws(InputError) -> Int {
-        guard let value = Int(text.trimmingSpaces()), value >= minimum, value <= maximum else {
-            throw InputError("\(name): '\(text)' is not accepted; accepted: a whole number from \(minimum) to \(maximum)")
+    /// Parses a whole number from `minimum` to `maximum`.
+    public static func parse(_ text: String, name: String, minimum: Int = 1, maximum: Int) throws(InputError) -> Int {
+        let accepted = "accepted: a whole number from \(minimum) to \(maximum)"
+        let trimmed = text.trimmingSpaces()
+        if trimmed.hasPrefix("-") && trimmed.dropFirst().allSatisfy(\.isASCIIDigit) && trimmed.count > 1 {
+            throw InputError("\(name): '\(text)' is negative; \(accepted)")
+        }
+        guard !trimmed.isEmpty, trimmed.allSatisfy(\.isASCIIDigit) else {
+            throw InputError("\(name): '\(text)' is not a whole number; \(accepted)")
+        }
+        guard let value = Int(trimmed), value >= minimum, value <= maximum else {
+            throw InputError("\(name): '\(text)' is out of range; \(accepted)")
         }
         return value
     }

@@ -1,4 +1,4 @@
-/// The `pipelab sweep` command line that runs a spec again.
+/// The `pipelab sweep` command line that runs a spec again, pasteable into a POSIX shell.
 public enum ReproduceCommand {
     public static func of(_ spec: SweepSpec) -> String {
         var words = ["pipelab", "sweep",
@@ -11,7 +11,8 @@ public enum ReproduceCommand {
                      "--repeat", String(spec.repeats), "--jobs", String(spec.jobs),
                      "--timeout", DurationText.format(spec.timeoutNs), "--order", spec.order.rawValue]
         if spec.order == .shuffle { words += ["--seed", String(spec.seed)] }
-        if let name = spec.name { words += ["--name", shellQuoted(name)] }
+        // Attached with '=', so a name that starts with '-' is not read as an option.
+        if let name = spec.name { words.append("--name=" + shellQuoted(name)) }
         return words.joined(separator: " ")
     }
 

@@ -4,10 +4,20 @@ import Foundation
 /// The six parameters take a list or a single value; strings as on the command line, numbers
 /// where a number is natural (`"sends": [1, 3]`, `"sleep": [0, "1ms"]`).
 public enum SpecFile {
+    /// A spec is a few lines; the cap keeps `--spec /dev/zero` from reading without end.
+    static let maximumBytes = 1 << 20
+
     public static func read(path: String) throws(InputError) -> SpecOverrides {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError("--spec: cannot read '\(path)'; accepted: a readable JSON file")
+        let accepted = "accepted: a readable JSON file of at most 1 MiB"
+        let data: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: maximumBytes + 1) ?? Data()
+        } catch {
+            throw InputError("--spec: cannot read '\(path)'; \(accepted)")
         }
+        guard data.count <= maximumBytes else { throw InputError("--spec: '\(path)' holds more than 1 MiB; \(accepted)") }
         return try parse(data, source: path)
     }
 
@@ -23,7 +33,7 @@ public enum SpecFile {
         for key in members.keys.sorted() {
             let label = "\(source): key '\(key)'"
             guard SweepSpec.keys.contains(key) else {
-                throw InputError("\(label) is unknown; accepted keys: \(SweepSpec.keys.joined(separator: ", "))")
+                throw InputError("\(label) is unknown; accepted: the keys \(SweepSpec.keys.joined(separator: ", "))")
             }
             try overrides.set(key, try text(of: members[key] as Any, key: key, label: label), label: label)
         }
@@ -43,15 +53,24 @@ public enum SpecFile {
         return try scalar(value, label: label)
     }
 
+    /// Objective-C type codes of NSNumber's integer representations.
+    static let integerTypes: Set<String> = ["s", "i", "l", "q", "C", "S", "I", "L", "Q"]
+
     static func scalar(_ value: Any, label: String) throws(InputError) -> String {
         if let string = value as? String {
             guard !string.contains(",") else { throw InputError("\(label): '\(string)' holds a comma; accepted: one value per list item") }
             return string
         }
         // JSON booleans also bridge to NSNumber (with objCType "c"); they are never a valid value here.
-        if let number = value as? NSNumber, String(cString: number.objCType) != "c",
-           let whole = Int64(exactly: number.doubleValue) {
-            return String(whole)
+        if let number = value as? NSNumber, String(cString: number.objCType) != "c" {
+            // Integers keep their exact digits (a seed may need all 64 bits); a number that was read
+            // as a double is taken only while a double holds it exactly (up to 2^53).
+            if integerTypes.contains(String(cString: number.objCType)) || number is NSDecimalNumber {
+                return number.stringValue
+            }
+            if let whole = Int64(exactly: number.doubleValue), whole.magnitude <= 1 << 53 {
+                return String(whole)
+            }
         }
         throw InputError("\(label): wrong type; accepted: a string, a whole number, or (for the six parameters) a list of them")
     }

@@ -55,7 +55,9 @@ public struct SweepSpec: Equatable, Sendable {
             ("jobs", .int(Int64(jobs))),
             ("timeout", .string(DurationText.format(timeoutNs))),
             ("order", .string(order.rawValue)),
-            ("seed", .int(Int64(bitPattern: seed))),
+            // A string: JSON readers (and SQLite's json functions) hold numbers as doubles or Int64,
+            // which cannot carry every UInt64 exactly.
+            ("seed", .string(String(seed))),
         ]
         if let name { members.append(("name", .string(name))) }
         return JSONValue.object(members).text
@@ -105,21 +107,14 @@ public struct SpecOverrides: Sendable {
         case "peer": peer = try Self.list(text, label) { (t: String) throws(InputError) in try PeerAction.parse(t, name: label) }
         case "sigpipe": sigpipe = try Self.list(text, label) { (t: String) throws(InputError) in try SigpipeMode.parse(t, name: label) }
         case "sleep": sleep = try Self.list(text, label) { (t: String) throws(InputError) in try DurationText.parse(t, name: label) }
-        case "sends": sends = try Self.list(text, label) { (t: String) throws(InputError) in try CountText.parse(t, name: label, maximum: 10_000) }
+        case "sends": sends = try Self.list(text, label) { (t: String) throws(InputError) in try CountText.parse(t, name: label, maximum: Limits.sends) }
         case "payload": payload = try Self.list(text, label) { (t: String) throws(InputError) in try SizeText.parse(t, name: label) }
-        case "repeat": repeats = try CountText.parse(text, name: label, maximum: 10_000_000)
-        case "jobs": jobs = try CountText.parse(text, name: label, maximum: 512)
-        case "timeout":
-            let value = try DurationText.parse(text, name: label)
-            guard value > 0 else { throw InputError("\(label): must be more than 0; accepted: a duration such as 500ms or 5s") }
-            timeoutNs = value
-        case "name":
-            guard !text.isEmpty, text.count <= 200 else { throw InputError("\(label): accepted: a name of 1 to 200 characters") }
-            name = text
+        case "repeat": repeats = try CountText.parse(text, name: label, maximum: Limits.repeats)
+        case "jobs": jobs = try CountText.parse(text, name: label, maximum: Limits.jobs)
+        case "timeout": timeoutNs = try DurationText.parseTimeout(text, name: label)
+        case "name": name = try Self.name(text, label)
         case "order": order = try RunOrder.parse(text, name: label)
-        case "seed":
-            guard let value = UInt64(text) else { throw InputError("\(label): '\(text)' is not accepted; accepted: a whole number from 0 to \(UInt64.max)") }
-            seed = value
+        case "seed": seed = try Self.seed(text, label)
         default:
             throw InputError("\(label): unknown key; accepted: \(SweepSpec.keys.joined(separator: ", "))")
         }
@@ -131,10 +126,34 @@ public struct SpecOverrides: Sendable {
             throw InputError("\(label): empty value in '\(text)'; accepted: a comma-separated list of values")
         }
         var values: [T] = []
+        var seen: Set<T> = []
         for item in items {
             let value = try parse(item)
-            if !values.contains(value) { values.append(value) }
+            if seen.insert(value).inserted { values.append(value) }
         }
         return values
+    }
+
+    /// A name goes into one-line summaries, Markdown titles and shell commands: printable text only.
+    static func name(_ text: String, _ label: String) throws(InputError) -> String {
+        let accepted = "accepted: 1 to \(Limits.nameCharacters) characters without control characters"
+        guard !text.isEmpty, text.count <= Limits.nameCharacters else {
+            throw InputError("\(label): a name of \(text.count) characters; \(accepted)")
+        }
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw InputError("\(label): the name holds a control character (such as a newline or tab); \(accepted)")
+        }
+        return text
+    }
+
+    static func seed(_ text: String, _ label: String) throws(InputError) -> UInt64 {
+        let accepted = "accepted: a whole number from 0 to \(UInt64.max)"
+        let trimmed = text.trimmingSpaces()
+        if trimmed.hasPrefix("-") { throw InputError("\(label): '\(text)' is negative; \(accepted)") }
+        guard !trimmed.isEmpty, trimmed.allSatisfy(\.isASCIIDigit) else {
+            throw InputError("\(label): '\(text)' is not a whole number; \(accepted)")
+        }
+        guard let value = UInt64(trimmed) else { throw InputError("\(label): '\(text)' is out of range; \(accepted)") }
+        return value
     }
 }

@@ -46,27 +46,68 @@ struct Channel: @unchecked Sendable {
         case closed
     }
 
+    /// The recorder's side: a message that is not the protocol counts as the worker's end.
     func receive(blocking: Bool) -> Received {
+        switch receiveRecords(blocking: blocking) {
+        case .records(let messages): .messages(messages)
+        case .empty: .empty
+        case .closed, .invalid: .closed
+        }
+    }
+
+    /// What a worker reads: the recorder's jobs, the end of the channel, or what else came.
+    enum Jobs {
+        case jobs([(token: Int64, scenario: Scenario)])
+        case closed
+        case invalid(String)
+    }
+
+    /// The worker's side: blocks for the next batch of jobs.
+    func receiveJobs() -> Jobs {
+        switch receiveRecords(blocking: true) {
+        case .records(let messages):
+            var jobs: [(token: Int64, scenario: Scenario)] = []
+            for message in messages {
+                guard case .job(let token, let scenario) = message else { return .invalid("a record that is not a job") }
+                jobs.append((token, scenario))
+            }
+            return .jobs(jobs)
+        case .empty, .closed: return .closed
+        case .invalid(let what): return .invalid(what)
+        }
+    }
+
+    private enum Records {
+        case records([WireMessage])
+        case empty
+        case closed
+        case invalid(String)
+    }
+
+    private func receiveRecords(blocking: Bool) -> Records {
         var slots = [Int64](repeating: 0, count: WireMessage.slots * Self.maxBatch)
         while true {
+            // MSG_TRUNC: the message's real length, so one longer than a batch is not cut silently.
             let count = slots.withUnsafeMutableBytes {
-                recv(fd, $0.baseAddress, $0.count, blocking ? 0 : Int32(MSG_DONTWAIT))
-            }
-            if count > 0 && count % WireMessage.byteCount == 0 {
-                return slots.withUnsafeBufferPointer { buffer in
-                    var messages: [WireMessage] = []
-                    for offset in stride(from: 0, to: count / 8, by: WireMessage.slots) {
-                        guard let message = WireMessage.decode(UnsafeBufferPointer(rebasing: buffer[offset..<offset + WireMessage.slots])) else {
-                            return .closed
-                        }
-                        messages.append(message)
-                    }
-                    return .messages(messages)
-                }
+                recv(fd, $0.baseAddress, $0.count, (blocking ? 0 : Int32(MSG_DONTWAIT)) | Int32(MSG_TRUNC))
             }
             if count < 0 && errno == EINTR { continue }
             if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return .empty }
-            return .closed
+            if count <= 0 { return .closed }
+            guard count % WireMessage.byteCount == 0, count <= slots.count * 8 else {
+                return .invalid("a message of \(count) bytes (not 1 to \(Self.maxBatch) records of \(WireMessage.byteCount) bytes)")
+            }
+            return slots.withUnsafeBufferPointer { buffer in
+                var messages: [WireMessage] = []
+                for offset in stride(from: 0, to: count / 8, by: WireMessage.slots) {
+                    let record = UnsafeBufferPointer(rebasing: buffer[offset..<offset + WireMessage.slots])
+                    guard let message = WireMessage.decode(record) else {
+                        return .invalid("a record that is not of the protocol, or out of range (kind \(record[0]))")
+                    }
+                    messages.append(message)
+                }
+                return .records(messages)
+            }
         }
     }
 

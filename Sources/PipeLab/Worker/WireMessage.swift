@@ -54,30 +54,36 @@ enum WireMessage: Equatable {
         }
     }
 
-    /// nil for a record that is not one of ours (which would be a pipelab bug).
+    /// nil for a record that is not one of ours, or whose values are out of range: a job the
+    /// command line would refuse, a number that does not fit its field. Nothing here can trap.
     static func decode(_ s: UnsafeBufferPointer<Int64>) -> WireMessage? {
         guard s.count == slots else { return nil }
         switch s[0] {
         case 1:
             guard let transport = Transport(index: s[2]), let peer = PeerAction(index: s[3]),
-                  let sigpipe = SigpipeMode(index: s[4]) else { return nil }
-            return .job(token: s[1], scenario: Scenario(transport: transport, peer: peer, sigpipe: sigpipe,
-                                                        sleepNs: s[5], sends: Int(s[6]), payloadBytes: s[7]))
+                  let sigpipe = SigpipeMode(index: s[4]),
+                  (0...Limits.durationNs).contains(s[5]), (1...Int64(Limits.sends)).contains(s[6]),
+                  (1...Limits.payloadBytes).contains(s[7]) else { return nil }
+            let scenario = Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: s[5], sends: Int(s[6]), payloadBytes: s[7])
+            guard scenario.inapplicableReason == nil else { return nil }
+            return .job(token: s[1], scenario: scenario)
         case 2:
             guard let actor = Actor(index: s[2]), let op = Operation(index: s[3]) else { return nil }
             return .callBegins(token: s[1], actor: actor, op: op, bytes: s[4], startNs: s[5])
         case 3:
-            guard let actor = Actor(index: s[2]), let op = Operation(index: s[3]) else { return nil }
+            guard let actor = Actor(index: s[2]), let op = Operation(index: s[3]),
+                  let errno = Int32(exactly: s[6]), let state = Int32(exactly: s[10]) else { return nil }
             return .step(token: s[1], Step(
-                actor: actor, op: op, bytes: s[4], result: s[5] == Int64.min ? nil : s[5], errno: Int32(s[6]),
-                sigpipe: s[7] != 0, startNs: s[8], durationNs: s[9] < 0 ? nil : s[9], tcpState: TCPState(rawValue: Int32(s[10]))))
+                actor: actor, op: op, bytes: s[4], result: s[5] == Int64.min ? nil : s[5], errno: errno,
+                sigpipe: s[7] != 0, startNs: s[8], durationNs: s[9] < 0 ? nil : s[9], tcpState: TCPState(rawValue: state)))
         case 4:
             return .runDone(token: s[1])
         case 5:
-            guard let stage = HarnessStage(index: s[2]) else { return nil }
-            return .harnessError(token: s[1], stage: stage, errno: Int32(s[3]))
+            guard let stage = HarnessStage(index: s[2]), let errno = Int32(exactly: s[3]) else { return nil }
+            return .harnessError(token: s[1], stage: stage, errno: errno)
         case 6:
-            return .clientKilled(token: s[1], signal: Int32(s[2]))
+            guard let signal = Int32(exactly: s[2]) else { return nil }
+            return .clientKilled(token: s[1], signal: signal)
         default:
             return nil
         }

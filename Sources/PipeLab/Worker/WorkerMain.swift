@@ -7,11 +7,20 @@ public enum WorkerMain {
     /// The fd on which a spawned worker finds its channel.
     public static let channelFD: Int32 = 3
 
-    /// Serves runs until the recorder closes the channel; returns the exit status.
+    /// Serves runs until the recorder closes the channel; returns the exit status: 64, with one
+    /// line, when this process was not started by a recorder or the channel carries anything else.
     /// - Parameter recorder: the pid of the recorder that spawned this worker.
     public static func serve(recorder: Int32, channelFD: Int32 = channelFD) -> Int32 {
+        let notByHand = "this mode is started by `pipelab sweep` and `pipelab run`, not by hand"
         // A recorder killed outright must not leave workers behind, stuck in a hanging send.
-        guard pipelab_die_with_parent(recorder) == 0 else { return 0 }
+        guard pipelab_die_with_parent(recorder) == 0 else {
+            writeStandardError("pipelab worker: --recorder \(recorder) is not this process's parent; \(notByHand)")
+            return 64
+        }
+        if let problem = WorkerDescriptors.problem(channelFD: channelFD, logFD: StepLog.workerFD) {
+            writeStandardError("pipelab worker: \(problem); \(notByHand)")
+            return 64
+        }
         // The client's sleep ends when asked, not up to 50 µs later (the default slack); the forked
         // clients inherit it. 1 ns is the minimum: 0 would restore the default.
         _ = pipelab_set_timer_slack(1)
@@ -23,12 +32,17 @@ public enum WorkerMain {
             writeStandardError("pipelab worker: \(error)")
             return 70
         }
-        while case .messages(let messages) = channel.receive(blocking: true) {
-            for case .job(let token, let scenario) in messages {
-                runner.perform(token: token, scenario: scenario)
+        while true {
+            switch channel.receiveJobs() {
+            case .jobs(let jobs):
+                for job in jobs { runner.perform(token: job.token, scenario: job.scenario) }
+            case .closed:
+                return 0
+            case .invalid(let what):
+                writeStandardError("pipelab worker: the channel carried \(what); accepted: job records from the recorder that started this worker")
+                return 64
             }
         }
-        return 0
     }
 }
 
