@@ -31,7 +31,7 @@ struct ReportCommand: ParsableCommand {
         for chart in charts {
             let path = OutputFile.chartPath(for: out, name: chart.name)
             try OutputFile.write(chart.svg, to: path)
-            links.append(MarkdownReport.Chart(file: URL(fileURLWithPath: path).lastPathComponent, title: chart.title))
+            links.append(MarkdownReport.Chart(kind: chart.kind, file: URL(fileURLWithPath: path).lastPathComponent, title: chart.title))
         }
         try OutputFile.write(MarkdownReport.render(data, charts: links), to: out)
         print("wrote \(out) and \(charts.count) charts beside it")
