@@ -12,7 +12,7 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
-        let store = try database.open(create: false)
+        let store = try database.openForReading()
         let text: String
         do {
             text = CompareReport.render(try store.reportData(sweepID: try store.findSweep(a).id),

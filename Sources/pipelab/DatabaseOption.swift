@@ -17,10 +17,19 @@ struct DatabaseOption: ParsableArguments {
         explicitPath ?? ProcessInfo.processInfo.environment["PIPELAB_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "pipelab.sqlite"
     }
 
-    /// Opens the database; `create` only for commands that record.
+    /// Opens the database to record in it (creating and migrating it with `create`).
     func open(create: Bool) throws -> Store {
         do {
             return try Store(path: path, create: create)
+        } catch {
+            throw CommandFailure.store(error)
+        }
+    }
+
+    /// Opens an existing pipelab database read-only, for the commands that only read.
+    func openForReading() throws -> Store {
+        do {
+            return try Store(readingFrom: path)
         } catch {
             throw CommandFailure.store(error)
         }
@@ -32,6 +41,7 @@ extension CommandFailure {
         switch error.kind {
         case .notADatabase, .tooNew: CommandFailure(message: error.message, exitCode: 65)
         case .cannotOpen: CommandFailure(message: error.message, exitCode: 73)
+        case .busy: CommandFailure(message: error.message, exitCode: 75)
         case .notFound: CommandFailure(message: error.message, exitCode: 64)
         case .other: CommandFailure(message: error.message, exitCode: 70)
         }

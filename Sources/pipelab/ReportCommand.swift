@@ -16,7 +16,7 @@ struct ReportCommand: ParsableCommand {
         if let out, !out.hasSuffix(".md") {
             throw InputError("--out: '\(out)' does not end in .md; accepted: a path like report.md (the chart goes beside it as report.svg)")
         }
-        let store = try database.open(create: false)
+        let store = try database.openForReading()
         let data: ReportData
         do { data = try store.reportData(sweepID: try store.findSweep(sweep).id) } catch {
             throw CommandFailure.store(error)

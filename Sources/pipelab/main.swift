@@ -4,13 +4,17 @@ import PipeLab
 
 // One place turns every error into one line on standard error and an exit code:
 // 64 bad input, 65 a file that is not (or too new for) a pipelab database, 70 a harness failure,
-// 73 a database that cannot be created, 130 interrupted.
+// 73 a database that cannot be created or written, 75 a sweep or database held by another
+// process, 130 interrupted.
 do {
     var command = try Pipelab.parseAsRoot()
     try command.run()
 } catch let error as InputError {
     fail(error.message, code: 64)
 } catch let failure as CommandFailure {
+    fail(failure.message, code: failure.exitCode)
+} catch let error as StoreError {
+    let failure = CommandFailure.store(error)
     fail(failure.message, code: failure.exitCode)
 } catch {
     let code = Pipelab.exitCode(for: error)

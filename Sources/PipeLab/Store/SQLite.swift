@@ -4,7 +4,15 @@ import Glibc
 
 /// An error from SQLite, with what pipelab was doing.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case notADatabase, tooNew, cannotOpen, notFound, other }
+    public enum Kind: Sendable {
+        /// Not a SQLite database, damaged, without pipelab's schema, or of another schema version.
+        case notADatabase, tooNew
+        /// The file or its directory cannot be opened, created or written (read-only, disk full).
+        case cannotOpen
+        /// Another process holds the database or the sweep.
+        case busy
+        case notFound, other
+    }
     public let kind: Kind
     public let message: String
     public init(_ kind: Kind, _ message: String) {
@@ -64,7 +72,9 @@ final class Connection {
 
     /// Runs `body` in a write transaction taken up front (BEGIN IMMEDIATE), so two writers wait
     /// for each other instead of failing with "database is locked" halfway.
+    /// Inside another transaction it joins that one, so a caller can make several steps one.
     func writeTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        if sqlite3_get_autocommit(handle) == 0 { return try body() }
         try execute("BEGIN IMMEDIATE")
         do {
             let value = try body()
@@ -78,14 +88,26 @@ final class Connection {
 
     var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Classifies a SQLite failure by what the user can do about it (README "Fault contract").
     func error(_ status: Int32, _ text: String) -> StoreError {
-        if status & 0xff == SQLITE_NOTADB {
+        switch status & 0xff {
+        case SQLITE_NOTADB:
             return StoreError(.notADatabase, "\(path) is not a SQLite database (\(text)); it was left unchanged")
+        case SQLITE_CORRUPT:
+            return StoreError(.notADatabase, "\(path) is damaged (\(text)); restore it from a copy, or recover what is readable with `sqlite3 \(path) .recover`")
+        case SQLITE_FULL:
+            return StoreError(.cannotOpen, "cannot write database \(path): the disk is full; free some space (completed runs are kept; `pipelab sweep --resume` finishes a sweep)")
+        case SQLITE_READONLY:
+            return StoreError(.cannotOpen, "cannot write database \(path): it is read-only (\(text)); make the file and its directory writable, or pass another --db")
+        case SQLITE_CANTOPEN, SQLITE_IOERR, SQLITE_PERM:
+            return StoreError(.cannotOpen, "cannot write database \(path): \(text); check that the file and its directory are writable and the disk is healthy")
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            return StoreError(.busy, "database \(path) is locked by another process (\(text)); try again once it is done")
+        default:
+            return StoreError(.other, "database \(path): \(text)")
         }
-        if status & 0xff == SQLITE_CANTOPEN || status & 0xff == SQLITE_READONLY || status & 0xff == SQLITE_IOERR {
-            return StoreError(.cannotOpen, "cannot write database \(path): \(text)")
-        }
-        return StoreError(.other, "database \(path): \(text)")
     }
 }
 
