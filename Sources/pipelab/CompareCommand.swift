@@ -20,6 +20,6 @@ struct CompareCommand: ParsableCommand {
         } catch {
             throw CommandFailure.store(error)
         }
-        if let out { try OutputFile.write(text, to: out) } else { print(text, terminator: "") }
+        if let out { try OutputFile.write([.init(path: out, content: text)]) } else { print(text, terminator: "") }
     }
 }

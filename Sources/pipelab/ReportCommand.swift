@@ -26,8 +26,10 @@ struct ReportCommand: ParsableCommand {
             return
         }
         let chart = OutputFile.chartPath(for: out)
-        try OutputFile.write(FirstFailureChart.svg(data.firstFailures, title: "First failing send by sleep: \(data.sweep.name)"), to: chart)
-        try OutputFile.write(MarkdownReport.render(data, chartFile: URL(fileURLWithPath: chart).lastPathComponent), to: out)
+        try OutputFile.write([
+            .init(path: chart, content: FirstFailureChart.svg(data.firstFailures, title: "First failing send by sleep: \(data.sweep.name)")),
+            .init(path: out, content: MarkdownReport.render(data, chartFile: URL(fileURLWithPath: chart).lastPathComponent)),
+        ])
         print("wrote \(out) and \(chart)")
     }
 }

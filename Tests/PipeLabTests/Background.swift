@@ -1,0 +1,88 @@
+import Foundation
+import Glibc
+
+/// A pipelab started in the background, for tests that act on it while it runs.
+final class Background {
+    let process = Process()
+    private let errorURL: URL
+
+    init(_ arguments: [String], in directory: URL) throws {
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "PIPELAB_DB")
+        process.environment = environment
+        errorURL = try temporaryDirectory().appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errorURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Waits for the exit; the status, standard error, and whether a signal ended it.
+    func finish() -> CLI.Output {
+        process.waitUntilExit()
+        let errors = (try? Data(contentsOf: errorURL)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return CLI.Output(status: process.terminationStatus, stdout: "", stderr: errors,
+                          signaled: process.terminationReason == .uncaughtSignal)
+    }
+
+    /// The pids of this pipelab's workers.
+    func workers() -> [Int32] { Self.processes(whoseCommandLineContains: "--recorder\0\(pid)\0") }
+
+    static func processes(whoseCommandLineContains marker: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry in
+            guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
+                  String(decoding: data, as: UTF8.self).contains(marker) else { return nil }
+            return pid
+        }
+    }
+
+    /// The children of `pid` (a worker's forked clients).
+    static func children(of pid: Int32) -> [Int32] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+}
+
+/// Polls `condition` every 10 ms for up to `seconds`; tells whether it became true.
+func eventually(within seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.01)
+    }
+    return condition()
+}
+
+/// One query through the sqlite3 shell; its standard output.
+func query(_ database: URL, _ sql: String) throws -> String {
+    try CLIShell.sqlite3(database.path, sql).stdout
+}
+
+/// A small tmpfs of its own (root only): to fill up, or to turn read-only.
+struct TmpfsMount {
+    let directory: URL
+
+    init(size: String = "4m") throws {
+        directory = try temporaryDirectory()
+        let mounted = Process.launchedProcess(launchPath: "/usr/bin/mount", arguments: ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", directory.path])
+        mounted.waitUntilExit()
+        guard mounted.terminationStatus == 0 else { throw TestFailure("cannot mount a tmpfs on \(directory.path)") }
+    }
+
+    func makeReadOnly() throws {
+        let remount = Process.launchedProcess(launchPath: "/usr/bin/mount", arguments: ["-o", "remount,ro", directory.path])
+        remount.waitUntilExit()
+        guard remount.terminationStatus == 0 else { throw TestFailure("cannot remount \(directory.path) read-only") }
+    }
+
+    func remove() {
+        Process.launchedProcess(launchPath: "/usr/bin/umount", arguments: ["-l", directory.path]).waitUntilExit()
+    }
+}
