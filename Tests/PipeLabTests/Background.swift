@@ -31,8 +31,8 @@ final class Background {
                           signaled: process.terminationReason == .uncaughtSignal)
     }
 
-    /// The pids of this pipelab's workers.
-    func workers() -> [Int32] { Self.processes(whoseCommandLineContains: "--recorder\0\(pid)\0") }
+    /// The pids of this pipelab's workers (not their forked clients, which share their command line).
+    func workers() -> [Int32] { Self.children(of: pid) }
 
     static func processes(whoseCommandLineContains marker: String) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -45,7 +45,7 @@ final class Background {
 
     /// The children of `pid` (a worker's forked clients).
     static func children(of pid: Int32) -> [Int32] {
-        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        let text = FileManager.default.contents(atPath: "/proc/\(pid)/task/\(pid)/children").map { String(decoding: $0, as: UTF8.self) } ?? ""
         return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 }
