@@ -5,15 +5,14 @@
 #   worker); a full disk on a small tmpfs and a read-only file and directory (root only: a tmpfs
 #   mount); two concurrent resumes; a flood of stray connections.
 # Prints ONE summary line; exits 0 when every check passed.
-#   Tests/faults.sh [PATH-TO-PIPELAB]   (default: .build/release/pipelab, else .build/debug/pipelab)
+#   Tests/faults.sh [PATH-TO-PIPELAB]   (default: the newer of .build/release/pipelab and .build/debug/pipelab)
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 pipelab=${1:-}
 if [[ -z $pipelab ]]; then
-    for candidate in "$root/.build/release/pipelab" "$root/.build/debug/pipelab"; do
-        [[ -x $candidate ]] && { pipelab=$candidate; break; }
-    done
+    # The newer of the two builds: a stale release binary must not stand in for today's code.
+    pipelab=$(ls -t "$root/.build/release/pipelab" "$root/.build/debug/pipelab" 2>/dev/null | head -1)
 fi
 [[ -x ${pipelab:-} ]] || { echo "faults.sh: no pipelab binary (build first, or pass its path)" >&2; exit 2; }
 command -v sqlite3 >/dev/null || { echo "faults.sh: needs the sqlite3 shell" >&2; exit 2; }
