@@ -71,18 +71,20 @@ struct TmpfsMount {
 
     init(size: String = "4m") throws {
         directory = try temporaryDirectory()
-        let mounted = Process.launchedProcess(launchPath: "/usr/bin/mount", arguments: ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", directory.path])
-        mounted.waitUntilExit()
-        guard mounted.terminationStatus == 0 else { throw TestFailure("cannot mount a tmpfs on \(directory.path)") }
+        guard try Self.tool("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", directory.path]) == 0 else { throw TestFailure("cannot mount a tmpfs on \(directory.path)") }
     }
 
     func makeReadOnly() throws {
-        let remount = Process.launchedProcess(launchPath: "/usr/bin/mount", arguments: ["-o", "remount,ro", directory.path])
-        remount.waitUntilExit()
-        guard remount.terminationStatus == 0 else { throw TestFailure("cannot remount \(directory.path) read-only") }
+        guard try Self.tool("/usr/bin/mount", ["-o", "remount,ro", directory.path]) == 0 else { throw TestFailure("cannot remount \(directory.path) read-only") }
     }
 
     func remove() {
-        Process.launchedProcess(launchPath: "/usr/bin/umount", arguments: ["-l", directory.path]).waitUntilExit()
+        _ = try? Self.tool("/usr/bin/umount", ["-l", directory.path])
+    }
+
+    private static func tool(_ path: String, _ arguments: [String]) throws -> Int32 {
+        let process = try Process.run(URL(fileURLWithPath: path), arguments: arguments)
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 }

@@ -42,7 +42,8 @@ public struct SweepRunner {
                               timeoutNs: grid.spec.timeoutNs, executable: executable)
         Interrupts.install()
         var harnessErrors: [RunRequest] = []
-        func perform(_ requests: some Sequence<RunRequest>) throws {
+        // Retries are not counted by the progress line: their runs were counted once already.
+        func perform(_ requests: some Sequence<RunRequest>, retrying: Bool = false) throws {
             try pool.perform(
                 requests,
                 shouldStop: { Interrupts.requested },
@@ -50,14 +51,14 @@ public struct SweepRunner {
                 onResult: { run in
                     try recorder.add(run)
                     if run.outcome == .harnessError { harnessErrors.append(RunRequest(scenario: run.scenario, repeatIndex: run.repeatIndex)) }
-                    progress.count()
+                    if !retrying { progress.count() }
                 })
         }
         do {
             try perform(grid.requests(excluding: done))
             // Runs pipelab could not carry out (a worker killed from outside, say) get one more try.
             let retries = harnessErrors
-            if !retries.isEmpty && !Interrupts.requested { try perform(retries) }
+            if !retries.isEmpty && !Interrupts.requested { try perform(retries, retrying: true) }
             try recorder.finish()
         } catch {
             // Keep what completed; the sweep can be resumed.
