@@ -7,7 +7,7 @@ struct SweepsCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
-        let store = try database.open(create: false)
+        let store = try database.openForReading()
         let rows = try store.sweeps().map { s in
             [String(s.id), s.name, s.status.rawValue, "\(s.recordedRuns)/\(s.plannedRuns)", s.startedAt, "\(s.host.hostname) (\(s.host.kernel))", String(s.uuid.prefix(8))]
         }

@@ -73,7 +73,7 @@ import Testing
         }
         let counts = try CLIShell.sqlite3(directory.appendingPathComponent("shared.sqlite").path,
                                           "SELECT (SELECT COUNT(*) FROM pipelab_migrations), (SELECT COUNT(*) FROM sweeps WHERE status = 'completed'), (SELECT COUNT(*) FROM runs);")
-        #expect(counts.stdout == "\(Migrator.latestVersion)|2|400\n")
+        #expect(counts.stdout == "\(Migrator.all.count)|2|400\n")
     }
 
     @Test func anInterruptedSweepResumesToExactlyTheMissingRuns() throws {
