@@ -2,6 +2,8 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -14,6 +16,11 @@ int pipelab_die_with_parent(int expected_parent) {
 int pipelab_unread_bytes(int fd) {
     int count = 0;
     return ioctl(fd, FIONREAD, &count) == 0 ? count : -1;
+}
+
+int pipelab_set_realtime(int on) {
+    struct sched_param param = { .sched_priority = on ? 1 : 0 };
+    return pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &param);
 }
 
 int pipelab_set_timer_slack(unsigned long nanoseconds) {

@@ -12,8 +12,10 @@ public enum Explainer {
         /// Everything the run recorded: states after each call, what happened to SIGPIPE.
         case run
         /// Only what makes the mechanism, so that a report can name one explanation for the many
-        /// cells it covers: no states, no SIGPIPE disposition (the report says that once), no
-        /// read detail where it changes nothing, and a race where every send came first in one line.
+        /// cells it covers: no states, no byte counts, no SIGPIPE disposition (the report says once
+        /// what each does with the EPIPE's signal, so a call killed by SIGPIPE and one that returned
+        /// EPIPE read alike), no read detail where it changes nothing, and a race where every send
+        /// came first in one line.
         case mechanism
     }
 
@@ -35,7 +37,11 @@ public enum Explainer {
             }
             if write.errno != 0 { reported = true }
         }
-        if let ending = endingSentence(evidence) { paragraphs.append(ending) }
+        if detail == .mechanism, evidence.termSignal == SIGPIPE, let fatal = evidence.fatalSend {
+            paragraphs.append(meetsEPIPE(number: fatal, evidence: evidence, errorReported: reported))
+        } else if let ending = endingSentence(evidence) {
+            paragraphs.append(ending)
+        }
         return paragraphs
     }
 
@@ -123,13 +129,23 @@ public enum Explainer {
         guard let result = write.result else { return nil }  // the ending sentence covers it
         if result < 0 {
             let name = ErrnoName.of(write.errno)
+            if e.detail == .mechanism && name == "EPIPE" {
+                return meetsEPIPE(number: number, evidence: e, errorReported: errorReported)
+            }
             return "\(call) #\(number) failed with \(name)\(state): " + errnoCause(name, number: number, evidence: e, errorReported: errorReported)
                 + signalStory(errno: name, sigpipe: write.sigpipe, s, detail: e.detail)
         }
         if result < write.bytes {
-            return "\(call) #\(number) wrote only \(result) bytes of its payload\(state): " + shortWriteCause(write, number: number, evidence: e)
+            let count = e.detail == .run ? "only \(result) bytes" : "only part"
+            return "\(call) #\(number) wrote \(count) of its payload\(state): " + shortWriteCause(write, number: number, evidence: e)
         }
         return okSentence(write, number: number, evidence: e, state: state, call: call)
+    }
+
+    /// An EPIPE the kernel computed, whatever the disposition then made of its SIGPIPE.
+    static func meetsEPIPE(number: Int, evidence e: Told, errorReported: Bool) -> String {
+        let call = e.scenario.transport.isSocket ? "send" : "write"
+        return "\(call) #\(number) meets EPIPE (with SIGPIPE, unless MSG_NOSIGNAL): " + errnoCause("EPIPE", number: number, evidence: e, errorReported: errorReported)
     }
 
     static func okSentence(_ write: Step, number: Int, evidence e: Told, state: String, call: String) -> String {

@@ -147,27 +147,31 @@ public enum MarkdownReport {
     /// One explanation per mechanism: the representative runs grouped by signature and by the text
     /// their recorded steps give, each naming the cells it covers.
     static func explanations(_ data: ReportData, letters: SignatureLetters) -> String {
-        var groups: [(signature: String, text: [String], cells: [Scenario], runs: Int)] = []
+        // Runs whose mechanism reads alike are one explanation, whatever their signatures (which
+        // differ by what the SIGPIPE disposition made of the same EPIPE, or by a short count).
+        var groups: [(signatures: [String], text: [String], cells: [Scenario], runs: Int)] = []
         var index: [String: Int] = [:]
         for example in data.examples {
             let run = example.run
             let text = Explainer.explain(run, detail: .mechanism)
-            let key = run.signature + "\u{1}" + text.joined(separator: "\u{1}")
+            let key = text.joined(separator: "\u{1}")
             if let at = index[key] {
                 groups[at].cells.append(run.scenario)
                 groups[at].runs += example.runs
+                if !groups[at].signatures.contains(run.signature) { groups[at].signatures.append(run.signature) }
             } else {
                 index[key] = groups.count
-                groups.append((run.signature, text, [run.scenario], example.runs))
+                groups.append(([run.signature], text, [run.scenario], example.runs))
             }
         }
         guard !groups.isEmpty else { return "No run was recorded undisturbed, so there is nothing to explain.\n" }
         let all = uniqued(data.cells.map(\.scenario))
-        groups.sort { (letters.rank($0.signature), -$0.runs) < (letters.rank($1.signature), -$1.runs) }
+        for at in groups.indices { groups[at].signatures.sort { letters.rank($0) < letters.rank($1) } }
+        groups.sort { (letters.rank($0.signatures[0]), -$0.runs) < (letters.rank($1.signatures[0]), -$1.runs) }
         var out = "Derived from the steps each run recorded: what the peer read and left unread (its FIONREAD before it ended the connection), the order of the calls, each call's result and errno. One paragraph per mechanism, with the cells it covers; `pipelab run` tells one run in full, with its TCP states.\n\n"
         out += sigpipeNote(Set(data.cells.map(\.scenario.sigpipe)))
         for group in groups {
-            out += "- **\(letters.letter(group.signature))** " + Markdown.code(group.signature) + " in "
+            out += "- " + group.signatures.map { "**\(letters.letter($0))** " + Markdown.code($0) }.joined(separator: ", ") + " in "
                 + Markdown.text(CellSet(group.cells, in: all).text) + " (\(Plural.count(group.runs, "run"))): "
                 + group.text.map(Markdown.text).joined(separator: " ") + "\n"
         }
@@ -212,13 +216,13 @@ public enum MarkdownReport {
         if data.timings.isEmpty {
             out += "No send failed and returned (a send that killed its process has no duration), so there is no failing call to time.\n"
         } else {
-            out += "The first failing send of each undisturbed run, by transport, peer and what it returned: how long the call took, and the time from the peer's ending call (close, shutdown or SO_LINGER) to the failing call's return, which includes the client's sleep.\n\n"
-            out += Markdown.table(["transport", "peer", "failed with", "runs", "call median", "call p95", "peer end → error median"],
+            out += "The first failing send of each undisturbed run that returned, by transport and what it returned: how long the call took, and the time from the peer's ending call (close, shutdown or SO_LINGER) to the failing call's return, which includes the client's sleep.\n\n"
+            out += Markdown.table(["transport", "failed with", "runs", "call median", "call p95", "peer end → error median"],
                                   data.timings.map { t in
-                [t.transport.rawValue, t.peer.rawValue, t.errnoName ?? "short write", String(t.failingCallNs.count),
+                [t.transport.rawValue, t.errnoName ?? "short write", String(t.failingCallNs.count),
                  display(Percentile.of(t.failingCallNs, 50)), display(Percentile.of(t.failingCallNs, 95)),
                  display(Percentile.of(t.peerToErrorNs, 50))]
-            }, rightAligned: [3, 4, 5, 6])
+            }, rightAligned: [2, 3, 4, 5])
         }
         let asked = data.sleepErrors.filter { $0.sleepNs > 0 }
         guard !asked.isEmpty else { return out }

@@ -20,10 +20,9 @@ public struct CellExample: Sendable {
     public var runs: Int
 }
 
-/// The first failing sends of one (transport, peer, errno) over the sweep.
+/// The first failing sends of one (transport, errno) over the sweep.
 public struct FailureTiming: Sendable {
     public var transport: Transport
-    public var peer: PeerAction
     /// The failing call's errno name; nil for a short write.
     public var errnoName: String?
     /// Durations of the first failing call (ns), of the runs where it returned.
@@ -60,21 +59,21 @@ extension Store {
         var byKey: [String: FailureTiming] = [:]
         var order: [String] = []
         try db.prepare("""
-            SELECT transport, peer, errno_name, call_ns, peer_action_to_error_ns
+            SELECT transport, errno_name, call_ns, peer_action_to_error_ns
             FROM failing_calls WHERE sweep_id = ? AND call_ns IS NOT NULL AND peer_late = 0
-            ORDER BY transport, peer, errno_name
+            ORDER BY transport, errno_name
             """).bind([.int(sweepID)]).forEachRow { row in
-            guard let transport = Transport(rawValue: row.text(0)), let peer = PeerAction(rawValue: row.text(1)) else { return }
-            let name = row.optionalText(2)
-            let key = "\(transport.rawValue)|\(peer.rawValue)|\(name ?? "")"
+            guard let transport = Transport(rawValue: row.text(0)) else { return }
+            let name = row.optionalText(1)
+            let key = "\(transport.rawValue)|\(name ?? "")"
             if byKey[key] == nil {
                 order.append(key)
-                byKey[key] = FailureTiming(transport: transport, peer: peer, errnoName: name, failingCallNs: [], peerToErrorNs: [])
+                byKey[key] = FailureTiming(transport: transport, errnoName: name, failingCallNs: [], peerToErrorNs: [])
             }
-            byKey[key]?.failingCallNs.append(row.int(3))
-            if let gap = row.optionalInt(4) { byKey[key]?.peerToErrorNs.append(gap) }
+            byKey[key]?.failingCallNs.append(row.int(2))
+            if let gap = row.optionalInt(3) { byKey[key]?.peerToErrorNs.append(gap) }
         }
-        return order.compactMap { byKey[$0] }
+        return order.compactMap { byKey[$0] }.sorted { $0.transport.index < $1.transport.index }
     }
 
     /// The lowest-id undisturbed run of each (cell, signature, peer_left_unread), with its steps.

@@ -48,6 +48,10 @@ final class PeerThread: @unchecked Sendable {
     private func loop() {
         // The peer never writes; SIGPIPE stays off this thread whatever the client's mode.
         SigpipeControl.setBlocked(true)
+        // The peer reacts the moment its job or the client's data arrives, as a server on an idle
+        // machine would, not after the other runs in flight have had the CPUs: in the real-time
+        // class (where allowed) it preempts them. It only blocks or makes a few short calls.
+        _ = pipelab_set_realtime(1)
         while true {
             while sem_wait(&start) != 0 && errno == EINTR {}
             if let job { fdStillOpen = perform(job) }
