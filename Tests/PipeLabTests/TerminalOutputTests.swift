@@ -104,22 +104,12 @@ import Testing
 
     @Test func anInterruptedSweepsResumeHintNamesTheDatabaseQuoted() throws {
         let directory = try temporaryDirectory()
-        let outURL = directory.appendingPathComponent("stdout")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         // 20 runs of 300 ms on 2 workers take about 3 s; SIGINT lands after 1 s.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["sweep", "--transport", "tcp4,unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", "300ms",
-                             "--sends", "3", "--payload", "5", "--repeat", "10", "--jobs", "2", "--quiet", "--db", "my lab.sqlite"]
-        process.currentDirectoryURL = directory
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        Thread.sleep(forTimeInterval: 1.0)
-        process.interrupt()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
-        let text = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
+        let output = try CLI.run(["sweep", "--transport", "tcp4,unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", "300ms",
+                                  "--sends", "3", "--payload", "5", "--repeat", "10", "--jobs", "2", "--quiet", "--db", "my lab.sqlite"],
+                                 in: directory, interruptAfter: 1.0)
+        #expect(output.status == 130)
+        let text = output.stdout
         Self.expectTidy(text)
         let hint = try #require(text.firstMatch(of: /interrupted: `([^`]+)` runs the rest/)).1
         #expect(hint == "pipelab sweep --resume 1 --db 'my lab.sqlite'")
