@@ -25,7 +25,7 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
-        let store = try database.open(create: false)
+        let store = try database.openForReading()
         let comparison: SweepComparison
         do {
             let sweepA = try store.findSweep(a), sweepB = try store.findSweep(b)
@@ -35,7 +35,7 @@ struct CompareCommand: ParsableCommand {
             throw CommandFailure.store(error)
         }
         let text = format == .json ? CompareJSON.render(comparison) : CompareReport.render(comparison)
-        if let out { try OutputFile.write(text, to: out) } else { print(text, terminator: "") }
+        if let out { try OutputFile.write([.init(path: out, content: text)]) } else { print(text, terminator: "") }
         if comparison.differs { throw ExitStatus(code: 1) }
     }
 }

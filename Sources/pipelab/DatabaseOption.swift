@@ -37,11 +37,21 @@ struct DatabaseOption: ParsableArguments {
     /// command printed for the user needs no --db either.
     var isDefault: Bool { explicitPath == nil && ProcessInfo.processInfo.environment["PIPELAB_DB"] == nil }
 
-    /// Opens the database; `create` only for commands that record.
+    /// Opens the database to record in it (creating and migrating it with `create`).
     func open(create: Bool) throws -> Store {
         let path = try path()
         do {
             return try Store(path: path, create: create)
+        } catch {
+            throw CommandFailure.store(error)
+        }
+    }
+
+    /// Opens an existing pipelab database read-only, for the commands that only read.
+    func openForReading() throws -> Store {
+        let path = try path()
+        do {
+            return try Store(readingFrom: path)
         } catch {
             throw CommandFailure.store(error)
         }
@@ -53,6 +63,7 @@ extension CommandFailure {
         switch error.kind {
         case .notADatabase, .tooNew: CommandFailure(message: error.message, exitCode: 65)
         case .cannotOpen: CommandFailure(message: error.message, exitCode: 73)
+        case .busy: CommandFailure(message: error.message, exitCode: 75)
         case .notFound: CommandFailure(message: error.message, exitCode: 64)
         case .other: CommandFailure(message: error.message, exitCode: 70)
         }

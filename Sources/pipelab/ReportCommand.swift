@@ -24,7 +24,7 @@ struct ReportCommand: ParsableCommand {
         if let out, !out.hasSuffix(".md") {
             throw InputError("--out: '\(out)' does not end in .md; accepted: a path like report.md (the chart goes beside it as report.svg)")
         }
-        let store = try database.open(create: false)
+        let store = try database.openForReading()
         let data: ReportData
         do { data = try store.reportData(sweepID: try store.findSweep(sweep).id) } catch {
             throw CommandFailure.store(error)
@@ -35,13 +35,15 @@ struct ReportCommand: ParsableCommand {
         }
         let charts: [ReportChart]
         do { charts = ReportCharts.all(try store.chartData(sweepID: data.sweep.id)) } catch { throw CommandFailure.store(error) }
+        var outputs: [OutputFile.Output] = []
         var links: [MarkdownReport.Chart] = []
         for chart in charts {
             let path = OutputFile.chartPath(for: out, name: chart.name)
-            try OutputFile.write(chart.svg, to: path)
-            links.append(MarkdownReport.Chart(file: URL(fileURLWithPath: path).lastPathComponent, title: chart.title))
+            outputs.append(.init(path: path, content: chart.svg))
+            links.append(MarkdownReport.Chart(kind: chart.kind, file: URL(fileURLWithPath: path).lastPathComponent, title: chart.title))
         }
-        try OutputFile.write(MarkdownReport.render(data, charts: links), to: out)
+        // Every file or none: the charts and the report are renamed into place together.
+        try OutputFile.write(outputs + [.init(path: out, content: MarkdownReport.render(data, charts: links))])
         print("wrote \(out) and \(charts.count) charts beside it")
     }
 }

@@ -43,6 +43,8 @@ struct SweepCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
+        // Before the database is touched: a signal from now on stops the sweep cleanly.
+        Interrupts.install()
         if resume { return try resumeSweep() }
         guard sweep == nil else { throw InputError("unexpected argument '\(sweep ?? "")'; accepted: a sweep id, only with --resume") }
         let spec = try parsedSpec()

@@ -4,7 +4,8 @@ import PipeLab
 
 // One place turns every error into one line on standard error and an exit code:
 // 64 bad input, 65 a file that is not (or too new for) a pipelab database, 70 a harness failure,
-// 73 a database that cannot be created, 130 interrupted; a finding (compare: 1) exits silently.
+// 73 a database that cannot be created or written, 75 a sweep or database held by another
+// process, 130 interrupted; a finding (compare: 1) exits silently.
 let arguments = NegativeValues.attached(Array(CommandLine.arguments.dropFirst()))
 do {
     var command = try Pipelab.parseAsRoot(arguments)
@@ -14,6 +15,9 @@ do {
 } catch let status as ExitStatus {
     exit(status.code)
 } catch let failure as CommandFailure {
+    fail(failure.message, code: failure.exitCode)
+} catch let error as StoreError {
+    let failure = CommandFailure.store(error)
     fail(failure.message, code: failure.exitCode)
 } catch {
     let code = Pipelab.exitCode(for: error)

@@ -15,6 +15,7 @@ import Testing
 
     static func peerClose(at start: Int64) -> [Step] {
         [Step(actor: .peer, op: .recv, bytes: 1024, result: 5, errno: 0, sigpipe: false, startNs: start - 10_000, durationNs: 5_000, tcpState: .established),
+         Step(actor: .peer, op: .ioctl, bytes: 0, result: 0, errno: 0, sigpipe: false, startNs: start - 3_000, durationNs: 1_000, tcpState: .established),
          Step(actor: .peer, op: .close, bytes: 0, result: 0, errno: 0, sigpipe: false, startNs: start, durationNs: 8_000, tcpState: nil)]
     }
 
@@ -87,7 +88,7 @@ import Testing
 
     @Test func reportMatchesGoldenFile() throws {
         let (store, id) = try Self.fixture()
-        try expectGolden(MarkdownReport.render(try store.reportData(sweepID: id), charts: [.init(file: "golden.svg", title: "Chart", caption: "A caption.")]), "report.md")
+        try expectGolden(MarkdownReport.render(try store.reportData(sweepID: id), charts: [.init(kind: .heatmap, file: "golden-heatmap.svg", title: "Heatmap"), .init(kind: .sequence, file: "golden-sequence-1.svg", title: "Sequence")]), "report.md")
     }
 
     @Test func namesFromTheDatabaseCannotBreakMarkup() throws {

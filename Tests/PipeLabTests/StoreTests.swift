@@ -19,7 +19,9 @@ import Testing
 
     @Test func migrationFilesAreNumberedInOrder() {
         #expect(Migrator.all.count == embeddedMigrations.count)
-        #expect(Migrator.all.map(\.version) == Array(1...Migrator.all.count))
+        // Strictly increasing from 1; a number may be missing on a branch while another branch adds it.
+        let versions = Migrator.all.map(\.version)
+        #expect(versions.first == 1 && zip(versions, versions.dropFirst()).allSatisfy { $0 < $1 })
     }
 
     @Test func aNewerSchemaIsRefusedNamingBothVersions() throws {
@@ -69,7 +71,7 @@ import Testing
         #expect(process.terminationStatus == 0)
         let tables = try CLIShell.sqlite3(directory.appendingPathComponent("fresh.sqlite").path,
                                           "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name);")
-        #expect(tables.stdout == "hosts,pipelab_migrations,runs,skipped,steps,sweeps\n")
+        #expect(tables.stdout == "hosts,pipelab_migrations,runs,skipped,steps,sweep_leases,sweeps\n")
     }
 }
 

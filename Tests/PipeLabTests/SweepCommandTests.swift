@@ -14,13 +14,21 @@ import Testing
         #expect(output.stdout.contains("pipe linger0 ignore: SO_LINGER"))
         let db = directory.appendingPathComponent("pipelab.sqlite").path
         let cells = try CLIShell.sqlite3(db, """
-            SELECT transport || '/' || peer || '/' || sigpipe || ' ' || signature || ' ' || runs FROM cell_signatures ORDER BY 1;
+            SELECT transport || '/' || peer || '/' || sigpipe || ' ' || signature || ' ' || (runs - disturbed_runs)
+            FROM cell_signatures WHERE runs > disturbed_runs ORDER BY 1;
             """).stdout
-        #expect(cells.contains("tcp4/close/ignore ok,ok,EPIPE 2\n"))
-        #expect(cells.contains("tcp4/close/default ok,ok,killed:SIGPIPE 2\n"))
-        #expect(cells.contains("tcp4/linger0/nosignal ok,ECONNRESET,EPIPE 2\n"))
-        #expect(cells.contains("unix/close/ignore ok,EPIPE,EPIPE 2\n"))
-        #expect(cells.contains("pipe/close/default ok,killed:SIGPIPE 2\n"))
+        // Each cell's undisturbed runs agree on the kernel's answer (runs the machine disturbed,
+        // peer_late, are left out of a cell's verdict).
+        var seen: [String: Set<String>] = [:]
+        for line in cells.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 3 { seen[String(parts[0]), default: []].insert(String(parts[1])) }
+        }
+        #expect(seen["tcp4/close/ignore"] == ["ok,ok,EPIPE"])
+        #expect(seen["tcp4/close/default"] == ["ok,ok,killed:SIGPIPE"])
+        #expect(seen["tcp4/linger0/nosignal"] == ["ok,ECONNRESET,EPIPE"])
+        #expect(seen["unix/close/ignore"] == ["ok,EPIPE,EPIPE"])
+        #expect(seen["pipe/close/default"] == ["ok,killed:SIGPIPE"])
         // Whole runs: one send step per signature token (a killed run's fatal send has a NULL result).
         let incomplete = try CLIShell.sqlite3(db, """
             SELECT COUNT(*) FROM runs r
@@ -65,7 +73,7 @@ import Testing
         }
         let counts = try CLIShell.sqlite3(directory.appendingPathComponent("shared.sqlite").path,
                                           "SELECT (SELECT COUNT(*) FROM pipelab_migrations), (SELECT COUNT(*) FROM sweeps WHERE status = 'completed'), (SELECT COUNT(*) FROM runs);")
-        #expect(counts.stdout == "\(Migrator.latestVersion)|2|400\n")
+        #expect(counts.stdout == "\(Migrator.all.count)|2|400\n")
     }
 
     @Test func anInterruptedSweepResumesToExactlyTheMissingRuns() throws {

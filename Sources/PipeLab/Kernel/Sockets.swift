@@ -35,8 +35,9 @@ enum Sockets {
     }
 }
 
-/// A listening socket on the loopback address of one family, kept for the worker's life so that
-/// runs do not pay for a listener each. Accepts only the client it is told to expect.
+/// A listening socket on a new port of the loopback address of one family, for one run: it
+/// accepts only the client it is told to expect, resets any other at once, and closing it after
+/// the accept refuses every later connection to its port (no backlog where a stray could wait).
 final class LoopbackListener {
     let fd: Int32
     let transport: Transport
@@ -50,7 +51,8 @@ final class LoopbackListener {
         let bound = bytes.withUnsafeMutableBytes { raw in
             bind(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
         }
-        guard bound == 0, listen(fd, 128) == 0, let local = Sockets.address(of: fd, peer: false) else {
+        // A backlog of 1: the run's own client is the only connection it is there for.
+        guard bound == 0, listen(fd, 1) == 0, let local = Sockets.address(of: fd, peer: false) else {
             let error = SystemError("listening on loopback for \(transport.rawValue)", errno: errno)
             close(fd)
             throw error

@@ -7,14 +7,25 @@ import Glibc
 /// tcp_input.c, net/core/stream.c, net/core/sock.c, net/unix/af_unix.c, fs/pipe.c).
 /// Byte counts of the payload stay out of the text, so runs of one mechanism read the same.
 public enum Explainer {
+    /// How much of a run to tell.
+    public enum Detail: Sendable {
+        /// Everything the run recorded: states after each call, what happened to SIGPIPE.
+        case run
+        /// Only what makes the mechanism, so that a report can name one explanation for the many
+        /// cells it covers: no states, no SIGPIPE disposition (the report says that once), no
+        /// read detail where it changes nothing, and a race where every send came first in one line.
+        case mechanism
+    }
+
     /// One paragraph on how the peer ended the connection, then one per send (and the ending).
-    public static func explain(_ run: RunResult) -> [String] {
+    public static func explain(_ run: RunResult, detail: Detail = .run) -> [String] {
         if run.outcome == .harnessError {
             return ["pipelab could not set this run up (for example no IPv6 loopback address on the machine); nothing was measured. The run's steps and the database's `runs` row say which call failed."]
         }
-        let evidence = RunEvidence(run)
+        let evidence = Told(RunEvidence(run), detail: detail)
+        if detail == .mechanism, let race = allSendsFirst(evidence) { return [race] }
         var paragraphs = [peerParagraph(evidence)]
-        if evidence.peerLate {
+        if evidence.peerLate && detail == .run {
             paragraphs.append("The machine disturbed this run: the peer had not begun to end the connection when send #2 started, although the \(DurationText.format(run.scenario.sleepNs)) sleep should have let it (the peer was starved of the CPU). It is kept, flagged `peer_late`, and left out of its cell's verdict.")
         }
         var reported = false
@@ -30,7 +41,7 @@ public enum Explainer {
 
     // MARK: The peer
 
-    static func peerParagraph(_ e: RunEvidence) -> String {
+    static func peerParagraph(_ e: Told) -> String {
         guard e.peerEnd != nil else {
             return "The peer had not begun to end the connection when the run ended."
         }
@@ -45,7 +56,13 @@ public enum Explainer {
         }
     }
 
-    static func readClause(_ e: RunEvidence) -> String {
+    static func readClause(_ e: Told) -> String {
+        // Whether data was left unread changes nothing for these: say only that the peer read.
+        let unreadMatters = e.scenario.peer == .close && e.scenario.transport != .pipe
+            || e.scenario.transport == .unix && e.scenario.peer == .linger0
+        if e.detail == .mechanism && !unreadMatters && e.scenario.peer != .closeUnread {
+            return "read once"
+        }
         if e.scenario.peer == .closeUnread {
             return e.peerLeftUnread == true ? "waited until data had arrived and read none of it" : "read nothing"
         }
@@ -53,11 +70,11 @@ public enum Explainer {
         switch e.peerLeftUnread {
         case true?: return "read once and left data unread (its single read takes at most 1024 bytes; FIONREAD found more waiting)"
         case false?: return "read everything that had arrived in its single read (FIONREAD found nothing waiting)"
-        case nil: return "read once while more of our data was still on its way"
+        case nil: return e.peerUnreadBytes == nil ? "read once" : "read once while more of our data was still on its way"
         }
     }
 
-    static func unixPeer(_ e: RunEvidence, read: String) -> String {
+    static func unixPeer(_ e: Told, read: String) -> String {
         let unreadNote = e.peerLeftUnread == true
             ? " Since data was left unread, unix_release_sock() also set ECONNRESET on our socket: a read or SO_ERROR would report it, but a write checks the shutdown first and fails with EPIPE."
             : ""
@@ -72,7 +89,7 @@ public enum Explainer {
         }
     }
 
-    static func tcpPeer(_ e: RunEvidence, read: String) -> String {
+    static func tcpPeer(_ e: Told, read: String) -> String {
         switch e.scenario.peer {
         case .close:
             switch e.peerLeftUnread {
@@ -99,15 +116,15 @@ public enum Explainer {
 
     // MARK: The client's calls
 
-    static func callSentence(_ write: Step, number: Int, evidence e: RunEvidence, errorReported: Bool) -> String? {
+    static func callSentence(_ write: Step, number: Int, evidence e: Told, errorReported: Bool) -> String? {
         let s = e.scenario
         let call = s.transport.isSocket ? "send" : "write"
-        let state = write.tcpState.map { " (afterwards the socket was \($0.name))" } ?? ""
+        let state = e.detail == .run ? write.tcpState.map { " (afterwards the socket was \($0.name))" } ?? "" : ""
         guard let result = write.result else { return nil }  // the ending sentence covers it
         if result < 0 {
             let name = ErrnoName.of(write.errno)
             return "\(call) #\(number) failed with \(name)\(state): " + errnoCause(name, number: number, evidence: e, errorReported: errorReported)
-                + signalStory(errno: name, sigpipe: write.sigpipe, s)
+                + signalStory(errno: name, sigpipe: write.sigpipe, s, detail: e.detail)
         }
         if result < write.bytes {
             return "\(call) #\(number) wrote only \(result) bytes of its payload\(state): " + shortWriteCause(write, number: number, evidence: e)
@@ -115,7 +132,7 @@ public enum Explainer {
         return okSentence(write, number: number, evidence: e, state: state, call: call)
     }
 
-    static func okSentence(_ write: Step, number: Int, evidence e: RunEvidence, state: String, call: String) -> String {
+    static func okSentence(_ write: Step, number: Int, evidence e: Told, state: String, call: String) -> String {
         let s = e.scenario
         let raised = write.sigpipe ? " SIGPIPE was raised during it nonetheless." : ""
         guard number > 1, let ended = e.peerEndedBefore(send: number) else {
@@ -143,17 +160,17 @@ public enum Explainer {
         }
     }
 
-    static func shortWriteCause(_ write: Step, number: Int, evidence e: RunEvidence) -> String {
+    static func shortWriteCause(_ write: Step, number: Int, evidence e: Told) -> String {
         let next = number < e.writes.count ? e.writes[number] : nil
         switch e.scenario.transport {
         case .tcp4, .tcp6:
             let reported = next.map { $0.errno != 0 ? " The next call reported it." : "" } ?? ""
-            return "it blocked for buffer space, the connection was reset while it waited, and a call that has already queued part of its data returns that count instead of the error (tcp_sendmsg()). The error stays stored on the socket for the next call." + reported + raisedDuring(write, e.scenario)
+            return "it blocked for buffer space, the connection was reset while it waited, and a call that has already queued part of its data returns that count instead of the error (tcp_sendmsg()). The error stays stored on the socket for the next call." + reported + raisedDuring(write, e.scenario, detail: e.detail)
         case .unix:
-            return "it blocked for buffer space in the peer's full receive queue. The peer's close (with data unread) set ECONNRESET on our socket and woke the call, which took that error itself (sock_error() reads and clears it) and returned the count it had queued. Nothing is left stored: SO_ERROR is 0 afterwards and a read would see end of file; the next write fails with EPIPE because the peer is gone." + raisedDuring(write, e.scenario)
+            return "it blocked for buffer space in the peer's full receive queue. The peer's close (with data unread) set ECONNRESET on our socket and woke the call, which took that error itself (sock_error() reads and clears it) and returned the count it had queued. Nothing is left stored: SO_ERROR is 0 afterwards and a read would see end of file; the next write fails with EPIPE because the peer is gone." + raisedDuring(write, e.scenario, detail: e.detail)
         case .pipe:
             let signal: String
-            switch (write.sigpipe, e.scenario.sigpipe) {
+            switch (write.sigpipe && e.detail == .run, e.detail == .run ? e.scenario.sigpipe : .nosignal) {
             case (true, .blocked): signal = " and raised SIGPIPE during the call, which stays pending while blocked"
             case (true, _): signal = " and raised SIGPIPE during the call, which the handler saw"
             case (false, .ignore): signal = " and raised SIGPIPE, which SIG_IGN discarded"
@@ -163,7 +180,7 @@ public enum Explainer {
         }
     }
 
-    static func errnoCause(_ name: String, number: Int, evidence e: RunEvidence, errorReported: Bool) -> String {
+    static func errnoCause(_ name: String, number: Int, evidence e: Told, errorReported: Bool) -> String {
         let s = e.scenario
         switch (name, s.transport) {
         case ("EPIPE", .tcp4), ("EPIPE", .tcp6):
@@ -198,7 +215,8 @@ public enum Explainer {
     }
 
     /// What happened to SIGPIPE on a failing call, given the disposition and what was recorded.
-    static func signalStory(errno name: String, sigpipe: Bool, _ s: Scenario) -> String {
+    static func signalStory(errno name: String, sigpipe: Bool, _ s: Scenario, detail: Detail) -> String {
+        guard detail == .run else { return "" }
         if sigpipe {
             return s.sigpipe == .blocked
                 ? " The kernel also raised SIGPIPE; with the signal blocked it stayed pending while the call returned the error."
@@ -214,17 +232,25 @@ public enum Explainer {
         }
     }
 
-    static func raisedDuring(_ write: Step, _ s: Scenario) -> String {
-        guard write.sigpipe else { return "" }
+    static func raisedDuring(_ write: Step, _ s: Scenario, detail: Detail) -> String {
+        guard write.sigpipe, detail == .run else { return "" }
         return s.sigpipe == .blocked
             ? " SIGPIPE was raised during it and stays pending while blocked."
             : " The handler saw SIGPIPE during it."
     }
 
+    /// A run whose sends all succeeded before the peer began to end the connection, in one line.
+    static func allSendsFirst(_ e: Told) -> String? {
+        guard e.outcome == .ok, !e.writes.isEmpty, e.writes.allSatisfy({ $0.result == $0.bytes }),
+              e.writes.indices.allSatisfy({ e.peerEndedBefore(send: $0 + 1) == false }) else { return nil }
+        let call = e.scenario.transport.isSocket ? "send" : "write"
+        return "Every \(call) was made before the peer began to end the connection: with this little sleep the client came first (a race), so every \(call) succeeded and nothing was left to fail."
+    }
+
     // MARK: How the run ended
 
     /// For a process that died or hung inside a call: which call, and why.
-    static func endingSentence(_ e: RunEvidence) -> String? {
+    static func endingSentence(_ e: Told) -> String? {
         let call = e.scenario.transport.isSocket ? "send" : "write"
         let number = e.writes.firstIndex { $0.result == nil }.map { $0 + 1 }
         switch e.outcome {
@@ -243,4 +269,20 @@ public enum Explainer {
             return nil
         }
     }
+}
+
+/// A run's evidence with how much of it to tell.
+@dynamicMemberLookup
+struct Told {
+    let evidence: RunEvidence
+    let detail: Explainer.Detail
+
+    init(_ evidence: RunEvidence, detail: Explainer.Detail) {
+        self.evidence = evidence
+        self.detail = detail
+    }
+
+    subscript<T>(dynamicMember path: KeyPath<RunEvidence, T>) -> T { evidence[keyPath: path] }
+
+    func peerEndedBefore(send number: Int) -> Bool? { evidence.peerEndedBefore(send: number) }
 }

@@ -5,16 +5,18 @@ import Foundation
 /// reproduce. Every table fits GitHub's 980 px column (MarkdownWidth), and the built-in grid's
 /// report stays under 300 lines.
 public enum MarkdownReport {
-    /// A chart written beside the report.
+    /// A chart written beside the report (each carries its caption inside the SVG).
     public struct Chart: Sendable {
+        /// Where the report shows it: the heatmap under what happened, the race window under the
+        /// races, the sequence diagrams linked in one line under the explanations.
+        public enum Kind: Sendable { case heatmap, raceWindow, sequence }
+        public var kind: Kind
         public var file: String
         public var title: String
-        /// What the chart shows, true of the data drawn (the charts pipelab draws carry theirs inside).
-        public var caption: String
-        public init(file: String, title: String, caption: String = "") {
+        public init(kind: Kind, file: String, title: String) {
+            self.kind = kind
             self.file = file
             self.title = title
-            self.caption = caption
         }
     }
 
@@ -29,24 +31,29 @@ public enum MarkdownReport {
         out += "Each signature is one token per send (`ok`, `short:N`, or the errno), `+SIGPIPE` when the call raised SIGPIPE, `killed:SIGNAME` when a signal ended the process. The matrices below show each cell's signature by its letter; `A/B` marks a cell whose repeats disagree (see the next section).\n\n"
         out += letters.legend
         out += "\n" + matrixTables(matrix, letters: letters)
+        out += embedded(charts, .heatmap)
         out += "\n## Where it races and where it settles\n\n"
         out += races(matrix, letters: letters)
+        out += embedded(charts, .raceWindow)
         out += "\n## Why\n\n"
         out += explanations(data, letters: letters)
+        let sequences = charts.filter { $0.kind == .sequence }
+        if !sequences.isEmpty {
+            out += "\nOne run of each signature drawn as a sequence of calls: "
+                + sequences.map { "[\(Markdown.text($0.title))](\($0.file))" }.joined(separator: " · ") + "\n"
+        }
         out += "\n## Runs the machine disturbed\n\n"
         out += disturbed(data)
         out += "\n## Timings\n\n"
         out += timings(data)
-        if !charts.isEmpty {
-            out += "\n## Charts\n\n"
-            for chart in charts {
-                out += "![\(Markdown.text(chart.title))](\(chart.file))\n\n" + (chart.caption.isEmpty ? "" : Markdown.text(chart.caption) + "\n\n")
-            }
-        }
         out += "\n## Reproduce\n\n"
         if let spec { out += Markdown.codeBlock(ReproduceCommand.of(spec), language: "sh") }
         out += "\nRecorded command line: " + Markdown.code(sweep.commandLine) + "\n"
         return out
+    }
+
+    static func embedded(_ charts: [Chart], _ kind: Chart.Kind) -> String {
+        charts.filter { $0.kind == kind }.map { "\n![\(Markdown.text($0.title))](\($0.file))\n" }.joined()
     }
 
     static func header(_ data: ReportData, matrix: OutcomeMatrix) -> String {
@@ -61,12 +68,13 @@ public enum MarkdownReport {
             ["runs", "\(runs) of \(s.plannedRuns) planned, \(data.disturbed.count) disturbed"],
             ["cells", "\(Plural.count(cellCount, "cell")) run, \(matrix.nondeterministic.count) racing"],
         ]
+        var out = Markdown.table(["", ""], rows)
         if !data.skipped.isEmpty {
-            rows.append(["skipped", Plural.count(s.skippedCells, "cell") + " that cannot exist: " + data.skipped.map {
+            out += "\nNot run: " + Plural.count(s.skippedCells, "cell") + " that cannot exist (" + data.skipped.map {
                 Markdown.text("\($0.transport.rawValue) \($0.peer.rawValue) \($0.sigpipe.rawValue)")
-            }.joined(separator: "; ")])
+            }.joined(separator: "; ") + ").\n"
         }
-        return Markdown.table(["", ""], rows)
+        return out
     }
 
     /// One table per transport: rows peer and sigpipe, columns the (sleep, sends, payload) of the grid.
@@ -127,12 +135,12 @@ public enum MarkdownReport {
             Scenario(transport: row.transport, peer: row.peer, sigpipe: row.sigpipe, sleepNs: column.sleepNs,
                      sends: column.sends, payloadBytes: column.payloadBytes)
         } }
-        out += Markdown.table(["cells", "signatures (runs, pooled over the cells)"], groups.map { group in
-            [Markdown.text(CellSet(group.cells, in: all).text),
-             group.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
-                .map { "\(letters.letter($0.key)) \(Percent.of($0.value, group.runs))" }.joined(separator: " · ")
-                + " of \(group.runs)"]
-        })
+        out += "Cells whose repeats show the same signatures are listed together, with the share of each signature among their runs:\n\n"
+        for group in groups {
+            let shares = group.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+                .map { "**\(letters.letter($0.key))** \(Percent.of($0.value, group.runs))" }.joined(separator: " · ")
+            out += "- \(shares) of \(Plural.count(group.runs, "run")) in " + Markdown.text(CellSet(group.cells, in: all).text) + "\n"
+        }
         return out
     }
 
@@ -143,7 +151,7 @@ public enum MarkdownReport {
         var index: [String: Int] = [:]
         for example in data.examples {
             let run = example.run
-            let text = Explainer.explain(run)
+            let text = Explainer.explain(run, detail: .mechanism)
             let key = run.signature + "\u{1}" + text.joined(separator: "\u{1}")
             if let at = index[key] {
                 groups[at].cells.append(run.scenario)
@@ -156,7 +164,8 @@ public enum MarkdownReport {
         guard !groups.isEmpty else { return "No run was recorded undisturbed, so there is nothing to explain.\n" }
         let all = uniqued(data.cells.map(\.scenario))
         groups.sort { (letters.rank($0.signature), -$0.runs) < (letters.rank($1.signature), -$1.runs) }
-        var out = "Derived from the steps each run recorded: what the peer read, the order of the calls, each call's result, errno, SIGPIPE and TCP state. One paragraph per mechanism, with the cells it covers.\n\n"
+        var out = "Derived from the steps each run recorded: what the peer read and left unread (its FIONREAD before it ended the connection), the order of the calls, each call's result and errno. One paragraph per mechanism, with the cells it covers; `pipelab run` tells one run in full, with its TCP states.\n\n"
+        out += sigpipeNote(Set(data.cells.map(\.scenario.sigpipe)))
         for group in groups {
             out += "- **\(letters.letter(group.signature))** " + Markdown.code(group.signature) + " in "
                 + Markdown.text(CellSet(group.cells, in: all).text) + " (\(Plural.count(group.runs, "run"))): "
@@ -165,19 +174,33 @@ public enum MarkdownReport {
         return out
     }
 
+    /// What each disposition present makes of SIGPIPE, said once for all the mechanisms.
+    static func sigpipeNote(_ present: Set<SigpipeMode>) -> String {
+        let meaning: [SigpipeMode: String] = [
+            .default: "`default`: its default action ends the process inside that call (`killed:SIGPIPE`)",
+            .ignore: "`ignore`: SIG\\_IGN discards it and only the errno remains (Python's BrokenPipeError)",
+            .handler: "`handler`: a handler catches it and the call returns the error (`+SIGPIPE`)",
+            .nosignal: "`nosignal`: MSG\\_NOSIGNAL keeps send(2) from raising it",
+            .blocked: "`blocked`: it stays pending while the call returns the error (`+SIGPIPE`)",
+        ]
+        let said = SigpipeMode.allCases.filter(present.contains).compactMap { meaning[$0] }
+        guard !said.isEmpty else { return "" }
+        return "The kernel raises SIGPIPE when a send or write finds that nothing can receive any more (with EPIPE; a pipe write cut short raises it too), never with ECONNRESET. What the process sees depends on the disposition: " + said.joined(separator: "; ") + ".\n\n"
+    }
+
     static func disturbed(_ data: ReportData) -> String {
         guard !data.disturbed.isEmpty else {
             return "None: in every run whose sleep was \(DurationText.format(RunEvidence.settledSleepNs)) or more, the peer had begun to end the connection before send #2.\n"
         }
         let shown = data.disturbed.prefix(20)
         var out = "In \(Plural.count(data.disturbed.count, "run")) the peer had not begun to end the connection when send #2 started, although the sleep should have let it: the machine starved the peer of the CPU. They are kept (`runs.peer_late` = 1, view `disturbed_runs`) and left out of their cells' verdicts and of the explanations above.\n\n"
-        out += Markdown.table(["transport", "peer", "sigpipe", "sleep", "payload", "repeat", "signature", "slept", "peer ended after send #2 by"],
-                              shown.map { run in
+        out += "\"Peer late by\" is how long after send #2 began the peer began to end the connection.\n\n"
+        out += Markdown.table(["cell", "repeat", "signature", "slept", "peer late by"], shown.map { run in
             let s = run.scenario
-            return [s.transport.rawValue, s.peer.rawValue, s.sigpipe.rawValue, DurationText.format(s.sleepNs), SizeText.label(s.payloadBytes),
+            return [Markdown.text("\(s.transport.rawValue) \(s.peer.rawValue) \(s.sigpipe.rawValue) \(DurationText.format(s.sleepNs)) ×\(s.sends) \(SizeText.label(s.payloadBytes))"),
                     String(run.repeatIndex), Markdown.code(run.signature), display(run.sleptNs),
                     run.peerEndAfterSend2Ns.map(DurationDisplay.format) ?? "never"]
-        })
+        }, rightAligned: [1, 3, 4])
         if data.disturbed.count > shown.count {
             out += "\n\(data.disturbed.count - shown.count) more: `SELECT * FROM disturbed_runs WHERE sweep_id = \(data.sweep.id);`\n"
         }

@@ -26,15 +26,21 @@ struct Migrator {
         return rows.first ?? (0, nil)
     }
 
+    /// The migrations not applied yet. By set, not by the highest version: branches that add
+    /// migrations side by side may be merged in any order.
+    static func missing(_ db: Connection) throws(StoreError) -> [Migration] {
+        guard try appliedVersion(db).version > 0 else { return all }
+        let applied = Set(try db.prepare("SELECT version FROM pipelab_migrations").rows { Int($0.int(0)) })
+        return all.filter { !applied.contains($0.version) }
+    }
+
     /// Refuses a database from a newer pipelab; applies what is missing.
     static func migrate(_ db: Connection) throws(StoreError) {
         try refuseNewer(db)
-        let current = try appliedVersion(db).version
-        guard current < latestVersion else { return }
+        guard try !missing(db).isEmpty else { return }
         try db.writeTransaction { () throws(StoreError) in
             // Read again inside the lock: another process may have migrated meanwhile.
-            let applied = try appliedVersion(db).version
-            for migration in all where migration.version > applied {
+            for migration in try missing(db) {
                 try db.execute(migration.sql)
                 try db.prepare("INSERT INTO pipelab_migrations (version, name, applied_at, applied_by) VALUES (?, ?, ?, ?)")
                     .bind([.int(Int64(migration.version)), .text(migration.name), .text(Timestamp.iso8601(WallClock.now())),
@@ -42,6 +48,19 @@ struct Migrator {
                     .run()
             }
         }
+    }
+
+    /// A readable SQLite file without pipelab's bookkeeping table: another program's database.
+    static func refuseForeign(_ db: Connection) throws(StoreError) {
+        guard try appliedVersion(db).version == 0 else { return }
+        throw StoreError(.notADatabase, "\(db.path) is not a pipelab database (no pipelab_migrations table); it was left unchanged (`pipelab migrate --db \(db.path)` would make it one)")
+    }
+
+    /// Reading commands never migrate: an older schema is brought forward by a recording command.
+    static func refuseOlder(_ db: Connection) throws(StoreError) {
+        guard try !missing(db).isEmpty else { return }
+        let version = try appliedVersion(db).version
+        throw StoreError(.notADatabase, "\(db.path) has schema version \(version); this pipelab reads version \(latestVersion): run `pipelab migrate --db \(db.path)` first")
     }
 
     static func refuseNewer(_ db: Connection) throws(StoreError) {

@@ -1,10 +1,13 @@
 /// The single writer of a sweep's runs: prepared statements, one transaction per batch, so a run
-/// is recorded whole (its row and all its steps) or not at all.
+/// is recorded whole (its row and all its steps) or not at all. Each batch renews the sweep's
+/// lease first: a process that lost it writes nothing. A run that replaces a `harness-error`
+/// row of the same (cell, repeat), a rerun, deletes that row with its steps.
 public final class RunWriter {
     private let store: Store
     private let sweepID: Int64
     private let insertRun: Statement
     private let insertStep: Statement
+    private let deleteHarnessError: Statement
 
     init(store: Store, sweepID: Int64) throws(StoreError) {
         self.store = store
@@ -21,30 +24,49 @@ public final class RunWriter {
                                start_ns, duration_ns, tcp_state)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        deleteHarnessError = try store.db.prepare("""
+            DELETE FROM runs WHERE sweep_id = ? AND transport = ? AND peer = ? AND sigpipe = ? AND sleep_ns = ? AND sends = ?
+                AND payload_bytes = ? AND repeat_index = ? AND outcome = 'harness-error'
+            """)
     }
 
     /// Writes `runs` in one transaction.
     public func write(_ runs: [RunResult]) throws(StoreError) {
         guard !runs.isEmpty else { return }
         try store.db.writeTransaction { () throws(StoreError) in
+            try store.renewLease(sweepID: sweepID)
             for run in runs { try insert(run) }
         }
     }
 
-    private func insert(_ run: RunResult) throws(StoreError) {
+    /// Renews the lease while no run completes (runs that sleep or hang).
+    func heartbeat() throws(StoreError) {
+        try store.renewLease(sweepID: sweepID)
+    }
+
+    /// The six parameters and the repeat index, at `first` and the six places after it.
+    private static func bindCell(_ statement: Statement, from first: Int32, _ run: RunResult) {
         let s = run.scenario
+        statement.bind(first, constant: s.transport.rawValue)
+        statement.bind(first + 1, constant: s.peer.rawValue)
+        statement.bind(first + 2, constant: s.sigpipe.rawValue)
+        statement.bind(first + 3, s.sleepNs)
+        statement.bind(first + 4, Int64(s.sends))
+        statement.bind(first + 5, s.payloadBytes)
+        statement.bind(first + 6, Int64(run.repeatIndex))
+    }
+
+    private func insert(_ run: RunResult) throws(StoreError) {
         let failure = run.firstFailure
         let failingErrno = failure.flatMap { $0.errno == 0 ? nil : $0.errno }
+        deleteHarnessError.clear()
+        deleteHarnessError.bind(1, sweepID)
+        Self.bindCell(deleteHarnessError, from: 2, run)
+        try deleteHarnessError.run()
         insertRun.clear()
         insertRun.bind(1, newUUID())
         insertRun.bind(2, sweepID)
-        insertRun.bind(3, constant: s.transport.rawValue)
-        insertRun.bind(4, constant: s.peer.rawValue)
-        insertRun.bind(5, constant: s.sigpipe.rawValue)
-        insertRun.bind(6, s.sleepNs)
-        insertRun.bind(7, Int64(s.sends))
-        insertRun.bind(8, s.payloadBytes)
-        insertRun.bind(9, Int64(run.repeatIndex))
+        Self.bindCell(insertRun, from: 3, run)
         insertRun.bind(10, constant: run.outcome.rawValue)
         insertRun.bind(11, constant: run.termSignal.map(SignalName.of))
         insertRun.bind(12, run.signature)

@@ -4,7 +4,15 @@ import Glibc
 
 /// An error from SQLite, with what pipelab was doing.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case notADatabase, tooNew, cannotOpen, notFound, other }
+    public enum Kind: Sendable {
+        /// Not a SQLite database, damaged, without pipelab's schema, or of another schema version.
+        case notADatabase, tooNew
+        /// The file or its directory cannot be opened, created or written (read-only, disk full).
+        case cannotOpen
+        /// Another process holds the database or the sweep.
+        case busy
+        case notFound, other
+    }
     public let kind: Kind
     public let message: String
     public init(_ kind: Kind, _ message: String) {
@@ -31,11 +39,12 @@ final class Connection {
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY
             : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
-        let status = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        let status = sqlite3_open_v2(Self.uri(path, readOnly: readOnly), &db, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nil)
         guard status == SQLITE_OK, let db else {
             let reason = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let db { sqlite3_close(db) }
-            throw StoreError(.cannotOpen, "cannot open database \(path): \(reason)")
+            let cause = Self.unwritable(path).map { "\($0); make it writable, or pass another --db" } ?? reason
+            throw StoreError(.cannotOpen, "cannot open database \(path): \(cause)")
         }
         handle = db
         self.path = path
@@ -44,6 +53,18 @@ final class Connection {
     }
 
     deinit { sqlite3_close_v2(handle) }
+
+    /// The file as a URI. A reader of a database on read-only media (no -wal or -shm beside it,
+    /// and none can be made) opens it immutable: no process can be writing it there. Anywhere
+    /// else a reader shares the -shm with writers and sees their commits.
+    private static func uri(_ path: String, readOnly: Bool) -> String {
+        let escaped = path.utf8.map { byte -> String in
+            let c = Character(Unicode.Scalar(byte))
+            return byte < 0x80 && (c.isLetter || c.isNumber || "/-_.~".contains(c)) ? String(c) : "%" + String(byte, radix: 16, uppercase: true).leftPadded()
+        }.joined()
+        let walFree = access(path + "-wal", F_OK) != 0 && access(path + "-shm", F_OK) != 0
+        return "file:\(escaped)" + (readOnly && walFree && access(directory(of: path), W_OK) != 0 ? "?immutable=1" : "")
+    }
 
     func execute(_ sql: String) throws(StoreError) {
         var message: UnsafeMutablePointer<CChar>?
@@ -64,7 +85,9 @@ final class Connection {
 
     /// Runs `body` in a write transaction taken up front (BEGIN IMMEDIATE), so two writers wait
     /// for each other instead of failing with "database is locked" halfway.
+    /// Inside another transaction it joins that one, so a caller can make several steps one.
     func writeTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        if sqlite3_get_autocommit(handle) == 0 { return try body() }
         try execute("BEGIN IMMEDIATE")
         do {
             let value = try body()
@@ -78,15 +101,46 @@ final class Connection {
 
     var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
-    func error(_ status: Int32, _ text: String) -> StoreError {
-        if status & 0xff == SQLITE_NOTADB {
-            return StoreError(.notADatabase, "\(path) is not a SQLite database (\(text)); it was left unchanged")
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// What makes `path` unwritable (the file, or its directory, where the journal goes), if anything.
+    static func unwritable(_ path: String) -> String? {
+        for (what, target) in [("the file", path), ("its directory", directory(of: path))]
+            where access(target, F_OK) == 0 && access(target, W_OK) != 0 {
+            return "\(what) is not writable (\(String(cString: strerror(errno))))"
         }
-        if status & 0xff == SQLITE_CANTOPEN || status & 0xff == SQLITE_READONLY || status & 0xff == SQLITE_IOERR {
-            return StoreError(.cannotOpen, "cannot write database \(path): \(text)")
-        }
-        return StoreError(.other, "database \(path): \(text)")
+        return nil
     }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Classifies a SQLite failure by what the user can do about it (README "Fault contract").
+    func error(_ status: Int32, _ text: String) -> StoreError {
+        switch status & 0xff {
+        case SQLITE_NOTADB:
+            return StoreError(.notADatabase, "\(path) is not a SQLite database (\(text)); it was left unchanged")
+        case SQLITE_CORRUPT:
+            return StoreError(.notADatabase, "\(path) is damaged (\(text)); restore it from a copy, or recover what is readable with `sqlite3 \(path) .recover`")
+        case SQLITE_FULL:
+            return StoreError(.cannotOpen, "cannot write database \(path): the disk is full; free some space (completed runs are kept; `pipelab sweep --resume` finishes a sweep)")
+        case SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_IOERR, SQLITE_PERM:
+            if let readOnly = Self.unwritable(path) {
+                return StoreError(.cannotOpen, "cannot write database \(path): \(readOnly); make it writable, or pass another --db")
+            }
+            return StoreError(.cannotOpen, "cannot write database \(path): \(text); check that the file and its directory are writable and the disk is healthy")
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            return StoreError(.busy, "database \(path) is locked by another process (\(text)); try again once it is done")
+        default:
+            return StoreError(.other, "database \(path): \(text)")
+        }
+    }
+}
+
+private extension String {
+    func leftPadded() -> String { count < 2 ? "0" + self : self }
 }
 
 /// A prepared statement: bind by position (1-based), step, read columns (0-based).

@@ -6,13 +6,11 @@ public final class Store {
     let db: Connection
     public var path: String { db.path }
 
-    /// Opens (and, with `create`, creates) the database at `path` and migrates it forward.
-    /// A file that is not a SQLite database, or one from a newer pipelab, is refused before
-    /// anything is written to it.
+    /// Opens (and, with `create`, creates) the database at `path` and migrates it forward: for
+    /// the commands that record. A file that is not a SQLite database, or one from a newer
+    /// pipelab, is refused before anything is written to it.
     public init(path: String, create: Bool) throws(StoreError) {
-        if !create && !FileManager.default.fileExists(atPath: path) {
-            throw StoreError(.notFound, "no pipelab database at \(path) (run `pipelab sweep` first, or pass --db)")
-        }
+        if !create { try Self.refuseMissing(path) }
         db = try Connection(path: path, create: create)
         // Reading first: SQLite discovers a file that is not a database here, without writing.
         _ = try db.prepare("SELECT count(*) FROM sqlite_master").rows { $0.int(0) }
@@ -20,6 +18,24 @@ public final class Store {
         try setJournalModeWAL()
         try db.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
         try Migrator.migrate(db)
+    }
+
+    /// Opens an existing pipelab database without writing to it (SQLITE_OPEN_READONLY): for
+    /// `sweeps`, `report` and `compare`. Any other SQLite file is refused and left as it was.
+    /// A WAL database is read through its -shm like by any reader, so a report sees the runs
+    /// a sweep is recording at that moment.
+    public init(readingFrom path: String) throws(StoreError) {
+        try Self.refuseMissing(path)
+        db = try Connection(path: path, create: false, readOnly: true)
+        try Migrator.refuseForeign(db)
+        try Migrator.refuseNewer(db)
+        try Migrator.refuseOlder(db)
+    }
+
+    private static func refuseMissing(_ path: String) throws(StoreError) {
+        if !FileManager.default.fileExists(atPath: path) {
+            throw StoreError(.notFound, "no pipelab database at \(path) (run `pipelab sweep` first, or pass --db)")
+        }
     }
 
     /// WAL lets reports and sqlite3 sessions read while a sweep writes. Switching needs a moment

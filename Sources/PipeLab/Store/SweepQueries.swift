@@ -16,7 +16,8 @@ extension Store {
         [.text(host.hostname), .text(host.kernel), .text(host.os), .text(host.arch), .int(Int64(host.cpus)), .text(host.sysctls)]
     }
 
-    /// Creates a sweep in status `running` with its skipped combinations.
+    /// Creates a sweep in status `running` with its skipped combinations; this process holds
+    /// its lease.
     public func createSweep(name: String, spec: String, commandLine: String, plannedRuns: Int,
                             skipped: [SkippedCombination], host: HostInfo) throws(StoreError) -> SweepRecord {
         let id = try db.writeTransaction { () throws(StoreError) -> Int64 in
@@ -34,17 +35,10 @@ extension Store {
                 try insert.bind([.int(sweepID), .text(s.transport.rawValue), .text(s.peer.rawValue), .text(s.sigpipe.rawValue),
                                  .int(Int64(s.cells)), .text(s.reason)]).run()
             }
+            try takeLease(sweepID: sweepID)
             return sweepID
         }
         return try sweep(id: id)
-    }
-
-    public func setStatus(of sweepID: Int64, to status: SweepStatus) throws(StoreError) {
-        let ended: Statement.Value = status == .running ? .null : .text(Timestamp.iso8601(WallClock.now()))
-        try db.writeTransaction { () throws(StoreError) in
-            try db.prepare("UPDATE sweeps SET status = ?, ended_at = ? WHERE id = ?")
-                .bind([.text(status.rawValue), ended, .int(sweepID)]).run()
-        }
     }
 
     private static let sweepColumns = """
@@ -115,12 +109,14 @@ extension Store {
             }
     }
 
-    /// The (cell, repeat) pairs a sweep has recorded, for `--resume`.
-    public func recordedRequests(sweepID: Int64) throws(StoreError) -> Set<RunRequest> {
+    /// The (cell, repeat) pairs a sweep has recorded. A `--resume` runs the rest and, when
+    /// `rerunningHarnessErrors`, again those pipelab could not carry out.
+    public func recordedRequests(sweepID: Int64, rerunningHarnessErrors: Bool = false) throws(StoreError) -> Set<RunRequest> {
         var done = Set<RunRequest>()
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, repeat_index FROM runs WHERE sweep_id = ?
-            """).bind([.int(sweepID)]).forEachRow { row in
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, repeat_index FROM runs
+            WHERE sweep_id = ? AND NOT (? AND outcome = 'harness-error')
+            """).bind([.int(sweepID), .int(rerunningHarnessErrors ? 1 : 0)]).forEachRow { row in
             if let scenario = Self.scenario(row, from: 0) {
                 done.insert(RunRequest(scenario: scenario, repeatIndex: Int(row.int(6))))
             }

@@ -43,11 +43,17 @@ struct InFlight {
     }
 
     /// The run's sending process (the forked client, or the worker itself) was killed or exited.
+    /// Only SIGPIPE is the experiment's: any other signal came from outside, and the run is a
+    /// `harness-error` that the sweep runs again.
     func ended(by termination: WorkerProcess.Termination) -> RunResult {
         switch termination {
-        case .signaled(let signal):
-            var run = result(.killed, pendingSigpipe: signal == SIGPIPE)
+        case .signaled(let signal) where signal == SIGPIPE:
+            var run = result(.killed, pendingSigpipe: true)
             run.termSignal = signal
+            return run
+        case .signaled(let signal):
+            var run = result(.harnessError)
+            run.harnessMessage = "the run's process was killed by \(SignalName.of(signal)) from outside the experiment"
             return run
         case .exited(let code):
             var run = result(.harnessError)

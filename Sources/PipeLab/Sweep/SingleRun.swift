@@ -12,15 +12,18 @@ public enum SingleRun {
 }
 
 extension Store {
-    /// `pipelab run --db`: one run recorded as a completed one-run sweep named "run".
+    /// `pipelab run --db`: one run recorded as a completed one-run sweep named "run", whole or not at all.
     public func recordSingleRun(_ run: RunResult, commandLine: String, host: HostInfo) throws(StoreError) {
         let s = run.scenario
         var spec = SweepSpec.builtIn
         (spec.transport, spec.peer, spec.sigpipe) = ([s.transport], [s.peer], [s.sigpipe])
         (spec.sleep, spec.sends, spec.payload, spec.repeats, spec.jobs) = ([s.sleepNs], [s.sends], [s.payloadBytes], 1, 1)
         spec.name = "run"
-        let sweep = try createSweep(name: "run", spec: spec.json(), commandLine: commandLine, plannedRuns: 1, skipped: [], host: host)
-        try runWriter(sweepID: sweep.id).write([run])
-        try setStatus(of: sweep.id, to: .completed)
+        // One transaction: a failure leaves no sweep behind, not a `running` one without its run.
+        try db.writeTransaction { () throws(StoreError) in
+            let sweep = try createSweep(name: "run", spec: spec.json(), commandLine: commandLine, plannedRuns: 1, skipped: [], host: host)
+            try runWriter(sweepID: sweep.id).write([run])
+            try setStatus(of: sweep.id, to: .completed)
+        }
     }
 }

@@ -4,7 +4,8 @@ import Glibc
 /// writes them in batched transactions (a batch once 500 runs are queued or 100 ms after the
 /// oldest arrived, whichever comes first), so the worker pool's event loop never waits for the
 /// disk, a transaction carries many runs, and a completed run is on disk well within a second.
-/// The queue is bounded: a slow disk slows the sweep instead of growing memory.
+/// The queue is bounded: a slow disk slows the sweep instead of growing memory. Every batch
+/// renews the sweep's lease, and so does the thread every few seconds when no run completes.
 final class SweepRecorder: @unchecked Sendable {
     private let writer: RunWriter
     private var queue: [RunResult] = []
@@ -18,6 +19,8 @@ final class SweepRecorder: @unchecked Sendable {
     static let batchSize = 500
     static let maxDelayNs: Int64 = 100_000_000
     private var oldestQueuedNs: Int64 = 0
+    static let heartbeatIntervalNs: Int64 = 5_000_000_000
+    private var lastHeartbeatNs = MonotonicClock.nowNs()
 
     init(writer: RunWriter) throws(SystemError) {
         self.writer = writer
@@ -63,6 +66,10 @@ final class SweepRecorder: @unchecked Sendable {
         if let failure { throw failure }
     }
 
+    private func heartbeatDue() -> Bool {
+        MonotonicClock.nowNs() - lastHeartbeatNs >= Self.heartbeatIntervalNs
+    }
+
     private func oldestHasWaited() -> Bool {
         MonotonicClock.nowNs() - oldestQueuedNs >= Self.maxDelayNs
     }
@@ -80,7 +87,7 @@ final class SweepRecorder: @unchecked Sendable {
     private func writeLoop() {
         while true {
             pthread_mutex_lock(&mutex)
-            while !closing && (queue.isEmpty || (queue.count < Self.batchSize && !oldestHasWaited())) {
+            while !closing && !heartbeatDue() && (queue.isEmpty || (queue.count < Self.batchSize && !oldestHasWaited())) {
                 waitForChange(upToNs: queue.isEmpty ? Self.maxDelayNs : oldestQueuedNs + Self.maxDelayNs - MonotonicClock.nowNs())
             }
             if queue.isEmpty && closing {
@@ -92,7 +99,9 @@ final class SweepRecorder: @unchecked Sendable {
             pthread_cond_broadcast(&changed)
             pthread_mutex_unlock(&mutex)
             do {
-                try writer.write(batch)
+                // A batch renews the lease; with nothing to write, the heartbeat alone does.
+                if batch.isEmpty { try writer.heartbeat() } else { try writer.write(batch) }
+                lastHeartbeatNs = MonotonicClock.nowNs()
             } catch {
                 pthread_mutex_lock(&mutex)
                 failure = error

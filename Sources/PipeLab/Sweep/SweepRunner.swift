@@ -23,14 +23,15 @@ public struct SweepRunner {
         return try execute(sweep, grid: grid, done: [])
     }
 
-    /// Runs exactly the (cell, repeat) pairs of `sweep` that are not recorded yet.
-    /// `jobs` may differ from the first attempt's: it changes how fast, not what is run.
+    /// Runs exactly the (cell, repeat) pairs of `sweep` that are not recorded yet, and again
+    /// those recorded as `harness-error`. `jobs` may differ from the first attempt's: it changes
+    /// how fast, not what is run. Refused while another live process runs the sweep.
     public func resume(_ sweep: SweepRecord, jobs: Int? = nil) throws -> SweepRecord {
         var overrides = try SpecFile.parse(Data(sweep.spec.utf8), source: "stored spec of sweep \(sweep.id)")
         if let jobs { overrides.jobs = jobs }
         let grid = Grid(overrides.applied(to: .builtIn))
-        try store.setStatus(of: sweep.id, to: .running)
-        return try execute(sweep, grid: grid, done: try store.recordedRequests(sweepID: sweep.id))
+        let resumed = try store.beginResume(of: sweep.id)
+        return try execute(resumed, grid: grid, done: try store.recordedRequests(sweepID: sweep.id, rerunningHarnessErrors: true))
     }
 
     private func execute(_ sweep: SweepRecord, grid: Grid, done: Set<RunRequest>) throws -> SweepRecord {
@@ -40,15 +41,24 @@ public struct SweepRunner {
                               cpuBoundLimit: grid.spec.cpuBoundLimit,
                               timeoutNs: grid.spec.timeoutNs, executable: executable)
         Interrupts.install()
-        do {
+        var harnessErrors: [RunRequest] = []
+        // Retries are not counted by the progress line: their runs were counted once already.
+        func perform(_ requests: some Sequence<RunRequest>, retrying: Bool = false) throws {
             try pool.perform(
-                grid.requests(excluding: done),
+                requests,
                 shouldStop: { Interrupts.requested },
                 tick: { progress.draw() },
                 onResult: { run in
                     try recorder.add(run)
-                    progress.count()
+                    if run.outcome == .harnessError { harnessErrors.append(RunRequest(scenario: run.scenario, repeatIndex: run.repeatIndex)) }
+                    if !retrying { progress.count() }
                 })
+        }
+        do {
+            try perform(grid.requests(excluding: done))
+            // Runs pipelab could not carry out (a worker killed from outside, say) get one more try.
+            let retries = harnessErrors
+            if !retries.isEmpty && !Interrupts.requested { try perform(retries, retrying: true) }
             try recorder.finish()
         } catch {
             // Keep what completed; the sweep can be resumed.
@@ -58,7 +68,9 @@ public struct SweepRunner {
             throw error
         }
         progress.finish()
-        try store.setStatus(of: sweep.id, to: Interrupts.requested ? .interrupted : .completed)
+        // Runs in flight when the signal came may have been the last ones: then nothing is missing.
+        let complete = try store.sweep(id: sweep.id).recordedRuns >= grid.runCount
+        try store.setStatus(of: sweep.id, to: complete || !Interrupts.requested ? .completed : .interrupted)
         return try store.sweep(id: sweep.id)
     }
 }

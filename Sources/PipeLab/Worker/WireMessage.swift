@@ -99,6 +99,7 @@ enum HarnessStage: String, CaseIterable {
     case accept = "accepting the client"
     case socketpair = "creating the Unix socket pair"
     case pipe = "creating the pipe"
+    case payload = "mapping the payload"
 }
 
 /// Enum cases travel as their position in `allCases`, kept once per type so that encoding a

@@ -53,8 +53,7 @@ final class RunPerformer {
     private let channel: Channel
     private let log: StepLog
     private let peer: PeerThread
-    private var listeners: [Transport: LoopbackListener] = [:]
-    private var payload: [UInt8] = []
+    private let payload = ZeroPayload()
 
     init(channel: Channel, log: StepLog) throws(SystemError) {
         self.channel = channel
@@ -63,8 +62,10 @@ final class RunPerformer {
     }
 
     func perform(token: Int64, scenario: Scenario) {
-        if payload.count != scenario.payloadBytes {
-            payload = [UInt8](repeating: 0x70, count: Int(scenario.payloadBytes))
+        let bytes: UnsafeRawBufferPointer
+        do { bytes = try payload.bytes(scenario.payloadBytes) } catch {
+            channel.send(.harnessError(token: token, stage: .payload, errno: error.errno))
+            return
         }
         log.reset()
         let recorder = StepRecorder(log: log, area: .client, token: token, runStartNs: MonotonicClock.nowNs(),
@@ -88,7 +89,7 @@ final class RunPerformer {
                 guard pipelab_die_with_parent(worker) == 0 else { _exit(0) }
                 // The peer's end must not stay open in the client, or the peer could never end it.
                 Glibc.close(ends.peer)
-                clientSends(scenario, fd: ends.client, recorder: recorder)
+                clientSends(scenario, bytes, fd: ends.client, recorder: recorder)
                 _exit(0)
             }
             peer.begin(peerJob)
@@ -97,7 +98,7 @@ final class RunPerformer {
             }
         } else {
             peer.begin(peerJob)
-            clientSends(scenario, fd: ends.client, recorder: recorder)
+            clientSends(scenario, bytes, fd: ends.client, recorder: recorder)
         }
         let peerStillOpen = peer.finish()
         // Harness teardown, not part of the experiment: abortive closes leave no TIME_WAIT, so a
@@ -108,7 +109,7 @@ final class RunPerformer {
     }
 
     /// The client's sends: the first, the sleep, the rest; each announced before it is made.
-    private func clientSends(_ scenario: Scenario, fd: Int32, recorder: StepRecorder) {
+    private func clientSends(_ scenario: Scenario, _ payload: UnsafeRawBufferPointer, fd: Int32, recorder: StepRecorder) {
         var sigpipe = SigpipeControl(mode: scenario.sigpipe)
         let isSocket = scenario.transport.isSocket
         let flags = scenario.sigpipe == .nosignal ? Int32(MSG_NOSIGNAL) : 0
@@ -117,10 +118,8 @@ final class RunPerformer {
             sigpipe.beforeCall()
             recorder.record(.client, isSocket ? .send : .write, bytes: scenario.payloadBytes, fd: fd,
                             announce: true, sigpipe: sigpipe.raisedDuringCall) {
-                payload.withUnsafeBytes {
-                    isSocket ? Glibc.send(fd, $0.baseAddress, $0.count, flags)
-                             : Glibc.write(fd, $0.baseAddress, $0.count)
-                }
+                isSocket ? Glibc.send(fd, payload.baseAddress, payload.count, flags)
+                         : Glibc.write(fd, payload.baseAddress, payload.count)
             }
         }
     }
@@ -139,25 +138,23 @@ final class RunPerformer {
     private func connect(_ transport: Transport, recorder: StepRecorder) -> Result<(client: Int32, peer: Int32), SetupFailure> {
         switch transport {
         case .tcp4, .tcp6:
+            // A listener of the run's own, closed once its client is accepted: a stray connection
+            // is refused at once instead of waiting in a backlog for the worker's next run.
             let listener: LoopbackListener
-            if let existing = listeners[transport] {
-                listener = existing
-            } else {
-                do { listener = try LoopbackListener(transport: transport) } catch {
-                    return .failure(SetupFailure(stage: transport == .tcp6 ? .listenTCP6 : .listenTCP4, errno: error.errno))
-                }
-                listeners[transport] = listener
+            do { listener = try LoopbackListener(transport: transport) } catch {
+                return .failure(SetupFailure(stage: transport == .tcp6 ? .listenTCP6 : .listenTCP4, errno: error.errno))
             }
             let client: Int32
             do { client = try listener.newClientSocket() } catch {
                 return .failure(SetupFailure(stage: .clientSocket, errno: error.errno))
             }
-            let connected = recorder.record(.client, .connect, bytes: 0, fd: client) { listener.connect(client).value }
+            // Announced like the sends, so a connect or accept that hangs is recorded as a step.
+            let connected = recorder.record(.client, .connect, bytes: 0, fd: client, announce: true) { listener.connect(client).value }
             guard !connected.failed else {
                 Glibc.close(client)
                 return .failure(SetupFailure(stage: .connect, errno: connected.errno))
             }
-            let accepted = recorder.record(.peer, .accept, bytes: 0, fd: nil, stateOfResult: true) { listener.accept(expecting: client).value }
+            let accepted = recorder.record(.peer, .accept, bytes: 0, fd: nil, stateOfResult: true, announce: true) { listener.accept(expecting: client).value }
             guard !accepted.failed else {
                 Glibc.close(client)
                 return .failure(SetupFailure(stage: .accept, errno: accepted.errno))

@@ -1,5 +1,6 @@
 /// A chart to be written beside a report: `name` completes its file name, `title` is its alt text.
 public struct ReportChart: Sendable {
+    public var kind: MarkdownReport.Chart.Kind
     public var name: String
     public var title: String
     public var svg: String
@@ -8,12 +9,12 @@ public struct ReportChart: Sendable {
 /// The report's charts, in the order the report shows them.
 public enum ReportCharts {
     public static func all(_ data: ChartData) -> [ReportChart] {
-        var charts = [ReportChart(name: "heatmap", title: "What happened to the first failing send, cell by cell", svg: Heatmap.svg(data))]
+        var charts = [ReportChart(kind: .heatmap, name: "heatmap", title: "What happened to the first failing send, cell by cell", svg: Heatmap.svg(data))]
         if let race = RaceWindowChart.svg(data) {
-            charts.append(ReportChart(name: "race-window", title: "Share of each signature against the sleep, per transport", svg: race))
+            charts.append(ReportChart(kind: .raceWindow, name: "race-window", title: "Share of each signature against the sleep, per transport", svg: race))
         }
         for (index, run) in data.representatives.enumerated() {
-            charts.append(ReportChart(name: "sequence-\(index + 1)", title: "Sequence of run \(run.runID), signature \(run.signature)",
+            charts.append(ReportChart(kind: .sequence, name: "sequence-\(index + 1)", title: "Sequence of run \(run.runID), signature \(run.signature)",
                                       svg: SequenceDiagram.svg(run)))
         }
         return charts
