@@ -1,4 +1,4 @@
 public enum PipeLabVersion {
     /// Stored with every sweep.
-    public static let current = "0.1.0"
+    public static let current = "0.2.0"
 }

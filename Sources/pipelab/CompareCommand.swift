@@ -5,7 +5,14 @@ struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
         abstract: "Show what differs between two sweeps, judged cell by cell with Fisher's exact test.",
-        discussion: "Exits 0 when no cell differs significantly, 1 when one does (like diff), 64 on bad input.")
+        discussion: """
+            Exits 0 when no cell differs significantly, 1 when one does (like diff), 64 on bad \
+            input.
+
+            Examples:
+              pipelab compare monday tuesday
+              pipelab compare 1 2 --format json --out diff.json
+            """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case markdown, json

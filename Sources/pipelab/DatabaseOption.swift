@@ -33,6 +33,10 @@ struct DatabaseOption: ParsableArguments {
         return path
     }
 
+    /// Whether pipelab chose the path itself: neither --db nor $PIPELAB_DB was given, so a
+    /// command printed for the user needs no --db either.
+    var isDefault: Bool { explicitPath == nil && ProcessInfo.processInfo.environment["PIPELAB_DB"] == nil }
+
     /// Opens the database to record in it (creating and migrating it with `create`).
     func open(create: Bool) throws -> Store {
         let path = try path()

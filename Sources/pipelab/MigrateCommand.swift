@@ -4,7 +4,14 @@ import PipeLab
 struct MigrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Create the database or bring its schema up to this pipelab's version.")
+        abstract: "Create the database or bring its schema up to this pipelab's version.",
+        discussion: """
+            sweep and run --db migrate the database when they open it; this command only \
+            migrates, and lists the migrations applied.
+
+            Example:
+              pipelab migrate --db lab.sqlite
+            """)
 
     @OptionGroup var database: DatabaseOption
 

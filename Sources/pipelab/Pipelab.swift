@@ -6,7 +6,7 @@ struct Pipelab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipelab",
         abstract: "What really happens when a program writes to a connection whose other end is gone.",
-        version: PipeLabVersion.current,
+        version: "pipelab \(PipeLabVersion.current)",
         subcommands: [RunCommand.self, SweepCommand.self, SweepsCommand.self, ReportCommand.self, CompareCommand.self, MigrateCommand.self, WorkerCommand.self]
     )
 }

@@ -6,7 +6,15 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write a Markdown report of one sweep.",
-        discussion: "With --out FILE.md the chart is written beside it as FILE.svg and linked; without, the Markdown goes to standard output, without the chart.")
+        discussion: """
+            With --out FILE.md the charts are written beside it as FILE-NAME.svg and linked; \
+            without, the Markdown goes to standard output, without the charts.
+
+            Examples:
+              pipelab report
+              pipelab report race-window --out Reports/race-window.md
+              pipelab report 3 --db lab.sqlite > lab.md
+            """)
 
     @Argument(help: "The sweep: its id, name, UUID prefix, or latest.") var sweep = "latest"
     @Option(help: "Write the report here (and the chart beside it) instead of standard output.") var out: String?

@@ -9,6 +9,11 @@ struct RunCommand: ParsableCommand {
             With no options: the classic case. A TCP peer accepts, reads once and closes; the client \
             sends, sleeps 1s, then sends twice more. Exit status 0 whenever the run was carried out, \
             whatever its outcome: a broken pipe is the data, not a failure.
+
+            Examples:
+              pipelab run
+              pipelab run --transport unix --sigpipe default --sleep 100ms
+              pipelab run --peer linger0 --json
             """
     )
 

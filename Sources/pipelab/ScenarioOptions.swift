@@ -3,11 +3,11 @@ import PipeLab
 
 /// The six scenario parameters of one run, with DESIGN.md's defaults (the classic case).
 struct ScenarioOptions: ParsableArguments {
-    @Option(help: "tcp4, tcp6, unix or pipe.")
+    @Option(help: "tcp4, tcp6, unix or pipe.", completion: Completions.value(Transport.self))
     var transport = "tcp4"
-    @Option(help: "How the peer ends: close, shutdown-wr, shutdown-rdwr, linger0, close-unread.")
+    @Option(help: "How the peer ends: close, shutdown-wr, shutdown-rdwr, linger0, close-unread.", completion: Completions.value(PeerAction.self))
     var peer = "close"
-    @Option(help: "SIGPIPE disposition: default, ignore, handler, nosignal, blocked.")
+    @Option(help: "SIGPIPE disposition: default, ignore, handler, nosignal, blocked.", completion: Completions.value(SigpipeMode.self))
     var sigpipe = "ignore"
     @Option(help: "Pause after the first send: 0, or a number with ns, us, ms, s (e.g. 250us, 1s), up to 1 day.")
     var sleep = "1s"

@@ -11,21 +11,31 @@ struct SweepCommand: ParsableCommand {
             finishes in under a minute. Each parameter flag takes a comma-separated list; flags \
             override --spec. Ctrl-C stops starting runs, lets those in flight finish, marks the \
             sweep interrupted and exits 130; --resume finishes it.
+
+            Examples:
+              pipelab sweep
+              pipelab sweep --transport tcp4,unix --sleep 0,1ms,1s --repeat 10
+              pipelab sweep --spec Examples/race-window.json --jobs 4 --db lab.sqlite
+              pipelab sweep --resume
             """
     )
 
-    @Option(help: "Transports: tcp4,tcp6,unix,pipe.") var transport: String?
-    @Option(help: "Peer endings: close,shutdown-wr,shutdown-rdwr,linger0,close-unread.") var peer: String?
-    @Option(help: "SIGPIPE dispositions: default,ignore,handler,nosignal,blocked.") var sigpipe: String?
-    @Option(help: "Sleeps after the first send, e.g. 0,250us,10ms,1s.") var sleep: String?
-    @Option(help: "Numbers of sends, e.g. 1,3.") var sends: String?
-    @Option(help: "Bytes per send, e.g. 5,64KiB,4MiB.") var payload: String?
-    @Option(name: .customLong("repeat"), help: "Runs per cell.") var repeats: String?
-    @Option(help: "Runs in flight (default: 2 per CPU, or 16 per CPU up to 64 when the grid sleeps 1ms or more).") var jobs: String?
-    @Option(help: "Stop a run that takes longer than this, e.g. 5s.") var timeout: String?
-    @Option(help: "A name for the sweep.") var name: String?
-    @Option(help: "Order runs start in: grid or shuffle.") var order: String?
-    @Option(help: "Seed of the shuffled order.") var seed: String?
+    @Option(help: "Transports (default: \(SweepDefaults.transport)).",
+            completion: Completions.list(Transport.self)) var transport: String?
+    @Option(help: "Peer endings (default: \(SweepDefaults.peer)).",
+            completion: Completions.list(PeerAction.self)) var peer: String?
+    @Option(help: "SIGPIPE dispositions (default: \(SweepDefaults.sigpipe)).",
+            completion: Completions.list(SigpipeMode.self)) var sigpipe: String?
+    @Option(help: "Sleeps after the first send, e.g. 0,250us,10ms,1s (default: \(SweepDefaults.sleep)).") var sleep: String?
+    @Option(help: "Numbers of sends, e.g. 1,3 (default: \(SweepDefaults.sends)).") var sends: String?
+    @Option(help: "Bytes per send, e.g. 5,64KiB,4MiB (default: \(SweepDefaults.payload)).") var payload: String?
+    @Option(name: .customLong("repeat"), help: "Runs per cell (default: \(SweepDefaults.repeats)).") var repeats: String?
+    @Option(help: "Runs in flight (default: \(SweepDefaults.jobs)).") var jobs: String?
+    @Option(help: "Stop a run that takes longer than this (default: \(SweepDefaults.timeout)).") var timeout: String?
+    @Option(help: "A name for the sweep (default: sweep).") var name: String?
+    @Option(help: "Order runs start in: \(RunOrder.acceptedList) (default: \(SweepDefaults.order)).",
+            completion: Completions.value(RunOrder.self)) var order: String?
+    @Option(help: "Seed of the shuffled order (default: \(SweepDefaults.seed)).") var seed: String?
     @Option(help: "A JSON spec file with the same keys as these flags.") var spec: String?
     @Flag(help: "Finish an interrupted sweep (default: the latest interrupted one).") var resume = false
     @Argument(help: "With --resume: the sweep's id, name or UUID.") var sweep: String?
@@ -81,7 +91,8 @@ struct SweepCommand: ParsableCommand {
 
     private func finish(_ record: SweepRecord, store: Store) throws {
         print(SweepSummary.text(sweep: record, cells: try store.cellSignatures(sweepID: record.id),
-                                skipped: try store.skipped(sweepID: record.id), databasePath: store.path), terminator: "")
+                                skipped: try store.skipped(sweepID: record.id), databasePath: store.path,
+                                databaseArgument: database.isDefault ? nil : store.path), terminator: "")
         if record.status == .interrupted {
             throw CommandFailure(message: "interrupted by \(Interrupts.received.map(SignalName.of) ?? "a signal"); completed runs are recorded", exitCode: 130)
         }

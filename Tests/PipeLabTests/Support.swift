@@ -17,8 +17,9 @@ enum CLI {
         var signaled: Bool
     }
 
+    /// `interruptAfter`: send SIGINT, as Ctrl-C would, after that many seconds.
     static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
-                    stdin: String? = nil, executable: String = binary) throws -> Output {
+                    stdin: String? = nil, executable: String = binary, interruptAfter: TimeInterval? = nil) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -37,6 +38,10 @@ enum CLI {
         process.standardError = try FileHandle(forWritingTo: errURL)
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        if let interruptAfter {
+            Thread.sleep(forTimeInterval: interruptAfter)
+            process.interrupt()
+        }
         process.waitUntilExit()
         let outData = try Data(contentsOf: outURL), errData = try Data(contentsOf: errURL)
         return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),

@@ -79,18 +79,10 @@ import Testing
     @Test func anInterruptedSweepResumesToExactlyTheMissingRuns() throws {
         let directory = try temporaryDirectory()
         // 40 runs of 300 ms on 4 workers take about 3 s; SIGINT lands after 1 s.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["sweep", "--transport", "tcp4,unix", "--peer", "close", "--sigpipe", "ignore,handler", "--sleep", "300ms",
-                             "--sends", "3", "--payload", "5", "--repeat", "10", "--jobs", "4", "--quiet", "--name", "cut"]
-        process.currentDirectoryURL = directory
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        Thread.sleep(forTimeInterval: 1.0)
-        process.interrupt()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
+        let cutShort = try CLI.run(["sweep", "--transport", "tcp4,unix", "--peer", "close", "--sigpipe", "ignore,handler", "--sleep", "300ms",
+                                    "--sends", "3", "--payload", "5", "--repeat", "10", "--jobs", "4", "--quiet", "--name", "cut"],
+                                   in: directory, interruptAfter: 1.0)
+        #expect(cutShort.status == 130)
         let db = directory.appendingPathComponent("pipelab.sqlite").path
         let cut = try CLIShell.sqlite3(db, "SELECT status, (SELECT COUNT(*) FROM runs) FROM sweeps;").stdout
         let recorded = Int(cut.split(separator: "|").last?.dropLast() ?? "") ?? -1

@@ -264,8 +264,3 @@ enum Percent {
         return "\(Int((Double(part) * 100 / Double(whole)).rounded())) %"
     }
 }
-
-/// `1 cell`, `3 cells`.
-enum Plural {
-    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
-}

@@ -21,8 +21,14 @@ public struct SignatureLetters {
 
     /// A cell as letters: its undisturbed signatures, most frequent first, joined by `/`.
     public func cell(_ cell: OutcomeMatrix.Cell) -> String {
-        let seen = cell.undisturbed.isEmpty ? cell.signatures : cell.undisturbed
-        return seen.map { letter($0.signature) }.joined(separator: "/")
+        counted(cell).map { letter($0.signature) }.joined(separator: "/")
+    }
+
+    /// The runs a cell is shown by, most frequent first (ties in legend order): its undisturbed
+    /// ones, or all of them when the machine disturbed every run (there is nothing else to show).
+    public func counted(_ cell: OutcomeMatrix.Cell) -> [(signature: String, runs: Int)] {
+        (cell.undisturbed.isEmpty ? cell.signatures : cell.undisturbed)
+            .sorted { ($0.runs, rank($1.signature)) > ($1.runs, rank($0.signature)) }
     }
 
     /// The legend as a Markdown table.

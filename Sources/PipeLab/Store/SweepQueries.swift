@@ -70,9 +70,10 @@ extension Store {
         try db.prepare(Self.sweepColumns + " ORDER BY s.id").rows(sweepRecord)
     }
 
-    /// A sweep named by the user: its id, its UUID (or a unique prefix), its name (the latest of
-    /// that name), `latest`, or `latest-interrupted`. A sweep left `running` by a pipelab that was
-    /// killed can be resumed only by naming it.
+    /// A sweep named by the user: its id, its UUID (or a unique prefix of 4 characters or more),
+    /// its name (the latest of that name), `latest`, or `latest-interrupted`. A sweep left
+    /// `running` by a pipelab that was killed can be resumed only by naming it. A prefix that
+    /// begins several UUIDs is refused with the candidates.
     public func findSweep(_ selector: String) throws(StoreError) -> SweepRecord {
         let all = try sweeps()
         let found: SweepRecord?
@@ -81,12 +82,15 @@ extension Store {
         // Only a sweep marked interrupted: one still `running` may be running right now.
         case "latest-interrupted": found = all.last { $0.status == .interrupted }
         default:
-            found = all.first { String($0.id) == selector }
-                ?? all.last { $0.name == selector }
-                ?? { () -> SweepRecord? in
-                    let matches = all.filter { $0.uuid.hasPrefix(selector.lowercased()) && selector.count >= 4 }
-                    return matches.count == 1 ? matches[0] : nil
-                }()
+            let prefixed = selector.count >= 4 ? all.filter { $0.uuid.hasPrefix(selector.lowercased()) } : []
+            if let exact = all.first(where: { String($0.id) == selector }) ?? all.last(where: { $0.name == selector }) {
+                found = exact
+            } else if prefixed.count > 1 {
+                let candidates = prefixed.map { "\($0.id) '\($0.name)' \($0.uuid)" }.joined(separator: ", ")
+                throw StoreError(.notFound, "sweep '\(selector)' is ambiguous: it begins the UUIDs of \(prefixed.count) sweeps: \(candidates); accepted: a longer UUID prefix, an id or a name")
+            } else {
+                found = prefixed.first
+            }
         }
         guard let found else {
             let what = selector == "latest-interrupted" ? "no interrupted sweep" : "no sweep '\(selector)'"
