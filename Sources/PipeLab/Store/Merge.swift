@@ -23,23 +23,31 @@ extension Store {
     public func merge(from input: String) throws(StoreError) -> MergeCounts {
         let snapshot = try Self.migratedSnapshot(of: input)
         defer { try? FileManager.default.removeItem(atPath: snapshot) }
-        try db.prepare("ATTACH DATABASE ? AS input").bind([.text(snapshot)]).run()
+        return try copy(from: snapshot, group: nil)
+    }
+
+    /// Copies what this database lacks from the database at `path` (at this schema, or older:
+    /// only the columns both have are copied): everything, or only the sweeps of one `group` of
+    /// shards and their hosts.
+    func copy(from path: String, group: String?) throws(StoreError) -> MergeCounts {
+        try db.prepare("ATTACH DATABASE ? AS input").bind([.text(path)]).run()
         defer { try? db.execute("DETACH DATABASE input") }
+        let scope: Statement.Value = group.map { .text($0) } ?? .null
         return try db.writeTransaction { () throws(StoreError) -> MergeCounts in
             var counts = MergeCounts()
-            counts.hosts = try copyNew("hosts", remapping: [:])
-            counts.sweeps = try copyNew("sweeps", remapping: [
+            counts.hosts = try copyNew("hosts", scope: scope, where: "?1 IS NULL OR source.id IN (SELECT host_id FROM input.sweeps WHERE group_uuid = ?1)")
+            counts.sweeps = try copyNew("sweeps", scope: scope, where: "?1 IS NULL OR source.group_uuid = ?1", remapping: [
                 "host_id": "(SELECT m.id FROM main.hosts m JOIN input.hosts i ON i.uuid = m.uuid WHERE i.id = source.host_id)",
             ])
+            let skipped = try sharedColumns("skipped", except: ["sweep_id"])
             try db.execute("""
-                INSERT OR IGNORE INTO main.skipped (\(try sharedColumns("skipped", except: ["sweep_id"]).joined(separator: ", ")), sweep_id)
-                SELECT \(try sharedColumns("skipped", except: ["sweep_id"]).map { "source." + $0 }.joined(separator: ", ")), m.id
+                INSERT OR IGNORE INTO main.skipped (\(skipped.joined(separator: ", ")), sweep_id)
+                SELECT \(skipped.map { "source." + $0 }.joined(separator: ", ")), m.id
                 FROM input.skipped source JOIN input.sweeps i ON i.id = source.sweep_id JOIN main.sweeps m ON m.uuid = i.uuid
                 """)
             let lastRunBefore = try db.prepare("SELECT COALESCE(MAX(id), 0) FROM main.runs").rows { $0.int(0) }.first ?? 0
-            counts.runs = try copyNew("runs", remapping: [
-                "sweep_id": "(SELECT m.id FROM main.sweeps m JOIN input.sweeps i ON i.uuid = m.uuid WHERE i.id = source.sweep_id)",
-            ])
+            let sweepOfRun = "(SELECT m.id FROM main.sweeps m JOIN input.sweeps i ON i.uuid = m.uuid WHERE i.id = source.sweep_id)"
+            counts.runs = try copyNew("runs", scope: scope, where: "\(sweepOfRun) IS NOT NULL", remapping: ["sweep_id": sweepOfRun])
             for table in Self.runChildTables {
                 guard try hasTable(table, in: "main"), try hasTable(table, in: "input") else { continue }
                 let copied = try copyChildren(table, ofRunsAfter: lastRunBefore)
@@ -49,17 +57,19 @@ extension Store {
         }
     }
 
-    /// Copies the rows of `table` whose uuid this database lacks; the id is given anew and each
-    /// column in `remapping` is computed by its SQL expression (over the input row, `source`).
-    private func copyNew(_ table: String, remapping: [String: String]) throws(StoreError) -> Int {
+    /// Copies the rows of `table` whose uuid this database lacks and that meet `condition` (SQL
+    /// over the input row, `source`, with `scope` bound to ?1); the id is given anew and each
+    /// column in `remapping` is computed by its SQL expression.
+    private func copyNew(_ table: String, scope: Statement.Value, where condition: String,
+                         remapping: [String: String] = [:]) throws(StoreError) -> Int {
         let columns = try sharedColumns(table, except: ["id"] + remapping.keys)
         let targets = columns + remapping.keys.sorted()
         let values = columns.map { "source." + $0 } + remapping.keys.sorted().compactMap { remapping[$0] }
-        try db.execute("""
+        try db.prepare("""
             INSERT INTO main.\(table) (\(targets.joined(separator: ", ")))
             SELECT \(values.joined(separator: ", ")) FROM input.\(table) source
-            WHERE source.uuid NOT IN (SELECT uuid FROM main.\(table)) ORDER BY source.id
-            """)
+            WHERE source.uuid NOT IN (SELECT uuid FROM main.\(table)) AND (\(condition)) ORDER BY source.id
+            """).bind([scope]).run()
         return try changes()
     }
 

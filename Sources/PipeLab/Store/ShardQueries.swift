@@ -79,5 +79,36 @@ extension Store {
         return try sweeps().filter { key != nil && GroupIdentity.specKey($0.spec) == key }
     }
 
+    /// The runs of `spec` per host, hosts in the order of their first sweep.
+    public func hostRuns(sameSpecAs spec: String) throws(StoreError) -> [HostRuns] {
+        var hosts: [HostRuns] = []
+        for sweep in try sweepsOfSameSpec(as: spec) {
+            if let index = hosts.firstIndex(where: { HostRuns.key($0.host) == HostRuns.key(sweep.host) }) {
+                hosts[index].sweeps.append(sweep)
+            } else {
+                hosts.append(HostRuns(host: sweep.host, sweeps: [sweep], cells: []))
+            }
+        }
+        for index in hosts.indices { hosts[index].cells = try cellSignatures(sweepIDs: hosts[index].sweeps.map(\.id)) }
+        return hosts
+    }
+
     static func jsonList(_ ids: [Int64]) -> String { "[" + ids.map(String.init).joined(separator: ",") + "]" }
+}
+
+extension SweepSelection {
+    /// The selection as one sweep: a group takes its UUID, the planned and recorded runs of all
+    /// its shards, and is `completed` only when every shard is here and completed.
+    public var asOneSweep: SweepRecord {
+        guard let group, let count = shards.values.first?.count else { return record }
+        var one = record
+        one.uuid = group
+        one.plannedRuns = sweeps.reduce(0) { $0 + $1.plannedRuns }
+        one.recordedRuns = sweeps.reduce(0) { $0 + $1.recordedRuns }
+        one.startedAt = sweeps.map(\.startedAt).min() ?? record.startedAt
+        let complete = Set(shards.values.map(\.index)).count == count && sweeps.allSatisfy { $0.status == .completed }
+        one.status = complete ? .completed : sweeps.contains { $0.status == .running } ? .running : .interrupted
+        one.endedAt = complete ? sweeps.compactMap(\.endedAt).max() : nil
+        return one
+    }
 }
