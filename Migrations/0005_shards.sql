@@ -16,7 +16,7 @@ SELECT s.group_uuid, MIN(s.name) AS name, MAX(s.shard_count) AS shard_count,
        SUM(s.status = 'completed') AS shards_completed,
        SUM(s.planned_runs) AS planned_runs,
        SUM((SELECT COUNT(*) FROM runs r WHERE r.sweep_id = s.id)) AS runs,
-       COUNT(DISTINCT s.host_id) AS hosts,
+       COUNT(DISTINCT h.hostname) AS hosts,
        MIN(s.started_at) AS started_at, MAX(s.ended_at) AS ended_at
-FROM sweeps s WHERE s.group_uuid IS NOT NULL
+FROM sweeps s JOIN hosts h ON h.id = s.host_id WHERE s.group_uuid IS NOT NULL
 GROUP BY s.group_uuid;
