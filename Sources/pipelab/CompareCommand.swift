@@ -18,7 +18,7 @@ struct CompareCommand: ParsableCommand {
         case markdown, json
     }
 
-    @Argument(help: "Sweep A: id, name, UUID prefix or latest.") var a: String
+    @Argument(help: "Sweep A: id, name, UUID prefix, latest, or group:UUIDPREFIX (a shard stands for its whole group).") var a: String
     @Argument(help: "Sweep B.") var b: String
     @Option(help: "Output format.") var format: Format = .markdown
     @Option(help: "Write the comparison here instead of standard output.") var out: String?
@@ -28,9 +28,9 @@ struct CompareCommand: ParsableCommand {
         let store = try database.openForReading()
         let comparison: SweepComparison
         do {
-            let sweepA = try store.findSweep(a), sweepB = try store.findSweep(b)
-            comparison = SweepComparison(a: sweepA, cellsA: try store.cellSignatures(sweepID: sweepA.id),
-                                         b: sweepB, cellsB: try store.cellSignatures(sweepID: sweepB.id))
+            let sweepA = try store.findSelection(a), sweepB = try store.findSelection(b)
+            comparison = SweepComparison(a: sweepA.asOneSweep, cellsA: try store.cellSignatures(sweepIDs: sweepA.sweepIDs),
+                                         b: sweepB.asOneSweep, cellsB: try store.cellSignatures(sweepIDs: sweepB.sweepIDs))
         } catch {
             throw CommandFailure.store(error)
         }

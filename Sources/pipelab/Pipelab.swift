@@ -7,6 +7,6 @@ struct Pipelab: ParsableCommand {
         commandName: "pipelab",
         abstract: "What really happens when a program writes to a connection whose other end is gone.",
         version: "pipelab \(PipeLabVersion.current)",
-        subcommands: [RunCommand.self, SweepCommand.self, SweepsCommand.self, ReportCommand.self, CompareCommand.self, MigrateCommand.self, WorkerCommand.self]
+        subcommands: [RunCommand.self, SweepCommand.self, SweepsCommand.self, ReportCommand.self, CompareCommand.self, MergeCommand.self, MigrateCommand.self, WorkerCommand.self]
     )
 }

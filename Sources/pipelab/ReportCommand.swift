@@ -16,25 +16,34 @@ struct ReportCommand: ParsableCommand {
               pipelab report 3 --db lab.sqlite > lab.md
             """)
 
-    @Argument(help: "The sweep: its id, name, UUID prefix, or latest.") var sweep = "latest"
+    @Argument(help: "The sweep: its id, name, UUID prefix, latest, or group:UUIDPREFIX (a shard reports its whole group).") var sweep = "latest"
     @Option(help: "Write the report here (and the chart beside it) instead of standard output.") var out: String?
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
         if let out, !out.hasSuffix(".md") {
-            throw InputError("--out: '\(out)' does not end in .md; accepted: a path like report.md (the chart goes beside it as report.svg)")
+            throw InputError("--out: '\(out)' does not end in .md; accepted: a path like report.md (the charts go beside it as report-heatmap.svg, …)")
         }
         let store = try database.openForReading()
-        let data: ReportData
-        do { data = try store.reportData(sweepID: try store.findSweep(sweep).id) } catch {
+        var data: ReportData
+        let source: (store: Store, sweepID: Int64, fold: GroupFold?)
+        let appendix: String
+        do {
+            let selection = try store.findSelection(sweep)
+            let fold = try selection.group.map { _ throws(StoreError) in try GroupFold(selection, from: store) }
+            source = (fold?.store ?? store, fold?.sweepID ?? selection.record.id, fold)
+            data = try source.store.reportData(sweepID: source.sweepID)
+            data.sweep = selection.asOneSweep
+            appendix = ShardSection.render(selection) + HostSections.render(try store.hostRuns(sameSpecAs: selection.record.spec))
+        } catch {
             throw CommandFailure.store(error)
         }
         guard let out else {
-            print(MarkdownReport.render(data), terminator: "")
+            print(MarkdownReport.render(data, appendix: appendix), terminator: "")
             return
         }
         let charts: [ReportChart]
-        do { charts = ReportCharts.all(try store.chartData(sweepID: data.sweep.id)) } catch { throw CommandFailure.store(error) }
+        do { charts = ReportCharts.all(try source.store.chartData(sweepID: source.sweepID)) } catch { throw CommandFailure.store(error) }
         var outputs: [OutputFile.Output] = []
         var links: [MarkdownReport.Chart] = []
         for chart in charts {
@@ -43,7 +52,7 @@ struct ReportCommand: ParsableCommand {
             links.append(MarkdownReport.Chart(kind: chart.kind, file: URL(fileURLWithPath: path).lastPathComponent, title: chart.title))
         }
         // Every file or none: the charts and the report are renamed into place together.
-        try OutputFile.write(outputs + [.init(path: out, content: MarkdownReport.render(data, charts: links))])
+        try OutputFile.write(outputs + [.init(path: out, content: MarkdownReport.render(data, charts: links, appendix: appendix))])
         print("wrote \(out) and \(charts.count) charts beside it")
     }
 }

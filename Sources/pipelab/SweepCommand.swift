@@ -40,6 +40,7 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Finish an interrupted sweep (default: the latest interrupted one).") var resume = false
     @Argument(help: "With --resume: the sweep's id, name or UUID.") var sweep: String?
     @Flag(help: "No progress line.") var quiet = false
+    @OptionGroup var sharding: ShardOptions
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
@@ -48,9 +49,11 @@ struct SweepCommand: ParsableCommand {
         if resume { return try resumeSweep() }
         guard sweep == nil else { throw InputError("unexpected argument '\(sweep ?? "")'; accepted: a sweep id, only with --resume") }
         let spec = try parsedSpec()
+        let shard = try sharding.shard(of: spec)
         let store = try database.open(create: true)
         let runner = SweepRunner(store: store, quiet: quiet)
-        let record = try runner.start(spec, commandLine: CommandLineText.current)
+        if let shard { print(ShardOptions.summary(shard, grid: Grid(spec, shard: shard))) }
+        let record = try runner.start(spec, commandLine: CommandLineText.current, shard: shard)
         try finish(record, store: store)
     }
 
@@ -73,7 +76,7 @@ struct SweepCommand: ParsableCommand {
     }
 
     private func resumeSweep() throws {
-        let fixed = flagValues.filter { $0.0 != "jobs" }.map { "--" + $0.0 } + (spec == nil ? [] : ["--spec"])
+        let fixed = flagValues.filter { $0.0 != "jobs" }.map { "--" + $0.0 } + (spec == nil ? [] : ["--spec"]) + sharding.given
         guard fixed.isEmpty else {
             throw InputError("--resume runs the sweep's stored spec; it cannot be combined with \(fixed.joined(separator: ", ")); accepted: only --jobs, --db, --quiet with --resume")
         }

@@ -20,7 +20,8 @@ public enum MarkdownReport {
         }
     }
 
-    public static func render(_ data: ReportData, charts: [Chart] = []) -> String {
+    /// `appendix`: sections other parts of pipelab add (shards, hosts), before Reproduce.
+    public static func render(_ data: ReportData, charts: [Chart] = [], appendix: String = "") -> String {
         let sweep = data.sweep
         let spec = (try? SpecFile.parse(Data(sweep.spec.utf8), source: "stored spec"))?.applied(to: .builtIn)
         let matrix = OutcomeMatrix(data.cells)
@@ -46,6 +47,7 @@ public enum MarkdownReport {
         out += disturbed(data)
         out += "\n## Timings\n\n"
         out += timings(data)
+        out += appendix
         out += "\n## Reproduce\n\n"
         if let spec { out += Markdown.codeBlock(ReproduceCommand.of(spec), language: "sh") }
         out += "\nRecorded command line: " + Markdown.code(sweep.commandLine) + "\n"

@@ -19,7 +19,7 @@ extension Store {
     /// Creates a sweep in status `running` with its skipped combinations; this process holds
     /// its lease.
     public func createSweep(name: String, spec: String, commandLine: String, plannedRuns: Int,
-                            skipped: [SkippedCombination], host: HostInfo) throws(StoreError) -> SweepRecord {
+                            skipped: [SkippedCombination], host: HostInfo, shard: Shard? = nil) throws(StoreError) -> SweepRecord {
         let id = try db.writeTransaction { () throws(StoreError) -> Int64 in
             let hostID = try hostID(for: host)
             try db.prepare("""
@@ -30,6 +30,7 @@ extension Store {
                            .text(PipeLabVersion.current), .text(Timestamp.iso8601(WallClock.now())),
                            .int(Int64(plannedRuns)), .int(Int64(skipped.reduce(0) { $0 + $1.cells }))]).run()
             let sweepID = db.lastInsertedRowID
+            if let shard { try recordShard(shard, sweepID: sweepID) }
             let insert = try db.prepare("INSERT INTO skipped (sweep_id, transport, peer, sigpipe, cells, reason) VALUES (?, ?, ?, ?, ?, ?)")
             for s in skipped {
                 try insert.bind([.int(sweepID), .text(s.transport.rawValue), .text(s.peer.rawValue), .text(s.sigpipe.rawValue),

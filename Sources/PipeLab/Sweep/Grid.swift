@@ -10,8 +10,10 @@ public struct Grid: Sendable {
     public let cells: GridCells
     /// The combinations that cannot exist, with the number of cells each removes.
     public let skipped: [SkippedCombination]
+    /// With `--shard`: which part of the grid's runs this sweep runs.
+    public let shard: ShardPlan?
 
-    public init(_ spec: SweepSpec) {
+    public init(_ spec: SweepSpec, shard: Shard? = nil) {
         self.spec = spec
         var runnable: [GridCells.Combination] = []
         var skipped: [SkippedCombination] = []
@@ -31,9 +33,14 @@ public struct Grid: Sendable {
         }
         cells = GridCells(combinations: runnable, sleep: spec.sleep, sends: spec.sends, payload: spec.payload)
         self.skipped = skipped
+        let runnableCells = cells
+        self.shard = shard.map { ShardPlan($0, cells: runnableCells, repeats: spec.repeats) }
     }
 
-    public var runCount: Int { GridCells.product([cells.count, spec.repeats]) }
+    /// Runs of the whole grid, every shard's.
+    public var gridRunCount: Int { GridCells.product([cells.count, spec.repeats]) }
+    /// Runs this sweep runs: the grid's, or its shard's.
+    public var runCount: Int { shard?.runCount ?? gridRunCount }
     public var skippedCellCount: Int { GridCells.product([skipped.count, skipped.first?.cells ?? 0]) }
 
     /// Refuses a spec whose grid has no cell that can exist, or more runs than `Limits.runs`;
@@ -57,12 +64,13 @@ public struct Grid: Sendable {
         RunRequest(scenario: cells[index % cells.count], repeatIndex: index / cells.count)
     }
 
-    /// Every run in the spec's order, lazily, leaving out those in `done` (for `--resume`).
+    /// Every run (of the shard) in the spec's order, lazily, leaving out those in `done` (for `--resume`).
     public func requests(excluding done: Set<RunRequest> = []) -> some Sequence<RunRequest> {
-        let permutation = Permutation(count: runCount, seed: spec.seed)
+        let permutation = Permutation(count: gridRunCount, seed: spec.seed)
         let shuffled = spec.order == .shuffle
-        return (0..<runCount).lazy
+        return (0..<gridRunCount).lazy
             .map { shuffled ? permutation[$0] : $0 }
+            .filter { shard?.contains(runAt: $0) ?? true }
             .map(request(at:))
             .filter { done.isEmpty || !done.contains($0) }
     }

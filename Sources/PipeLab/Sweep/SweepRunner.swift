@@ -14,12 +14,12 @@ public struct SweepRunner {
         self.executable = executable
     }
 
-    /// Starts a new sweep of `spec`.
-    public func start(_ spec: SweepSpec, commandLine: String) throws -> SweepRecord {
-        let grid = Grid(spec)
+    /// Starts a new sweep of `spec`, or of its `shard`.
+    public func start(_ spec: SweepSpec, commandLine: String, shard: Shard? = nil) throws -> SweepRecord {
+        let grid = Grid(spec, shard: shard)
         let sweep = try store.createSweep(
             name: spec.name ?? "sweep", spec: spec.json(), commandLine: commandLine,
-            plannedRuns: grid.runCount, skipped: grid.skipped, host: HostProbe.current())
+            plannedRuns: grid.runCount, skipped: grid.skipped, host: HostProbe.current(), shard: shard)
         return try execute(sweep, grid: grid, done: [])
     }
 
@@ -29,7 +29,7 @@ public struct SweepRunner {
     public func resume(_ sweep: SweepRecord, jobs: Int? = nil) throws -> SweepRecord {
         var overrides = try SpecFile.parse(Data(sweep.spec.utf8), source: "stored spec of sweep \(sweep.id)")
         if let jobs { overrides.jobs = jobs }
-        let grid = Grid(overrides.applied(to: .builtIn))
+        let grid = Grid(overrides.applied(to: .builtIn), shard: try store.shard(of: sweep.id))
         let resumed = try store.beginResume(of: sweep.id)
         return try execute(resumed, grid: grid, done: try store.recordedRequests(sweepID: sweep.id, rerunningHarnessErrors: true))
     }
