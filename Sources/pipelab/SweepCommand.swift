@@ -20,6 +20,8 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Sleeps after the first send, e.g. 0,250us,10ms,1s.") var sleep: String?
     @Option(help: "Numbers of sends, e.g. 1,3.") var sends: String?
     @Option(help: "Bytes per send, e.g. 5,64KiB,4MiB.") var payload: String?
+    @Option(help: "Probes after the sleep: none,recv,poll,so-error,shutdown-wr.") var probe: String?
+    @Option(name: .customLong("probe-sleep"), help: "Run probes other than none only at these of the sleeps (default: all).") var probeSleep: String?
     @Option(name: .customLong("repeat"), help: "Runs per cell.") var repeats: String?
     @Option(help: "Runs in flight (default: 2 per CPU, or 16 per CPU up to 64 when the grid sleeps 1ms or more).") var jobs: String?
     @Option(help: "Stop a run that takes longer than this, e.g. 5s.") var timeout: String?
@@ -54,7 +56,7 @@ struct SweepCommand: ParsableCommand {
     private var flagValues: [(String, String)] {
         let all: [(String, String?)] = [
             ("transport", transport), ("peer", peer), ("sigpipe", sigpipe), ("sleep", sleep), ("sends", sends),
-            ("payload", payload), ("repeat", repeats), ("jobs", jobs), ("timeout", timeout), ("name", name),
+            ("payload", payload), ("probe", probe), ("probe-sleep", probeSleep), ("repeat", repeats), ("jobs", jobs), ("timeout", timeout), ("name", name),
             ("order", order), ("seed", seed),
         ]
         return all.compactMap { key, value in value.map { (key, $0) } }

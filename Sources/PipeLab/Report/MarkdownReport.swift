@@ -63,23 +63,25 @@ public enum MarkdownReport {
         ]
         if !data.skipped.isEmpty {
             rows.append(["skipped", Plural.count(s.skippedCells, "cell") + " that cannot exist: " + data.skipped.map {
-                Markdown.text("\($0.transport.rawValue) \($0.peer.rawValue) \($0.sigpipe.rawValue)")
+                Markdown.text($0.label)
             }.joined(separator: "; ")])
         }
         return Markdown.table(["", ""], rows)
     }
 
-    /// One table per transport: rows peer and sigpipe, columns the (sleep, sends, payload) of the grid.
+    /// One table per transport: rows peer and sigpipe, columns the (probe, sleep, sends, payload) of the grid.
     static func matrixTables(_ matrix: OutcomeMatrix, letters: SignatureLetters) -> String {
         var out = ""
         let multipleSends = Set(matrix.columns.map(\.sends)).count > 1
         let multiplePayloads = Set(matrix.columns.map(\.payloadBytes)).count > 1
+        let multipleProbes = Set(matrix.columns.map(\.probe)).count > 1
         for transport in uniqued(matrix.rows.map(\.transport)) {
             let rows = matrix.rows.filter { $0.transport == transport }
             let header = ["peer", "sigpipe"] + matrix.columns.map { column in
                 var label = DurationText.format(column.sleepNs)
                 if multipleSends { label += " ×\(column.sends)" }
                 if multiplePayloads { label += " " + SizeText.label(column.payloadBytes) }
+                if multipleProbes && column.probe != .none { label += " " + column.probe.rawValue }
                 return label
             }
             let body = rows.map { row in
@@ -102,7 +104,8 @@ public enum MarkdownReport {
             return "Nowhere: in every cell the repeats the machine did not disturb agree" + (sleeps.count > 1 ? ", at every sleep.\n" : ".\n")
         }
         let latest = racing.map(\.column.sleepNs).max() ?? 0
-        var out = "\(Plural.count(racing.count, "cell")) of \(matrix.rows.count * matrix.columns.count) gave different signatures on different repeats: there the client's later sends and the peer's ending overlap, so which comes first varies from run to run."
+        let all = matrix.scenarios
+        var out = "\(Plural.count(racing.count, "cell")) of \(all.count) gave different signatures on different repeats: there the client's later sends and the peer's ending overlap, so which comes first varies from run to run."
         if let settled = sleeps.first(where: { $0 > latest }) {
             out += " No cell races at a sleep of \(DurationText.format(settled)) or more; the last racing sleep is \(DurationText.format(latest)).\n\n"
         } else {
@@ -111,8 +114,7 @@ public enum MarkdownReport {
         // Cells whose repeats show the same set of signatures are listed together, counts pooled.
         var groups: [(signatures: [String], cells: [Scenario], counts: [String: Int], runs: Int)] = []
         for (row, column, cell) in racing {
-            let scenario = Scenario(transport: row.transport, peer: row.peer, sigpipe: row.sigpipe, sleepNs: column.sleepNs,
-                                    sends: column.sends, payloadBytes: column.payloadBytes)
+            let scenario = OutcomeMatrix.scenario(row, column)
             let seen = cell.undisturbed
             let key = seen.map(\.signature).sorted()
             let index = groups.firstIndex { $0.signatures == key } ?? {
@@ -123,10 +125,6 @@ public enum MarkdownReport {
             for entry in seen { groups[index].counts[entry.signature, default: 0] += entry.runs }
             groups[index].runs += seen.reduce(0) { $0 + $1.runs }
         }
-        let all = matrix.rows.flatMap { row in matrix.columns.map { column in
-            Scenario(transport: row.transport, peer: row.peer, sigpipe: row.sigpipe, sleepNs: column.sleepNs,
-                     sends: column.sends, payloadBytes: column.payloadBytes)
-        } }
         out += Markdown.table(["cells", "signatures (runs, pooled over the cells)"], groups.map { group in
             [Markdown.text(CellSet(group.cells, in: all).text),
              group.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }

@@ -29,12 +29,12 @@ public enum SweepSummary {
             lines.append("")
         }
         let runs = cells.reduce(0) { $0 + $1.runs }
-        let cellCount = matrix.rows.count * matrix.columns.count
+        let cellCount = matrix.scenarios.count
         lines.append("sweep \(sweep.id) '\(sweep.name)' \(sweep.status.rawValue): \(runs) of \(sweep.plannedRuns) runs recorded in \(cellCount) cells, \(matrix.nondeterministic.count) nondeterministic")
         if !skipped.isEmpty {
             lines.append("skipped \(sweep.skippedCells) cells that cannot exist:")
             for s in skipped {
-                lines.append("  \(s.transport.rawValue) \(s.peer.rawValue) \(s.sigpipe.rawValue): \(s.reason)")
+                lines.append("  \(s.label): \(s.reason)")
             }
         }
         lines.append("database: \(databasePath)   sweep id: \(sweep.id) (\(sweep.uuid))")
@@ -46,7 +46,7 @@ public enum SweepSummary {
 
     /// `1s ×3 5B` style column label.
     static func columnLabel(_ c: OutcomeMatrix.ColumnKey) -> String {
-        "\(DurationText.format(c.sleepNs)) ×\(c.sends) \(SizeText.label(c.payloadBytes))"
+        "\(DurationText.format(c.sleepNs)) ×\(c.sends) \(SizeText.label(c.payloadBytes))" + (c.probe == .none ? "" : " " + c.probe.rawValue)
     }
 }
 

@@ -13,13 +13,13 @@ public final class RunWriter {
             INSERT INTO runs (uuid, sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, repeat_index,
                               outcome, term_signal, signature, first_failing_send, first_errno, first_errno_name,
                               harness_error, started_at, duration_ns,
-                              slept_ns, peer_late, fatal_send, peer_read_bytes, peer_left_unread)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              slept_ns, peer_late, fatal_send, peer_read_bytes, peer_left_unread, probe, probe_result)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertStep = try store.db.prepare("""
             INSERT INTO steps (run_id, seq, actor, op, send_number, bytes, result, errno, errno_name, sigpipe,
-                               start_ns, duration_ns, tcp_state)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               start_ns, duration_ns, tcp_state, value)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
     }
 
@@ -60,6 +60,8 @@ public final class RunWriter {
         insertRun.bind(21, evidence.fatalSend.map { Int64($0) })
         insertRun.bind(22, evidence.peerReadBytes)
         insertRun.bind(23, evidence.peerLeftUnread.map { Int64($0 ? 1 : 0) })
+        insertRun.bind(24, constant: s.probe.rawValue)
+        insertRun.bind(25, run.probeResult)
         try insertRun.run()
         let runID = store.db.lastInsertedRowID
         var sendNumber: Int64 = 0
@@ -80,6 +82,7 @@ public final class RunWriter {
             insertStep.bind(11, step.startNs)
             insertStep.bind(12, step.durationNs)
             insertStep.bind(13, constant: step.tcpState?.name)
+            insertStep.bind(14, step.value)
             try insertStep.run()
         }
     }

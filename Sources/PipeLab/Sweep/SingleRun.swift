@@ -18,6 +18,7 @@ extension Store {
         var spec = SweepSpec.builtIn
         (spec.transport, spec.peer, spec.sigpipe) = ([s.transport], [s.peer], [s.sigpipe])
         (spec.sleep, spec.sends, spec.payload, spec.repeats, spec.jobs) = ([s.sleepNs], [s.sends], [s.payloadBytes], 1, 1)
+        (spec.probe, spec.probeSleep) = ([s.probe], nil)
         spec.name = "run"
         let sweep = try createSweep(name: "run", spec: spec.json(), commandLine: commandLine, plannedRuns: 1, skipped: [], host: host)
         try runWriter(sweepID: sweep.id).write([run])
