@@ -93,5 +93,6 @@ import Testing
         var overrides = SpecOverrides()
         try overrides.set("sleep", "1s", label: "--sleep")
         #expect(overrides.applied(to: .builtIn).probeSleep == nil)
+        #expect(overrides.applied(to: .builtIn).probe == [.none])
     }
 }

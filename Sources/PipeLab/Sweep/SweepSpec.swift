@@ -104,9 +104,13 @@ public struct SpecOverrides: Sendable {
         if let sleep { spec.sleep = sleep }
         if let sends { spec.sends = sends }
         if let payload { spec.payload = payload }
-        if let probe { spec.probe = probe }
-        // A restriction chosen for the built-in sleeps and probes does not carry over to others.
-        if sleep != nil || probe != nil { spec.probeSleep = nil }
+        // The built-in's probes belong to the built-in grid: a grid of one's own has probe none
+        // unless probes are asked for, and probes at every sleep unless probe-sleep says otherwise.
+        let ownGrid = transport != nil || peer != nil || sigpipe != nil || sleep != nil || sends != nil || payload != nil
+        if ownGrid || probe != nil {
+            spec.probe = probe ?? [.none]
+            spec.probeSleep = nil
+        }
         if let probeSleep { spec.probeSleep = probeSleep }
         if let repeats { spec.repeats = repeats }
         spec.jobs = jobs ?? SweepSpec.defaultJobs(sleeps: spec.sleep)
