@@ -1,7 +1,7 @@
 import ArgumentParser
 import PipeLab
 
-/// The six scenario parameters of one run, with DESIGN.md's defaults (the classic case).
+/// The seven scenario parameters of one run, with DESIGN.md's defaults (the classic case).
 struct ScenarioOptions: ParsableArguments {
     @Option(help: "tcp4, tcp6, unix or pipe.", completion: Completions.value(Transport.self))
     var transport = "tcp4"
@@ -15,6 +15,8 @@ struct ScenarioOptions: ParsableArguments {
     var sends = "3"
     @Option(help: "Bytes per send: a number, optionally with B, KiB, MiB (e.g. 5, 64KiB), up to 1GiB.")
     var payload = "5"
+    @Option(help: "One extra call after the sleep, before send #2: none, recv, poll, so-error, shutdown-wr.")
+    var probe = "none"
 
     /// The scenario, or the one-line complaint about the first bad value.
     func scenario() throws(InputError) -> Scenario {
@@ -24,9 +26,11 @@ struct ScenarioOptions: ParsableArguments {
             sigpipe: try SigpipeMode.parse(sigpipe, name: "--sigpipe"),
             sleepNs: try DurationText.parse(sleep, name: "--sleep"),
             sends: try CountText.parse(sends, name: "--sends", maximum: Limits.sends),
-            payloadBytes: try SizeText.parse(payload, name: "--payload"))
+            payloadBytes: try SizeText.parse(payload, name: "--payload"),
+            probe: try Probe.parse(probe, name: "--probe"))
         if let reason = scenario.inapplicableReason {
-            throw InputError("--transport \(scenario.transport.rawValue) with --peer \(scenario.peer.rawValue) --sigpipe \(scenario.sigpipe.rawValue) cannot be run: \(reason)")
+            let probe = scenario.probe == .none ? "" : " --probe \(scenario.probe.rawValue)"
+            throw InputError("--transport \(scenario.transport.rawValue) with --peer \(scenario.peer.rawValue) --sigpipe \(scenario.sigpipe.rawValue)\(probe) cannot be run: \(reason)")
         }
         return scenario
     }

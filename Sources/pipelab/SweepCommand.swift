@@ -29,6 +29,9 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Sleeps after the first send, e.g. 0,250us,10ms,1s (default: \(SweepDefaults.sleep)).") var sleep: String?
     @Option(help: "Numbers of sends, e.g. 1,3 (default: \(SweepDefaults.sends)).") var sends: String?
     @Option(help: "Bytes per send, e.g. 5,64KiB,4MiB (default: \(SweepDefaults.payload)).") var payload: String?
+    @Option(help: "Probes after the sleep: none,recv,poll,so-error,shutdown-wr (default: \(SweepDefaults.probe)).",
+            completion: Completions.list(Probe.self)) var probe: String?
+    @Option(name: .customLong("probe-sleep"), help: "Run probes other than none only at these of the sleeps (default: \(SweepDefaults.probeSleep)).") var probeSleep: String?
     @Option(name: .customLong("repeat"), help: "Runs per cell (default: \(SweepDefaults.repeats)).") var repeats: String?
     @Option(help: "Runs in flight (default: \(SweepDefaults.jobs)).") var jobs: String?
     @Option(help: "Stop a run that takes longer than this (default: \(SweepDefaults.timeout)).") var timeout: String?
@@ -69,7 +72,7 @@ struct SweepCommand: ParsableCommand {
     private var flagValues: [(String, String)] {
         let all: [(String, String?)] = [
             ("transport", transport), ("peer", peer), ("sigpipe", sigpipe), ("sleep", sleep), ("sends", sends),
-            ("payload", payload), ("repeat", repeats), ("jobs", jobs), ("timeout", timeout), ("name", name),
+            ("payload", payload), ("probe", probe), ("probe-sleep", probeSleep), ("repeat", repeats), ("jobs", jobs), ("timeout", timeout), ("name", name),
             ("order", order), ("seed", seed),
         ]
         return all.compactMap { key, value in value.map { (key, $0) } }

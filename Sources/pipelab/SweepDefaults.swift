@@ -12,6 +12,8 @@ enum SweepDefaults {
     static let sleep = grid.sleep.map(DurationText.format).joined(separator: ",")
     static let sends = grid.sends.map(String.init).joined(separator: ",")
     static let payload = grid.payload.map(SizeText.format).joined(separator: ",")
+    static let probe = list(grid.probe)
+    static let probeSleep = grid.probeSleep.map { $0.map(DurationText.format).joined(separator: ",") } ?? "every sleep"
     static let repeats = String(grid.repeats)
     static let timeout = DurationText.format(grid.timeoutNs)
     static let order = grid.order.rawValue

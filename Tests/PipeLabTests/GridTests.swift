@@ -10,6 +10,7 @@ import Testing
         spec.sleep = [0, 1_000]
         spec.sends = [3]
         spec.payload = [5]
+        spec.probe = [.none]
         spec.repeats = repeats
         spec.order = order
         return spec

@@ -40,3 +40,21 @@ public enum SigpipeMode: String, ParameterValue {
     case `default`, ignore, handler, nosignal, blocked
     public static let parameterName = "sigpipe"
 }
+
+/// The client's one extra call after its sleep, before send #2 (DESIGN.md's `probe`).
+public enum Probe: String, ParameterValue {
+    /// No extra call: the sends alone, as before probes existed.
+    case none
+    /// A non-blocking recv of up to 1024 bytes: data, 0 for EOF, EAGAIN, or the stored error.
+    case recv
+    /// poll for POLLIN|POLLOUT|POLLRDHUP with timeout 0.
+    case poll
+    /// getsockopt(SO_ERROR), which returns the stored error and clears it.
+    case soError = "so-error"
+    /// The client's own shutdown(SHUT_WR).
+    case shutdownWrite = "shutdown-wr"
+    public static let parameterName = "probe"
+
+    /// Bytes the recv probe asks for (the peer's read takes as many).
+    public static let recvBytes: Int64 = 1024
+}

@@ -45,6 +45,12 @@ public struct RunResult: Sendable {
 
     public var signature: String { Signature.of(self) }
 
+    /// The client's probe call, when the scenario has one and the client got to it.
+    public var probeStep: Step? { scenario.probe == .none ? nil : ProbeResult.step(in: steps) }
+
+    /// `runs.probe_result`: nil without a probe, or when the process died before it returned.
+    public var probeResult: String? { probeStep.flatMap(ProbeResult.text) }
+
     /// The first send that did not write all its bytes (failed, short, or fatal): its 1-based
     /// number and its errno (0 when it was short or fatal).
     public var firstFailure: (send: Int, errno: Int32)? {

@@ -8,6 +8,8 @@ public enum Operation: String, Sendable, Codable, CaseIterable {
     case connect, accept, send, write, recv, read, poll, shutdown, setsockopt, close
     /// The peer's ioctl(FIONREAD) just before it ends the connection: the bytes it leaves unread.
     case ioctl
+    /// The client's getsockopt(SO_ERROR) probe.
+    case getsockopt
 
     /// The client's data-carrying calls: the ones the signature describes.
     public var isClientWrite: Bool { self == .send || self == .write }
@@ -31,9 +33,12 @@ public struct Step: Sendable, Codable, Equatable {
     public var durationNs: Int64?
     /// TCP_INFO state of the caller's socket after the call (TCP only; nil once the fd is closed).
     public var tcpState: TCPState?
+    /// What the call delivered besides its return value: poll's revents, getsockopt(SO_ERROR)'s
+    /// error; nil for every other call.
+    public var value: Int64?
 
     public init(actor: Actor, op: Operation, bytes: Int64, result: Int64?, errno: Int32, sigpipe: Bool,
-                startNs: Int64, durationNs: Int64?, tcpState: TCPState?) {
+                startNs: Int64, durationNs: Int64?, tcpState: TCPState?, value: Int64? = nil) {
         self.actor = actor
         self.op = op
         self.bytes = bytes
@@ -43,6 +48,7 @@ public struct Step: Sendable, Codable, Equatable {
         self.startNs = startNs
         self.durationNs = durationNs
         self.tcpState = tcpState
+        self.value = value
     }
 
     public var errnoName: String? { errno == 0 ? nil : ErrnoName.of(errno) }

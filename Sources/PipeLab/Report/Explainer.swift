@@ -31,12 +31,15 @@ public enum Explainer {
             paragraphs.append("The machine disturbed this run: the peer had not begun to end the connection when send #2 started, although the \(DurationText.format(run.scenario.sleepNs)) sleep should have let it (the peer was starved of the CPU). It is kept, flagged `peer_late`, and left out of its cell's verdict.")
         }
         var reported = false
+        let probe = ProbeExplainer.sentence(run, detail: detail)
         for (index, write) in evidence.writes.enumerated() {
+            if index == 1, let probe { paragraphs.append(probe) }
             if let text = callSentence(write, number: index + 1, evidence: evidence, errorReported: reported) {
                 paragraphs.append(text)
             }
             if write.errno != 0 { reported = true }
         }
+        if evidence.writes.count < 2, let probe { paragraphs.append(probe) }
         if detail == .mechanism, evidence.termSignal == SIGPIPE, let fatal = evidence.fatalSend {
             paragraphs.append(meetsEPIPE(number: fatal, evidence: evidence, errorReported: reported))
         } else if let ending = endingSentence(evidence) {

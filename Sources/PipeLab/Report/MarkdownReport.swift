@@ -29,7 +29,8 @@ public enum MarkdownReport {
         var out = "# pipelab report: \(Markdown.text(sweep.name))\n\n"
         out += header(data, matrix: matrix)
         out += "\n## What happened\n\n"
-        out += "Each signature is one token per send (`ok`, `short:N`, or the errno), `+SIGPIPE` when the call raised SIGPIPE, `killed:SIGNAME` when a signal ended the process. The matrices below show each cell's signature by its letter; `A/B` marks a cell whose repeats disagree (see the next section).\n\n"
+        let order = uniqued(matrix.rows.map(\.sigpipe)).map { "`\($0.rawValue)`" }.joined(separator: " ")
+        out += "Each signature is one token per send (`ok`, `short:N`, or the errno), `+SIGPIPE` when the call raised SIGPIPE, `killed:SIGNAME` when a signal ended the process. The table below gives each cell's signature by its letter, one letter per SIGPIPE disposition in the order \(order); `*` marks a cell whose repeats disagree (the letter is its most frequent signature; the next section has the rest), `·` a combination that cannot exist.\n\n"
         out += letters.legend
         out += "\n" + matrixTables(matrix, letters: letters)
         out += embedded(charts, .heatmap)
@@ -73,34 +74,42 @@ public enum MarkdownReport {
         var out = Markdown.table(["", ""], rows)
         if !data.skipped.isEmpty {
             out += "\nNot run: " + Plural.count(s.skippedCells, "cell") + " that cannot exist (" + data.skipped.map {
-                Markdown.text("\($0.transport.rawValue) \($0.peer.rawValue) \($0.sigpipe.rawValue)")
+                Markdown.text($0.label)
             }.joined(separator: "; ") + ").\n"
         }
         return out
     }
 
-    /// One table per transport: rows peer and sigpipe, columns the (sleep, sends, payload) of the grid.
+    /// One table per transport: rows peer and sigpipe, columns the (probe, sleep, sends, payload) of the grid.
+    /// The grid as one table (split by columns where it is too wide): a row per transport and
+    /// peer, a column per sleep, sends, payload and probe, and in each cell one letter per SIGPIPE
+    /// disposition of the sweep, in the order the intro names.
     static func matrixTables(_ matrix: OutcomeMatrix, letters: SignatureLetters) -> String {
         var out = ""
         let multipleSends = Set(matrix.columns.map(\.sends)).count > 1
         let multiplePayloads = Set(matrix.columns.map(\.payloadBytes)).count > 1
-        for transport in uniqued(matrix.rows.map(\.transport)) {
-            let rows = matrix.rows.filter { $0.transport == transport }
-            let header = ["peer", "sigpipe"] + matrix.columns.map { column in
-                var label = DurationText.format(column.sleepNs)
-                if multipleSends { label += " ×\(column.sends)" }
-                if multiplePayloads { label += " " + SizeText.label(column.payloadBytes) }
-                return label
+        let multipleProbes = Set(matrix.columns.map(\.probe)).count > 1
+        let dispositions = uniqued(matrix.rows.map(\.sigpipe))
+        let header = ["transport", "peer"] + matrix.columns.map { column in
+            var label = DurationText.format(column.sleepNs)
+            if multipleSends { label += " ×\(column.sends)" }
+            if multiplePayloads { label += " " + SizeText.label(column.payloadBytes) }
+            if multipleProbes && column.probe != .none { label += " " + column.probe.rawValue }
+            return label
+        }
+        let pairs = uniqued(matrix.rows.map { "\($0.transport.rawValue) \($0.peer.rawValue)" })
+        let body = pairs.map { pair -> [String] in
+            let row = matrix.rows.first { "\($0.transport.rawValue) \($0.peer.rawValue)" == pair }
+            return [row?.transport.rawValue ?? "", row?.peer.rawValue ?? ""] + matrix.columns.map { column in
+                dispositions.map { sigpipe -> String in
+                    guard let row, let cell = matrix.cell(OutcomeMatrix.RowKey(transport: row.transport, peer: row.peer, sigpipe: sigpipe), column),
+                          let first = letters.counted(cell).first else { return "·" }
+                    return letters.letter(first.signature) + (cell.isDeterministic ? "" : "\\*")
+                }.joined(separator: " ")
             }
-            let body = rows.map { row in
-                [row.peer.rawValue, row.sigpipe.rawValue] + matrix.columns.map { column in
-                    matrix.cell(row, column).map { letters.cell($0) } ?? "–"
-                }
-            }
-            for part in MarkdownWidth.split(header: header, rows: body, keep: 2) {
-                out += "**\(transport.rawValue)**\(part.isContinuation ? " (continued)" : "")\n\n"
-                out += Markdown.table(part.header, part.rows) + "\n"
-            }
+        }
+        for part in MarkdownWidth.split(header: header, rows: body, keep: 2) {
+            out += (part.isContinuation ? "(continued)\n\n" : "") + Markdown.table(part.header, part.rows) + "\n"
         }
         return out
     }
@@ -112,7 +121,8 @@ public enum MarkdownReport {
             return "Nowhere: in every cell the repeats the machine did not disturb agree" + (sleeps.count > 1 ? ", at every sleep.\n" : ".\n")
         }
         let latest = racing.map(\.column.sleepNs).max() ?? 0
-        var out = "\(Plural.count(racing.count, "cell")) of \(matrix.rows.count * matrix.columns.count) gave different signatures on different repeats: there the client's later sends and the peer's ending overlap, so which comes first varies from run to run."
+        let all = matrix.scenarios
+        var out = "\(Plural.count(racing.count, "cell")) of \(all.count) gave different signatures on different repeats: there the client's later sends and the peer's ending overlap, so which comes first varies from run to run."
         if let settled = sleeps.first(where: { $0 > latest }) {
             out += " No cell races at a sleep of \(DurationText.format(settled)) or more; the last racing sleep is \(DurationText.format(latest)).\n\n"
         } else {
@@ -121,8 +131,7 @@ public enum MarkdownReport {
         // Cells whose repeats show the same set of signatures are listed together, counts pooled.
         var groups: [(signatures: [String], cells: [Scenario], counts: [String: Int], runs: Int)] = []
         for (row, column, cell) in racing {
-            let scenario = Scenario(transport: row.transport, peer: row.peer, sigpipe: row.sigpipe, sleepNs: column.sleepNs,
-                                    sends: column.sends, payloadBytes: column.payloadBytes)
+            let scenario = OutcomeMatrix.scenario(row, column)
             let seen = cell.undisturbed
             let key = seen.map(\.signature).sorted()
             let index = groups.firstIndex { $0.signatures == key } ?? {
@@ -133,10 +142,6 @@ public enum MarkdownReport {
             for entry in seen { groups[index].counts[entry.signature, default: 0] += entry.runs }
             groups[index].runs += seen.reduce(0) { $0 + $1.runs }
         }
-        let all = matrix.rows.flatMap { row in matrix.columns.map { column in
-            Scenario(transport: row.transport, peer: row.peer, sigpipe: row.sigpipe, sleepNs: column.sleepNs,
-                     sends: column.sends, payloadBytes: column.payloadBytes)
-        } }
         out += "Cells whose repeats show the same signatures are listed together, with the share of each signature among their runs:\n\n"
         for group in groups {
             let shares = group.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
@@ -149,35 +154,47 @@ public enum MarkdownReport {
     /// One explanation per mechanism: the representative runs grouped by signature and by the text
     /// their recorded steps give, each naming the cells it covers.
     static func explanations(_ data: ReportData, letters: SignatureLetters) -> String {
-        // Runs whose mechanism reads alike are one explanation, whatever their signatures (which
-        // differ by what the SIGPIPE disposition made of the same EPIPE, or by a short count).
+        let plain = data.examples.filter { $0.run.scenario.probe == .none }
+        let probed = data.examples.filter { $0.run.scenario.probe != .none }
+        guard !data.examples.isEmpty else { return "No run was recorded undisturbed, so there is nothing to explain.\n" }
+        let all = uniqued(data.cells.map(\.scenario))
+        var out = "Derived from the steps each run recorded: what the peer read and left unread (its FIONREAD before it ended the connection), the order of the calls, each call's result and errno. One paragraph per mechanism, with the cells it covers; `pipelab run` tells one run in full, with its TCP states.\n\n"
+        out += sigpipeNote(Set(data.cells.map(\.scenario.sigpipe)))
+        out += mechanisms(plain, in: all, letters: letters) { Explainer.explain($0, detail: .mechanism) }
+        if !probed.isEmpty {
+            out += "\nThe probes: what the client's extra call after the sleep returned or consumed, and what that left for the next send (the runs are as above otherwise).\n\n"
+            out += mechanisms(probed, in: all, letters: letters) { ProbeExplainer.sentence($0, detail: .mechanism).map { [$0] } ?? [] }
+        }
+        return out
+    }
+
+    /// Bullets of the examples grouped by the text `explain` gives them: runs whose mechanism reads
+    /// alike are one explanation, whatever their signatures (which differ by what the SIGPIPE
+    /// disposition made of the same EPIPE, or by a short count), naming the cells it covers.
+    static func mechanisms(_ examples: [CellExample], in all: [Scenario], letters: SignatureLetters,
+                           _ explain: (RunResult) -> [String]) -> String {
         var groups: [(signatures: [String], text: [String], cells: [Scenario], runs: Int)] = []
-        var index: [String: Int] = [:]
-        for example in data.examples {
+        var index: [[String]: Int] = [:]
+        for example in examples {
             let run = example.run
-            let text = Explainer.explain(run, detail: .mechanism)
-            let key = text.joined(separator: "\u{1}")
-            if let at = index[key] {
+            let text = explain(run)
+            guard !text.isEmpty else { continue }
+            if let at = index[text] {
                 groups[at].cells.append(run.scenario)
                 groups[at].runs += example.runs
                 if !groups[at].signatures.contains(run.signature) { groups[at].signatures.append(run.signature) }
             } else {
-                index[key] = groups.count
+                index[text] = groups.count
                 groups.append(([run.signature], text, [run.scenario], example.runs))
             }
         }
-        guard !groups.isEmpty else { return "No run was recorded undisturbed, so there is nothing to explain.\n" }
-        let all = uniqued(data.cells.map(\.scenario))
         for at in groups.indices { groups[at].signatures.sort { letters.rank($0) < letters.rank($1) } }
         groups.sort { (letters.rank($0.signatures[0]), -$0.runs) < (letters.rank($1.signatures[0]), -$1.runs) }
-        var out = "Derived from the steps each run recorded: what the peer read and left unread (its FIONREAD before it ended the connection), the order of the calls, each call's result and errno. One paragraph per mechanism, with the cells it covers; `pipelab run` tells one run in full, with its TCP states.\n\n"
-        out += sigpipeNote(Set(data.cells.map(\.scenario.sigpipe)))
-        for group in groups {
-            out += "- " + group.signatures.map { "**\(letters.letter($0))** " + Markdown.code($0) }.joined(separator: ", ") + " in "
+        return groups.map { group in
+            "- " + group.signatures.map { "**\(letters.letter($0))** " + Markdown.code($0) }.joined(separator: ", ") + " in "
                 + Markdown.text(CellSet(group.cells, in: all).text) + " (\(Plural.count(group.runs, "run"))): "
                 + group.text.map(Markdown.text).joined(separator: " ") + "\n"
-        }
-        return out
+        }.joined()
     }
 
     /// What each disposition present makes of SIGPIPE, said once for all the mechanisms.
@@ -198,7 +215,7 @@ public enum MarkdownReport {
         guard !data.disturbed.isEmpty else {
             return "None: in every run whose sleep was \(DurationText.format(RunEvidence.settledSleepNs)) or more, the peer had begun to end the connection before send #2.\n"
         }
-        let shown = data.disturbed.prefix(20)
+        let shown = data.disturbed.prefix(8)
         var out = "In \(Plural.count(data.disturbed.count, "run")) the peer had not begun to end the connection when send #2 started, although the sleep should have let it: the machine starved the peer of the CPU. They are kept (`runs.peer_late` = 1, view `disturbed_runs`) and left out of their cells' verdicts and of the explanations above.\n\n"
         out += "\"Peer late by\" is how long after send #2 began the peer began to end the connection.\n\n"
         out += Markdown.table(["cell", "repeat", "signature", "slept", "peer late by"], shown.map { run in

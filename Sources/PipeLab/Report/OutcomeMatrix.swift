@@ -1,5 +1,6 @@
 /// Cells of a sweep arranged for display: rows are (transport, peer, sigpipe), columns are
-/// (sleep, sends, payload), each cell the signatures seen with their counts.
+/// (probe, sleep, sends, payload), each cell the signatures seen with their counts. A grid whose
+/// probes take fewer sleeps leaves some row × column pairs empty.
 public struct OutcomeMatrix: Sendable {
     public struct RowKey: Hashable, Sendable {
         public var transport: Transport
@@ -11,6 +12,7 @@ public struct OutcomeMatrix: Sendable {
         public var sleepNs: Int64
         public var sends: Int
         public var payloadBytes: Int64
+        public var probe: Probe = .none
     }
 
     public struct Cell: Sendable {
@@ -41,7 +43,7 @@ public struct OutcomeMatrix: Sendable {
         for entry in rowsOfView {
             let s = entry.scenario
             let row = RowKey(transport: s.transport, peer: s.peer, sigpipe: s.sigpipe)
-            let column = ColumnKey(sleepNs: s.sleepNs, sends: s.sends, payloadBytes: s.payloadBytes)
+            let column = ColumnKey(sleepNs: s.sleepNs, sends: s.sends, payloadBytes: s.payloadBytes, probe: s.probe)
             if rowSet.insert(row).inserted { rows.append(row) }
             if columnSet.insert(column).inserted { columns.append(column) }
             var cell = cells[row]?[column] ?? Cell(signatures: [], runs: entry.cellRuns)
@@ -52,7 +54,7 @@ public struct OutcomeMatrix: Sendable {
             totals[entry.signature, default: (0, 0)].cells += 1
         }
         rows.sort { ($0.transport.index, $0.peer.index, $0.sigpipe.index) < ($1.transport.index, $1.peer.index, $1.sigpipe.index) }
-        columns.sort { ($0.sends, $0.payloadBytes, $0.sleepNs) < ($1.sends, $1.payloadBytes, $1.sleepNs) }
+        columns.sort { ($0.probe.index, $0.sends, $0.payloadBytes, $0.sleepNs) < ($1.probe.index, $1.sends, $1.payloadBytes, $1.sleepNs) }
         for row in rows {
             for column in columns {
                 cells[row]?[column]?.signatures.sort { ($0.runs, $1.signature) > ($1.runs, $0.signature) }
@@ -63,6 +65,17 @@ public struct OutcomeMatrix: Sendable {
     }
 
     public func cell(_ row: RowKey, _ column: ColumnKey) -> Cell? { cells[row]?[column] }
+
+    /// The scenario of a row and a column.
+    public static func scenario(_ row: RowKey, _ column: ColumnKey) -> Scenario {
+        Scenario(transport: row.transport, peer: row.peer, sigpipe: row.sigpipe, sleepNs: column.sleepNs,
+                 sends: column.sends, payloadBytes: column.payloadBytes, probe: column.probe)
+    }
+
+    /// The cells that hold runs, in row and column order.
+    public var scenarios: [Scenario] {
+        rows.flatMap { row in columns.compactMap { column in cell(row, column).map { _ in Self.scenario(row, column) } } }
+    }
 
     /// Cells whose repeats disagree, in row and column order.
     public var nondeterministic: [(row: RowKey, column: ColumnKey, cell: Cell)] {

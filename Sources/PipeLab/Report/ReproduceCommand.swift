@@ -8,8 +8,10 @@ public enum ReproduceCommand {
                      "--sleep", spec.sleep.map(DurationText.format).joined(separator: ","),
                      "--sends", spec.sends.map(String.init).joined(separator: ","),
                      "--payload", spec.payload.map(SizeText.format).joined(separator: ","),
+                     "--probe", spec.probe.map(\.rawValue).joined(separator: ","),
                      "--repeat", String(spec.repeats), "--jobs", String(spec.jobs),
                      "--timeout", DurationText.format(spec.timeoutNs), "--order", spec.order.rawValue]
+        if let probeSleep = spec.probeSleep { words += ["--probe-sleep", probeSleep.map(DurationText.format).joined(separator: ",")] }
         if spec.order == .shuffle { words += ["--seed", String(spec.seed)] }
         // Attached with '=', so a name that starts with '-' is not read as an option.
         if let name = spec.name { words.append("--name=" + shellQuoted(name)) }

@@ -8,6 +8,7 @@ public enum RunView {
             ("outcome", .string(run.outcome.rawValue)),
             ("signature", .string(run.signature)),
             ("term_signal", run.termSignal.map(SignalName.of).json),
+            ("probe_result", run.probeResult.json),
             ("first_failing_send", run.firstFailingSend.map { Int64($0) }.json),
             ("fatal_send", evidence.fatalSend.map { Int64($0) }.json),
             ("slept_ns", evidence.sleptNs.json),
@@ -33,6 +34,7 @@ public enum RunView {
             ("start_ns", .int(step.startNs)),
             ("duration_ns", step.durationNs.json),
             ("tcp_state", step.tcpState.map { .string($0.name) } ?? .null),
+            ("value", step.value.json),
         ])
     }
 
@@ -42,29 +44,34 @@ public enum RunView {
         let evidence = RunEvidence(run)
         var lines = [
             "pipelab run: \(s.transport.rawValue), peer \(s.peer.rawValue), sigpipe \(s.sigpipe.rawValue), "
-                + "sleep \(DurationText.format(s.sleepNs)), \(s.sends) send\(s.sends == 1 ? "" : "s") of \(SizeText.format(s.payloadBytes)) bytes",
+                + "sleep \(DurationText.format(s.sleepNs)), \(s.sends) send\(s.sends == 1 ? "" : "s") of \(SizeText.format(s.payloadBytes)) bytes"
+                + (s.probe == .none ? "" : ", probe \(s.probe.rawValue)"),
             "",
             pad("time", 12, right: true) + "  " + pad("actor", 7) + pad("call", 24) + pad("result", 10)
                 + pad("errno", 17) + pad("signal", 9) + "tcp state",
         ]
         var sendNumber = 0
         var sleptNoted = false
+        let probe = run.probeStep
         for step in run.steps {
-            if step.actor == .client && step.op.isClientWrite {
-                sendNumber += 1
-                if sendNumber == 2 && !sleptNoted && s.sleepNs > 0 {
-                    let slept = evidence.sleptNs.map { ", slept \(DurationDisplay.format($0))" } ?? ""
-                    lines.append(pad("", 14) + "(client sleeps \(DurationText.format(s.sleepNs))\(slept))")
-                    sleptNoted = true
-                }
+            let isSend = step.actor == .client && step.op.isClientWrite
+            let isProbe = probe.map { $0 == step } ?? false
+            if isSend { sendNumber += 1 }
+            // The sleep comes before the probe, or before send #2 when there is none.
+            if (isProbe || (isSend && sendNumber == 2)) && !sleptNoted && s.sleepNs > 0 {
+                let slept = evidence.sleptNs.map { ", slept \(DurationDisplay.format($0))" } ?? ""
+                lines.append(pad("", 14) + "(client sleeps \(DurationText.format(s.sleepNs))\(slept))")
+                sleptNoted = true
             }
-            lines.append(line(for: step, sendNumber: step.op.isClientWrite && step.actor == .client ? sendNumber : nil))
+            let probeNote = isProbe ? run.probeResult.map { "  probe \(s.probe.rawValue) → \($0)" } ?? "" : ""
+            lines.append(line(for: step, sendNumber: isSend ? sendNumber : nil) + probeNote)
         }
         if run.outcome == .killed {
             lines.append(pad("", 14) + "client process killed by \(SignalName.of(run.termSignal ?? 0))")
         }
         if run.outcome == .timeout { lines.append(pad("", 14) + "run stopped at its timeout") }
         lines += ["", "outcome:   \(run.outcome.rawValue)", "signature: \(run.signature)"]
+        if let result = run.probeResult { lines.append("probe:     \(s.probe.rawValue) → \(result)") }
         if let message = run.harnessMessage { lines.append("harness:   \(message)") }
         if evidence.peerLate {
             lines.append("disturbed: yes (peer_late): the peer had not begun to end the connection when send #2 started")

@@ -18,12 +18,12 @@ public enum SweepSummary {
             lines.append("")
         }
         let runs = cells.reduce(0) { $0 + $1.runs }
-        let cellCount = matrix.cells.values.reduce(0) { $0 + $1.count }
+        let cellCount = matrix.scenarios.count
         lines.append("sweep \(sweep.id) '\(sweep.name)' \(sweep.status.rawValue): \(runs) of \(Plural.count(sweep.plannedRuns, "run")) recorded in \(Plural.count(cellCount, "cell")), \(matrix.nondeterministic.count) nondeterministic")
         if !skipped.isEmpty {
             lines.append("skipped \(Plural.count(sweep.skippedCells, "cell")) that cannot exist:")
             for s in skipped {
-                lines.append("  \(s.transport.rawValue) \(s.peer.rawValue) \(s.sigpipe.rawValue): \(s.reason)")
+                lines.append("  \(s.label): \(s.reason)")
             }
         }
         lines.append("database: \(databasePath)   sweep id: \(sweep.id) (\(sweep.uuid))")

@@ -38,21 +38,25 @@ public struct RepresentativeRun: Sendable {
 extension Store {
     public func chartData(sweepID: Int64) throws(StoreError) -> ChartData {
         ChartData(sweep: try sweep(id: sweepID), runGroups: try runGroups(sweepID: sweepID),
-                  skipped: try skipped(sweepID: sweepID), representatives: try representativeRuns(sweepID: sweepID))
+                  skipped: try skipped(sweepID: sweepID).filter { $0.probe == .none }, representatives: try representativeRuns(sweepID: sweepID))
     }
 
+    /// The heatmap and the race window draw one probe: none where the sweep has it (the sends'
+    /// own story), else the first probe recorded.
     func runGroups(sweepID: Int64) throws(StoreError) -> [RunGroup] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, outcome, first_failing_send,
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, signature, outcome, first_failing_send,
                    first_errno_name, term_signal, COUNT(*)
-            FROM runs WHERE sweep_id = ?
+            FROM runs WHERE sweep_id = ?1 AND probe = COALESCE(
+                (SELECT probe FROM runs WHERE sweep_id = ?1 AND probe = 'none' LIMIT 1),
+                (SELECT probe FROM runs WHERE sweep_id = ?1 ORDER BY id LIMIT 1))
             GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, outcome, first_failing_send,
                      first_errno_name, term_signal
             ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature
             """).bind([.int(sweepID)]).rows { row in
-            RunGroup(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(6),
-                     outcome: Outcome(rawValue: row.text(7)) ?? .harnessError, firstFailingSend: row.optionalInt(8).map { Int($0) },
-                     firstErrnoName: row.optionalText(9), termSignal: row.optionalText(10), runs: Int(row.int(11)))
+            RunGroup(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(7),
+                     outcome: Outcome(rawValue: row.text(8)) ?? .harnessError, firstFailingSend: row.optionalInt(9).map { Int($0) },
+                     firstErrnoName: row.optionalText(10), termSignal: row.optionalText(11), runs: Int(row.int(12)))
         }
     }
 
@@ -60,22 +64,22 @@ extension Store {
         var runs = try db.prepare("""
             WITH bySignature AS (
                 SELECT signature, COALESCE(MIN(CASE WHEN peer_late = 0 THEN id END), MIN(id)) AS id, COUNT(*) AS runs,
-                       COUNT(DISTINCT transport || ' ' || peer || ' ' || sigpipe || ' ' || sleep_ns || ' ' || sends || ' ' || payload_bytes) AS cells
+                       COUNT(DISTINCT transport || ' ' || peer || ' ' || sigpipe || ' ' || sleep_ns || ' ' || sends || ' ' || payload_bytes || ' ' || probe) AS cells
                 FROM runs WHERE sweep_id = ? GROUP BY signature)
-            SELECT r.id, r.transport, r.peer, r.sigpipe, r.sleep_ns, r.sends, r.payload_bytes, r.repeat_index, r.signature,
+            SELECT r.id, r.transport, r.peer, r.sigpipe, r.sleep_ns, r.sends, r.payload_bytes, r.probe, r.repeat_index, r.signature,
                    r.outcome, r.term_signal, b.runs, b.cells
             FROM bySignature b JOIN runs r ON r.id = b.id
             ORDER BY b.runs DESC, r.signature
             """).bind([.int(sweepID)]).rows { row in
-            RepresentativeRun(runID: row.int(0), scenario: Self.scenario(row, from: 1) ?? .classic, repeatIndex: Int(row.int(7)),
-                              signature: row.text(8), outcome: Outcome(rawValue: row.text(9)) ?? .harnessError,
-                              termSignal: row.optionalText(10), signatureRuns: Int(row.int(11)), signatureCells: Int(row.int(12)),
+            RepresentativeRun(runID: row.int(0), scenario: Self.scenario(row, from: 1) ?? .classic, repeatIndex: Int(row.int(8)),
+                              signature: row.text(9), outcome: Outcome(rawValue: row.text(10)) ?? .harnessError,
+                              termSignal: row.optionalText(11), signatureRuns: Int(row.int(12)), signatureCells: Int(row.int(13)),
                               steps: [])
         }
         var position: [Int64: Int] = [:]
         for (index, run) in runs.enumerated() { position[run.runID] = index }
         try db.prepare("""
-            SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state FROM steps
+            SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps
             WHERE run_id IN (SELECT COALESCE(MIN(CASE WHEN peer_late = 0 THEN id END), MIN(id)) FROM runs WHERE sweep_id = ? GROUP BY signature)
             ORDER BY run_id, seq
             """).bind([.int(sweepID)]).forEachRow { row in

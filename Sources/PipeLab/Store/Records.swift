@@ -36,6 +36,12 @@ public struct SkippedCombination: Sendable, Equatable {
     public var transport: Transport
     public var peer: PeerAction
     public var sigpipe: SigpipeMode
+    public var probe: Probe = .none
     public var cells: Int
     public var reason: String
+
+    /// `tcp4 close ignore`, with the probe when there is one.
+    public var label: String {
+        [transport.rawValue, peer.rawValue, sigpipe.rawValue] .joined(separator: " ") + (probe == .none ? "" : " probe \(probe.rawValue)")
+    }
 }

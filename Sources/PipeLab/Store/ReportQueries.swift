@@ -81,9 +81,9 @@ extension Store {
         var chosen: [Int64: CellExample] = [:]
         var order: [Int64] = []
         try db.prepare("""
-            SELECT MIN(id), COUNT(*), transport, peer, sigpipe, sleep_ns, sends, payload_bytes
+            SELECT MIN(id), COUNT(*), transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe
             FROM runs WHERE sweep_id = ? AND peer_late = 0
-            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, peer_left_unread
+            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, signature, peer_left_unread
             ORDER BY MIN(id)
             """).bind([.int(sweepID)]).forEachRow { row in
             guard let scenario = Self.scenario(row, from: 2) else { return }
@@ -95,17 +95,17 @@ extension Store {
         try db.prepare("""
             SELECT id, outcome, term_signal, repeat_index FROM runs WHERE sweep_id = ? AND id IN (
                 SELECT MIN(id) FROM runs WHERE sweep_id = ? AND peer_late = 0
-                GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, peer_left_unread)
+                GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, signature, peer_left_unread)
             """).bind([.int(sweepID), .int(sweepID)]).forEachRow { row in
             chosen[row.int(0)]?.run.outcome = Outcome(rawValue: row.text(1)) ?? .harnessError
             chosen[row.int(0)]?.run.termSignal = row.optionalText(2).flatMap(SignalName.number)
             chosen[row.int(0)]?.run.repeatIndex = Int(row.int(3))
         }
         try db.prepare("""
-            SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state FROM steps
+            SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps
             WHERE run_id IN (
                 SELECT MIN(id) FROM runs WHERE sweep_id = ? AND peer_late = 0
-                GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, peer_left_unread)
+                GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, signature, peer_left_unread)
             ORDER BY run_id, seq
             """).bind([.int(sweepID)]).forEachRow { row in
             if let step = Self.step(row, from: 1) { chosen[row.int(0)]?.run.steps.append(step) }
@@ -115,11 +115,11 @@ extension Store {
 
     func disturbedRuns(sweepID: Int64) throws(StoreError) -> [DisturbedRun] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, repeat_index, signature, slept_ns, peer_end_after_send2_ns
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, repeat_index, signature, slept_ns, peer_end_after_send2_ns
             FROM disturbed_runs WHERE sweep_id = ? ORDER BY run_id
             """).bind([.int(sweepID)]).rows { row in
-            DisturbedRun(scenario: Self.scenario(row, from: 0) ?? .classic, repeatIndex: Int(row.int(6)), signature: row.text(7),
-                         sleptNs: row.optionalInt(8), peerEndAfterSend2Ns: row.optionalInt(9))
+            DisturbedRun(scenario: Self.scenario(row, from: 0) ?? .classic, repeatIndex: Int(row.int(7)), signature: row.text(8),
+                         sleptNs: row.optionalInt(9), peerEndAfterSend2Ns: row.optionalInt(10))
         }
     }
 
@@ -140,12 +140,12 @@ extension Store {
     }
 
     /// Reads a step from the columns actor, op, bytes, result, errno, sigpipe, start_ns,
-    /// duration_ns, tcp_state, starting at `column`.
+    /// duration_ns, tcp_state, value, starting at `column`.
     static func step(_ row: Row, from column: Int32) -> Step? {
         guard let actor = Actor(rawValue: row.text(column)), let op = Operation(rawValue: row.text(column + 1)) else { return nil }
         return Step(actor: actor, op: op, bytes: row.int(column + 2), result: row.optionalInt(column + 3),
                     errno: Int32(clamping: row.optionalInt(column + 4) ?? 0), sigpipe: row.int(column + 5) != 0,
                     startNs: row.int(column + 6), durationNs: row.optionalInt(column + 7),
-                    tcpState: row.optionalText(column + 8).flatMap(TCPState.init(name:)))
+                    tcpState: row.optionalText(column + 8).flatMap(TCPState.init(name:)), value: row.optionalInt(column + 9))
     }
 }

@@ -13,20 +13,20 @@ public final class RunWriter {
         self.store = store
         self.sweepID = sweepID
         insertRun = try store.db.prepare("""
-            INSERT INTO runs (uuid, sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, repeat_index,
+            INSERT INTO runs (uuid, sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, repeat_index,
                               outcome, term_signal, signature, first_failing_send, first_errno, first_errno_name,
                               harness_error, started_at, duration_ns,
-                              slept_ns, peer_late, fatal_send, peer_read_bytes, peer_left_unread)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              slept_ns, peer_late, fatal_send, peer_read_bytes, peer_left_unread, probe_result)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertStep = try store.db.prepare("""
             INSERT INTO steps (run_id, seq, actor, op, send_number, bytes, result, errno, errno_name, sigpipe,
-                               start_ns, duration_ns, tcp_state)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               start_ns, duration_ns, tcp_state, value)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         deleteHarnessError = try store.db.prepare("""
             DELETE FROM runs WHERE sweep_id = ? AND transport = ? AND peer = ? AND sigpipe = ? AND sleep_ns = ? AND sends = ?
-                AND payload_bytes = ? AND repeat_index = ? AND outcome = 'harness-error'
+                AND payload_bytes = ? AND probe = ? AND repeat_index = ? AND outcome = 'harness-error'
             """)
     }
 
@@ -44,7 +44,7 @@ public final class RunWriter {
         try store.renewLease(sweepID: sweepID)
     }
 
-    /// The six parameters and the repeat index, at `first` and the six places after it.
+    /// The seven parameters and the repeat index, at `first` and the seven places after it.
     private static func bindCell(_ statement: Statement, from first: Int32, _ run: RunResult) {
         let s = run.scenario
         statement.bind(first, constant: s.transport.rawValue)
@@ -53,7 +53,8 @@ public final class RunWriter {
         statement.bind(first + 3, s.sleepNs)
         statement.bind(first + 4, Int64(s.sends))
         statement.bind(first + 5, s.payloadBytes)
-        statement.bind(first + 6, Int64(run.repeatIndex))
+        statement.bind(first + 6, constant: s.probe.rawValue)
+        statement.bind(first + 7, Int64(run.repeatIndex))
     }
 
     private func insert(_ run: RunResult) throws(StoreError) {
@@ -67,21 +68,22 @@ public final class RunWriter {
         insertRun.bind(1, newUUID())
         insertRun.bind(2, sweepID)
         Self.bindCell(insertRun, from: 3, run)
-        insertRun.bind(10, constant: run.outcome.rawValue)
-        insertRun.bind(11, constant: run.termSignal.map(SignalName.of))
-        insertRun.bind(12, run.signature)
-        insertRun.bind(13, failure.map { Int64($0.send) })
-        insertRun.bind(14, failingErrno.map { Int64($0) })
-        insertRun.bind(15, constant: failingErrno.map(ErrnoName.of))
-        insertRun.bind(16, run.harnessMessage)
-        insertRun.bind(17, Timestamp.iso8601(run.startedAt))
-        insertRun.bind(18, run.durationNs)
+        insertRun.bind(11, constant: run.outcome.rawValue)
+        insertRun.bind(12, constant: run.termSignal.map(SignalName.of))
+        insertRun.bind(13, run.signature)
+        insertRun.bind(14, failure.map { Int64($0.send) })
+        insertRun.bind(15, failingErrno.map { Int64($0) })
+        insertRun.bind(16, constant: failingErrno.map(ErrnoName.of))
+        insertRun.bind(17, run.harnessMessage)
+        insertRun.bind(18, Timestamp.iso8601(run.startedAt))
+        insertRun.bind(19, run.durationNs)
         let evidence = RunEvidence(run)
-        insertRun.bind(19, evidence.sleptNs)
-        insertRun.bind(20, Int64(evidence.peerLate ? 1 : 0))
-        insertRun.bind(21, evidence.fatalSend.map { Int64($0) })
-        insertRun.bind(22, evidence.peerReadBytes)
-        insertRun.bind(23, evidence.peerLeftUnread.map { Int64($0 ? 1 : 0) })
+        insertRun.bind(20, evidence.sleptNs)
+        insertRun.bind(21, Int64(evidence.peerLate ? 1 : 0))
+        insertRun.bind(22, evidence.fatalSend.map { Int64($0) })
+        insertRun.bind(23, evidence.peerReadBytes)
+        insertRun.bind(24, evidence.peerLeftUnread.map { Int64($0 ? 1 : 0) })
+        insertRun.bind(25, run.probeResult)
         try insertRun.run()
         let runID = store.db.lastInsertedRowID
         var sendNumber: Int64 = 0
@@ -102,6 +104,7 @@ public final class RunWriter {
             insertStep.bind(11, step.startNs)
             insertStep.bind(12, step.durationNs)
             insertStep.bind(13, constant: step.tcpState?.name)
+            insertStep.bind(14, step.value)
             try insertStep.run()
         }
     }

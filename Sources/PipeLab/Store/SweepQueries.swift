@@ -31,10 +31,10 @@ extension Store {
                            .int(Int64(plannedRuns)), .int(Int64(skipped.reduce(0) { $0 + $1.cells }))]).run()
             let sweepID = db.lastInsertedRowID
             if let shard { try recordShard(shard, sweepID: sweepID) }
-            let insert = try db.prepare("INSERT INTO skipped (sweep_id, transport, peer, sigpipe, cells, reason) VALUES (?, ?, ?, ?, ?, ?)")
+            let insert = try db.prepare("INSERT INTO skipped (sweep_id, transport, peer, sigpipe, probe, cells, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")
             for s in skipped {
                 try insert.bind([.int(sweepID), .text(s.transport.rawValue), .text(s.peer.rawValue), .text(s.sigpipe.rawValue),
-                                 .int(Int64(s.cells)), .text(s.reason)]).run()
+                                 .text(s.probe.rawValue), .int(Int64(s.cells)), .text(s.reason)]).run()
             }
             try takeLease(sweepID: sweepID)
             return sweepID
@@ -102,11 +102,12 @@ extension Store {
 
     /// The skipped combinations of a sweep.
     public func skipped(sweepID: Int64) throws(StoreError) -> [SkippedCombination] {
-        try db.prepare("SELECT transport, peer, sigpipe, cells, reason FROM skipped WHERE sweep_id = ? ORDER BY rowid")
+        try db.prepare("SELECT transport, peer, sigpipe, probe, cells, reason FROM skipped WHERE sweep_id = ? ORDER BY rowid")
             .bind([.int(sweepID)])
             .rows { row in
                 SkippedCombination(transport: Transport(rawValue: row.text(0)) ?? .tcp4, peer: PeerAction(rawValue: row.text(1)) ?? .close,
-                                   sigpipe: SigpipeMode(rawValue: row.text(2)) ?? .ignore, cells: Int(row.int(3)), reason: row.text(4))
+                                   sigpipe: SigpipeMode(rawValue: row.text(2)) ?? .ignore, probe: Probe(rawValue: row.text(3)) ?? .none,
+                                   cells: Int(row.int(4)), reason: row.text(5))
             }
     }
 
@@ -115,11 +116,11 @@ extension Store {
     public func recordedRequests(sweepID: Int64, rerunningHarnessErrors: Bool = false) throws(StoreError) -> Set<RunRequest> {
         var done = Set<RunRequest>()
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, repeat_index FROM runs
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, repeat_index FROM runs
             WHERE sweep_id = ? AND NOT (? AND outcome = 'harness-error')
             """).bind([.int(sweepID), .int(rerunningHarnessErrors ? 1 : 0)]).forEachRow { row in
             if let scenario = Self.scenario(row, from: 0) {
-                done.insert(RunRequest(scenario: scenario, repeatIndex: Int(row.int(6))))
+                done.insert(RunRequest(scenario: scenario, repeatIndex: Int(row.int(7))))
             }
         }
         return done
@@ -128,22 +129,23 @@ extension Store {
     /// Signature counts per cell of a sweep, in grid order of the parameters' values.
     public func cellSignatures(sweepID: Int64) throws(StoreError) -> [CellSignature] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, outcome, runs, cell_runs, disturbed_runs
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, signature, outcome, runs, cell_runs, disturbed_runs
             FROM cell_signatures WHERE sweep_id = ?
-            ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, runs DESC, signature
+            ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, runs DESC, signature
             """).bind([.int(sweepID)]).rows { row in
-            CellSignature(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(6),
-                          outcome: Outcome(rawValue: row.text(7)) ?? .harnessError, runs: Int(row.int(8)), cellRuns: Int(row.int(9)),
-                          disturbedRuns: Int(row.int(10)))
+            CellSignature(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(7),
+                          outcome: Outcome(rawValue: row.text(8)) ?? .harnessError, runs: Int(row.int(9)), cellRuns: Int(row.int(10)),
+                          disturbedRuns: Int(row.int(11)))
         }
     }
 
-    /// Reads the six parameter columns starting at `column`.
+    /// Reads the seven parameter columns starting at `column`: transport, peer, sigpipe, sleep_ns,
+    /// sends, payload_bytes, probe.
     static func scenario(_ row: Row, from column: Int32) -> Scenario? {
         guard let transport = Transport(rawValue: row.text(column)), let peer = PeerAction(rawValue: row.text(column + 1)),
-              let sigpipe = SigpipeMode(rawValue: row.text(column + 2)) else { return nil }
+              let sigpipe = SigpipeMode(rawValue: row.text(column + 2)), let probe = Probe(rawValue: row.text(column + 6)) else { return nil }
         return Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: row.int(column + 3),
-                        sends: Int(row.int(column + 4)), payloadBytes: row.int(column + 5))
+                        sends: Int(row.int(column + 4)), payloadBytes: row.int(column + 5), probe: probe)
     }
 }
 

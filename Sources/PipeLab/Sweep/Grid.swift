@@ -1,6 +1,7 @@
 /// The expansion of a spec into cells and runs, in a specified order:
-/// repeat (outermost), then transport, peer, sigpipe, sleep, sends, payload, each in the order
-/// its values were given. `shuffle` visits the same runs in a seeded pseudo-random permutation.
+/// repeat (outermost), then transport, peer, sigpipe, probe, sleep, sends, payload, each in the order
+/// its values were given. Probes other than none take only the sleeps in `probe-sleep` (when given):
+/// the grid is then the union of the grid with probe none and a smaller one with the other probes. `shuffle` visits the same runs in a seeded pseudo-random permutation.
 /// Cells and runs are computed from their position, never stored: a grid's memory does not grow
 /// with its size. Counts saturate instead of overflowing; `Grid.check` refuses a grid beyond
 /// `Limits.runs` before anything is opened.
@@ -17,21 +18,26 @@ public struct Grid: Sendable {
         self.spec = spec
         var runnable: [GridCells.Combination] = []
         var skipped: [SkippedCombination] = []
-        let perCombination = GridCells.product([spec.sleep.count, spec.sends.count, spec.payload.count])
         for transport in spec.transport {
             for peer in spec.peer {
                 for sigpipe in spec.sigpipe {
-                    let probe = Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: 0, sends: 1, payloadBytes: 1)
-                    if let reason = probe.inapplicableReason {
-                        skipped.append(SkippedCombination(transport: transport, peer: peer, sigpipe: sigpipe,
-                                                          cells: perCombination, reason: reason))
-                    } else {
-                        runnable.append(GridCells.Combination(transport: transport, peer: peer, sigpipe: sigpipe))
+                    for probe in spec.probe {
+                        let sleeps = spec.sleeps(for: probe)
+                        let cellCount = GridCells.product([sleeps.count, spec.sends.count, spec.payload.count])
+                        let sample = Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: 0, sends: 1,
+                                              payloadBytes: 1, probe: probe)
+                        if let reason = sample.inapplicableReason {
+                            skipped.append(SkippedCombination(transport: transport, peer: peer, sigpipe: sigpipe, probe: probe,
+                                                              cells: cellCount, reason: reason))
+                        } else if cellCount > 0 {
+                            runnable.append(GridCells.Combination(transport: transport, peer: peer, sigpipe: sigpipe, probe: probe,
+                                                                  sleep: sleeps))
+                        }
                     }
                 }
             }
         }
-        cells = GridCells(combinations: runnable, sleep: spec.sleep, sends: spec.sends, payload: spec.payload)
+        cells = GridCells(combinations: runnable, sends: spec.sends, payload: spec.payload)
         self.skipped = skipped
         let runnableCells = cells
         self.shard = shard.map { ShardPlan($0, cells: runnableCells, repeats: spec.repeats) }
@@ -41,17 +47,22 @@ public struct Grid: Sendable {
     public var gridRunCount: Int { GridCells.product([cells.count, spec.repeats]) }
     /// Runs this sweep runs: the grid's, or its shard's.
     public var runCount: Int { shard?.runCount ?? gridRunCount }
-    public var skippedCellCount: Int { GridCells.product([skipped.count, skipped.first?.cells ?? 0]) }
+    public var skippedCellCount: Int {
+        skipped.reduce(0) { total, s in total.addingReportingOverflow(s.cells).overflow ? Int.max : total + s.cells }
+    }
 
     /// Refuses a spec whose grid has no cell that can exist, or more runs than `Limits.runs`;
     /// only counts, so it costs nothing however large the grid.
     public static func check(_ spec: SweepSpec) throws(InputError) {
+        if spec.probe.contains(where: { $0 != .none }), let probeSleep = spec.probeSleep, spec.sleeps(for: .poll).isEmpty {
+            throw InputError("probe-sleep: none of \(probeSleep.map(DurationText.format).joined(separator: ", ")) is among the sleeps \(spec.sleep.map(DurationText.format).joined(separator: ", ")); accepted: some of the sweep's sleeps")
+        }
         let grid = Grid(spec)
         if grid.cells.isEmpty && !grid.skipped.isEmpty {
             let reasons = Dictionary(grouping: grid.skipped, by: \.reason).sorted { $0.key < $1.key }.map { reason, combinations in
-                reason + " (" + combinations.map { "\($0.transport.rawValue)/\($0.peer.rawValue)/\($0.sigpipe.rawValue)" }.joined(separator: ", ") + ")"
+                reason + " (" + combinations.map { $0.label.replacingOccurrences(of: " ", with: "/") }.joined(separator: ", ") + ")"
             }
-            throw InputError("no cell of the grid can exist: \(reasons.joined(separator: "; ")); accepted: at least one possible combination (tcp4, tcp6 and unix take every peer and sigpipe; pipe takes peer close or close-unread with any sigpipe but nosignal)")
+            throw InputError("no cell of the grid can exist: \(reasons.joined(separator: "; ")); accepted: at least one possible combination (tcp4, tcp6 and unix take every peer and sigpipe; pipe takes peer close or close-unread with any sigpipe but nosignal, and probe none or poll)")
         }
         let (runs, overflow) = grid.cells.count.multipliedReportingOverflow(by: spec.repeats)
         guard overflow || runs > Limits.runs else { return }
@@ -76,36 +87,61 @@ public struct Grid: Sendable {
     }
 }
 
-/// The runnable cells of a grid in grid order, each computed from its index (a mixed-radix number
-/// over the runnable combinations, sleeps, sends and payloads).
+/// The runnable cells of a grid in grid order, each computed from its index: the combination is
+/// found among the combinations' first indexes (each may have its own sleeps), the rest is a
+/// mixed-radix number over its sleeps, the sends and the payloads.
 public struct GridCells: RandomAccessCollection, Sendable {
     struct Combination: Sendable {
         var transport: Transport
         var peer: PeerAction
         var sigpipe: SigpipeMode
+        var probe: Probe
+        var sleep: [Int64]
     }
 
     let combinations: [Combination]
-    let sleep: [Int64]
+    /// The index of each combination's first cell.
+    let starts: [Int]
     let sends: [Int]
     let payload: [Int64]
     public let count: Int
 
-    init(combinations: [Combination], sleep: [Int64], sends: [Int], payload: [Int64]) {
-        (self.combinations, self.sleep, self.sends, self.payload) = (combinations, sleep, sends, payload)
-        count = Self.product([combinations.count, sleep.count, sends.count, payload.count])
+    init(combinations: [Combination], sends: [Int], payload: [Int64]) {
+        (self.combinations, self.sends, self.payload) = (combinations, sends, payload)
+        var starts: [Int] = []
+        var total = 0
+        for combination in combinations {
+            starts.append(total)
+            let cells = Self.product([combination.sleep.count, sends.count, payload.count])
+            total = total.addingReportingOverflow(cells).overflow ? Int.max : total + cells
+        }
+        self.starts = starts
+        count = total
     }
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { count }
 
     public subscript(index: Int) -> Scenario {
-        let payloadIndex = index % payload.count
-        let sendsIndex = index / payload.count % sends.count
-        let sleepIndex = index / payload.count / sends.count % sleep.count
-        let combination = combinations[index / payload.count / sends.count / sleep.count]
+        let place = place(of: index)
+        let combination = combinations[place.combination]
         return Scenario(transport: combination.transport, peer: combination.peer, sigpipe: combination.sigpipe,
-                        sleepNs: sleep[sleepIndex], sends: sends[sendsIndex], payloadBytes: payload[payloadIndex])
+                        sleepNs: combination.sleep[place.sleep], sends: sends[place.sends], payloadBytes: payload[place.payload],
+                        probe: combination.probe)
+    }
+
+    /// The cell at `index` as positions: its combination, and its sleep (among the combination's),
+    /// sends and payload.
+    func place(of index: Int) -> (combination: Int, sleep: Int, sends: Int, payload: Int) {
+        // The last combination starting at or before `index`.
+        var low = 0, high = starts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if starts[middle] <= index { low = middle } else { high = middle - 1 }
+        }
+        let offset = index - starts[low]
+        return (low, offset / payload.count / sends.count % combinations[low].sleep.count,
+                offset / payload.count % sends.count, offset % payload.count)
     }
 
     /// A product of counts that saturates at Int.max instead of trapping.

@@ -6,7 +6,9 @@
 /// dealt round-robin over the shards along that sequence. Every shard gets ⌊n/N⌋ or ⌈n/N⌉ runs
 /// of every class, and the extra runs rotate from shard to shard, so two shards' expected times
 /// differ by at most the weight of one run of the heaviest class. Every (cell, repeat) lands in
-/// exactly one shard: the union of the N shards is the unsharded sweep.
+/// exactly one shard: the union of the N shards is the unsharded sweep. (Combinations may have
+/// sleeps of their own, as the built-in grid's probes do: a class counts the combinations that
+/// have its sleep.)
 public struct ShardPlan: Sendable {
     public let shard: Shard
     /// What a run costs besides its sleeps (set-up, sends, recording), in the same unit.
@@ -14,23 +16,51 @@ public struct ShardPlan: Sendable {
 
     let cells: GridCells
     let repeats: Int
-    /// Position of each (sleep, sends) class in the dealing order, indexed by sleep × |sends| + sends.
-    let classPosition: [Int]
-    /// Weight of each class, in the same index.
+    /// Every sleep of the grid, each once.
+    let sleeps: [Int64]
+    /// For each combination and each of its sleeps: the index of that sleep in `sleeps`, and the
+    /// combination's rank among the combinations that have that sleep.
+    let sleepIndex: [[Int]]
+    let rankAmongSleepers: [[Int]]
+    /// Combinations that have each sleep.
+    let sleepers: [Int]
+    /// Where each (sleep, sends) class starts in the dealing sequence, indexed by sleep × |sends| + sends.
+    let classStart: [Int]
+    let classSize: [Int]
     let classWeightNs: [Int64]
 
     init(_ shard: Shard, cells: GridCells, repeats: Int) {
         self.shard = shard
         self.cells = cells
         self.repeats = repeats
-        let weights = cells.sleep.flatMap { sleep in
-            cells.sends.map { sends in Self.weightNs(sleepNs: sleep, sends: sends) }
+        var sleeps: [Int64] = []
+        for combination in cells.combinations {
+            for sleep in combination.sleep where !sleeps.contains(sleep) { sleeps.append(sleep) }
+        }
+        self.sleeps = sleeps
+        var sleepers = Array(repeating: 0, count: sleeps.count)
+        var sleepIndex: [[Int]] = [], rankAmongSleepers: [[Int]] = []
+        for combination in cells.combinations {
+            let indexes = combination.sleep.map { sleep in sleeps.firstIndex(of: sleep) ?? 0 }
+            sleepIndex.append(indexes)
+            rankAmongSleepers.append(indexes.map { index in
+                defer { sleepers[index] += 1 }
+                return sleepers[index]
+            })
+        }
+        (self.sleepIndex, self.rankAmongSleepers, self.sleepers) = (sleepIndex, rankAmongSleepers, sleepers)
+        let weights = sleeps.flatMap { sleep in cells.sends.map { sends in Self.weightNs(sleepNs: sleep, sends: sends) } }
+        let sizes = sleeps.indices.flatMap { index in
+            cells.sends.map { _ in GridCells.product([repeats, sleepers[index], cells.payload.count]) }
         }
         let order = weights.indices.sorted { (weights[$1], $0) < (weights[$0], $1) }
-        var position = Array(repeating: 0, count: weights.count)
-        for (rank, classIndex) in order.enumerated() { position[classIndex] = rank }
-        classPosition = position
-        classWeightNs = weights
+        var start = Array(repeating: 0, count: weights.count)
+        var total = 0
+        for classIndex in order {
+            start[classIndex] = total
+            total = total.addingReportingOverflow(sizes[classIndex]).overflow ? Int.max : total + sizes[classIndex]
+        }
+        (classStart, classSize, classWeightNs) = (start, sizes, weights)
     }
 
     /// Expected time of one run, saturating instead of trapping.
@@ -40,19 +70,12 @@ public struct ShardPlan: Sendable {
         return overflow || overflowAgain ? Int64.max : total
     }
 
-    /// Runs of one class: every repeat of every runnable combination and payload.
-    private var classSize: Int { GridCells.product([repeats, cells.combinations.count, cells.payload.count]) }
-
     /// The run's place in the dealing sequence, from its index in grid order.
     private func dealtPosition(ofRunAt index: Int) -> Int {
-        let cell = index % cells.count, repeatIndex = index / cells.count
-        let payloads = cells.payload.count, sends = cells.sends.count
-        let payloadIndex = cell % payloads
-        let sendsIndex = cell / payloads % sends
-        let sleepIndex = cell / payloads / sends % cells.sleep.count
-        let combination = cell / payloads / sends / cells.sleep.count
-        let rank = (repeatIndex * cells.combinations.count + combination) * payloads + payloadIndex
-        return classPosition[sleepIndex * sends + sendsIndex] * classSize + rank
+        let place = cells.place(of: index % cells.count), repeatIndex = index / cells.count
+        let sleep = sleepIndex[place.combination][place.sleep]
+        let rank = (repeatIndex * sleepers[sleep] + rankAmongSleepers[place.combination][place.sleep]) * cells.payload.count + place.payload
+        return classStart[sleep * cells.sends.count + place.sends] + rank
     }
 
     /// Whether the run at `index` of the grid order is this shard's.
@@ -65,13 +88,13 @@ public struct ShardPlan: Sendable {
         positions > shard.index ? (positions - shard.index - 1) / shard.count + 1 : 0
     }
 
-    public var runCount: Int { dealt(GridCells.product([classPosition.count, classSize])) }
+    public var runCount: Int { dealt(classSize.reduce(0) { $0.addingReportingOverflow($1).overflow ? Int.max : $0 + $1 }) }
 
     /// The sum of this shard's run weights, in seconds.
     public var expectedSeconds: Double {
         classWeightNs.indices.reduce(0) { total, classIndex in
-            let start = classPosition[classIndex] * classSize
-            let runs = dealt(start + classSize) - dealt(start)
+            let start = classStart[classIndex]
+            let runs = dealt(start + classSize[classIndex]) - dealt(start)
             return total + Double(runs) * Double(classWeightNs[classIndex]) / 1e9
         }
     }

@@ -18,6 +18,7 @@ extension Store {
         var spec = SweepSpec.builtIn
         (spec.transport, spec.peer, spec.sigpipe) = ([s.transport], [s.peer], [s.sigpipe])
         (spec.sleep, spec.sends, spec.payload, spec.repeats, spec.jobs) = ([s.sleepNs], [s.sends], [s.payloadBytes], 1, 1)
+        (spec.probe, spec.probeSleep) = ([s.probe], nil)
         spec.name = "run"
         // One transaction: a failure leaves no sweep behind, not a `running` one without its run.
         try db.writeTransaction { () throws(StoreError) in

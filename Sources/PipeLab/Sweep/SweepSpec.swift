@@ -15,6 +15,9 @@ public struct SweepSpec: Equatable, Sendable {
     public var sleep: [Int64]
     public var sends: [Int]
     public var payload: [Int64]
+    public var probe: [Probe]
+    /// The sleeps at which probes other than none run (those of `sleep` listed here); nil: every sleep.
+    public var probeSleep: [Int64]?
     public var repeats: Int
     public var jobs: Int
     public var timeoutNs: Int64
@@ -24,11 +27,12 @@ public struct SweepSpec: Equatable, Sendable {
 
     /// The built-in grid: every value of every enumerated dimension, sleeps from a race (0) through
     /// a settled connection (10ms) to the classic case (1s), three sends, a small and a large
-    /// payload, three repeats. It finishes in well under a minute on two cores.
+    /// payload, three repeats; every probe, the probes other than none at the settled 10ms sleep only
+    /// (a union of two grids). It finishes in well under a minute on two cores.
     public static let builtIn = SweepSpec(
         transport: Transport.allCases, peer: PeerAction.allCases, sigpipe: SigpipeMode.allCases,
         sleep: [0, 10_000_000, 1_000_000_000], sends: [3], payload: [5, 65_536],
-        repeats: 3, jobs: defaultJobs(sleeps: [1_000_000_000]), timeoutNs: 5_000_000_000, name: nil, order: .grid, seed: 1)
+        probe: Probe.allCases, probeSleep: [10_000_000], repeats: 3, jobs: defaultJobs(sleeps: [1_000_000_000]), timeoutNs: 5_000_000_000, name: nil, order: .grid, seed: 1)
 
     /// Runs in flight when `--jobs` is not given. Runs that sleep cost no CPU, so a grid with
     /// sleeps of a millisecond or more keeps many runs in flight (16 per CPU, at most 64); a grid
@@ -38,8 +42,14 @@ public struct SweepSpec: Equatable, Sendable {
         return (sleeps.max() ?? 0) >= 1_000_000 ? min(64, max(8, 16 * cpus)) : max(2, 2 * cpus)
     }
 
+    /// The sleeps of the cells with `probe`.
+    public func sleeps(for probe: Probe) -> [Int64] {
+        guard probe != .none, let probeSleep else { return sleep }
+        return sleep.filter(probeSleep.contains)
+    }
+
     /// The keys a spec file may hold.
-    public static let keys = ["transport", "peer", "sigpipe", "sleep", "sends", "payload",
+    public static let keys = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "probe", "probe-sleep",
                               "repeat", "jobs", "timeout", "name", "order", "seed"]
 
     /// Canonical JSON, as stored with the sweep and accepted back by `--spec`.
@@ -51,6 +61,7 @@ public struct SweepSpec: Equatable, Sendable {
             ("sleep", .array(sleep.map { .string(DurationText.format($0)) })),
             ("sends", .array(sends.map { .int(Int64($0)) })),
             ("payload", .array(payload.map { .string(SizeText.format($0)) })),
+            ("probe", .array(probe.map { .string($0.rawValue) })),
             ("repeat", .int(Int64(repeats))),
             ("jobs", .int(Int64(jobs))),
             ("timeout", .string(DurationText.format(timeoutNs))),
@@ -60,6 +71,7 @@ public struct SweepSpec: Equatable, Sendable {
             ("seed", .string(String(seed))),
         ]
         if let name { members.append(("name", .string(name))) }
+        if let probeSleep { members.append(("probe-sleep", .array(probeSleep.map { .string(DurationText.format($0)) }))) }
         return JSONValue.object(members).text
     }
 }
@@ -72,6 +84,8 @@ public struct SpecOverrides: Sendable {
     public var sleep: [Int64]?
     public var sends: [Int]?
     public var payload: [Int64]?
+    public var probe: [Probe]?
+    public var probeSleep: [Int64]?
     public var repeats: Int?
     public var jobs: Int?
     public var timeoutNs: Int64?
@@ -90,6 +104,14 @@ public struct SpecOverrides: Sendable {
         if let sleep { spec.sleep = sleep }
         if let sends { spec.sends = sends }
         if let payload { spec.payload = payload }
+        // The built-in's probes belong to the built-in grid: a grid of one's own has probe none
+        // unless probes are asked for, and probes at every sleep unless probe-sleep says otherwise.
+        let ownGrid = transport != nil || peer != nil || sigpipe != nil || sleep != nil || sends != nil || payload != nil
+        if ownGrid || probe != nil {
+            spec.probe = probe ?? [.none]
+            spec.probeSleep = nil
+        }
+        if let probeSleep { spec.probeSleep = probeSleep }
         if let repeats { spec.repeats = repeats }
         spec.jobs = jobs ?? SweepSpec.defaultJobs(sleeps: spec.sleep)
         if let timeoutNs { spec.timeoutNs = timeoutNs }
@@ -99,7 +121,7 @@ public struct SpecOverrides: Sendable {
         return spec
     }
 
-    /// Sets one key from its text form: a comma-separated list for the six parameters.
+    /// Sets one key from its text form: a comma-separated list for the seven parameters and probe-sleep.
     /// `label` names the source in messages (`--sleep`, or `spec.json: key 'sleep'`).
     public mutating func set(_ key: String, _ text: String, label: String) throws(InputError) {
         switch key {
@@ -109,6 +131,8 @@ public struct SpecOverrides: Sendable {
         case "sleep": sleep = try Self.list(text, label) { (t: String) throws(InputError) in try DurationText.parse(t, name: label) }
         case "sends": sends = try Self.list(text, label) { (t: String) throws(InputError) in try CountText.parse(t, name: label, maximum: Limits.sends) }
         case "payload": payload = try Self.list(text, label) { (t: String) throws(InputError) in try SizeText.parse(t, name: label) }
+        case "probe": probe = try Self.list(text, label) { (t: String) throws(InputError) in try Probe.parse(t, name: label) }
+        case "probe-sleep": probeSleep = try Self.list(text, label) { (t: String) throws(InputError) in try DurationText.parse(t, name: label) }
         case "repeat": repeats = try CountText.parse(text, name: label, maximum: Limits.repeats)
         case "jobs": jobs = try CountText.parse(text, name: label, maximum: Limits.jobs)
         case "timeout": timeoutNs = try DurationText.parseTimeout(text, name: label)

@@ -12,10 +12,11 @@ struct StepRecorder {
 
     /// Records `body` as one step. `fd` is the socket whose TCP state to read after the call (nil
     /// when the call closed it); `stateOfResult` reads it from the fd the call returned (accept).
-    /// `sigpipe` tells whether the call raised SIGPIPE.
+    /// `sigpipe` tells whether the call raised SIGPIPE; `value` reads what the call delivered
+    /// besides its return (poll's revents, SO_ERROR's error).
     @discardableResult
     func record(_ actor: Actor, _ op: Operation, bytes: Int64, fd: Int32?, stateOfResult: Bool = false,
-                announce: Bool = false, sigpipe: (() -> Bool)? = nil,
+                announce: Bool = false, sigpipe: (() -> Bool)? = nil, value: (() -> Int64)? = nil,
                 _ body: () -> Int) -> CallResult {
         let start = MonotonicClock.nowNs()
         if announce {
@@ -28,7 +29,8 @@ struct StepRecorder {
         let state = isTCP ? stateFD.flatMap(Sockets.tcpState) : nil
         log.append(.step(token: token, Step(
             actor: actor, op: op, bytes: bytes, result: Int64(result.value), errno: result.errno, sigpipe: raised,
-            startNs: start - runStartNs, durationNs: end - start, tcpState: state)), to: area)
+            startNs: start - runStartNs, durationNs: end - start, tcpState: state,
+            value: result.failed ? nil : value?())), to: area)
         return result
     }
 

@@ -38,13 +38,13 @@ enum WireMessage: Equatable {
         switch self {
         case let .job(token, scenario):
             (s[0], s[1], s[2], s[3], s[4]) = (1, token, scenario.transport.index, scenario.peer.index, scenario.sigpipe.index)
-            (s[5], s[6], s[7]) = (scenario.sleepNs, Int64(scenario.sends), scenario.payloadBytes)
+            (s[5], s[6], s[7], s[8]) = (scenario.sleepNs, Int64(scenario.sends), scenario.payloadBytes, scenario.probe.index)
         case let .callBegins(token, actor, op, bytes, startNs):
             (s[0], s[1], s[2], s[3], s[4], s[5]) = (2, token, actor.index, op.index, bytes, startNs)
         case let .step(token, step):
             (s[0], s[1], s[2], s[3], s[4], s[5]) = (3, token, step.actor.index, step.op.index, step.bytes, step.result ?? Int64.min)
             (s[6], s[7], s[8], s[9]) = (Int64(step.errno), step.sigpipe ? 1 : 0, step.startNs, step.durationNs ?? -1)
-            s[10] = Int64(step.tcpState?.rawValue ?? 0)
+            (s[10], s[11]) = (Int64(step.tcpState?.rawValue ?? 0), step.value ?? Int64.min)
         case let .runDone(token):
             (s[0], s[1]) = (4, token)
         case let .harnessError(token, stage, errno):
@@ -61,10 +61,11 @@ enum WireMessage: Equatable {
         switch s[0] {
         case 1:
             guard let transport = Transport(index: s[2]), let peer = PeerAction(index: s[3]),
-                  let sigpipe = SigpipeMode(index: s[4]),
+                  let sigpipe = SigpipeMode(index: s[4]), let probe = Probe(index: s[8]),
                   (0...Limits.durationNs).contains(s[5]), (1...Int64(Limits.sends)).contains(s[6]),
                   (1...Limits.payloadBytes).contains(s[7]) else { return nil }
-            let scenario = Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: s[5], sends: Int(s[6]), payloadBytes: s[7])
+            let scenario = Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: s[5], sends: Int(s[6]), payloadBytes: s[7],
+                                    probe: probe)
             guard scenario.inapplicableReason == nil else { return nil }
             return .job(token: s[1], scenario: scenario)
         case 2:
@@ -75,7 +76,8 @@ enum WireMessage: Equatable {
                   let errno = Int32(exactly: s[6]), let state = Int32(exactly: s[10]) else { return nil }
             return .step(token: s[1], Step(
                 actor: actor, op: op, bytes: s[4], result: s[5] == Int64.min ? nil : s[5], errno: errno,
-                sigpipe: s[7] != 0, startNs: s[8], durationNs: s[9] < 0 ? nil : s[9], tcpState: TCPState(rawValue: state)))
+                sigpipe: s[7] != 0, startNs: s[8], durationNs: s[9] < 0 ? nil : s[9], tcpState: TCPState(rawValue: state),
+                value: s[11] == Int64.min ? nil : s[11]))
         case 4:
             return .runDone(token: s[1])
         case 5:
@@ -120,6 +122,7 @@ extension WireEnum {
 extension Transport: WireEnum { static let wireOrder = Array(allCases) }
 extension PeerAction: WireEnum { static let wireOrder = Array(allCases) }
 extension SigpipeMode: WireEnum { static let wireOrder = Array(allCases) }
+extension Probe: WireEnum { static let wireOrder = Array(allCases) }
 extension Actor: WireEnum { static let wireOrder = Array(allCases) }
 extension Operation: WireEnum { static let wireOrder = Array(allCases) }
 extension HarnessStage: WireEnum { static let wireOrder = Array(allCases) }

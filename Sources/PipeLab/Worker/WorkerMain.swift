@@ -47,13 +47,14 @@ public enum WorkerMain {
 }
 
 /// Carries out DESIGN.md's script for one scenario: the client connects and sends once; the peer,
-/// once that data has arrived, reads once and ends the connection its way; the client sleeps, then
-/// makes its remaining sends.
+/// once that data has arrived, reads once and ends the connection its way; the client sleeps, makes
+/// its probe (if any), then its remaining sends.
 final class RunPerformer {
     private let channel: Channel
     private let log: StepLog
     private let peer: PeerThread
     private let payload = ZeroPayload()
+    private var probeBuffer = [UInt8](repeating: 0, count: Int(Probe.recvBytes))
 
     init(channel: Channel, log: StepLog) throws(SystemError) {
         self.channel = channel
@@ -108,18 +109,30 @@ final class RunPerformer {
         channel.send(ending + [.runDone(token: token)])
     }
 
-    /// The client's sends: the first, the sleep, the rest; each announced before it is made.
+    /// The client's sends: the first, the sleep and the probe, the rest; each send announced before
+    /// it is made. With a single send the client still sleeps and probes after it.
     private func clientSends(_ scenario: Scenario, _ payload: UnsafeRawBufferPointer, fd: Int32, recorder: StepRecorder) {
         var sigpipe = SigpipeControl(mode: scenario.sigpipe)
         let isSocket = scenario.transport.isSocket
         let flags = scenario.sigpipe == .nosignal ? Int32(MSG_NOSIGNAL) : 0
+        defer {
+            if scenario.sends == 1 && scenario.probe != .none {
+                MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
+                ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
+            }
+        }
         for sendNumber in 1...scenario.sends {
             // The sleep ends when asked only if the woken client gets a CPU at once: with many runs
             // in flight on few CPUs it would wait its turn (measured: up to 9 ms late at 32 jobs
             // on 2 CPUs). The real-time class preempts that queue from the sleep until send #2
             // returns; where it is not allowed (no CAP_SYS_NICE) the sleep is as the scheduler gives.
             let boosted = sendNumber == 2 && scenario.sleepNs > 0 && pipelab_set_realtime(1) == 0
-            if sendNumber == 2 { MonotonicClock.sleep(nanoseconds: scenario.sleepNs) }
+            if sendNumber == 2 {
+                MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
+                if scenario.probe != .none {
+                    ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
+                }
+            }
             sigpipe.beforeCall()
             recorder.record(.client, isSocket ? .send : .write, bytes: scenario.payloadBytes, fd: fd,
                             announce: true, sigpipe: sigpipe.raisedDuringCall) {
