@@ -199,3 +199,15 @@ import Testing
         #expect(output.stderr.split(separator: "\n").count == 1, "\(output.stderr)")
     }
 }
+
+/// A comparison counts what a cell's verdict counts: runs the machine disturbed are left out.
+@Suite struct CompareCountTests {
+    @Test func disturbedRunsAreLeftOut() {
+        let cell = Scenario.classic
+        let rows = [
+            CellSignature(scenario: cell, signature: "ok,ok,EPIPE", outcome: .error, runs: 5, cellRuns: 7, disturbedRuns: 0),
+            CellSignature(scenario: cell, signature: "ok,ok,ok", outcome: .ok, runs: 2, cellRuns: 7, disturbedRuns: 2),
+        ]
+        #expect(SweepComparison.counts(rows) == [cell: ["ok,ok,EPIPE": 5]])
+    }
+}

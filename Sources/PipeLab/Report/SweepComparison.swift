@@ -83,8 +83,13 @@ public struct SweepComparison: Sendable {
         self.cells = cells
     }
 
-    /// Runs per signature per cell (a signature can appear in several rows, one per outcome).
+    /// Runs per signature per cell (a signature can appear in several rows, one per outcome),
+    /// without the runs the machine disturbed: like a cell's verdict, a comparison leaves them out.
     static func counts(_ rows: [CellSignature]) -> [Scenario: [String: Int]] {
-        rows.reduce(into: [:]) { counts, row in counts[row.scenario, default: [:]][row.signature, default: 0] += row.runs }
+        rows.reduce(into: [:]) { counts, row in
+            let undisturbed = row.runs - row.disturbedRuns
+            guard undisturbed > 0 else { return }
+            counts[row.scenario, default: [:]][row.signature, default: 0] += undisturbed
+        }
     }
 }
