@@ -42,7 +42,7 @@ ALTER TABLE runs ADD COLUMN peer_left_unread INTEGER CHECK (peer_left_unread IN 
 
 CREATE VIEW runs_rederived AS
 WITH base AS (
-    SELECT r.id AS run_id, r.sleep_ns, r.outcome,
+    SELECT r.id AS run_id, r.sweep_id, r.sleep_ns, r.outcome,
            (SELECT start_ns + duration_ns FROM steps WHERE run_id = r.id AND send_number = 1) AS send1_end_ns,
            (SELECT start_ns FROM steps WHERE run_id = r.id AND send_number = 2) AS send2_start_ns,
            (SELECT MIN(start_ns) FROM steps
@@ -65,7 +65,7 @@ WITH base AS (
              WHERE run_id = m.run_id AND send_number IS NOT NULL AND start_ns < m.peer_end_ns) AS begun_bytes
     FROM measured m
 )
-SELECT run_id,
+SELECT run_id, sweep_id,
        send2_start_ns - send1_end_ns AS slept_ns,
        CASE WHEN sleep_ns >= 1000000 AND send2_start_ns IS NOT NULL
             THEN COALESCE(peer_end_ns >= send2_start_ns, 1) ELSE 0 END AS peer_late,

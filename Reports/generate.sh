@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 swift build -c release --static-swift-stdlib --product pipelab >/dev/null
 PIPELAB="$(swift build -c release --static-swift-stdlib --show-bin-path)/pipelab"
 DB="$(mktemp -d)/reports.sqlite"
+# Charts are named after their report (default-heatmap.svg, …): none is left from an older run.
+rm -f Reports/*.svg
 
 # The built-in default grid: every value of every dimension.
 "$PIPELAB" sweep --name default --quiet --db "$DB" >/dev/null

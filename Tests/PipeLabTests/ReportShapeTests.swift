@@ -29,6 +29,21 @@ import Testing
         }
     }
 
+    /// A report whose every sleep is settled does not speak of short sleeps or races.
+    @Test func aSettledSweepsReportClaimsNoRace() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sweep = try CLI.run(["sweep", "--transport", "tcp4,unix", "--peer", "close,linger0", "--sigpipe", "ignore",
+                                 "--sleep", "100ms", "--payload", "5", "--repeat", "2", "--quiet"], in: directory)
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let report = try CLI.run(["report"], in: directory).stdout
+        let races = report.components(separatedBy: "## Where it races and where it settles").last?
+            .components(separatedBy: "## Why").first ?? ""
+        #expect(races.contains("Nowhere"))
+        #expect(!report.lowercased().contains("short sleep"))
+        #expect(!report.contains("a race"))
+    }
+
     @Test func wideTablesAreSplitByColumns() {
         let header = ["peer", "sigpipe"] + (1...30).map { "sleep \($0)ms" }
         let rows = [["close", "ignore"] + (1...30).map { _ in "A/B" }]
