@@ -77,6 +77,13 @@ public struct RunEvidence: Sendable {
         return peerEndedBefore(send: 2) != true
     }
 
+    /// Send #1 had not returned when the peer began to end the connection: the peer ended it
+    /// while the first send's data was still being queued or arriving.
+    public var firstSendOverlapsPeerEnd: Bool {
+        guard let first = writes.first, let end = peerEnd else { return false }
+        return first.durationNs.map { first.startNs + $0 > end.startNs } ?? true
+    }
+
     /// The client's TCP state after each send, where recorded.
     public var statesAfterWrites: [TCPState?] { writes.map(\.tcpState) }
 }

@@ -35,7 +35,7 @@ public enum MarkdownReport {
         out += "\n" + matrixTables(matrix, letters: letters)
         out += embedded(charts, .heatmap)
         out += "\n## Where it races and where it settles\n\n"
-        out += races(matrix, letters: letters)
+        out += races(matrix, letters: letters, examples: data.examples)
         out += embedded(charts, .raceWindow)
         out += "\n## Why\n\n"
         out += explanations(data, letters: letters)
@@ -73,9 +73,7 @@ public enum MarkdownReport {
         ]
         var out = Markdown.table(["", ""], rows)
         if !data.skipped.isEmpty {
-            out += "\nNot run: " + Plural.count(s.skippedCells, "cell") + " that cannot exist (" + data.skipped.map {
-                Markdown.text($0.label)
-            }.joined(separator: "; ") + ").\n"
+            out += "\nNot run: " + Plural.count(s.skippedCells, "cell") + " that cannot exist:\n\n" + skippedList(data)
         }
         return out
     }
@@ -114,7 +112,20 @@ public enum MarkdownReport {
         return out
     }
 
-    static func races(_ matrix: OutcomeMatrix, letters: SignatureLetters) -> String {
+    /// The impossible combinations, one line per reason, written compactly.
+    static func skippedList(_ data: ReportData) -> String {
+        func combination(_ t: Transport, _ p: PeerAction, _ g: SigpipeMode, _ probe: Probe) -> Scenario {
+            Scenario(transport: t, peer: p, sigpipe: g, sleepNs: 0, sends: 1, payloadBytes: 1, probe: probe)
+        }
+        let skipped = data.skipped.map { combination($0.transport, $0.peer, $0.sigpipe, $0.probe) }
+        let universe = skipped + data.cells.map { combination($0.scenario.transport, $0.scenario.peer, $0.scenario.sigpipe, $0.scenario.probe) }
+        return uniqued(data.skipped.map(\.reason)).map { reason in
+            let combos = data.skipped.filter { $0.reason == reason }.map { combination($0.transport, $0.peer, $0.sigpipe, $0.probe) }
+            return "- " + Markdown.text(CellSet(combos, in: universe).text) + ": " + Markdown.text(reason) + "\n"
+        }.joined()
+    }
+
+    static func races(_ matrix: OutcomeMatrix, letters: SignatureLetters, examples: [CellExample]) -> String {
         let racing = matrix.nondeterministic
         let sleeps = uniqued(matrix.columns.map(\.sleepNs)).sorted()
         guard !racing.isEmpty else {
@@ -122,11 +133,24 @@ public enum MarkdownReport {
         }
         let latest = racing.map(\.column.sleepNs).max() ?? 0
         let all = matrix.scenarios
-        var out = "\(Plural.count(racing.count, "cell")) of \(all.count) gave different signatures on different repeats: there the client's later sends and the peer's ending overlap, so which comes first varies from run to run."
+        var out = "\(Plural.count(racing.count, "cell")) of \(all.count) gave different signatures on different repeats."
+        let short = racing.filter { $0.column.sleepNs < RunEvidence.settledSleepNs }
+        let settledCells = Set(racing.filter { $0.column.sleepNs >= RunEvidence.settledSleepNs }.map { OutcomeMatrix.scenario($0.row, $0.column) })
+        if !short.isEmpty {
+            out += " At sleeps under \(DurationText.format(RunEvidence.settledSleepNs)) (\(Plural.count(short.count, "cell"))) the client's later sends and the peer's ending overlap, so which comes first varies from run to run."
+        }
+        if !settledCells.isEmpty {
+            // In these cells the peer ended the connection before send #2 in every run counted.
+            let overlapping = Set(examples.filter { settledCells.contains($0.run.scenario) && RunEvidence($0.run).firstSendOverlapsPeerEnd }
+                .map(\.run.scenario))
+            out += overlapping == settledCells
+                ? " At longer sleeps (\(Plural.count(settledCells.count, "cell"))) the peer began to end the connection before send #2 in every run counted, yet the runs differ: the first send was still in progress when the peer ended the connection, and how far it had got (how much of its data had arrived) varies from run to run."
+                : " At longer sleeps (\(Plural.count(settledCells.count, "cell"))) the peer began to end the connection before send #2 in every run counted, yet the runs differ: the order of the calls was the same, what varies lies in the kernel's timing (each signature's mechanism is under Why)."
+        }
         if let settled = sleeps.first(where: { $0 > latest }) {
             out += " No cell races at a sleep of \(DurationText.format(settled)) or more; the last racing sleep is \(DurationText.format(latest)).\n\n"
         } else {
-            out += " Cells race up to the longest sleep in the grid (\(DurationText.format(latest))).\n\n"
+            out += " Cells differ up to the longest sleep in the grid (\(DurationText.format(latest))).\n\n"
         }
         // Cells whose repeats show the same set of signatures are listed together, counts pooled.
         var groups: [(signatures: [String], cells: [Scenario], counts: [String: Int], runs: Int)] = []
