@@ -191,10 +191,12 @@ public enum Explainer {
                 + noSignalWithCount(write, e, raiser: "tcp_sendmsg() raises it (in sk_stream_error())")
                 + " The error stays stored on the socket for the next call." + reported + raisedDuring(write, e.scenario, detail: e.detail)
         case .unix:
-            let woke = e.scenario.peer == .shutdownReadWrite
-                ? "The peer's shutdown(SHUT_RDWR) marked our socket shut down for sending (unix_shutdown()) and woke the call; sock_alloc_send_pskb(), where it waited, found the shutdown and failed, and unix_stream_sendmsg() returned the count it had queued instead. No error is stored: SO_ERROR would return 0"
-                : "The peer's close (with data unread) set ECONNRESET on our socket (unix_release_sock()) and woke the call; sock_alloc_send_pskb(), where it waited, took that error itself (sock_error() reads and clears it), and unix_stream_sendmsg() returned the count it had queued. Nothing is left stored: SO_ERROR would return 0 and a read would see end of file"
-            return "it blocked for buffer space in the peer's full receive queue. " + woke + "; the next write fails with EPIPE because our socket is shut down for sending."
+            // Where the call was decides whether the error stays: waiting for space in
+            // sock_alloc_send_pskb() it takes it; between two pieces unix_stream_sendmsg() leaves it.
+            let ended = e.scenario.peer == .shutdownReadWrite
+                ? "the peer's shutdown(SHUT_RDWR) marked our socket shut down for sending (unix_shutdown()), and the call returned the count it had queued instead of EPIPE. No error is stored: SO_ERROR would return 0"
+                : "the peer closed with data unread: unix_release_sock() set ECONNRESET on our socket and shut it down, and the call returned the count it had queued. Whether the error is still stored depends on where the call was: waiting for space in sock_alloc_send_pskb(), it takes it (sock_error() reads and clears it); between two pieces, unix_stream_sendmsg() finds the peer dead and leaves it"
+            return "it was still queueing its data (it waits whenever the peer's receive queue holds a full send buffer) when " + ended + ". The next write fails with EPIPE either way: our socket is shut down for sending."
                 + noSignalWithCount(write, e, raiser: "unix_stream_sendmsg() raises it") + raisedDuring(write, e.scenario, detail: e.detail)
         case .pipe:
             let signal: String
