@@ -320,7 +320,7 @@ struct Told {
     /// The client's own shutdown(SHUT_WR) probe succeeded: its sends after it fail for that reason.
     let ownShutdown: Bool
 
-    init(_ evidence: RunEvidence, detail: Explainer.Detail, ownShutdown: Bool = false) {
+    init(_ evidence: RunEvidence, detail: Explainer.Detail, ownShutdown: Bool) {
         self.evidence = evidence
         self.detail = detail
         self.ownShutdown = ownShutdown
