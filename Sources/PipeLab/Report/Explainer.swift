@@ -24,7 +24,7 @@ public enum Explainer {
         if run.outcome == .harnessError {
             return ["pipelab could not set this run up (for example no IPv6 loopback address on the machine); nothing was measured. The run's steps and the database's `runs` row say which call failed."]
         }
-        let evidence = Told(RunEvidence(run), detail: detail)
+        let evidence = Told(RunEvidence(run), detail: detail, ownShutdown: run.scenario.probe == .shutdownWrite && run.probeResult == "0")
         if detail == .mechanism, let race = allSendsFirst(evidence) { return [race] }
         var paragraphs = [peerParagraph(evidence)]
         if evidence.peerLate && detail == .run {
@@ -85,16 +85,16 @@ public enum Explainer {
 
     static func unixPeer(_ e: Told, read: String) -> String {
         let unreadNote = e.peerLeftUnread == true
-            ? " Since data was left unread, unix_release_sock() also set ECONNRESET on our socket: a read or SO_ERROR would report it, but a write checks the shutdown first and fails with EPIPE."
+            ? " Since data was left unread, unix_release_sock() also set ECONNRESET on our socket: a read or SO_ERROR would report it, but unix_stream_sendmsg() checks the shutdown before any stored error and fails with EPIPE."
             : ""
         switch e.scenario.peer {
         case .close, .closeUnread, .linger0:
             let linger = e.scenario.peer == .linger0 ? " (SO_LINGER changes nothing on a Unix socket)" : ""
-            return "A Unix stream socket has no FIN or RST: both ends live in one kernel. The peer \(read); then it closed its end\(linger); unix_release_sock() marked our socket as shut down for sending, so unix_stream_sendmsg() refuses the next write with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given.\(unreadNote)"
+            return "A Unix stream socket has no FIN or RST: both ends live in one kernel. The peer \(read); then it closed its end\(linger); unix_release_sock() marked our socket as shut down in both directions, so unix_stream_sendmsg() refuses the next write with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given.\(unreadNote)"
         case .shutdownWrite:
             return "The peer \(read); then it called shutdown(SHUT_WR): that ends only its own direction. It never reads again, so our data queues, unread, until the buffers are full; then a blocking send waits for space that never comes."
         case .shutdownReadWrite:
-            return "The peer \(read); then it called shutdown(SHUT_RDWR): that ends its receiving direction too, which marks our socket as unable to send, so unix_stream_sendmsg() refuses the next write with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given."
+            return "The peer \(read); then it called shutdown(SHUT_RDWR): that ends its receiving direction too, which unix_shutdown() passes on by marking our socket shut down for sending, so unix_stream_sendmsg() refuses the next write with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given."
         }
     }
 
@@ -106,7 +106,7 @@ public enum Explainer {
                 return "The peer \(read); then it called close() with data unread: its kernel sent RST instead of FIN (tcp_close(); RFC 2525 §2.17). The RST found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET and moved it to CLOSE."
             case false?:
                 let later = e.writes.indices.contains { e.peerEndedBefore(send: $0 + 1) == true }
-                    ? " TCP cannot tell a close from a half-close, so the next write is still accepted; its data reaches a socket that no longer exists, and the peer's kernel answers with RST."
+                    ? " TCP cannot tell a close from a half-close, so the next write is still accepted; its data reaches a socket its process has closed, which takes no more data, and the peer's kernel answers with RST."
                     : " No send of ours came after the close, so nothing provoked an RST."
                 return "The peer \(read); then it called close(): with nothing unread its kernel sent FIN, which moves our socket to CLOSE_WAIT." + later
             case nil:
@@ -115,7 +115,7 @@ public enum Explainer {
         case .closeUnread:
             return "The peer \(read); then it called close() with it still in its receive queue, so its kernel sent RST instead of FIN (tcp_close(); RFC 2525 §2.17). The RST found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET and moved it to CLOSE."
         case .linger0:
-            return "The peer \(read); then it set SO_LINGER {on, 0} and closed: an abortive close, which sends RST instead of FIN whatever was read (tcp_close()). The RST found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET and moved it to CLOSE."
+            return "The peer \(read); then it set SO_LINGER {on, 0} and closed: an abortive close, which sends RST instead of FIN whatever was read (tcp_close() sends it itself when data was unread, and otherwise through tcp_disconnect()). The RST found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET and moved it to CLOSE."
         case .shutdownWrite:
             return "The peer \(read); then it called shutdown(SHUT_WR): it sent FIN and our socket moved to CLOSE_WAIT, but the peer's socket stays open and it never reads again. Our writes are queued, first in its receive buffer and then in our send buffer, until both are full; then a blocking send waits."
         case .shutdownReadWrite:
@@ -155,7 +155,10 @@ public enum Explainer {
         let s = e.scenario
         let raised = write.sigpipe ? " SIGPIPE was raised during it nonetheless." : ""
         guard number > 1, let ended = e.peerEndedBefore(send: number) else {
-            return "\(call) #\(number) succeeded\(state): the connection was still whole." + raised
+            // TCP_INFO is read after the call returns: the peer may have ended the connection by then.
+            let after = write.tcpState.map { $0 != .established } == true && !state.isEmpty
+                ? " when it ran; the state read after it already shows the peer's ending" : ""
+            return "\(call) #\(number) succeeded\(state): the connection was still whole\(after)." + raised
         }
         if !ended {
             let why = e.peerLate
@@ -184,9 +187,17 @@ public enum Explainer {
         switch e.scenario.transport {
         case .tcp4, .tcp6:
             let reported = next.map { $0.errno != 0 ? " The next call reported it." : "" } ?? ""
-            return "it blocked for buffer space, the connection was reset while it waited, and a call that has already queued part of its data returns that count instead of the error (tcp_sendmsg()). The error stays stored on the socket for the next call." + reported + raisedDuring(write, e.scenario, detail: e.detail)
+            return "it blocked for buffer space, the connection was reset while it waited, and a call that has already queued part of its data returns that count instead of the error (tcp_sendmsg())."
+                + noSignalWithCount(write, e, raiser: "tcp_sendmsg() raises it (in sk_stream_error())")
+                + " The error stays stored on the socket for the next call." + reported + raisedDuring(write, e.scenario, detail: e.detail)
         case .unix:
-            return "it blocked for buffer space in the peer's full receive queue. The peer's close (with data unread) set ECONNRESET on our socket and woke the call, which took that error itself (sock_error() reads and clears it) and returned the count it had queued. Nothing is left stored: SO_ERROR is 0 afterwards and a read would see end of file; the next write fails with EPIPE because the peer is gone." + raisedDuring(write, e.scenario, detail: e.detail)
+            // Where the call was decides whether the error stays: waiting for space in
+            // sock_alloc_send_pskb() it takes it; between two pieces unix_stream_sendmsg() leaves it.
+            let ended = e.scenario.peer == .shutdownReadWrite
+                ? "the peer's shutdown(SHUT_RDWR) marked our socket shut down for sending (unix_shutdown()), and the call returned the count it had queued instead of EPIPE. No error is stored: SO_ERROR would return 0"
+                : "the peer closed with data unread: unix_release_sock() set ECONNRESET on our socket and shut it down, and the call returned the count it had queued. Whether the error is still stored depends on where the call was: waiting for space in sock_alloc_send_pskb(), it takes it (sock_error() reads and clears it); between two pieces, unix_stream_sendmsg() finds the peer dead and leaves it"
+            return "it was still queueing its data (it waits whenever the peer's receive queue holds a full send buffer) when " + ended + ". The next write fails with EPIPE either way: our socket is shut down for sending."
+                + noSignalWithCount(write, e, raiser: "unix_stream_sendmsg() raises it") + raisedDuring(write, e.scenario, detail: e.detail)
         case .pipe:
             let signal: String
             switch (write.sigpipe && e.detail == .run, e.detail == .run ? e.scenario.sigpipe : .nosignal) {
@@ -203,24 +214,29 @@ public enum Explainer {
         let s = e.scenario
         switch (name, s.transport) {
         case ("EPIPE", .tcp4), ("EPIPE", .tcp6):
+            if e.ownShutdown && number >= 2 {
+                return "the client's own shutdown(SHUT_WR) had shut the socket down for sending, so tcp_sendmsg() refuses the write with EPIPE."
+            }
             let previous = number >= 2 ? e.writes[number - 2] : nil
             let finFirst = e.peerLeftUnread == false && (s.peer == .close || s.peer == .shutdownReadWrite)
-            if !errorReported && finFirst, let previous, (previous.result ?? -1) >= 0 {
-                let previousName = s.transport.isSocket ? "send" : "write"
-                return "the RST provoked by \(previousName) #\(number - 1) arrived while our socket was in CLOSE_WAIT, so tcp_reset() stored EPIPE and closed the socket. This call is the first to report it: tcp_sendmsg() found the socket closed and took the stored error (sock_error() reads and clears it)."
+            // Only a send made after the peer's FIN can have provoked the RST that stored EPIPE.
+            if !errorReported && finFirst, let previous, (previous.result ?? -1) >= 0, e.peerEndedBefore(send: number - 1) == true {
+                return "the RST provoked by send #\(number - 1) arrived while our socket was in CLOSE_WAIT, so tcp_reset() stored EPIPE and closed the socket. This call is the first to report it: tcp_sendmsg() took the stored error in place of sending (sock_error() reads and clears it)."
             }
             if errorReported || previous?.result.map({ $0 < previous?.bytes ?? 0 }) == true {
                 return "the socket was closed by the RST and its stored error has been reported, so it can no longer send: tcp_sendmsg() refuses every later write with EPIPE."
             }
             return "the socket can no longer send, so tcp_sendmsg() refuses the write with EPIPE."
         case ("EPIPE", .unix):
-            return "the peer's end is closed or shut down for reading, so unix_stream_sendmsg() refuses the write."
+            return e.ownShutdown && number >= 2
+                ? "the client's own shutdown(SHUT_WR) had marked our socket shut down for sending, so unix_stream_sendmsg() refuses the write."
+                : "the peer's end is closed or shut down for reading, so unix_stream_sendmsg() refuses the write."
         case ("EPIPE", .pipe):
             return "no reader is left, so pipe_write() refuses the write."
         case ("ECONNRESET", .tcp4), ("ECONNRESET", .tcp6):
-            return "the peer's RST had found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET and closed it; tcp_sendmsg() found the socket closed and reported the stored error, clearing it (sock_error()). A call that reads the error first (recv, SO_ERROR) would have taken it instead."
+            return "the peer's RST had found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET and closed it; tcp_sendmsg() reported the stored error in place of sending, clearing it (sock_error()). A call that reads the error first (recv, SO_ERROR) would have taken it instead."
         case ("ECONNRESET", _):
-            return "the peer closed with data unread, which stored ECONNRESET on our socket; this call reported it and cleared it."
+            return "the peer closed with data unread, so unix_release_sock() stored ECONNRESET on our socket; this call had got past unix_stream_sendmsg()'s shutdown check before that, and sock_alloc_send_pskb() took the error (sock_error() reads and clears it)."
         case ("ECONNREFUSED", _):
             return "an RST arrived while the socket was still connecting (SYN_SENT)."
         case ("EAGAIN", _):
@@ -256,6 +272,12 @@ public enum Explainer {
         return s.sigpipe == .blocked
             ? " SIGPIPE was raised during it and stays pending while blocked."
             : " The handler saw SIGPIPE during it."
+    }
+
+    /// A socket send cut short returns its count without SIGPIPE; said where the disposition shows it.
+    static func noSignalWithCount(_ write: Step, _ e: Told, raiser: String) -> String {
+        guard e.detail == .run, !write.sigpipe, e.scenario.sigpipe == .handler || e.scenario.sigpipe == .blocked else { return "" }
+        return " No SIGPIPE came with the count: \(raiser) only when nothing was sent."
     }
 
     /// A run whose sends all succeeded before the peer began to end the connection, in one line.
@@ -295,10 +317,13 @@ public enum Explainer {
 struct Told {
     let evidence: RunEvidence
     let detail: Explainer.Detail
+    /// The client's own shutdown(SHUT_WR) probe succeeded: its sends after it fail for that reason.
+    let ownShutdown: Bool
 
-    init(_ evidence: RunEvidence, detail: Explainer.Detail) {
+    init(_ evidence: RunEvidence, detail: Explainer.Detail, ownShutdown: Bool) {
         self.evidence = evidence
         self.detail = detail
+        self.ownShutdown = ownShutdown
     }
 
     subscript<T>(dynamicMember path: KeyPath<RunEvidence, T>) -> T { evidence[keyPath: path] }

@@ -232,7 +232,7 @@ public enum MarkdownReport {
         ]
         let said = SigpipeMode.allCases.filter(present.contains).compactMap { meaning[$0] }
         guard !said.isEmpty else { return "" }
-        return "The kernel raises SIGPIPE when a send or write finds that nothing can receive any more (with EPIPE; a pipe write cut short raises it too), never with ECONNRESET. What the process sees depends on the disposition: " + said.joined(separator: "; ") + ".\n\n"
+        return "The kernel raises SIGPIPE when a send or write can send nothing because the other end is gone or the socket is shut down for sending: with EPIPE, never with ECONNRESET. A pipe write cut short by the reader's close raises it too, with its count (pipe\\_write()); a socket send cut short does not (tcp\\_sendmsg() and unix\\_stream\\_sendmsg() raise it only when nothing was sent). What the process sees depends on the disposition: " + said.joined(separator: "; ") + ".\n\n"
     }
 
     static func disturbed(_ data: ReportData) -> String {

@@ -12,7 +12,7 @@ enum ProbeExplainer {
         case .recv:
             return "The probe, a non-blocking recv, returned \(result)\(state): " + recv(result, transport)
         case .soError:
-            return "The probe, getsockopt(SO_ERROR), returned \(result)\(state): " + soError(result)
+            return "The probe, getsockopt(SO_ERROR), returned \(result)\(state): " + soError(result, transport)
         case .poll:
             return "The probe, poll with timeout 0, reported \(result)\(state): " + poll(result, transport)
         case .shutdownWrite:
@@ -40,11 +40,14 @@ enum ProbeExplainer {
         }
     }
 
-    static func soError(_ result: String) -> String {
+    static func soError(_ result: String, _ transport: Transport) -> String {
         if result == "0" {
             return "no error was stored, so there was nothing to take; the sends go on as without a probe."
         }
-        return "sock_getsockopt() returned the error stored on the socket and cleared it (sock_error() reads and clears sk_err). The next send finds the socket closed with nothing stored and fails with EPIPE (tcp_sendmsg()), and sk_stream_error() raises SIGPIPE with it unless MSG_NOSIGNAL is given."
+        let next = transport == .unix
+            ? "The next write fails with EPIPE as it would have anyway: unix_stream_sendmsg() checks the shutdown before any stored error."
+            : "The next send finds the socket closed with nothing stored and fails with EPIPE (tcp_sendmsg()), and sk_stream_error() raises SIGPIPE with it unless MSG_NOSIGNAL is given."
+        return "sock_getsockopt() returned the error stored on the socket and cleared it (sock_error() reads and clears sk_err). " + next
     }
 
     static func poll(_ result: String, _ transport: Transport) -> String {
@@ -60,7 +63,7 @@ enum ProbeExplainer {
             if bits.contains("POLLHUP") { parts.append("POLLHUP because both directions are shut down (unix_poll())") }
             if bits.contains("POLLRDHUP") { parts.append("POLLIN and POLLRDHUP because the peer will send nothing more") }
             if bits.contains("POLLERR") { parts.append("POLLERR because an error is stored") }
-            if bits.contains("POLLOUT") { parts.append("POLLOUT because a write would not block") }
+            if bits.contains("POLLOUT") { parts.append("POLLOUT because our send buffer has room (unix_poll() looks only at that, not at whether the peer is gone)") }
         case .pipe:
             if bits.contains("POLLERR") { parts.append("POLLERR because no reader is left (pipe_poll())") }
             if bits.contains("POLLOUT") { parts.append("POLLOUT because the pipe has room") }
@@ -74,9 +77,9 @@ enum ProbeExplainer {
         case ("0", .unix):
             return "our socket is now shut down for sending, so unix_stream_sendmsg() refuses every later write with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given."
         case ("0", _):
-            return "tcp_shutdown() sent our FIN and marked the socket shut down for sending, so tcp_sendmsg() refuses every later send with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given."
+            return "inet_shutdown() marked the socket shut down for sending and tcp_shutdown() sent our FIN, so tcp_sendmsg() refuses every later send with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given."
         case ("ENOTCONN", _):
-            return "the socket was no longer connected (the peer's RST had already closed it), so inet_shutdown() refused; the error the RST stored is still there for the next send to report."
+            return "the socket was no longer connected (the peer's RST had already closed it), so inet_shutdown() returned ENOTCONN; it does not touch the error the RST stored, which is still there for the next send to report."
         default:
             return "the kernel refused the shutdown."
         }
