@@ -8,6 +8,9 @@ public final class RunWriter {
     private let insertRun: Statement
     private let insertStep: Statement
     private let deleteHarnessError: Statement
+    /// The (cell, repeat) pairs recorded as `harness-error`: only a run of one of these replaces a
+    /// row, so the others are inserted without a DELETE first (the hot path of a sweep).
+    private var harnessErrors: Set<RunRequest>
 
     init(store: Store, sweepID: Int64) throws(StoreError) {
         self.store = store
@@ -28,6 +31,14 @@ public final class RunWriter {
             DELETE FROM runs WHERE sweep_id = ? AND transport = ? AND peer = ? AND sigpipe = ? AND sleep_ns = ? AND sends = ?
                 AND payload_bytes = ? AND probe = ? AND repeat_index = ? AND outcome = 'harness-error'
             """)
+        var recorded = Set<RunRequest>()
+        try store.db.prepare("""
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, repeat_index FROM runs
+            WHERE sweep_id = ? AND outcome = 'harness-error'
+            """).bind([.int(sweepID)]).forEachRow { row in
+            if let scenario = Store.scenario(row, from: 0) { recorded.insert(RunRequest(scenario: scenario, repeatIndex: Int(row.int(7)))) }
+        }
+        harnessErrors = recorded
     }
 
     /// Writes `runs` in one transaction.
@@ -60,10 +71,14 @@ public final class RunWriter {
     private func insert(_ run: RunResult) throws(StoreError) {
         let failure = run.firstFailure
         let failingErrno = failure.flatMap { $0.errno == 0 ? nil : $0.errno }
-        deleteHarnessError.clear()
-        deleteHarnessError.bind(1, sweepID)
-        Self.bindCell(deleteHarnessError, from: 2, run)
-        try deleteHarnessError.run()
+        let request = RunRequest(scenario: run.scenario, repeatIndex: run.repeatIndex)
+        if harnessErrors.remove(request) != nil {
+            deleteHarnessError.clear()
+            deleteHarnessError.bind(1, sweepID)
+            Self.bindCell(deleteHarnessError, from: 2, run)
+            try deleteHarnessError.run()
+        }
+        if run.outcome == .harnessError { harnessErrors.insert(request) }
         insertRun.clear()
         insertRun.bind(1, newUUID())
         insertRun.bind(2, sweepID)
