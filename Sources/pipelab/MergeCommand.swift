@@ -25,7 +25,7 @@ struct MergeCommand: ParsableCommand {
         for input in inputs {
             let added: MergeCounts
             do { added = try store.merge(from: input) } catch { throw CommandFailure.store(error) }
-            print("\(input): added \(added.hosts) hosts, \(added.sweeps) sweeps, \(added.runs) runs, \(added.steps) steps")
+            print("\(input): added " + [Plural.count(added.hosts, "host"), Plural.count(added.sweeps, "sweep"), Plural.count(added.runs, "run"), Plural.count(added.steps, "step")].joined(separator: ", "))
         }
     }
 }

@@ -42,7 +42,10 @@ import Testing
         let first = try CLI.run(["merge", "--db", merged] + inputs)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.split(separator: "\n").count == 4)
-        #expect(first.stdout.contains("added 1 hosts, 1 sweeps, 12 runs"))
+        // One machine is one host, whichever database it recorded into (its UUID is named by its facts).
+        #expect(first.stdout.contains("added 1 host, 1 sweep, 12 runs"))
+        #expect(first.stdout.components(separatedBy: "added 0 hosts, 1 sweep, 12 runs").count == 4)
+        #expect(try CLIShell.sqlite3(merged, "SELECT COUNT(*) FROM hosts;").stdout == "1\n")
 
         let counts = try CLIShell.sqlite3(merged, """
             ATTACH '\(unsharded)' AS u;
@@ -218,7 +221,7 @@ import Testing
         let merged = dir.appendingPathComponent("merged.sqlite").path
         let output = try CLI.run(["merge", "--db", merged, old])
         #expect(output.status == 0, "\(output.stderr)")
-        #expect(output.stdout.hasSuffix("added 1 hosts, 1 sweeps, 1 runs, 1 steps\n"))
+        #expect(output.stdout.hasSuffix("added 1 host, 1 sweep, 1 run, 1 step\n"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: old)) == before)
         let copied = try CLIShell.sqlite3(merged, "SELECT r.uuid, r.signature, r.first_errno_name, r.peer_late, s.group_uuid IS NULL FROM runs r JOIN sweeps s ON s.id = r.sweep_id;")
         #expect(copied.stdout == "r-uuid|ok,EPIPE,EPIPE|EPIPE|0|1\n")

@@ -7,8 +7,11 @@ extension Store {
             SELECT id FROM hosts WHERE hostname = ? AND kernel = ? AND os = ? AND arch = ? AND cpus = ? AND sysctls = ?
             """).bind(hostValues(host)).rows { $0.int(0) }
         if let id = existing.first { return id }
+        // Named by its facts: every database the same machine records into gives it the same
+        // UUID, so merging the shards of one machine keeps one host.
+        let name = ["host", host.hostname, host.kernel, host.os, host.arch, String(host.cpus), host.sysctls].joined(separator: "\u{1}")
         try db.prepare("INSERT INTO hosts (uuid, hostname, kernel, os, arch, cpus, sysctls) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .bind([.text(newUUID())] + hostValues(host)).run()
+            .bind([.text(UUIDv5.of(name: name))] + hostValues(host)).run()
         return db.lastInsertedRowID
     }
 
