@@ -8,8 +8,9 @@ import Testing
 /// - every line of a ```sh block is a command (a trailing `\` continues it; blank lines and
 ///   comment lines are ignored); output examples live in plain ``` blocks;
 /// - a command must exit 0, or the code its trailing comment names: `# exits 130`;
-/// - lines whose first word is `swift` are skipped: this test runs inside `swift test`, with the
-///   `pipelab` binary that build made, which `PATH` leads to;
+/// - `swift run [-c release] pipelab ARGS` runs as `pipelab ARGS`, and other lines whose first
+///   word is `swift` are skipped: this test runs inside `swift test`, with the `pipelab` binary
+///   that build made, which `PATH` leads to;
 /// - a block preceded by the line `<!-- not run by the tests: REASON -->` is not run (a cluster,
 ///   root, minutes of benchmark); the test prints how many there are and why.
 @Suite struct ReadmeCommandTests {
@@ -62,8 +63,15 @@ import Testing
             let trimmed = joined.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             if trimmed.hasPrefix("$ ") { result.outputLines.append(start); continue }
-            if trimmed.split(separator: " ").first == "swift" {
-                result.skippedSwiftLines.append(trimmed)
+            let words = trimmed.split(separator: " ")
+            if words.first == "swift" {
+                // `swift run [-c release] pipelab ARGS` is the binary this test already has.
+                if words.count > 2, words[1] == "run", let product = words.firstIndex(of: "pipelab") {
+                    let command = "pipelab " + words[(product + 1)...].joined(separator: " ")
+                    result.commands.append(Command(text: command, line: start, expectedStatus: expectedStatus(trimmed)))
+                } else {
+                    result.skippedSwiftLines.append(trimmed)
+                }
                 continue
             }
             result.commands.append(Command(text: trimmed, line: start, expectedStatus: expectedStatus(trimmed)))
@@ -142,6 +150,7 @@ import Testing
             # a comment
 
             swift build
+            swift run -c release pipelab sweeps
             ```
 
             ```
@@ -154,9 +163,9 @@ import Testing
             ```
             """
         let extracted = Self.extract(sample)
-        #expect(extracted.commands.map(\.text) == ["pipelab sweep --repeat 2     --name a    # exits 130"])
-        #expect(extracted.commands.map(\.expectedStatus) == [130])
-        #expect(extracted.commands.map(\.line) == [2])
+        #expect(extracted.commands.map(\.text) == ["pipelab sweep --repeat 2     --name a    # exits 130", "pipelab sweeps"])
+        #expect(extracted.commands.map(\.expectedStatus) == [130, 0])
+        #expect(extracted.commands.map(\.line) == [2, 7])
         #expect(extracted.skippedSwiftLines == ["swift build"])
         #expect(extracted.unrunBlocks.map(\.reason) == ["needs a cluster"])
         #expect(extracted.outputLines.isEmpty)
