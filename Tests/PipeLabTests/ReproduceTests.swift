@@ -7,11 +7,11 @@ import Testing
     static let smallGrid = ["--transport", "unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", "0",
                             "--sends", "1", "--payload", "5", "--quiet"]
 
-    /// The command in the report's Reproduce section of `sweep`.
+    /// The command in the report's Reproduce section of `sweep` (its lines joined by backslash-newline).
     static func reproduceLine(of sweep: String, in directory: URL) throws -> String {
         let report = try CLI.run(["report", sweep], in: directory)
         guard report.status == 0, let section = report.stdout.components(separatedBy: "## Reproduce\n\n```sh\n").last,
-              let line = section.components(separatedBy: "\n").first, line.hasPrefix("pipelab sweep ")
+              let line = section.components(separatedBy: "\n```").first, line.hasPrefix("pipelab sweep ")
         else { throw TestFailure("no reproduce command in the report of \(sweep): \(report.stderr)") }
         return line
     }
@@ -35,6 +35,17 @@ import Testing
         #expect(try Self.reproduceLine(of: "2", in: directory) == line)
         let names = try CLIShell.sqlite3(directory.appendingPathComponent("pipelab.sqlite").path, "SELECT name FROM sweeps ORDER BY id;")
         #expect(names.stdout == "\(name)\n\(name)\n")
+    }
+
+    /// GitHub's code block shows about 100 characters of a line before it scrolls sideways.
+    @Test func reproduceCommandIsWrappedToFitGitHubsColumn() {
+        var spec = SweepSpec.builtIn
+        spec.name = "default"
+        let wrapped = ReproduceCommand.wrapped(spec)
+        let lines = wrapped.components(separatedBy: "\n")
+        #expect(lines.count > 1)
+        #expect(lines.allSatisfy { $0.count <= 90 }, "\(lines.map(\.count))")
+        #expect(wrapped.replacingOccurrences(of: " \\\n   ", with: "") == ReproduceCommand.of(spec))
     }
 
     @Test(arguments: ["18446744073709551615", "9007199254740993", "0"])

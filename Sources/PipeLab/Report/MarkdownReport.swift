@@ -50,7 +50,7 @@ public enum MarkdownReport {
         out += timings(data)
         out += appendix
         out += "\n## Reproduce\n\n"
-        if let spec { out += Markdown.codeBlock(ReproduceCommand.of(spec), language: "sh") }
+        if let spec { out += Markdown.codeBlock(ReproduceCommand.wrapped(spec), language: "sh") }
         out += "\nRecorded command line: " + Markdown.code(sweep.commandLine) + "\n"
         return out
     }

@@ -110,7 +110,7 @@ public enum Heatmap {
         let caption = SVG.paragraphs([
             "A square's colour says how the first send that did not write all its bytes ended; the number on it is that send (1-based), "
                 + "shown where all runs of the cell agree on it. Where the runs of a cell ended differently, the square is split into "
-                + "stripes, each as wide as its share of the runs.",
+                + "stripes, each as wide as its share of the runs (at least 3 px, so that a rare outcome still shows).",
         ], x: margin, y: legendEnd + 20, width: width - 2 * margin)
         body += caption.elements
         return SVG.document(width: width, height: caption.end, defs: [hatch], body: body)
@@ -195,10 +195,8 @@ public enum Heatmap {
         }.joined(separator: ", ") + " of \(total) run\(total == 1 ? "" : "s")"
         var parts: [String] = []
         var stripeX = x
-        for kind in FirstFailure.allCases {
-            let runs = shares.filter { $0.kind == kind }.reduce(0) { $0 + $1.runs }
-            guard runs > 0 else { continue }
-            let width = size * Double(runs) / Double(total)
+        let kinds = FirstFailure.allCases.map { kind in (kind, shares.filter { $0.kind == kind }.reduce(0) { $0 + $1.runs }) }.filter { $0.1 > 0 }
+        for (kind, width) in zip(kinds.map(\.0), stripeWidths(kinds.map(\.1), size: size)) {
             parts.append(SVG.rect(x: stripeX, y: y, width: width, height: size, fill: kind.color))
             stripeX += width
         }
@@ -206,6 +204,22 @@ public enum Heatmap {
             parts.append(SVG.text(String(send), x: x + size / 2, y: y + size / 2 + 4.5, anchor: .middle, fill: share.kind.ink))
         }
         return titled(name + ": " + described, parts)
+    }
+
+    /// The narrowest a stripe is drawn, so that one run in 200 still shows its colour.
+    static let minimumStripe = 3.0
+
+    /// Stripe widths filling `size`, each proportional to its runs but at least `minimumStripe`;
+    /// the stripes above the minimum give up the room in proportion to their runs.
+    static func stripeWidths(_ runs: [Int], size: Double) -> [Double] {
+        let total = Double(runs.reduce(0, +))
+        guard total > 0 else { return runs.map { _ in 0 } }
+        let raised = runs.map { size * Double($0) / total < minimumStripe }
+        let raisedCount = Double(raised.filter { $0 }.count)
+        let restRuns = Double(zip(runs, raised).filter { !$0.1 }.reduce(0) { $0 + $1.0 })
+        guard restRuns > 0, raisedCount * minimumStripe < size else { return runs.map { size * Double($0) / total } }
+        let rest = size - raisedCount * minimumStripe
+        return zip(runs, raised).map { $0.1 ? minimumStripe : rest * Double($0.0) / restRuns }
     }
 
     static func legend(_ model: Model, top: Double, width: Double) -> (elements: [String], end: Double) {

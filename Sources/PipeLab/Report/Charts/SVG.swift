@@ -1,10 +1,11 @@
 /// The pieces every chart is drawn with: escaped text, fixed-precision numbers, and the document
 /// around them. Charts are pure functions of their data, so the same data gives the same bytes.
 enum SVG {
-    /// The smallest font size any chart uses: readable at GitHub's 980 px column without zooming.
+    /// The smallest font size any chart uses: readable in GitHub's column without zooming.
     static let minimumFontSize = 12.0
-    /// The widest a chart should be to show unscaled in GitHub's column.
-    static let columnWidth = 980.0
+    /// The widest a chart should be to show unscaled in GitHub's column: 980 px less the page's
+    /// padding (45 px a side) leaves 890 px; a wider image is shrunk, and its 12 px text with it.
+    static let columnWidth = 880.0
 
     static let sansFont = "Helvetica, Arial, DejaVu Sans, sans-serif"
     static let monoFont = "Menlo, Consolas, DejaVu Sans Mono, monospace"

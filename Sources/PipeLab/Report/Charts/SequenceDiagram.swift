@@ -36,7 +36,7 @@ public enum SequenceDiagram {
             SVG.text(run.signature, x: margin, y: 24, size: 15, bold: true, mono: true),
             SVG.text("run \(run.runID): \(s.transport.rawValue), peer \(s.peer.rawValue), sigpipe \(s.sigpipe.rawValue), "
                      + "sleep \(DurationText.format(s.sleepNs)), \(s.sends) send\(s.sends == 1 ? "" : "s") of \(SizeText.label(s.payloadBytes)), "
-                     + "repeat \(run.repeatIndex)", x: margin, y: 44),
+                     + (s.probe == .none ? "" : "probe \(s.probe.rawValue), ") + "repeat \(run.repeatIndex)", x: margin, y: 44),
             SVG.text(run.signatureRuns == 1 ? "the only run with this signature"
                      : "the lowest-numbered of the \(run.signatureRuns) runs with this signature (in \(run.signatureCells) cell\(run.signatureCells == 1 ? "" : "s"))",
                      x: margin, y: 62, fill: "#555555"),
