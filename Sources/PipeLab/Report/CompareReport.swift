@@ -52,7 +52,8 @@ public enum CompareReport {
             }, rightAligned: [2])
         }
         if !keys.order.isEmpty {
-            out += "\n## Legend\n\nA cell is named " + Markdown.text(Scenario.classic.parameterStrings.map(\.name).joined(separator: "/"))
+            let names = Scenario.classic.parameterStrings.map(\.name).filter { $0 != "probe" }
+            out += "\n## Legend\n\nA cell is named " + Markdown.text(names.joined(separator: "/")) + Markdown.text(" (then /probe when the client probes)")
                 + "; A and B count the runs with each signature (sig) out of the cell's runs in that sweep; "
                 + "p is the test's two-sided p-value.\n\n"
             out += keys.order.enumerated().map { "- s\($0.offset + 1): " + Markdown.code($0.element) + "\n" }.joined()

@@ -47,9 +47,15 @@ extension Store {
         try db.prepare("""
             SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, signature, outcome, first_failing_send,
                    first_errno_name, term_signal, COUNT(*)
-            FROM runs WHERE sweep_id = ?1 AND probe = COALESCE(
+            FROM runs r WHERE sweep_id = ?1 AND probe = COALESCE(
                 (SELECT probe FROM runs WHERE sweep_id = ?1 AND probe = 'none' LIMIT 1),
                 (SELECT probe FROM runs WHERE sweep_id = ?1 ORDER BY id LIMIT 1))
+              -- Like a cell's verdict, the charts leave out the runs the machine disturbed, unless
+              -- a cell has nothing else.
+              AND (peer_late = 0 OR NOT EXISTS (
+                SELECT 1 FROM runs u WHERE u.sweep_id = r.sweep_id AND u.transport = r.transport AND u.peer = r.peer
+                   AND u.sigpipe = r.sigpipe AND u.sleep_ns = r.sleep_ns AND u.sends = r.sends
+                   AND u.payload_bytes = r.payload_bytes AND u.probe = r.probe AND u.peer_late = 0))
             GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, outcome, first_failing_send,
                      first_errno_name, term_signal
             ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature

@@ -177,7 +177,7 @@ public enum RaceWindowChart {
         ]
         var text = [
             "Each point is the share of one transport's runs at one sleep that produced the signature, pooled over "
-                + pooled.joined(separator: ", ") + ". Bars are Wilson 95 % intervals over those runs; points are nudged sideways so they do not hide each other.",
+                + pooled.joined(separator: ", ") + ". Bars are Wilson 95 % intervals over those runs; points are nudged sideways so they do not hide each other. Runs the machine disturbed are left out.",
         ]
         var axis = "The sleep axis is logarithmic"
         if model.sleeps.contains(0) { axis += "; sleep 0 sits left of the break, at a distance that is not to scale (the dashed segment)" }
