@@ -75,7 +75,9 @@ import Testing
         let names = charts.map(\.name)
         #expect(names.prefix(2) == ["heatmap", "race-window"])
         let signatures = Set(try Self.sweep.get().runGroups.map(\.signature))
-        #expect(names.filter { $0.hasPrefix("sequence-") }.count == signatures.count)
+        // One diagram per signature; the heatmap's groups leave out disturbed runs, whose
+        // signatures still get a diagram.
+        #expect(names.filter { $0.hasPrefix("sequence-") }.count >= signatures.count)
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         for chart in charts {

@@ -6,6 +6,8 @@ public struct ChartData: Sendable {
     public var skipped: [SkippedCombination]
     /// One run per distinct signature, most frequent signature first.
     public var representatives: [RepresentativeRun]
+    /// Every probe the sweep recorded (the heatmap and race window draw one of them).
+    public var probes: [Probe] = []
 }
 
 /// Runs of one cell that share a signature and the columns describing their first failing call.
@@ -38,7 +40,9 @@ public struct RepresentativeRun: Sendable {
 extension Store {
     public func chartData(sweepID: Int64) throws(StoreError) -> ChartData {
         ChartData(sweep: try sweep(id: sweepID), runGroups: try runGroups(sweepID: sweepID),
-                  skipped: try skipped(sweepID: sweepID).filter { $0.probe == .none }, representatives: try representativeRuns(sweepID: sweepID))
+                  skipped: try skipped(sweepID: sweepID).filter { $0.probe == .none }, representatives: try representativeRuns(sweepID: sweepID),
+                  probes: try db.prepare("SELECT DISTINCT probe FROM runs WHERE sweep_id = ?").bind([.int(sweepID)])
+                    .rows { Probe(rawValue: $0.text(0)) }.compactMap { $0 })
     }
 
     /// The heatmap and the race window draw one probe: none where the sweep has it (the sends'

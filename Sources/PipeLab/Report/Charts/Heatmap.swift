@@ -88,7 +88,8 @@ public enum Heatmap {
         let cellRuns = model.shares.values.map { $0.reduce(0) { $0 + $1.runs } }
         var body = [
             SVG.text("What happened to the first failing send: \(data.sweep.name)", x: margin, y: 24, size: 16, bold: true),
-            SVG.text(subtitle(runs: runs, cells: model.shares.count, cellRuns: cellRuns, sends: sends.sorted()), x: margin, y: 44),
+            SVG.text(subtitle(runs: runs, cells: model.shares.count, cellRuns: cellRuns, sends: sends.sorted())
+                        + (data.probes.count > 1 ? "; probe \(data.runGroups.first?.scenario.probe.rawValue ?? "none") only" : ""), x: margin, y: 44),
         ]
         let lines = stride(from: 0, to: model.transports.count, by: perLine).map { Array(model.transports[$0..<min($0 + perLine, model.transports.count)]) }
         var top = 60.0

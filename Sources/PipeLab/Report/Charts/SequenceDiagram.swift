@@ -127,6 +127,7 @@ public enum SequenceDiagram {
         case .shutdown where step.actor == .peer && scenario.peer == .shutdownWrite: return "shutdown(SHUT_WR)"
         case .shutdown where step.actor == .peer && scenario.peer == .shutdownReadWrite: return "shutdown(SHUT_RDWR)"
         case .poll where step.actor == .peer: return "poll(POLLIN)"
+        case .ioctl: return "ioctl(FIONREAD)"
         default: return "\(name)()"
         }
     }
