@@ -24,11 +24,12 @@ extension Store {
             let hostID = try hostID(for: host)
             try db.prepare("""
                 INSERT INTO sweeps (uuid, name, status, host_id, spec, command_line, pipelab_version, started_at,
-                                    planned_runs, skipped_cells)
-                VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)
+                                    planned_runs, skipped_cells, isolation)
+                VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)
                 """).bind([.text(newUUID()), .text(name), .int(hostID), .text(spec), .text(commandLine),
                            .text(PipeLabVersion.current), .text(Timestamp.iso8601(WallClock.now())),
-                           .int(Int64(plannedRuns)), .int(Int64(skipped.reduce(0) { $0 + $1.cells }))]).run()
+                           .int(Int64(plannedRuns)), .int(Int64(skipped.reduce(0) { $0 + $1.cells })),
+                           .text(Isolation.available.rawValue)]).run()
             let sweepID = db.lastInsertedRowID
             if let shard { try recordShard(shard, sweepID: sweepID) }
             let insert = try db.prepare("INSERT INTO skipped (sweep_id, transport, peer, sigpipe, probe, cells, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")
