@@ -52,7 +52,8 @@ public enum CompareReport {
             }, rightAligned: [2])
         }
         if !keys.order.isEmpty {
-            out += "\n## Legend\n\nA cell is named " + Markdown.text(Scenario.classic.parameterStrings.map(\.name).joined(separator: "/"))
+            // The network's parameters name themselves in a label (`rtt 20ms`) where they are set.
+            out += "\n## Legend\n\nA cell is named " + Markdown.text(Scenario.classic.parameterStrings.prefix(7).map(\.name).joined(separator: "/"))
                 + "; A and B count the runs with each signature (sig) out of the cell's runs in that sweep; "
                 + "p is the test's two-sided p-value.\n\n"
             out += keys.order.enumerated().map { "- s\($0.offset + 1): " + Markdown.code($0.element) + "\n" }.joined()

@@ -44,7 +44,7 @@ public enum WorkerMain {
         while true {
             switch channel.receiveJobs() {
             case .jobs(let jobs):
-                for job in jobs { runner.perform(token: job.token, scenario: job.scenario) }
+                for job in jobs { runner.perform(token: job.token, scenario: job.scenario, lossSeed: job.lossSeed) }
             case .closed:
                 return 0
             case .invalid(let what):
@@ -71,7 +71,7 @@ final class RunPerformer {
         peer = try PeerThread()
     }
 
-    func perform(token: Int64, scenario: Scenario) {
+    func perform(token: Int64, scenario: Scenario, lossSeed: UInt32) {
         let bytes: UnsafeRawBufferPointer
         do { bytes = try payload.bytes(scenario.payloadBytes) } catch {
             channel.send(.harnessError(token: token, stage: .payload, errno: error.errno))
@@ -118,8 +118,8 @@ final class RunPerformer {
         channel.send(ending + [.runDone(token: token)])
     }
 
-    /// The client's sends: the first, the sleep and the probe, the rest; each send announced before
-    /// it is made. With a single send the client still sleeps and probes after it.
+    /// The client's sends: the first, the sleep and the probe, the rest `interval` apart; each send
+    /// announced before it is made. With a single send the client still sleeps and probes after it.
     private func clientSends(_ scenario: Scenario, _ payload: UnsafeRawBufferPointer, fd: Int32, recorder: StepRecorder) {
         var sigpipe = SigpipeControl(mode: scenario.sigpipe)
         let isSocket = scenario.transport.isSocket
@@ -141,6 +141,8 @@ final class RunPerformer {
                 if scenario.probe != .none {
                     ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
                 }
+            } else if sendNumber > 2 && scenario.intervalNs > 0 {
+                MonotonicClock.sleep(nanoseconds: scenario.intervalNs)
             }
             sigpipe.beforeCall()
             recorder.record(.client, isSocket ? .send : .write, bytes: scenario.payloadBytes, fd: fd,
