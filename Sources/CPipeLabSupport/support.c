@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "pipelab_support.h"
 
 #include <signal.h>
@@ -6,6 +7,10 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <errno.h>
+#include <string.h>
+#include <net/if.h>
+#include <sys/socket.h>
 
 int pipelab_die_with_parent(int expected_parent) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return -1;
@@ -25,6 +30,25 @@ int pipelab_set_realtime(int on) {
 
 int pipelab_set_timer_slack(unsigned long nanoseconds) {
     return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0);
+}
+
+int pipelab_isolate_network(void) {
+    if (unshare(CLONE_NEWNET) != 0) {
+        if (errno != EPERM || unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) return errno;
+    }
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+    int status = ioctl(fd, SIOCGIFFLAGS, &request);
+    if (status == 0) {
+        request.ifr_flags |= IFF_UP;
+        status = ioctl(fd, SIOCSIFFLAGS, &request);
+    }
+    int saved = errno;
+    close(fd);
+    return status == 0 ? 0 : saved;
 }
 
 #include <sqlite3.h>

@@ -1,7 +1,7 @@
 import ArgumentParser
 import PipeLab
 
-/// The seven scenario parameters of one run, with DESIGN.md's defaults (the classic case).
+/// The ten scenario parameters of one run, with DESIGN.md's defaults (the classic case).
 struct ScenarioOptions: ParsableArguments {
     @Option(help: "tcp4, tcp6, unix or pipe.", completion: Completions.value(Transport.self))
     var transport = "tcp4"
@@ -17,6 +17,12 @@ struct ScenarioOptions: ParsableArguments {
     var payload = "5"
     @Option(help: "One extra call after the sleep, before send #2: none, recv, poll, so-error, shutdown-wr.")
     var probe = "none"
+    @Option(help: "Pause between the client's later sends (#2, #3, …): 0, or a duration (e.g. 5ms).")
+    var interval = "0"
+    @Option(help: "Round-trip time of an emulated link between client and peer (TCP only): 0 = plain loopback, up to 10s (e.g. 20ms).")
+    var rtt = "0"
+    @Option(help: "Per-packet loss on that link, each direction, in percent (e.g. 1%, 0.5%); TCP only.")
+    var loss = "0"
 
     /// The scenario, or the one-line complaint about the first bad value.
     func scenario() throws(InputError) -> Scenario {
@@ -27,10 +33,14 @@ struct ScenarioOptions: ParsableArguments {
             sleepNs: try DurationText.parse(sleep, name: "--sleep"),
             sends: try CountText.parse(sends, name: "--sends", maximum: Limits.sends),
             payloadBytes: try SizeText.parse(payload, name: "--payload"),
-            probe: try Probe.parse(probe, name: "--probe"))
+            probe: try Probe.parse(probe, name: "--probe"),
+            intervalNs: try DurationText.parse(interval, name: "--interval"),
+            rttNs: try RttText.parse(rtt, name: "--rtt"),
+            lossBasisPoints: try LossText.parse(loss, name: "--loss"))
         if let reason = scenario.inapplicableReason {
             let probe = scenario.probe == .none ? "" : " --probe \(scenario.probe.rawValue)"
-            throw InputError("--transport \(scenario.transport.rawValue) with --peer \(scenario.peer.rawValue) --sigpipe \(scenario.sigpipe.rawValue)\(probe) cannot be run: \(reason)")
+            let link = scenario.hasLink ? " --rtt \(rtt) --loss \(loss)" : ""
+            throw InputError("--transport \(scenario.transport.rawValue) with --peer \(scenario.peer.rawValue) --sigpipe \(scenario.sigpipe.rawValue)\(probe)\(link) cannot be run: \(reason)")
         }
         return scenario
     }

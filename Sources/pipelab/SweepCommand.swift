@@ -32,6 +32,10 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Probes after the sleep: none,recv,poll,so-error,shutdown-wr (default: \(SweepDefaults.probe)).",
             completion: Completions.list(Probe.self)) var probe: String?
     @Option(name: .customLong("probe-sleep"), help: "Run probes other than none only at these of the sleeps (default: \(SweepDefaults.probeSleep)).") var probeSleep: String?
+    @Option(help: "Pauses between the client's later sends, e.g. 0,5ms (default: \(SweepDefaults.interval)).") var interval: String?
+    @Option(help: "Round-trip times of an emulated link, TCP only, e.g. 0,1ms,20ms (default: \(SweepDefaults.rtt)).") var rtt: String?
+    @Option(help: "Per-packet losses on that link in percent, e.g. 0,1% (default: \(SweepDefaults.loss)).") var loss: String?
+    @Option(name: .customLong("link-sleep"), help: "Run intervals and links other than 0 only at these of the sleeps, with probe none (default: \(SweepDefaults.linkSleep)).") var linkSleep: String?
     @Option(name: .customLong("repeat"), help: "Runs per cell (default: \(SweepDefaults.repeats)).") var repeats: String?
     @Option(help: "Runs in flight (default: \(SweepDefaults.jobs)).") var jobs: String?
     @Option(help: "Stop a run that takes longer than this (default: \(SweepDefaults.timeout)).") var timeout: String?
@@ -72,7 +76,8 @@ struct SweepCommand: ParsableCommand {
     private var flagValues: [(String, String)] {
         let all: [(String, String?)] = [
             ("transport", transport), ("peer", peer), ("sigpipe", sigpipe), ("sleep", sleep), ("sends", sends),
-            ("payload", payload), ("probe", probe), ("probe-sleep", probeSleep), ("repeat", repeats), ("jobs", jobs), ("timeout", timeout), ("name", name),
+            ("payload", payload), ("probe", probe), ("probe-sleep", probeSleep),
+            ("interval", interval), ("rtt", rtt), ("loss", loss), ("link-sleep", linkSleep), ("repeat", repeats), ("jobs", jobs), ("timeout", timeout), ("name", name),
             ("order", order), ("seed", seed),
         ]
         return all.compactMap { key, value in value.map { (key, $0) } }

@@ -14,6 +14,10 @@ enum SweepDefaults {
     static let payload = grid.payload.map(SizeText.format).joined(separator: ",")
     static let probe = list(grid.probe)
     static let probeSleep = grid.probeSleep.map { $0.map(DurationText.format).joined(separator: ",") } ?? "every sleep"
+    static let interval = grid.interval.map(DurationText.format).joined(separator: ",")
+    static let rtt = grid.rtt.map(DurationText.format).joined(separator: ",")
+    static let loss = grid.loss.map(LossText.format).joined(separator: ",")
+    static let linkSleep = grid.linkSleep.map { $0.map(DurationText.format).joined(separator: ",") } ?? "every sleep"
     static let repeats = String(grid.repeats)
     static let timeout = DurationText.format(grid.timeoutNs)
     static let order = grid.order.rawValue

@@ -7,11 +7,12 @@ struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "worker", shouldDisplay: false)
 
     @Option(help: .private) var recorder: Int32?
+    @Flag(help: .private) var netns = false
 
     func run() throws {
         guard let recorder else {
             throw InputError("worker is pipelab's internal mode, started by `pipelab sweep` and `pipelab run` with a channel to them; accepted: those commands")
         }
-        Glibc.exit(WorkerMain.serve(recorder: recorder))
+        Glibc.exit(WorkerMain.serve(recorder: recorder, isolate: netns))
     }
 }

@@ -6,12 +6,13 @@ final class Background {
     let process = Process()
     private let errorURL: URL
 
-    init(_ arguments: [String], in directory: URL) throws {
+    init(_ arguments: [String], in directory: URL, environment extra: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "PIPELAB_DB")
+        environment.merge(extra) { $1 }
         process.environment = environment
         errorURL = try temporaryDirectory().appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)

@@ -69,13 +69,15 @@ import Testing
         #expect(peer[3]["tcp_state"] is NSNull)
     }
 
-    /// In a network namespace of its own, loopback is down: pipelab cannot listen, and says so.
+    /// In a network namespace made by `unshare --net`, loopback is down: told to use that
+    /// namespace's loopback (not to make its own), pipelab cannot listen, and says so.
     @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")))
     func aHarnessFailureIsReportedWithItsOwnExitCode() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
         process.arguments = ["--net", CLI.binary, "run", "--transport", "tcp6", "--sleep", "0"]
         let errors = Pipe()
+        process.environment = ProcessInfo.processInfo.environment.merging(["PIPELAB_ISOLATION": "host"]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errors
         try process.run()

@@ -11,7 +11,7 @@ import Testing
     static func job(_ slot: Int? = nil, _ value: Int64 = 0) -> [Int64] {
         var scenario = Scenario.classic
         scenario.sleepNs = 0
-        var record = WireMessage.job(token: 1, scenario: scenario).encode()
+        var record = WireMessage.job(token: 1, scenario: scenario, lossSeed: 0).encode()
         if let slot { record[slot] = value }
         return record
     }

@@ -22,4 +22,10 @@ int pipelab_set_timer_slack(unsigned long nanoseconds);
 /// is busy. Needs CAP_SYS_NICE (root) or an RLIMIT_RTPRIO; returns 0, or an errno value.
 int pipelab_set_realtime(int on);
 
+/// Moves the calling thread (and the threads and processes it starts later) into a network
+/// namespace of its own, with its loopback up (ioctl SIOCSIFFLAGS: no `ip` binary needed). As
+/// root that is unshare(CLONE_NEWNET); without privilege it tries a user namespace too, where the
+/// kernel allows unprivileged ones (that needs a single-threaded caller). Returns 0 or an errno.
+int pipelab_isolate_network(void);
+
 #endif

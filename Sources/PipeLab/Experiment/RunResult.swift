@@ -27,6 +27,8 @@ public struct RunResult: Sendable {
     public var startedAt: Double
     /// Monotonic duration of the whole run.
     public var durationNs: Int64
+    /// The seed the link drew its losses from; nil without loss.
+    public var lossSeed: UInt32?
 
     public init(scenario: Scenario, repeatIndex: Int, outcome: Outcome, termSignal: Int32?, steps: [Step],
                 harnessMessage: String?, startedAt: Double, durationNs: Int64) {

@@ -44,10 +44,11 @@ public struct CellSet {
 
     static func values(_ s: Scenario) -> [String] {
         [s.transport.rawValue, s.peer.rawValue, s.sigpipe.rawValue, DurationText.format(s.sleepNs),
-         "×\(s.sends)", SizeText.label(s.payloadBytes), "probe " + s.probe.rawValue]
+         "×\(s.sends)", SizeText.label(s.payloadBytes), "probe " + s.probe.rawValue,
+         "interval " + DurationText.format(s.intervalNs), "rtt " + DurationText.format(s.rttNs), "loss " + LossText.format(s.lossBasisPoints)]
     }
 
-    static let names = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "probe"]
+    static let names = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "probe", "interval", "rtt", "loss"]
 
     /// `tcp4 · close · ignore, nosignal · sleep 10ms, 1s; …` as plain text (escape it for Markdown).
     public var text: String {

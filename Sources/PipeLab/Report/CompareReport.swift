@@ -52,8 +52,9 @@ public enum CompareReport {
             }, rightAligned: [2])
         }
         if !keys.order.isEmpty {
-            let names = Scenario.classic.parameterStrings.map(\.name).filter { $0 != "probe" }
-            out += "\n## Legend\n\nA cell is named " + Markdown.text(names.joined(separator: "/")) + Markdown.text(" (then /probe when the client probes)")
+            // The probe and the network's parameters name themselves in a label (`rtt 20ms`) where they are set.
+            let names = Scenario.classic.parameterStrings.prefix(6).map(\.name)
+            out += "\n## Legend\n\nA cell is named " + Markdown.text(names.joined(separator: "/")) + Markdown.text(" (then the probe and the link where they are set)")
                 + "; A and B count the runs with each signature (sig) out of the cell's runs in that sweep; "
                 + "p is the test's two-sided p-value.\n\n"
             out += keys.order.enumerated().map { "- s\($0.offset + 1): " + Markdown.code($0.element) + "\n" }.joined()

@@ -87,12 +87,14 @@ public enum MarkdownReport {
         let multipleSends = Set(matrix.columns.map(\.sends)).count > 1
         let multiplePayloads = Set(matrix.columns.map(\.payloadBytes)).count > 1
         let multipleProbes = Set(matrix.columns.map(\.probe)).count > 1
+        let multipleNetworks = Set(matrix.columns.map(\.network)).count > 1
         let dispositions = uniqued(matrix.rows.map(\.sigpipe))
         let header = ["transport", "peer"] + matrix.columns.map { column in
             var label = DurationText.format(column.sleepNs)
             if multipleSends { label += " ×\(column.sends)" }
             if multiplePayloads { label += " " + SizeText.label(column.payloadBytes) }
             if multipleProbes && column.probe != .none { label += " " + column.probe.rawValue }
+            if multipleNetworks && column.network != .plain { label += " " + column.network.label }
             return label
         }
         let pairs = uniqued(matrix.rows.map { "\($0.transport.rawValue) \($0.peer.rawValue)" })

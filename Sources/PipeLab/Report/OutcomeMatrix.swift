@@ -1,5 +1,5 @@
 /// Cells of a sweep arranged for display: rows are (transport, peer, sigpipe), columns are
-/// (probe, sleep, sends, payload), each cell the signatures seen with their counts. A grid whose
+/// (probe, network, sleep, sends, payload), each cell the signatures seen with their counts. A grid whose
 /// probes take fewer sleeps leaves some row × column pairs empty.
 public struct OutcomeMatrix: Sendable {
     public struct RowKey: Hashable, Sendable {
@@ -13,6 +13,7 @@ public struct OutcomeMatrix: Sendable {
         public var sends: Int
         public var payloadBytes: Int64
         public var probe: Probe = .none
+        public var network: NetworkCell = .plain
     }
 
     public struct Cell: Sendable {
@@ -43,7 +44,7 @@ public struct OutcomeMatrix: Sendable {
         for entry in rowsOfView {
             let s = entry.scenario
             let row = RowKey(transport: s.transport, peer: s.peer, sigpipe: s.sigpipe)
-            let column = ColumnKey(sleepNs: s.sleepNs, sends: s.sends, payloadBytes: s.payloadBytes, probe: s.probe)
+            let column = ColumnKey(sleepNs: s.sleepNs, sends: s.sends, payloadBytes: s.payloadBytes, probe: s.probe, network: s.network)
             if rowSet.insert(row).inserted { rows.append(row) }
             if columnSet.insert(column).inserted { columns.append(column) }
             var cell = cells[row]?[column] ?? Cell(signatures: [], runs: entry.cellRuns)
@@ -54,7 +55,10 @@ public struct OutcomeMatrix: Sendable {
             totals[entry.signature, default: (0, 0)].cells += 1
         }
         rows.sort { ($0.transport.index, $0.peer.index, $0.sigpipe.index) < ($1.transport.index, $1.peer.index, $1.sigpipe.index) }
-        columns.sort { ($0.probe.index, $0.sends, $0.payloadBytes, $0.sleepNs) < ($1.probe.index, $1.sends, $1.payloadBytes, $1.sleepNs) }
+        func order(_ c: ColumnKey) -> [Int64] {
+            [c.probe.index, c.network.rttNs, Int64(c.network.lossBasisPoints), c.network.intervalNs, Int64(c.sends), c.payloadBytes, c.sleepNs]
+        }
+        columns.sort { order($0).lexicographicallyPrecedes(order($1)) }
         for row in rows {
             for column in columns {
                 cells[row]?[column]?.signatures.sort { ($0.runs, $1.signature) > ($1.runs, $0.signature) }
@@ -69,7 +73,8 @@ public struct OutcomeMatrix: Sendable {
     /// The scenario of a row and a column.
     public static func scenario(_ row: RowKey, _ column: ColumnKey) -> Scenario {
         Scenario(transport: row.transport, peer: row.peer, sigpipe: row.sigpipe, sleepNs: column.sleepNs,
-                 sends: column.sends, payloadBytes: column.payloadBytes, probe: column.probe)
+                 sends: column.sends, payloadBytes: column.payloadBytes, probe: column.probe, intervalNs: column.network.intervalNs,
+                 rttNs: column.network.rttNs, lossBasisPoints: column.network.lossBasisPoints)
     }
 
     /// The cells that hold runs, in row and column order.

@@ -29,7 +29,14 @@ public enum ReproduceCommand {
                        "--probe " + spec.probe.map(\.rawValue).joined(separator: ","),
                        "--repeat \(spec.repeats)", "--jobs \(spec.jobs)",
                        "--timeout " + DurationText.format(spec.timeoutNs), "--order " + spec.order.rawValue]
+        // Only where the grid has them, so a command for a sweep of the classic network reads as before.
+        if spec.interval != [0] || spec.rtt != [0] || spec.loss != [0] {
+            options.append("--interval " + spec.interval.map(DurationText.format).joined(separator: ","))
+            options.append("--rtt " + spec.rtt.map(DurationText.format).joined(separator: ","))
+            options.append("--loss " + spec.loss.map(LossText.format).joined(separator: ","))
+        }
         if let probeSleep = spec.probeSleep { options.append("--probe-sleep " + probeSleep.map(DurationText.format).joined(separator: ",")) }
+        if let linkSleep = spec.linkSleep { options.append("--link-sleep " + linkSleep.map(DurationText.format).joined(separator: ",")) }
         if spec.order == .shuffle { options.append("--seed \(spec.seed)") }
         // Attached with '=', so a name that starts with '-' is not read as an option.
         if let name = spec.name { options.append("--name=" + shellQuoted(name)) }

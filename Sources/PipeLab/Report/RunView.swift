@@ -19,6 +19,7 @@ public enum RunView {
             ("steps", .array(run.steps.map(stepJSON))),
         ]
         if let message = run.harnessMessage { members.append(("harness_error", .string(message))) }
+        if let seed = run.lossSeed { members.append(("loss_seed", .int(Int64(seed)))) }
         return JSONValue.object(members).text
     }
 
@@ -45,7 +46,8 @@ public enum RunView {
         var lines = [
             "pipelab run: \(s.transport.rawValue), peer \(s.peer.rawValue), sigpipe \(s.sigpipe.rawValue), "
                 + "sleep \(DurationText.format(s.sleepNs)), \(s.sends) send\(s.sends == 1 ? "" : "s") of \(SizeText.format(s.payloadBytes)) bytes"
-                + (s.probe == .none ? "" : ", probe \(s.probe.rawValue)"),
+                + (s.probe == .none ? "" : ", probe \(s.probe.rawValue)")
+                + (s.network == .plain ? "" : ", " + s.network.label),
             "",
             pad("time", 12, right: true) + "  " + pad("actor", 7) + pad("call", 24) + pad("result", 10)
                 + pad("errno", 17) + pad("signal", 9) + "tcp state",

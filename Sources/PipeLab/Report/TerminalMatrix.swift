@@ -19,7 +19,12 @@ enum TerminalMatrix {
         func label(_ fields: [String]) -> String {
             zip(fields, fieldWidths).map { RunView.pad($0, $1) }.joined(separator: gap)
         }
-        let headers = matrix.columns.map { [DurationText.format($0.sleepNs), String($0.sends), SizeText.label($0.payloadBytes)] }
+        // A network line only where the sweep has networks other than the plain one.
+        let networkLine = matrix.columns.contains { $0.network != .plain }
+        let columnNames = Self.columnNames + (networkLine ? ["network"] : [])
+        let headers = matrix.columns.map {
+            [DurationText.format($0.sleepNs), String($0.sends), SizeText.label($0.payloadBytes)] + (networkLine ? [$0.network.label] : [])
+        }
         let cellWidth = max(1, width - labelWidth - gap.count)
         let texts: [[[String]]] = matrix.rows.map { row in
             matrix.columns.map { column in

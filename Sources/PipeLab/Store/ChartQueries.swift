@@ -45,28 +45,30 @@ extension Store {
                     .rows { Probe(rawValue: $0.text(0)) }.compactMap { $0 })
     }
 
-    /// The heatmap and the race window draw one probe: none where the sweep has it (the sends'
-    /// own story), else the first probe recorded.
+    /// The heatmap and the race window draw one probe and one network: none and plain loopback where
+    /// the sweep has them (the sends' own story), else those of the first run recorded.
     func runGroups(sweepID: Int64) throws(StoreError) -> [RunGroup] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, signature, outcome, first_failing_send,
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, outcome, first_failing_send,
                    first_errno_name, term_signal, COUNT(*)
-            FROM runs r WHERE sweep_id = ?1 AND probe = COALESCE(
-                (SELECT probe FROM runs WHERE sweep_id = ?1 AND probe = 'none' LIMIT 1),
-                (SELECT probe FROM runs WHERE sweep_id = ?1 ORDER BY id LIMIT 1))
+            FROM runs r WHERE sweep_id = ?1 AND probe || ' ' || interval_ns || ' ' || rtt_ns || ' ' || loss_percent = COALESCE(
+                (SELECT probe || ' ' || interval_ns || ' ' || rtt_ns || ' ' || loss_percent FROM runs
+                  WHERE sweep_id = ?1 AND probe = 'none' AND interval_ns = 0 AND rtt_ns = 0 AND loss_percent = 0 LIMIT 1),
+                (SELECT probe || ' ' || interval_ns || ' ' || rtt_ns || ' ' || loss_percent FROM runs WHERE sweep_id = ?1 ORDER BY id LIMIT 1))
               -- Like a cell's verdict, the charts leave out the runs the machine disturbed, unless
               -- a cell has nothing else.
               AND (peer_late = 0 OR NOT EXISTS (
                 SELECT 1 FROM runs u WHERE u.sweep_id = r.sweep_id AND u.transport = r.transport AND u.peer = r.peer
                    AND u.sigpipe = r.sigpipe AND u.sleep_ns = r.sleep_ns AND u.sends = r.sends
-                   AND u.payload_bytes = r.payload_bytes AND u.probe = r.probe AND u.peer_late = 0))
+                   AND u.payload_bytes = r.payload_bytes AND u.probe = r.probe AND u.interval_ns = r.interval_ns
+                   AND u.rtt_ns = r.rtt_ns AND u.loss_percent = r.loss_percent AND u.peer_late = 0))
             GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, outcome, first_failing_send,
                      first_errno_name, term_signal
             ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature
             """).bind([.int(sweepID)]).rows { row in
-            RunGroup(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(7),
-                     outcome: Outcome(rawValue: row.text(8)) ?? .harnessError, firstFailingSend: row.optionalInt(9).map { Int($0) },
-                     firstErrnoName: row.optionalText(10), termSignal: row.optionalText(11), runs: Int(row.int(12)))
+            RunGroup(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(10),
+                     outcome: Outcome(rawValue: row.text(11)) ?? .harnessError, firstFailingSend: row.optionalInt(12).map { Int($0) },
+                     firstErrnoName: row.optionalText(13), termSignal: row.optionalText(14), runs: Int(row.int(15)))
         }
     }
 
@@ -74,16 +76,16 @@ extension Store {
         var runs = try db.prepare("""
             WITH bySignature AS (
                 SELECT signature, COALESCE(MIN(CASE WHEN peer_late = 0 THEN id END), MIN(id)) AS id, COUNT(*) AS runs,
-                       COUNT(DISTINCT transport || ' ' || peer || ' ' || sigpipe || ' ' || sleep_ns || ' ' || sends || ' ' || payload_bytes || ' ' || probe) AS cells
+                       COUNT(DISTINCT transport || ' ' || peer || ' ' || sigpipe || ' ' || sleep_ns || ' ' || sends || ' ' || payload_bytes || ' ' || probe || ' ' || interval_ns || ' ' || rtt_ns || ' ' || loss_percent) AS cells
                 FROM runs WHERE sweep_id = ? GROUP BY signature)
-            SELECT r.id, r.transport, r.peer, r.sigpipe, r.sleep_ns, r.sends, r.payload_bytes, r.probe, r.repeat_index, r.signature,
+            SELECT r.id, r.transport, r.peer, r.sigpipe, r.sleep_ns, r.sends, r.payload_bytes, r.probe, r.interval_ns, r.rtt_ns, r.loss_percent, r.repeat_index, r.signature,
                    r.outcome, r.term_signal, b.runs, b.cells
             FROM bySignature b JOIN runs r ON r.id = b.id
             ORDER BY b.runs DESC, r.signature
             """).bind([.int(sweepID)]).rows { row in
-            RepresentativeRun(runID: row.int(0), scenario: Self.scenario(row, from: 1) ?? .classic, repeatIndex: Int(row.int(8)),
-                              signature: row.text(9), outcome: Outcome(rawValue: row.text(10)) ?? .harnessError,
-                              termSignal: row.optionalText(11), signatureRuns: Int(row.int(12)), signatureCells: Int(row.int(13)),
+            RepresentativeRun(runID: row.int(0), scenario: Self.scenario(row, from: 1) ?? .classic, repeatIndex: Int(row.int(11)),
+                              signature: row.text(12), outcome: Outcome(rawValue: row.text(13)) ?? .harnessError,
+                              termSignal: row.optionalText(14), signatureRuns: Int(row.int(15)), signatureCells: Int(row.int(16)),
                               steps: [])
         }
         var position: [Int64: Int] = [:]

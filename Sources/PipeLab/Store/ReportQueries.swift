@@ -81,9 +81,9 @@ extension Store {
         var chosen: [Int64: CellExample] = [:]
         var order: [Int64] = []
         try db.prepare("""
-            SELECT MIN(id), COUNT(*), transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe
+            SELECT MIN(id), COUNT(*), transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent
             FROM runs WHERE sweep_id = ? AND peer_late = 0
-            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, signature, peer_left_unread
+            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, peer_left_unread
             ORDER BY MIN(id)
             """).bind([.int(sweepID)]).forEachRow { row in
             guard let scenario = Self.scenario(row, from: 2) else { return }
@@ -95,7 +95,7 @@ extension Store {
         try db.prepare("""
             SELECT id, outcome, term_signal, repeat_index FROM runs WHERE sweep_id = ? AND id IN (
                 SELECT MIN(id) FROM runs WHERE sweep_id = ? AND peer_late = 0
-                GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, signature, peer_left_unread)
+                GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, peer_left_unread)
             """).bind([.int(sweepID), .int(sweepID)]).forEachRow { row in
             chosen[row.int(0)]?.run.outcome = Outcome(rawValue: row.text(1)) ?? .harnessError
             chosen[row.int(0)]?.run.termSignal = row.optionalText(2).flatMap(SignalName.number)
@@ -105,7 +105,7 @@ extension Store {
             SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps
             WHERE run_id IN (
                 SELECT MIN(id) FROM runs WHERE sweep_id = ? AND peer_late = 0
-                GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, signature, peer_left_unread)
+                GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, peer_left_unread)
             ORDER BY run_id, seq
             """).bind([.int(sweepID)]).forEachRow { row in
             if let step = Self.step(row, from: 1) { chosen[row.int(0)]?.run.steps.append(step) }
@@ -115,11 +115,11 @@ extension Store {
 
     func disturbedRuns(sweepID: Int64) throws(StoreError) -> [DisturbedRun] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, repeat_index, signature, slept_ns, peer_end_after_send2_ns
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, repeat_index, signature, slept_ns, peer_end_after_send2_ns
             FROM disturbed_runs WHERE sweep_id = ? ORDER BY run_id
             """).bind([.int(sweepID)]).rows { row in
-            DisturbedRun(scenario: Self.scenario(row, from: 0) ?? .classic, repeatIndex: Int(row.int(7)), signature: row.text(8),
-                         sleptNs: row.optionalInt(9), peerEndAfterSend2Ns: row.optionalInt(10))
+            DisturbedRun(scenario: Self.scenario(row, from: 0) ?? .classic, repeatIndex: Int(row.int(10)), signature: row.text(11),
+                         sleptNs: row.optionalInt(12), peerEndAfterSend2Ns: row.optionalInt(13))
         }
     }
 

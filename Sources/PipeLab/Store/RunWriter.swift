@@ -16,11 +16,12 @@ public final class RunWriter {
         self.store = store
         self.sweepID = sweepID
         insertRun = try store.db.prepare("""
-            INSERT INTO runs (uuid, sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, repeat_index,
+            INSERT INTO runs (uuid, sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe,
+                              interval_ns, rtt_ns, loss_percent, repeat_index,
                               outcome, term_signal, signature, first_failing_send, first_errno, first_errno_name,
                               harness_error, started_at, duration_ns,
-                              slept_ns, peer_late, fatal_send, peer_read_bytes, peer_left_unread, probe_result)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              slept_ns, peer_late, fatal_send, peer_read_bytes, peer_left_unread, probe_result, loss_seed)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? / 100.0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertStep = try store.db.prepare("""
             INSERT INTO steps (run_id, seq, actor, op, send_number, bytes, result, errno, errno_name, sigpipe,
@@ -29,7 +30,8 @@ public final class RunWriter {
             """)
         deleteHarnessError = try store.db.prepare("""
             DELETE FROM runs WHERE sweep_id = ? AND transport = ? AND peer = ? AND sigpipe = ? AND sleep_ns = ? AND sends = ?
-                AND payload_bytes = ? AND probe = ? AND repeat_index = ? AND outcome = 'harness-error'
+                AND payload_bytes = ? AND probe = ? AND interval_ns = ? AND rtt_ns = ? AND loss_percent = ? / 100.0
+                AND repeat_index = ? AND outcome = 'harness-error'
             """)
         var recorded = Set<RunRequest>()
         try store.db.prepare("""
@@ -55,7 +57,7 @@ public final class RunWriter {
         try store.renewLease(sweepID: sweepID)
     }
 
-    /// The seven parameters and the repeat index, at `first` and the seven places after it.
+    /// The ten parameters and the repeat index, at `first` and the ten places after it.
     private static func bindCell(_ statement: Statement, from first: Int32, _ run: RunResult) {
         let s = run.scenario
         statement.bind(first, constant: s.transport.rawValue)
@@ -65,7 +67,11 @@ public final class RunWriter {
         statement.bind(first + 4, Int64(s.sends))
         statement.bind(first + 5, s.payloadBytes)
         statement.bind(first + 6, constant: s.probe.rawValue)
-        statement.bind(first + 7, Int64(run.repeatIndex))
+        statement.bind(first + 7, s.intervalNs)
+        statement.bind(first + 8, s.rttNs)
+        // Bound as basis points: the statement divides by 100.0, so the stored REAL is exact to the hundredth.
+        statement.bind(first + 9, Int64(s.lossBasisPoints))
+        statement.bind(first + 10, Int64(run.repeatIndex))
     }
 
     private func insert(_ run: RunResult) throws(StoreError) {
@@ -83,22 +89,23 @@ public final class RunWriter {
         insertRun.bind(1, newUUID())
         insertRun.bind(2, sweepID)
         Self.bindCell(insertRun, from: 3, run)
-        insertRun.bind(11, constant: run.outcome.rawValue)
-        insertRun.bind(12, constant: run.termSignal.map(SignalName.of))
-        insertRun.bind(13, run.signature)
-        insertRun.bind(14, failure.map { Int64($0.send) })
-        insertRun.bind(15, failingErrno.map { Int64($0) })
-        insertRun.bind(16, constant: failingErrno.map(ErrnoName.of))
-        insertRun.bind(17, run.harnessMessage)
-        insertRun.bind(18, Timestamp.iso8601(run.startedAt))
-        insertRun.bind(19, run.durationNs)
+        insertRun.bind(14, constant: run.outcome.rawValue)
+        insertRun.bind(15, constant: run.termSignal.map(SignalName.of))
+        insertRun.bind(16, run.signature)
+        insertRun.bind(17, failure.map { Int64($0.send) })
+        insertRun.bind(18, failingErrno.map { Int64($0) })
+        insertRun.bind(19, constant: failingErrno.map(ErrnoName.of))
+        insertRun.bind(20, run.harnessMessage)
+        insertRun.bind(21, Timestamp.iso8601(run.startedAt))
+        insertRun.bind(22, run.durationNs)
         let evidence = RunEvidence(run)
-        insertRun.bind(20, evidence.sleptNs)
-        insertRun.bind(21, Int64(evidence.peerLate ? 1 : 0))
-        insertRun.bind(22, evidence.fatalSend.map { Int64($0) })
-        insertRun.bind(23, evidence.peerReadBytes)
-        insertRun.bind(24, evidence.peerLeftUnread.map { Int64($0 ? 1 : 0) })
-        insertRun.bind(25, run.probeResult)
+        insertRun.bind(23, evidence.sleptNs)
+        insertRun.bind(24, Int64(evidence.peerLate ? 1 : 0))
+        insertRun.bind(25, evidence.fatalSend.map { Int64($0) })
+        insertRun.bind(26, evidence.peerReadBytes)
+        insertRun.bind(27, evidence.peerLeftUnread.map { Int64($0 ? 1 : 0) })
+        insertRun.bind(28, run.probeResult)
+        insertRun.bind(29, run.lossSeed.map { Int64($0) })
         try insertRun.run()
         let runID = store.db.lastInsertedRowID
         var sendNumber: Int64 = 0

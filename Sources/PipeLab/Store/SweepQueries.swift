@@ -27,11 +27,12 @@ extension Store {
             let hostID = try hostID(for: host)
             try db.prepare("""
                 INSERT INTO sweeps (uuid, name, status, host_id, spec, command_line, pipelab_version, started_at,
-                                    planned_runs, skipped_cells)
-                VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)
+                                    planned_runs, skipped_cells, isolation)
+                VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)
                 """).bind([.text(newUUID()), .text(name), .int(hostID), .text(spec), .text(commandLine),
                            .text(PipeLabVersion.current), .text(Timestamp.iso8601(WallClock.now())),
-                           .int(Int64(plannedRuns)), .int(Int64(skipped.reduce(0) { $0 + $1.cells }))]).run()
+                           .int(Int64(plannedRuns)), .int(Int64(skipped.reduce(0) { $0 + $1.cells })),
+                           .text(Isolation.available.rawValue)]).run()
             let sweepID = db.lastInsertedRowID
             if let shard { try recordShard(shard, sweepID: sweepID) }
             let insert = try db.prepare("INSERT INTO skipped (sweep_id, transport, peer, sigpipe, probe, cells, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")
@@ -119,11 +120,11 @@ extension Store {
     public func recordedRequests(sweepID: Int64, rerunningHarnessErrors: Bool = false) throws(StoreError) -> Set<RunRequest> {
         var done = Set<RunRequest>()
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, repeat_index FROM runs
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, repeat_index FROM runs
             WHERE sweep_id = ? AND NOT (? AND outcome = 'harness-error')
             """).bind([.int(sweepID), .int(rerunningHarnessErrors ? 1 : 0)]).forEachRow { row in
             if let scenario = Self.scenario(row, from: 0) {
-                done.insert(RunRequest(scenario: scenario, repeatIndex: Int(row.int(7))))
+                done.insert(RunRequest(scenario: scenario, repeatIndex: Int(row.int(10))))
             }
         }
         return done
@@ -132,23 +133,25 @@ extension Store {
     /// Signature counts per cell of a sweep, in grid order of the parameters' values.
     public func cellSignatures(sweepID: Int64) throws(StoreError) -> [CellSignature] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, signature, outcome, runs, cell_runs, disturbed_runs
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, outcome, runs, cell_runs, disturbed_runs
             FROM cell_signatures WHERE sweep_id = ?
-            ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, runs DESC, signature
+            ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, runs DESC, signature
             """).bind([.int(sweepID)]).rows { row in
-            CellSignature(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(7),
-                          outcome: Outcome(rawValue: row.text(8)) ?? .harnessError, runs: Int(row.int(9)), cellRuns: Int(row.int(10)),
-                          disturbedRuns: Int(row.int(11)))
+            CellSignature(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(10),
+                          outcome: Outcome(rawValue: row.text(11)) ?? .harnessError, runs: Int(row.int(12)), cellRuns: Int(row.int(13)),
+                          disturbedRuns: Int(row.int(14)))
         }
     }
 
-    /// Reads the seven parameter columns starting at `column`: transport, peer, sigpipe, sleep_ns,
-    /// sends, payload_bytes, probe.
+    /// Reads the ten parameter columns starting at `column`: transport, peer, sigpipe, sleep_ns,
+    /// sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent.
     static func scenario(_ row: Row, from column: Int32) -> Scenario? {
         guard let transport = Transport(rawValue: row.text(column)), let peer = PeerAction(rawValue: row.text(column + 1)),
               let sigpipe = SigpipeMode(rawValue: row.text(column + 2)), let probe = Probe(rawValue: row.text(column + 6)) else { return nil }
         return Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: row.int(column + 3),
-                        sends: Int(row.int(column + 4)), payloadBytes: row.int(column + 5), probe: probe)
+                        sends: Int(row.int(column + 4)), payloadBytes: row.int(column + 5), probe: probe,
+                        intervalNs: row.int(column + 7), rttNs: row.int(column + 8),
+                        lossBasisPoints: LossText.basisPoints(percent: row.double(column + 9)))
     }
 }
 

@@ -1,7 +1,10 @@
 /// The expansion of a spec into cells and runs, in a specified order:
-/// repeat (outermost), then transport, peer, sigpipe, probe, sleep, sends, payload, each in the order
-/// its values were given. Probes other than none take only the sleeps in `probe-sleep` (when given):
-/// the grid is then the union of the grid with probe none and a smaller one with the other probes. `shuffle` visits the same runs in a seeded pseudo-random permutation.
+/// repeat (outermost), then transport, peer, sigpipe, probe, network (interval, rtt, loss), sleep,
+/// sends, payload, each in the order its values were given. Probes other than none take only the
+/// sleeps in `probe-sleep` (when given), networks other than plain only those in `link-sleep` and
+/// probe none: the grid is then a union of smaller grids. Unix sockets and pipes take no link (rtt
+/// and loss 0): their cells with one are not cells at all, as a probe's absent sleeps are not.
+/// `shuffle` visits the same runs in a seeded pseudo-random permutation.
 /// Cells and runs are computed from their position, never stored: a grid's memory does not grow
 /// with its size. Counts saturate instead of overflowing; `Grid.check` refuses a grid beyond
 /// `Limits.runs` before anything is opened.
@@ -22,16 +25,23 @@ public struct Grid: Sendable {
             for peer in spec.peer {
                 for sigpipe in spec.sigpipe {
                     for probe in spec.probe {
-                        let sleeps = spec.sleeps(for: probe)
-                        let cellCount = GridCells.product([sleeps.count, spec.sends.count, spec.payload.count])
+                        let networks = transport.isTCP ? spec.networks : spec.networks.filter { $0.rttNs == 0 && $0.lossBasisPoints == 0 }
+                        let cellCount = networks.reduce(0) { total, network in
+                            let cells = GridCells.product([spec.sleeps(for: probe, network: network).count, spec.sends.count, spec.payload.count])
+                            return total.addingReportingOverflow(cells).overflow ? Int.max : total + cells
+                        }
                         let sample = Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: 0, sends: 1,
                                               payloadBytes: 1, probe: probe)
                         if let reason = sample.inapplicableReason {
                             skipped.append(SkippedCombination(transport: transport, peer: peer, sigpipe: sigpipe, probe: probe,
                                                               cells: cellCount, reason: reason))
-                        } else if cellCount > 0 {
+                            continue
+                        }
+                        for network in networks {
+                            let sleeps = spec.sleeps(for: probe, network: network)
+                            guard !sleeps.isEmpty else { continue }
                             runnable.append(GridCells.Combination(transport: transport, peer: peer, sigpipe: sigpipe, probe: probe,
-                                                                  sleep: sleeps))
+                                                                  network: network, sleep: sleeps))
                         }
                     }
                 }
@@ -57,12 +67,18 @@ public struct Grid: Sendable {
         if spec.probe.contains(where: { $0 != .none }), let probeSleep = spec.probeSleep, spec.sleeps(for: .poll).isEmpty {
             throw InputError("probe-sleep: none of \(probeSleep.map(DurationText.format).joined(separator: ", ")) is among the sleeps \(spec.sleep.map(DurationText.format).joined(separator: ", ")); accepted: some of the sweep's sleeps")
         }
+        if let linkSleep = spec.linkSleep, !spec.sleep.contains(where: linkSleep.contains) {
+            throw InputError("link-sleep: none of \(linkSleep.map(DurationText.format).joined(separator: ", ")) is among the sleeps \(spec.sleep.map(DurationText.format).joined(separator: ", ")); accepted: some of the sweep's sleeps")
+        }
         let grid = Grid(spec)
         if grid.cells.isEmpty && !grid.skipped.isEmpty {
             let reasons = Dictionary(grouping: grid.skipped, by: \.reason).sorted { $0.key < $1.key }.map { reason, combinations in
                 reason + " (" + combinations.map { $0.label.replacingOccurrences(of: " ", with: "/") }.joined(separator: ", ") + ")"
             }
             throw InputError("no cell of the grid can exist: \(reasons.joined(separator: "; ")); accepted: at least one possible combination (tcp4, tcp6 and unix take every peer and sigpipe; pipe takes peer close or close-unread with any sigpipe but nosignal, and probe none or poll)")
+        }
+        if grid.cells.isEmpty && !spec.transport.contains(where: \.isTCP) {
+            throw InputError("no cell of the grid can exist: rtt and loss are properties of the link TCP crosses, and \(spec.transport.map(\.rawValue).joined(separator: ", ")) cross none; accepted: rtt 0 and loss 0 for unix and pipe, or a tcp4 or tcp6 transport")
         }
         let (runs, overflow) = grid.cells.count.multipliedReportingOverflow(by: spec.repeats)
         guard overflow || runs > Limits.runs else { return }
@@ -96,6 +112,7 @@ public struct GridCells: RandomAccessCollection, Sendable {
         var peer: PeerAction
         var sigpipe: SigpipeMode
         var probe: Probe
+        var network: NetworkCell
         var sleep: [Int64]
     }
 
@@ -127,7 +144,8 @@ public struct GridCells: RandomAccessCollection, Sendable {
         let combination = combinations[place.combination]
         return Scenario(transport: combination.transport, peer: combination.peer, sigpipe: combination.sigpipe,
                         sleepNs: combination.sleep[place.sleep], sends: sends[place.sends], payloadBytes: payload[place.payload],
-                        probe: combination.probe)
+                        probe: combination.probe, intervalNs: combination.network.intervalNs, rttNs: combination.network.rttNs,
+                        lossBasisPoints: combination.network.lossBasisPoints)
     }
 
     /// The cell at `index` as positions: its combination, and its sleep (among the combination's),

@@ -4,6 +4,8 @@ import Glibc
 struct InFlight {
     let request: RunRequest
     let token: Int64
+    /// The run's own seed, or a new one: recorded with the run, so `run --seed` replays its losses.
+    let lossSeed: UInt32
     let startNs = MonotonicClock.nowNs()
     let startedAt = WallClock.now()
     var steps: [Step] = []
@@ -11,6 +13,12 @@ struct InFlight {
     var pendingCall: Step?
     /// The signal that killed the run's forked client.
     var clientSignal: Int32?
+
+    init(request: RunRequest, token: Int64) {
+        self.request = request
+        self.token = token
+        lossSeed = request.lossSeed ?? UInt32.random(in: 0...UInt32.max)
+    }
 
     /// Applies one message; returns the finished run when the message ends it.
     mutating func handle(_ message: WireMessage) -> RunResult? {
@@ -72,8 +80,10 @@ struct InFlight {
         }
         // The client's and the peer's reports interleave; the run's clock orders them.
         all.sort { $0.startNs < $1.startNs }
-        return RunResult(scenario: request.scenario, repeatIndex: request.repeatIndex, outcome: outcome,
-                         termSignal: nil, steps: all, harnessMessage: nil, startedAt: startedAt,
-                         durationNs: MonotonicClock.nowNs() - startNs)
+        var run = RunResult(scenario: request.scenario, repeatIndex: request.repeatIndex, outcome: outcome,
+                            termSignal: nil, steps: all, harnessMessage: nil, startedAt: startedAt,
+                            durationNs: MonotonicClock.nowNs() - startNs)
+        run.lossSeed = request.scenario.lossBasisPoints > 0 ? lossSeed : nil
+        return run
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 extension RunRequest {
     /// A run that sleeps less than a millisecond is busy on the CPU nearly all its life.
-    var isCPUBound: Bool { scenario.sleepNs < 1_000_000 }
+    var isCPUBound: Bool { scenario.sleepNs < 1_000_000 && scenario.intervalNs < 1_000_000 && !scenario.hasLink }
 }
 
 /// Hands out runs in their order, except that no more than `limit` CPU-bound runs are in flight

@@ -19,6 +19,7 @@ extension Store {
         (spec.transport, spec.peer, spec.sigpipe) = ([s.transport], [s.peer], [s.sigpipe])
         (spec.sleep, spec.sends, spec.payload, spec.repeats, spec.jobs) = ([s.sleepNs], [s.sends], [s.payloadBytes], 1, 1)
         (spec.probe, spec.probeSleep) = ([s.probe], nil)
+        (spec.interval, spec.rtt, spec.loss, spec.linkSleep) = ([s.intervalNs], [s.rttNs], [s.lossBasisPoints], nil)
         spec.name = "run"
         // One transaction: a failure leaves no sweep behind, not a `running` one without its run.
         try db.writeTransaction { () throws(StoreError) in

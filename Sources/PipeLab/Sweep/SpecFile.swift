@@ -40,7 +40,8 @@ public enum SpecFile {
         return overrides
     }
 
-    static let listKeys: Set<String> = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "probe", "probe-sleep"]
+    static let listKeys: Set<String> = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "probe", "probe-sleep",
+                                        "interval", "rtt", "loss", "link-sleep"]
 
     /// The JSON value as the text a flag would carry.
     static func text(of value: Any, key: String, label: String) throws(InputError) -> String {

@@ -18,6 +18,13 @@ public struct SweepSpec: Equatable, Sendable {
     public var probe: [Probe]
     /// The sleeps at which probes other than none run (those of `sleep` listed here); nil: every sleep.
     public var probeSleep: [Int64]?
+    public var interval: [Int64]
+    public var rtt: [Int64]
+    /// Loss in basis points (hundredths of a percent).
+    public var loss: [Int]
+    /// The sleeps at which networks other than plain loopback with back-to-back sends run, with
+    /// probe none only (a sub-grid, like probe-sleep); nil: every sleep and every probe.
+    public var linkSleep: [Int64]?
     public var repeats: Int
     public var jobs: Int
     public var timeoutNs: Int64
@@ -28,11 +35,12 @@ public struct SweepSpec: Equatable, Sendable {
     /// The built-in grid: every value of every enumerated dimension, sleeps from a race (0) through
     /// a settled connection (10ms) to the classic case (1s), three sends, a small and a large
     /// payload, three repeats; every probe, the probes other than none at the settled 10ms sleep only
-    /// (a union of two grids). It finishes in well under a minute on two cores.
+    /// (a union of two grids); back-to-back sends on plain loopback. It finishes in well under a minute on two cores.
     public static let builtIn = SweepSpec(
         transport: Transport.allCases, peer: PeerAction.allCases, sigpipe: SigpipeMode.allCases,
         sleep: [0, 10_000_000, 1_000_000_000], sends: [3], payload: [5, 65_536],
-        probe: Probe.allCases, probeSleep: [10_000_000], repeats: 3, jobs: defaultJobs(sleeps: [1_000_000_000]), timeoutNs: 5_000_000_000, name: nil, order: .grid, seed: 1)
+        probe: Probe.allCases, probeSleep: [10_000_000],
+        interval: [0], rtt: [0], loss: [0], linkSleep: nil, repeats: 3, jobs: defaultJobs(sleeps: [1_000_000_000]), timeoutNs: 5_000_000_000, name: nil, order: .grid, seed: 1)
 
     /// Runs in flight when `--jobs` is not given. Runs that sleep cost no CPU, so a grid with
     /// sleeps of a millisecond or more keeps many runs in flight (16 per CPU, at most 64); a grid
@@ -42,15 +50,22 @@ public struct SweepSpec: Equatable, Sendable {
         return (sleeps.max() ?? 0) >= 1_000_000 ? min(64, max(8, 16 * cpus)) : max(2, 2 * cpus)
     }
 
-    /// The sleeps of the cells with `probe`.
-    public func sleeps(for probe: Probe) -> [Int64] {
-        guard probe != .none, let probeSleep else { return sleep }
-        return sleep.filter(probeSleep.contains)
+    /// The sleeps of the cells with `probe` and `network`.
+    public func sleeps(for probe: Probe, network: NetworkCell = .plain) -> [Int64] {
+        var sleeps = sleep
+        if probe != .none, let probeSleep { sleeps = sleeps.filter(probeSleep.contains) }
+        if network != .plain, let linkSleep { sleeps = probe == .none ? sleeps.filter(linkSleep.contains) : [] }
+        return sleeps
+    }
+
+    /// Every (interval, rtt, loss) of the spec, in grid order.
+    public var networks: [NetworkCell] {
+        interval.flatMap { i in rtt.flatMap { r in loss.map { NetworkCell(intervalNs: i, rttNs: r, lossBasisPoints: $0) } } }
     }
 
     /// The keys a spec file may hold.
     public static let keys = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "probe", "probe-sleep",
-                              "repeat", "jobs", "timeout", "name", "order", "seed"]
+                              "interval", "rtt", "loss", "link-sleep", "repeat", "jobs", "timeout", "name", "order", "seed"]
 
     /// Canonical JSON, as stored with the sweep and accepted back by `--spec`.
     public func json() -> String {
@@ -62,6 +77,9 @@ public struct SweepSpec: Equatable, Sendable {
             ("sends", .array(sends.map { .int(Int64($0)) })),
             ("payload", .array(payload.map { .string(SizeText.format($0)) })),
             ("probe", .array(probe.map { .string($0.rawValue) })),
+            ("interval", .array(interval.map { .string(DurationText.format($0)) })),
+            ("rtt", .array(rtt.map { .string(DurationText.format($0)) })),
+            ("loss", .array(loss.map { .string(LossText.format($0)) })),
             ("repeat", .int(Int64(repeats))),
             ("jobs", .int(Int64(jobs))),
             ("timeout", .string(DurationText.format(timeoutNs))),
@@ -72,6 +90,7 @@ public struct SweepSpec: Equatable, Sendable {
         ]
         if let name { members.append(("name", .string(name))) }
         if let probeSleep { members.append(("probe-sleep", .array(probeSleep.map { .string(DurationText.format($0)) }))) }
+        if let linkSleep { members.append(("link-sleep", .array(linkSleep.map { .string(DurationText.format($0)) }))) }
         return JSONValue.object(members).text
     }
 }
@@ -86,6 +105,10 @@ public struct SpecOverrides: Sendable {
     public var payload: [Int64]?
     public var probe: [Probe]?
     public var probeSleep: [Int64]?
+    public var interval: [Int64]?
+    public var rtt: [Int64]?
+    public var loss: [Int]?
+    public var linkSleep: [Int64]?
     public var repeats: Int?
     public var jobs: Int?
     public var timeoutNs: Int64?
@@ -112,6 +135,15 @@ public struct SpecOverrides: Sendable {
             spec.probeSleep = nil
         }
         if let probeSleep { spec.probeSleep = probeSleep }
+        // The same for the built-in's links: a grid of one's own has plain loopback and back-to-back
+        // sends unless asked otherwise.
+        if ownGrid || probe != nil || interval != nil || rtt != nil || loss != nil {
+            spec.interval = interval ?? [0]
+            spec.rtt = rtt ?? [0]
+            spec.loss = loss ?? [0]
+            spec.linkSleep = nil
+        }
+        if let linkSleep { spec.linkSleep = linkSleep }
         if let repeats { spec.repeats = repeats }
         spec.jobs = jobs ?? SweepSpec.defaultJobs(sleeps: spec.sleep)
         if let timeoutNs { spec.timeoutNs = timeoutNs }
@@ -133,6 +165,10 @@ public struct SpecOverrides: Sendable {
         case "payload": payload = try Self.list(text, label) { (t: String) throws(InputError) in try SizeText.parse(t, name: label) }
         case "probe": probe = try Self.list(text, label) { (t: String) throws(InputError) in try Probe.parse(t, name: label) }
         case "probe-sleep": probeSleep = try Self.list(text, label) { (t: String) throws(InputError) in try DurationText.parse(t, name: label) }
+        case "interval": interval = try Self.list(text, label) { (t: String) throws(InputError) in try DurationText.parse(t, name: label) }
+        case "rtt": rtt = try Self.list(text, label) { (t: String) throws(InputError) in try RttText.parse(t, name: label) }
+        case "loss": loss = try Self.list(text, label) { (t: String) throws(InputError) in try LossText.parse(t, name: label) }
+        case "link-sleep": linkSleep = try Self.list(text, label) { (t: String) throws(InputError) in try DurationText.parse(t, name: label) }
         case "repeat": repeats = try CountText.parse(text, name: label, maximum: Limits.repeats)
         case "jobs": jobs = try CountText.parse(text, name: label, maximum: Limits.jobs)
         case "timeout": timeoutNs = try DurationText.parseTimeout(text, name: label)

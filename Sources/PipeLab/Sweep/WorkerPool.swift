@@ -64,12 +64,14 @@ public final class WorkerPool {
             if request.isCPUBound { cpuBound += 1 }
             let token = nextToken
             nextToken += 1
-            idle.inFlight = InFlight(request: request, token: token)
-            if !idle.process.channel.send(.job(token: token, scenario: request.scenario)) {
+            let inFlight = InFlight(request: request, token: token)
+            idle.inFlight = inFlight
+            let job = WireMessage.job(token: token, scenario: request.scenario, lossSeed: inFlight.lossSeed)
+            if !idle.process.channel.send(job) {
                 // The worker died while idle: replace it and try the same run on the new one.
                 _ = idle.process.wait()
                 idle.process = try WorkerProcess(executable: executable)
-                _ = idle.process.channel.send(.job(token: token, scenario: request.scenario))
+                _ = idle.process.channel.send(job)
             }
         }
     }

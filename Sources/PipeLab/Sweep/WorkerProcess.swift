@@ -50,7 +50,11 @@ final class WorkerProcess {
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), strdup("worker"), strdup("--recorder"), strdup(String(getpid())), nil]
+        // Each worker enters a network namespace of its own where the machine allows it.
+        let isolate = Isolation.available == .netns ? ["--netns"] : []
+        let argv: [UnsafeMutablePointer<CChar>?] = (["worker", "--recorder", String(getpid())] + isolate).reduce(into: [strdup(executable)]) {
+            $0.append(strdup($1))
+        } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)

@@ -57,7 +57,7 @@ struct Channel: @unchecked Sendable {
 
     /// What a worker reads: the recorder's jobs, the end of the channel, or what else came.
     enum Jobs {
-        case jobs([(token: Int64, scenario: Scenario)])
+        case jobs([(token: Int64, scenario: Scenario, lossSeed: UInt32)])
         case closed
         case invalid(String)
     }
@@ -66,10 +66,10 @@ struct Channel: @unchecked Sendable {
     func receiveJobs() -> Jobs {
         switch receiveRecords(blocking: true) {
         case .records(let messages):
-            var jobs: [(token: Int64, scenario: Scenario)] = []
+            var jobs: [(token: Int64, scenario: Scenario, lossSeed: UInt32)] = []
             for message in messages {
-                guard case .job(let token, let scenario) = message else { return .invalid("a record that is not a job") }
-                jobs.append((token, scenario))
+                guard case .job(let token, let scenario, let lossSeed) = message else { return .invalid("a record that is not a job") }
+                jobs.append((token, scenario, lossSeed))
             }
             return .jobs(jobs)
         case .empty, .closed: return .closed

@@ -2,8 +2,8 @@
 /// batched into SOCK_SEQPACKET messages, so each batch arrives whole and in order even when the
 /// worker's client and peer threads write at the same time, and no parsing can go wrong.
 enum WireMessage: Equatable {
-    /// Recorder → worker: perform one run.
-    case job(token: Int64, scenario: Scenario)
+    /// Recorder → worker: perform one run; the link draws its losses from `lossSeed`.
+    case job(token: Int64, scenario: Scenario, lossSeed: UInt32)
     /// Worker → recorder: the client is about to make a call it may not return from.
     case callBegins(token: Int64, actor: Actor, op: Operation, bytes: Int64, startNs: Int64)
     /// Worker → recorder: a call returned.
@@ -36,9 +36,11 @@ enum WireMessage: Equatable {
     func encode(into s: UnsafeMutablePointer<Int64>) {
         s.update(repeating: 0, count: Self.slots)
         switch self {
-        case let .job(token, scenario):
+        case let .job(token, scenario, lossSeed):
             (s[0], s[1], s[2], s[3], s[4]) = (1, token, scenario.transport.index, scenario.peer.index, scenario.sigpipe.index)
             (s[5], s[6], s[7], s[8]) = (scenario.sleepNs, Int64(scenario.sends), scenario.payloadBytes, scenario.probe.index)
+            // Loss (at most 10,000 basis points) in the low 16 bits, the seed above it.
+            (s[9], s[10], s[11]) = (scenario.intervalNs, scenario.rttNs, Int64(scenario.lossBasisPoints) | Int64(lossSeed) << 16)
         case let .callBegins(token, actor, op, bytes, startNs):
             (s[0], s[1], s[2], s[3], s[4], s[5]) = (2, token, actor.index, op.index, bytes, startNs)
         case let .step(token, step):
@@ -63,11 +65,12 @@ enum WireMessage: Equatable {
             guard let transport = Transport(index: s[2]), let peer = PeerAction(index: s[3]),
                   let sigpipe = SigpipeMode(index: s[4]), let probe = Probe(index: s[8]),
                   (0...Limits.durationNs).contains(s[5]), (1...Int64(Limits.sends)).contains(s[6]),
-                  (1...Limits.payloadBytes).contains(s[7]) else { return nil }
+                  (1...Limits.payloadBytes).contains(s[7]), (0...Limits.durationNs).contains(s[9]),
+                  (0...RttText.maximumNs).contains(s[10]), (0...10_000).contains(s[11] & 0xffff), s[11] >> 48 == 0 else { return nil }
             let scenario = Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: s[5], sends: Int(s[6]), payloadBytes: s[7],
-                                    probe: probe)
+                                    probe: probe, intervalNs: s[9], rttNs: s[10], lossBasisPoints: Int(s[11] & 0xffff))
             guard scenario.inapplicableReason == nil else { return nil }
-            return .job(token: s[1], scenario: scenario)
+            return .job(token: s[1], scenario: scenario, lossSeed: UInt32(truncatingIfNeeded: s[11] >> 16))
         case 2:
             guard let actor = Actor(index: s[2]), let op = Operation(index: s[3]) else { return nil }
             return .callBegins(token: s[1], actor: actor, op: op, bytes: s[4], startNs: s[5])

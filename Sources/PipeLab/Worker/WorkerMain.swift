@@ -10,7 +10,8 @@ public enum WorkerMain {
     /// Serves runs until the recorder closes the channel; returns the exit status: 64, with one
     /// line, when this process was not started by a recorder or the channel carries anything else.
     /// - Parameter recorder: the pid of the recorder that spawned this worker.
-    public static func serve(recorder: Int32, channelFD: Int32 = channelFD) -> Int32 {
+    /// - Parameter isolate: enter a network namespace of its own first (the recorder found it allowed).
+    public static func serve(recorder: Int32, isolate: Bool = false, channelFD: Int32 = channelFD) -> Int32 {
         let notByHand = "this mode is started by `pipelab sweep` and `pipelab run`, not by hand"
         // A recorder killed outright must not leave workers behind, stuck in a hanging send.
         guard pipelab_die_with_parent(recorder) == 0 else {
@@ -20,6 +21,14 @@ public enum WorkerMain {
         if let problem = WorkerDescriptors.problem(channelFD: channelFD, logFD: StepLog.workerFD) {
             writeStandardError("pipelab worker: \(problem); \(notByHand)")
             return 64
+        }
+        // Before any thread starts: the peer thread and the forked clients inherit the namespace.
+        if isolate {
+            let failure = pipelab_isolate_network()
+            guard failure == 0 else {
+                writeStandardError("pipelab worker: entering a network namespace of its own: \(strerrorText(failure))")
+                return 70
+            }
         }
         // The client's sleep ends when asked, not up to 50 µs later (the default slack); the forked
         // clients inherit it. 1 ns is the minimum: 0 would restore the default.
@@ -35,7 +44,7 @@ public enum WorkerMain {
         while true {
             switch channel.receiveJobs() {
             case .jobs(let jobs):
-                for job in jobs { runner.perform(token: job.token, scenario: job.scenario) }
+                for job in jobs { runner.perform(token: job.token, scenario: job.scenario, lossSeed: job.lossSeed) }
             case .closed:
                 return 0
             case .invalid(let what):
@@ -62,7 +71,7 @@ final class RunPerformer {
         peer = try PeerThread()
     }
 
-    func perform(token: Int64, scenario: Scenario) {
+    func perform(token: Int64, scenario: Scenario, lossSeed: UInt32) {
         let bytes: UnsafeRawBufferPointer
         do { bytes = try payload.bytes(scenario.payloadBytes) } catch {
             channel.send(.harnessError(token: token, stage: .payload, errno: error.errno))
@@ -109,8 +118,8 @@ final class RunPerformer {
         channel.send(ending + [.runDone(token: token)])
     }
 
-    /// The client's sends: the first, the sleep and the probe, the rest; each send announced before
-    /// it is made. With a single send the client still sleeps and probes after it.
+    /// The client's sends: the first, the sleep and the probe, the rest `interval` apart; each send
+    /// announced before it is made. With a single send the client still sleeps and probes after it.
     private func clientSends(_ scenario: Scenario, _ payload: UnsafeRawBufferPointer, fd: Int32, recorder: StepRecorder) {
         var sigpipe = SigpipeControl(mode: scenario.sigpipe)
         let isSocket = scenario.transport.isSocket
@@ -132,6 +141,8 @@ final class RunPerformer {
                 if scenario.probe != .none {
                     ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
                 }
+            } else if sendNumber > 2 && scenario.intervalNs > 0 {
+                MonotonicClock.sleep(nanoseconds: scenario.intervalNs)
             }
             sigpipe.beforeCall()
             recorder.record(.client, isSocket ? .send : .write, bytes: scenario.payloadBytes, fd: fd,

@@ -1,0 +1,58 @@
+/// The network dimensions as users write them: loss in percent (`0`, `1%`, `0.5%`), kept as whole
+/// basis points (hundredths of a percent) so that a cell's identity is exact; rtt as a duration
+/// up to `maximumRttNs`.
+public enum LossText {
+    static let accepted = "accepted: a percent from 0 to 100 in steps of 0.01, with or without % (e.g. 0, 1%, 0.5%)"
+
+    public static func parse(_ text: String, name: String = "loss") throws(InputError) -> Int {
+        let points = try parseValue(text, name: name)
+        guard points == 0 else { throw InputError(unfinished(name)) }
+        return points
+    }
+
+    private static func parseValue(_ text: String, name: String) throws(InputError) -> Int {
+        let trimmed = text.trimmingSpaces()
+        let number = trimmed.hasSuffix("%") ? String(trimmed.dropLast()).trimmingSpaces() : trimmed
+        if number.hasPrefix("-") { throw InputError("\(name): '\(text)' is negative; \(accepted)") }
+        guard let value = ExactDecimal(parsing: number), let points = value.scaled(by: 100) else {
+            throw InputError("\(name): '\(text)' is not a percent; \(accepted)")
+        }
+        guard points.isWhole else { throw InputError("\(name): '\(text)' is finer than 0.01 %; \(accepted)") }
+        guard points.integer <= 10_000 else { throw InputError("\(name): '\(text)' is more than 100 %; \(accepted)") }
+        return Int(points.integer)
+    }
+
+    /// 0 → "0", 100 → "1%", 50 → "0.5%".
+    public static func format(_ basisPoints: Int) -> String {
+        guard basisPoints != 0 else { return "0" }
+        let whole = basisPoints / 100, fraction = basisPoints % 100
+        if fraction == 0 { return "\(whole)%" }
+        return fraction % 10 == 0 ? "\(whole).\(fraction / 10)%" : "\(whole).\(fraction < 10 ? "0" : "")\(fraction)%"
+    }
+
+    /// The stored REAL percent.
+    public static func percent(_ basisPoints: Int) -> Double { Double(basisPoints) / 100 }
+
+    /// Back from the stored REAL percent (always a whole number of hundredths).
+    public static func basisPoints(percent: Double) -> Int { Int((percent * 100).rounded()) }
+}
+
+public enum RttText {
+    /// The longest round trip the emulated link holds packets for: 10 s.
+    public static let maximumNs: Int64 = 10_000_000_000
+
+    public static func parse(_ text: String, name: String = "rtt") throws(InputError) -> Int64 {
+        let value = try DurationText.parse(text, name: name)
+        guard value <= maximumNs else {
+            throw InputError("\(name): '\(text)' is longer than the link holds packets; accepted: 0 (plain loopback) or a duration up to 10s (e.g. 1ms, 20ms, 100ms)")
+        }
+        guard value == 0 else { throw InputError(unfinished(name)) }
+        return value
+    }
+}
+
+/// The emulated link is not part of this build yet: the columns, the wire and the grid carry rtt
+/// and loss, but no run is made with them until the link exists (none is faked on plain loopback).
+func unfinished(_ name: String) -> String {
+    "\(name): the emulated link is not in this build yet, so no run can have rtt or loss above 0; accepted: 0"
+}

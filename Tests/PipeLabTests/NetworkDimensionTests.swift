@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+@testable import PipeLab
+
+/// The network dimensions: interval on the real kernel, the columns and the cell identity they
+/// join, and the refusal of rtt and loss while the link is unfinished.
+@Suite struct NetworkDimensionTests {
+    /// The client waits `interval` between its later sends, and not before send #2 (the sleep's).
+    @Test func laterSendsAreIntervalApart() throws {
+        let run = try CLI.runJSON(["--sleep", "5ms", "--sends", "4", "--interval", "20ms"])
+        let sends = (run["steps"] as? [[String: Any]] ?? []).filter { $0["op"] as? String == "send" }
+        #expect(sends.count == 4)
+        let starts = sends.compactMap { $0["start_ns"] as? Int }, ends = sends.compactMap { ($0["start_ns"] as? Int ?? 0) + ($0["duration_ns"] as? Int ?? 0) }
+        try #require(starts.count == 4 && ends.count == 4)
+        #expect(starts[1] - ends[0] < 20_000_000)
+        for later in 2...3 { #expect(starts[later] - ends[later - 1] >= 20_000_000) }
+        #expect((run["parameters"] as? [String: Any])?["interval"] as? String == "20ms")
+    }
+
+    /// A sweep records the interval in runs and in the views that group by cell; each interval is a cell of its own.
+    @Test func intervalIsACellParameter() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sweep = try CLI.run(["sweep", "--transport", "tcp4,unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", "1ms",
+                                 "--sends", "3", "--payload", "5", "--interval", "0,2ms", "--repeat", "2", "--quiet"], in: directory)
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let db = directory.appendingPathComponent("pipelab.sqlite")
+        #expect(try query(db, "SELECT interval_ns, rtt_ns, loss_percent, loss_seed IS NULL, COUNT(*) FROM runs GROUP BY 1 ORDER BY 1;")
+                == "0|0|0.0|1|4\n2000000|0|0.0|1|4\n")
+        #expect(try query(db, "SELECT COUNT(*) FROM cell_outcomes;") == "4\n")
+        #expect(try query(db, "SELECT isolation FROM sweeps;") == Isolation.available.rawValue + "\n")
+    }
+
+    /// Until the emulated link exists no run is made with rtt or loss (none is faked on loopback).
+    @Test(arguments: [["run", "--rtt", "20ms"], ["run", "--loss", "1%"], ["sweep", "--rtt", "0,1ms"], ["sweep", "--loss", "0,0.5"]])
+    func rttAndLossAboveZeroAreRefused(_ arguments: [String]) throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try CLI.run(arguments, in: directory)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("the emulated link is not in this build yet"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("pipelab.sqlite").path))
+    }
+
+    @Test func lossIsWrittenInPercentAndRefusedOutsideItsRange() {
+        #expect(LossText.format(0) == "0")
+        #expect(LossText.format(100) == "1%")
+        #expect(LossText.format(50) == "0.5%")
+        #expect(LossText.format(5) == "0.05%")
+        #expect(LossText.basisPoints(percent: 0.07) == 7)
+        #expect(throws: InputError.self) { try LossText.parse("101%") }
+        #expect(throws: InputError.self) { try LossText.parse("0.001%") }
+        #expect(throws: InputError.self) { try LossText.parse("-1") }
+        #expect(throws: InputError.self) { try RttText.parse("11s") }
+    }
+}
