@@ -14,7 +14,7 @@ let package = Package(
     targets: [
         // libsqlite3 from the system (Debian's libsqlite3-dev): see README "Design notes".
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        // The variadic C calls Swift cannot make: prctl and sqlite3_config.
+        // The variadic C calls Swift cannot make (prctl, sqlite3_config), and packet capture (recvmsg control messages).
         .target(name: "CPipeLabSupport", path: "Sources/CPipeLabSupport", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Turns Migrations/*.sql into Swift string literals at build time, so the binary carries its schema.
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),

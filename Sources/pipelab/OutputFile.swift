@@ -8,7 +8,10 @@ import PipeLab
 enum OutputFile {
     struct Output {
         var path: String
-        var content: String
+        var bytes: [UInt8]
+
+        init(path: String, content: String) { (self.path, bytes) = (path, Array(content.utf8)) }
+        init(path: String, bytes: [UInt8]) { (self.path, self.bytes) = (path, bytes) }
     }
 
     static func write(_ outputs: [Output]) throws {
@@ -30,7 +33,7 @@ enum OutputFile {
     }
 
     /// A destination must be, or become, a regular file in an existing directory.
-    private static func checkDestination(_ path: String) throws {
+    static func checkDestination(_ path: String) throws {
         var status = stat()
         if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
             throw Problem("\(path) is a directory; accepted: a file path such as report.md")
@@ -53,7 +56,7 @@ enum OutputFile {
             let mask = umask(0)
             umask(mask)
             guard fchmod(fd, 0o666 & ~mask) == 0 else { throw SystemError("setting the mode of \(temporary)", errno: errno) }
-            var bytes = Array(output.content.utf8)[...]
+            var bytes = output.bytes[...]
             while !bytes.isEmpty {
                 let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }

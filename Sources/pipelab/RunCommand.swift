@@ -14,6 +14,7 @@ struct RunCommand: ParsableCommand {
               pipelab run
               pipelab run --transport unix --sigpipe default --sleep 100ms
               pipelab run --peer linger0 --json
+              pipelab run --pcap classic.pcapng && tcpdump -r classic.pcapng
             """
     )
 
@@ -28,10 +29,21 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Also record the run in this database, as a one-run sweep.")
     var db: String?
 
+    @Option(help: "Write the run's packets (TCP only) to this pcapng file, for tcpdump -r or Wireshark.")
+    var pcap: String?
+
     func run() throws {
         let scenario = try scenario.scenario()
         let timeoutNs = try DurationText.parseTimeout(timeout, name: "--timeout")
-        // Open the database before the run, so a bad --db costs no run and records nothing.
+        // Check --pcap and open the database before the run, so a bad one costs no run and records nothing.
+        if let pcap {
+            guard scenario.transport.isTCP else {
+                throw InputError("--pcap: a \(scenario.transport.rawValue) run has no packets; accepted: --pcap with --transport tcp4 or tcp6")
+            }
+            do { try OutputFile.checkDestination(pcap) } catch {
+                throw InputError("--pcap: \(error); accepted: a file path in an existing directory")
+            }
+        }
         let store = try db.map { path in try DatabaseOption(explicitPath: path).open(create: true) }
         let result: RunResult
         do {
@@ -42,6 +54,7 @@ struct RunCommand: ParsableCommand {
         if let store {
             try store.recordSingleRun(result, commandLine: CommandLineText.current, host: HostProbe.current())
         }
+        if let pcap { try OutputFile.write([.init(path: pcap, bytes: Pcapng.file(result))]) }
         print(json ? RunView.json(result) : RunView.timeline(result), terminator: json ? "\n" : "")
         if result.outcome == .harnessError {
             throw CommandFailure(message: "the run could not be carried out: \(result.harnessMessage ?? "unknown harness failure")", exitCode: 70)

@@ -47,6 +47,7 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Finish an interrupted sweep (default: the latest interrupted one).") var resume = false
     @Argument(help: "With --resume: the sweep's id, name or UUID.") var sweep: String?
     @Flag(help: "No progress line.") var quiet = false
+    @Flag(help: "Record each TCP run's packets in the packets table (with --resume: for the runs still to do).") var capture = false
     @OptionGroup var sharding: ShardOptions
     @OptionGroup var database: DatabaseOption
 
@@ -58,7 +59,7 @@ struct SweepCommand: ParsableCommand {
         let spec = try parsedSpec()
         let shard = try sharding.shard(of: spec)
         let store = try database.open(create: true)
-        let runner = SweepRunner(store: store, quiet: quiet)
+        let runner = SweepRunner(store: store, quiet: quiet, capture: capture)
         if let shard { print(ShardOptions.summary(shard, grid: Grid(spec, shard: shard))) }
         let record = try runner.start(spec, commandLine: CommandLineText.current, shard: shard)
         try finish(record, store: store)
@@ -86,7 +87,7 @@ struct SweepCommand: ParsableCommand {
     private func resumeSweep() throws {
         let fixed = flagValues.filter { $0.0 != "jobs" }.map { "--" + $0.0 } + (spec == nil ? [] : ["--spec"]) + sharding.given
         guard fixed.isEmpty else {
-            throw InputError("--resume runs the sweep's stored spec; it cannot be combined with \(fixed.joined(separator: ", ")); accepted: only --jobs, --db, --quiet with --resume")
+            throw InputError("--resume runs the sweep's stored spec; it cannot be combined with \(fixed.joined(separator: ", ")); accepted: only --jobs, --capture, --db, --quiet with --resume")
         }
         var jobCount: Int?
         if let jobs { jobCount = try CountText.parse(jobs, name: "--jobs", maximum: Limits.jobs) }
@@ -96,7 +97,7 @@ struct SweepCommand: ParsableCommand {
         guard target.status != .completed else {
             throw InputError("sweep \(target.id) '\(target.name)' is already completed; accepted: a sweep that is interrupted or was cut short")
         }
-        let record = try SweepRunner(store: store, quiet: quiet).resume(target, jobs: jobCount)
+        let record = try SweepRunner(store: store, quiet: quiet, capture: capture).resume(target, jobs: jobCount)
         try finish(record, store: store)
     }
 

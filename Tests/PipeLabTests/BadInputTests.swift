@@ -103,6 +103,8 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(arguments: ["sweep", "--spec", "missing.json"], problem: "cannot read 'missing.json'"),
         BadInput(arguments: ["sweep", "--spec", "/dev/zero"], problem: "'/dev/zero' holds more than 1 MiB"),
         BadInput(arguments: ["sweep", "--spec", "."], problem: "cannot read '.'"),
+        BadInput(arguments: ["run", "--transport", "unix", "--pcap", "x.pcapng"], problem: "a unix run has no packets", accepted: "accepted: --pcap with --transport tcp4"),
+        BadInput(arguments: ["run", "--db", "x.sqlite", "--pcap", "nodir/x.pcapng"], problem: "--pcap: the directory", accepted: "accepted: a file path"),
         // report, compare, migrate, sweeps
         BadInput(arguments: ["report", "--out", "report.txt"], problem: "does not end in .md"),
         BadInput(arguments: ["report", "nosuch"], problem: "no sweep 'nosuch'", accepted: "`pipelab sweeps` lists them", fixture: .database),

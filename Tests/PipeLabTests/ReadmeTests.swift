@@ -31,7 +31,7 @@ import Testing
         let db = try Self.recordedDatabase()
         let objects = try CLIShell.sqlite3(db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name;")
             .stdout.split(separator: "\n").map(String.init)
-        #expect(objects.count == 16)
+        #expect(objects.count == 17)
         for object in objects {
             let section = try #require(Self.section("#### `\(object)`"), "README has no section for \(object)")
             let columns = try CLIShell.sqlite3(db, "SELECT name FROM pragma_table_info('\(object)');").stdout.split(separator: "\n")

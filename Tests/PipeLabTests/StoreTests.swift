@@ -71,7 +71,7 @@ import Testing
         #expect(process.terminationStatus == 0)
         let tables = try CLIShell.sqlite3(directory.appendingPathComponent("fresh.sqlite").path,
                                           "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name);")
-        #expect(tables.stdout == "hosts,pipelab_migrations,runs,skipped,steps,sweep_leases,sweeps\n")
+        #expect(tables.stdout == "hosts,packets,pipelab_migrations,runs,skipped,steps,sweep_leases,sweeps\n")
     }
 }
 

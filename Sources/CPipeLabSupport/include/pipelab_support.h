@@ -28,4 +28,20 @@ int pipelab_set_realtime(int on);
 /// kernel allows unprivileged ones (that needs a single-threaded caller). Returns 0 or an errno.
 int pipelab_isolate_network(void);
 
+/// A packet capture on every interface of the caller's network namespace: an AF_PACKET socket
+/// (SOCK_DGRAM: IP packets without a link header) with a receive ring in which the kernel stamps
+/// each packet (CLOCK_REALTIME, nanoseconds) as it is sent or received. Needs CAP_NET_RAW in the
+/// namespace. Returns NULL with `*error` set when it cannot be opened.
+struct pipelab_capture;
+struct pipelab_capture *pipelab_capture_open(int *error);
+
+/// Takes the next packet from the ring without blocking: copies up to `capacity` bytes of it into
+/// `bytes`, sets `*length` to its full length, `*realtime_ns` to its stamp and `*outgoing` to 1
+/// when this host sent it (PACKET_OUTGOING) or 0 when it received it. Returns the bytes copied, or
+/// 0 when the ring holds nothing more.
+long pipelab_capture_next(struct pipelab_capture *capture, unsigned char *bytes, unsigned long capacity,
+                          unsigned long *length, long long *realtime_ns, int *outgoing);
+
+void pipelab_capture_close(struct pipelab_capture *capture);
+
 #endif

@@ -29,6 +29,8 @@ public struct RunResult: Sendable {
     public var durationNs: Int64
     /// The seed the link drew its losses from; nil without loss.
     public var lossSeed: UInt32?
+    /// The run's TCP packets in time order, when it was captured.
+    public var packets: [Packet] = []
 
     public init(scenario: Scenario, repeatIndex: Int, outcome: Outcome, termSignal: Int32?, steps: [Step],
                 harnessMessage: String?, startedAt: Double, durationNs: Int64) {

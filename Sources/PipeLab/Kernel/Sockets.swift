@@ -24,6 +24,12 @@ enum Sockets {
         return status == 0 ? address : nil
     }
 
+    /// The local or peer port of an IPv4 or IPv6 socket (at the same place in both addresses).
+    static func port(of fd: Int32, peer: Bool) -> UInt16? {
+        guard let bytes = address(of: fd, peer: peer), bytes.count >= 4 else { return nil }
+        return UInt16(bytes[2]) << 8 | UInt16(bytes[3])
+    }
+
     /// Runs a call that fills in a socket address; returns its result and the address's bytes.
     static func fillingAddress(_ body: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) -> (Int32, [UInt8]) {
         var storage = sockaddr_storage()

@@ -1,6 +1,6 @@
 /// How `pipelab run` shows one run: a timeline for people, or one JSON object for machines.
 public enum RunView {
-    /// The `--json` object: parameters, outcome, signature, term_signal and steps.
+    /// The `--json` object: parameters, outcome, signature, term_signal, steps and packets.
     public static func json(_ run: RunResult) -> String {
         let evidence = RunEvidence(run)
         var members: [(String, JSONValue)] = [
@@ -17,6 +17,7 @@ public enum RunView {
             ("peer_left_unread", evidence.peerLeftUnread.map { JSONValue.bool($0) } ?? .null),
             ("duration_ns", .int(run.durationNs)),
             ("steps", .array(run.steps.map(stepJSON))),
+            ("packets", .array(run.packets.enumerated().map { packetJSON($1, number: $0 + 1) })),
         ]
         if let message = run.harnessMessage { members.append(("harness_error", .string(message))) }
         if let seed = run.lossSeed { members.append(("loss_seed", .int(Int64(seed)))) }
@@ -39,7 +40,21 @@ public enum RunView {
         ])
     }
 
-    /// The readable timeline: one line per step, then the outcome, the signature and why.
+    static func packetJSON(_ packet: Packet, number: Int) -> JSONValue {
+        .object([
+            ("number", .int(Int64(number))),
+            ("t_ns", .int(packet.tNs)),
+            ("direction", .string(packet.direction.rawValue)),
+            ("flags", .string(packet.flags)),
+            ("seq", .int(packet.seq)),
+            ("ack", packet.ack.json),
+            ("length", .int(packet.length)),
+            ("step_seq", packet.stepSeq.map { Int64($0) }.json),
+        ])
+    }
+
+    /// The readable timeline: one line per step and per packet in time order, then the outcome,
+    /// the signature and why.
     public static func timeline(_ run: RunResult) -> String {
         let s = run.scenario
         let evidence = RunEvidence(run)
@@ -55,7 +70,12 @@ public enum RunView {
         var sendNumber = 0
         var sleptNoted = false
         let probe = run.probeStep
+        var packets = run.packets[...]
         for step in run.steps {
+            while let packet = packets.first, packet.tNs < step.startNs {
+                lines.append(line(for: packet))
+                packets = packets.dropFirst()
+            }
             let isSend = step.actor == .client && step.op.isClientWrite
             let isProbe = probe.map { $0 == step } ?? false
             if isSend { sendNumber += 1 }
@@ -68,6 +88,7 @@ public enum RunView {
             let probeNote = isProbe ? run.probeResult.map { "  probe \(s.probe.rawValue) → \($0)" } ?? "" : ""
             lines.append(line(for: step, sendNumber: isSend ? sendNumber : nil) + probeNote)
         }
+        lines += packets.map(line(for:))
         if run.outcome == .killed {
             lines.append(pad("", 14) + "client process killed by \(SignalName.of(run.termSignal ?? 0))")
         }
@@ -95,6 +116,13 @@ public enum RunView {
         let text = pad(time, 12, right: true) + "  " + pad(step.actor.rawValue, 7) + pad(call, 24) + pad(result, 10)
             + pad(errno, 17) + pad(signal, 9) + (step.tcpState?.name ?? "")
         return String(text.reversed().drop { $0 == " " }.reversed())
+    }
+
+    /// `   0.301 ms  packet peer->client  F.  seq 1 ack 6  len 0`
+    static func line(for packet: Packet) -> String {
+        let ack = packet.ack.map { " ack \($0)" } ?? ""
+        return pad(format3(Double(packet.tNs) / 1e6) + " ms", 12, right: true) + "  packet " + pad(packet.direction.rawValue, 14)
+            + pad(packet.flags, 4) + "seq \(packet.seq)\(ack)  len \(packet.length)"
     }
 
     /// Milliseconds with three decimals, without Foundation's formatter.

@@ -7,6 +7,7 @@ public final class RunWriter {
     private let sweepID: Int64
     private let insertRun: Statement
     private let insertStep: Statement
+    private let insertPacket: Statement
     private let deleteHarnessError: Statement
     /// The (cell, repeat) pairs recorded as `harness-error`: only a run of one of these replaces a
     /// row, so the others are inserted without a DELETE first (the hot path of a sweep).
@@ -27,6 +28,10 @@ public final class RunWriter {
             INSERT INTO steps (run_id, seq, actor, op, send_number, bytes, result, errno, errno_name, sigpipe,
                                start_ns, duration_ns, tcp_state, value)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertPacket = try store.db.prepare("""
+            INSERT INTO packets (run_id, number, t_ns, direction, flags, seq, ack, length, step_seq)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         deleteHarnessError = try store.db.prepare("""
             DELETE FROM runs WHERE sweep_id = ? AND transport = ? AND peer = ? AND sigpipe = ? AND sleep_ns = ? AND sends = ?
@@ -128,6 +133,19 @@ public final class RunWriter {
             insertStep.bind(13, constant: step.tcpState?.name)
             insertStep.bind(14, step.value)
             try insertStep.run()
+        }
+        for (offset, packet) in run.packets.enumerated() {
+            insertPacket.clear()
+            insertPacket.bind(1, runID)
+            insertPacket.bind(2, Int64(offset + 1))
+            insertPacket.bind(3, packet.tNs)
+            insertPacket.bind(4, constant: packet.direction.rawValue)
+            insertPacket.bind(5, packet.flags)
+            insertPacket.bind(6, packet.seq)
+            insertPacket.bind(7, packet.ack)
+            insertPacket.bind(8, packet.length)
+            insertPacket.bind(9, packet.stepSeq.map { Int64($0) })
+            try insertPacket.run()
         }
     }
 }

@@ -13,6 +13,7 @@ struct InFlight {
     var pendingCall: Step?
     /// The signal that killed the run's forked client.
     var clientSignal: Int32?
+    var captured: [CapturedPacket] = []
 
     init(request: RunRequest, token: Int64) {
         self.request = request
@@ -29,6 +30,8 @@ struct InFlight {
         case let .step(token, step) where token == self.token:
             if step.actor == pendingCall?.actor && step.op == pendingCall?.op { pendingCall = nil }
             steps.append(step)
+        case let .packet(token, packet) where token == self.token:
+            captured.append(packet)
         case let .clientKilled(token, signal) where token == self.token:
             clientSignal = signal
         case let .runDone(token) where token == self.token:
@@ -84,6 +87,7 @@ struct InFlight {
                             termSignal: nil, steps: all, harnessMessage: nil, startedAt: startedAt,
                             durationNs: MonotonicClock.nowNs() - startNs)
         run.lossSeed = request.scenario.lossBasisPoints > 0 ? lossSeed : nil
+        run.packets = PacketFields.read(captured, steps: all)
         return run
     }
 }

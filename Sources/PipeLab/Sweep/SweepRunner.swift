@@ -7,11 +7,14 @@ public struct SweepRunner {
     public var quiet: Bool
     /// The pipelab binary for workers (default: this one).
     public var executable: String?
+    /// Record each TCP run's packets (`sweep --capture`); off, nothing extra runs per run.
+    public var capture: Bool
 
-    public init(store: Store, quiet: Bool, executable: String? = nil) {
+    public init(store: Store, quiet: Bool, executable: String? = nil, capture: Bool = false) {
         self.store = store
         self.quiet = quiet
         self.executable = executable
+        self.capture = capture
     }
 
     /// Starts a new sweep of `spec`, or of its `shard`.
@@ -39,7 +42,7 @@ public struct SweepRunner {
         let progress = Progress(total: grid.runCount - done.count, quiet: quiet)
         let pool = WorkerPool(size: grid.spec.jobs,
                               cpuBoundLimit: grid.spec.cpuBoundLimit,
-                              timeoutNs: grid.spec.timeoutNs, executable: executable)
+                              timeoutNs: grid.spec.timeoutNs, executable: executable, capture: capture)
         Interrupts.install()
         var harnessErrors: [RunRequest] = []
         // Retries are not counted by the progress line: their runs were counted once already.

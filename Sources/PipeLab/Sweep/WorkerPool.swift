@@ -9,13 +9,16 @@ public final class WorkerPool {
     private let cpuBoundLimit: Int
     private let timeoutNs: Int64
     private let executable: String
+    private let capture: Bool
     private var slots: [Slot] = []
     private var nextToken: Int64 = 1
 
     /// - Parameters:
     ///   - cpuBoundLimit: at most this many runs that sleep under 1 ms in flight (see RunQueue).
     ///   - executable: the pipelab binary to run in worker mode (default: this one).
-    public init(size: Int, cpuBoundLimit: Int? = nil, timeoutNs: Int64, executable: String? = nil) {
+    ///   - capture: record each TCP run's packets.
+    public init(size: Int, cpuBoundLimit: Int? = nil, timeoutNs: Int64, executable: String? = nil, capture: Bool = false) {
+        self.capture = capture
         self.size = max(1, size)
         self.cpuBoundLimit = max(1, cpuBoundLimit ?? size)
         self.timeoutNs = timeoutNs
@@ -66,7 +69,7 @@ public final class WorkerPool {
             nextToken += 1
             let inFlight = InFlight(request: request, token: token)
             idle.inFlight = inFlight
-            let job = WireMessage.job(token: token, scenario: request.scenario, lossSeed: inFlight.lossSeed)
+            let job = WireMessage.job(token: token, scenario: request.scenario, lossSeed: inFlight.lossSeed, capture: capture)
             if !idle.process.channel.send(job) {
                 // The worker died while idle: replace it and try the same run on the new one.
                 _ = idle.process.wait()

@@ -6,7 +6,8 @@ struct Channel: @unchecked Sendable {
     let fd: Int32
 
     /// Records per message at most; a message is one send(2) and one recv(2). Steps do not travel
-    /// here (they go through the StepLog), only jobs and the few records that end a run.
+    /// here (they go through the StepLog), only jobs, a captured run's packets and the few records
+    /// that end a run.
     static let maxBatch = 8
 
     /// A connected pair; both ends close on exec, the worker's end is dup2'ed into place by the spawn.
@@ -55,9 +56,16 @@ struct Channel: @unchecked Sendable {
         }
     }
 
+    struct Job {
+        var token: Int64
+        var scenario: Scenario
+        var lossSeed: UInt32
+        var capture: Bool
+    }
+
     /// What a worker reads: the recorder's jobs, the end of the channel, or what else came.
     enum Jobs {
-        case jobs([(token: Int64, scenario: Scenario, lossSeed: UInt32)])
+        case jobs([Job])
         case closed
         case invalid(String)
     }
@@ -66,10 +74,10 @@ struct Channel: @unchecked Sendable {
     func receiveJobs() -> Jobs {
         switch receiveRecords(blocking: true) {
         case .records(let messages):
-            var jobs: [(token: Int64, scenario: Scenario, lossSeed: UInt32)] = []
+            var jobs: [Job] = []
             for message in messages {
-                guard case .job(let token, let scenario, let lossSeed) = message else { return .invalid("a record that is not a job") }
-                jobs.append((token, scenario, lossSeed))
+                guard case .job(let token, let scenario, let lossSeed, let capture) = message else { return .invalid("a record that is not a job") }
+                jobs.append(Job(token: token, scenario: scenario, lossSeed: lossSeed, capture: capture))
             }
             return .jobs(jobs)
         case .empty, .closed: return .closed

@@ -2,8 +2,9 @@
 /// batched into SOCK_SEQPACKET messages, so each batch arrives whole and in order even when the
 /// worker's client and peer threads write at the same time, and no parsing can go wrong.
 enum WireMessage: Equatable {
-    /// Recorder → worker: perform one run; the link draws its losses from `lossSeed`.
-    case job(token: Int64, scenario: Scenario, lossSeed: UInt32)
+    /// Recorder → worker: perform one run; the link draws its losses from `lossSeed`; `capture`:
+    /// record the run's packets.
+    case job(token: Int64, scenario: Scenario, lossSeed: UInt32, capture: Bool = false)
     /// Worker → recorder: the client is about to make a call it may not return from.
     case callBegins(token: Int64, actor: Actor, op: Operation, bytes: Int64, startNs: Int64)
     /// Worker → recorder: a call returned.
@@ -14,12 +15,14 @@ enum WireMessage: Equatable {
     case runDone(token: Int64)
     /// Worker → recorder: the harness could not set the run up.
     case harnessError(token: Int64, stage: HarnessStage, errno: Int32)
+    /// Worker → recorder: one of the run's packets (sent before `runDone`).
+    case packet(token: Int64, CapturedPacket)
 
     /// Whether the message closes its run, so the recorder reads the step log.
     var endsRun: Bool {
         switch self {
         case .runDone, .harnessError: true
-        case .job, .callBegins, .step, .clientKilled: false
+        case .job, .callBegins, .step, .clientKilled, .packet: false
         }
     }
 
@@ -36,11 +39,12 @@ enum WireMessage: Equatable {
     func encode(into s: UnsafeMutablePointer<Int64>) {
         s.update(repeating: 0, count: Self.slots)
         switch self {
-        case let .job(token, scenario, lossSeed):
+        case let .job(token, scenario, lossSeed, capture):
             (s[0], s[1], s[2], s[3], s[4]) = (1, token, scenario.transport.index, scenario.peer.index, scenario.sigpipe.index)
             (s[5], s[6], s[7], s[8]) = (scenario.sleepNs, Int64(scenario.sends), scenario.payloadBytes, scenario.probe.index)
-            // Loss (at most 10,000 basis points) in the low 16 bits, the seed above it.
-            (s[9], s[10], s[11]) = (scenario.intervalNs, scenario.rttNs, Int64(scenario.lossBasisPoints) | Int64(lossSeed) << 16)
+            // Loss (at most 10,000 basis points) in the low 16 bits, the seed above it, capture in bit 48.
+            (s[9], s[10]) = (scenario.intervalNs, scenario.rttNs)
+            s[11] = Int64(scenario.lossBasisPoints) | Int64(lossSeed) << 16 | (capture ? 1 << 48 : 0)
         case let .callBegins(token, actor, op, bytes, startNs):
             (s[0], s[1], s[2], s[3], s[4], s[5]) = (2, token, actor.index, op.index, bytes, startNs)
         case let .step(token, step):
@@ -53,6 +57,11 @@ enum WireMessage: Equatable {
             (s[0], s[1], s[2], s[3]) = (5, token, stage.index, Int64(errno))
         case let .clientKilled(token, signal):
             (s[0], s[1], s[2]) = (6, token, Int64(signal))
+        case let .packet(token, packet):
+            // Lengths and direction in one slot, the captured bytes in the last eight.
+            (s[0], s[1], s[2]) = (7, token, packet.tNs)
+            s[3] = Int64(packet.wireLength & 0xffff) | Int64(packet.headers.count) << 16 | (packet.direction == .peerToClient ? 1 << 24 : 0)
+            UnsafeMutableRawPointer(s + 4).copyMemory(from: packet.headers, byteCount: min(packet.headers.count, Capture.headerBytes))
         }
     }
 
@@ -66,11 +75,11 @@ enum WireMessage: Equatable {
                   let sigpipe = SigpipeMode(index: s[4]), let probe = Probe(index: s[8]),
                   (0...Limits.durationNs).contains(s[5]), (1...Int64(Limits.sends)).contains(s[6]),
                   (1...Limits.payloadBytes).contains(s[7]), (0...Limits.durationNs).contains(s[9]),
-                  (0...RttText.maximumNs).contains(s[10]), (0...10_000).contains(s[11] & 0xffff), s[11] >> 48 == 0 else { return nil }
+                  (0...RttText.maximumNs).contains(s[10]), (0...10_000).contains(s[11] & 0xffff), s[11] >> 49 == 0 else { return nil }
             let scenario = Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: s[5], sends: Int(s[6]), payloadBytes: s[7],
                                     probe: probe, intervalNs: s[9], rttNs: s[10], lossBasisPoints: Int(s[11] & 0xffff))
             guard scenario.inapplicableReason == nil else { return nil }
-            return .job(token: s[1], scenario: scenario, lossSeed: UInt32(truncatingIfNeeded: s[11] >> 16))
+            return .job(token: s[1], scenario: scenario, lossSeed: UInt32(truncatingIfNeeded: s[11] >> 16), capture: s[11] >> 48 == 1)
         case 2:
             guard let actor = Actor(index: s[2]), let op = Operation(index: s[3]) else { return nil }
             return .callBegins(token: s[1], actor: actor, op: op, bytes: s[4], startNs: s[5])
@@ -89,6 +98,12 @@ enum WireMessage: Equatable {
         case 6:
             guard let signal = Int32(exactly: s[2]) else { return nil }
             return .clientKilled(token: s[1], signal: signal)
+        case 7:
+            let count = Int(s[3] >> 16 & 0xff)
+            guard count <= Capture.headerBytes, s[3] >> 25 == 0 else { return nil }
+            let headers = Array(UnsafeRawBufferPointer(start: s.baseAddress.map { UnsafeRawPointer($0 + 4) }, count: count))
+            return .packet(token: s[1], CapturedPacket(tNs: s[2], direction: s[3] >> 24 & 1 == 1 ? .peerToClient : .clientToPeer,
+                                                       wireLength: Int(s[3] & 0xffff), headers: headers))
         default:
             return nil
         }

@@ -44,7 +44,7 @@ public enum WorkerMain {
         while true {
             switch channel.receiveJobs() {
             case .jobs(let jobs):
-                for job in jobs { runner.perform(token: job.token, scenario: job.scenario, lossSeed: job.lossSeed) }
+                for job in jobs { runner.perform(job) }
             case .closed:
                 return 0
             case .invalid(let what):
@@ -63,6 +63,7 @@ final class RunPerformer {
     private let log: StepLog
     private let peer: PeerThread
     private let payload = ZeroPayload()
+    private var capture: Capture?
     private var probeBuffer = [UInt8](repeating: 0, count: Int(Probe.recvBytes))
 
     init(channel: Channel, log: StepLog) throws(SystemError) {
@@ -71,7 +72,8 @@ final class RunPerformer {
         peer = try PeerThread()
     }
 
-    func perform(token: Int64, scenario: Scenario, lossSeed: UInt32) {
+    func perform(_ job: Channel.Job) {
+        let (token, scenario) = (job.token, job.scenario)
         let bytes: UnsafeRawBufferPointer
         do { bytes = try payload.bytes(scenario.payloadBytes) } catch {
             channel.send(.harnessError(token: token, stage: .payload, errno: error.errno))
@@ -80,12 +82,20 @@ final class RunPerformer {
         log.reset()
         let recorder = StepRecorder(log: log, area: .client, token: token, runStartNs: MonotonicClock.nowNs(),
                                     isTCP: scenario.transport.isTCP)
+        // Begun before the connect, so the handshake is in it; a capture that cannot open (no
+        // CAP_NET_RAW) leaves the run without packets rather than without a result.
+        let capture = job.capture && scenario.transport.isTCP ? openedCapture() : nil
+        capture?.begin(runStartNs: recorder.runStartNs)
         let ends: (client: Int32, peer: Int32)
         switch connect(scenario.transport, recorder: recorder) {
         case .success(let connected): ends = connected
         case .failure(let failure):
             channel.send(.harnessError(token: token, stage: failure.stage, errno: failure.errno))
             return
+        }
+        // Read while connected: a reset socket has no peer name.
+        let ports = capture == nil ? nil : Sockets.port(of: ends.client, peer: false).flatMap { client in
+            Sockets.port(of: ends.client, peer: true).map { (client: client, peer: $0) }
         }
         var ending: [WireMessage] = []
         let peerJob = PeerThread.Job(fd: ends.peer, action: scenario.peer, transport: scenario.transport,
@@ -111,6 +121,9 @@ final class RunPerformer {
             clientSends(scenario, bytes, fd: ends.client, recorder: recorder)
         }
         let peerStillOpen = peer.finish()
+        if let capture, let ports {
+            ending += capture.drain(clientPort: ports.client, peerPort: ports.peer).map { .packet(token: token, $0) }
+        }
         // Harness teardown, not part of the experiment: abortive closes leave no TIME_WAIT, so a
         // sweep of 100,000 runs never runs out of ports.
         closeQuietly(ends.client, tcp: scenario.transport.isTCP)
@@ -152,6 +165,11 @@ final class RunPerformer {
             }
             if boosted { _ = pipelab_set_realtime(0) }
         }
+    }
+
+    private func openedCapture() -> Capture? {
+        if capture == nil { capture = try? Capture() }
+        return capture
     }
 
     private static func wait(for child: pid_t) -> WorkerProcess.Termination {
