@@ -44,6 +44,20 @@ import Testing
                 == "tcp4|0|0.0|1|1\ntcp4|0|0.5|0|1\ntcp4|1000000|0.0|1|1\ntcp4|1000000|0.5|0|1\nunix|0|0.0|1|1\n")
     }
 
+    /// The link carries IPv4 TCP only: a grid's tcp6 cells with rtt or loss are left out, never run.
+    @Test func tcp6CellsCrossNoLink() throws {
+        var spec = SweepSpec.builtIn
+        (spec.transport, spec.peer, spec.sigpipe, spec.probe, spec.probeSleep) = ([.tcp4, .tcp6], [.close], [.ignore], [.none], nil)
+        (spec.sleep, spec.payload, spec.rtt, spec.linkSleep) = ([10_000_000], [5], [0, 20_000_000], nil)
+        let cells = Grid(spec).cells.map { "\($0.transport.rawValue) \($0.rttNs)" }
+        #expect(cells.sorted() == ["tcp4 0", "tcp4 20000000", "tcp6 0"])
+        #expect(throws: InputError.self) {
+            var tcp6Only = spec
+            (tcp6Only.transport, tcp6Only.rtt) = ([.tcp6], [20_000_000])
+            try Grid.check(tcp6Only)
+        }
+    }
+
     /// Where namespaces are not allowed, what needs them is refused with one line saying how to allow it.
     @Test(arguments: [["run", "--rtt", "20ms"], ["sweep", "--loss", "0,1%"]])
     func theLinkNeedsNamespaces(_ arguments: [String]) throws {
