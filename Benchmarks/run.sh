@@ -14,7 +14,9 @@
 # 6. times `pipelab report` on the 100,000-run database;
 # 7. measures sleep accuracy with the default --jobs: at 1 ms, 10 ms and 100 ms, 100 runs each
 #    (4 transports × 25 repeats), the share within 1 % + 100 µs of the request, the median and
-#    worst error, and the runs the machine disturbed (peer_late).
+#    worst error, and the runs the machine disturbed (peer_late);
+# 8. the cost of `sweep --capture` per run (10,000 zero-sleep runs with and without), and the
+#    throughput of an rtt sweep (20ms, 400 runs) against its ideal: Σ run durations ÷ jobs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEATS="${1:-5}"
@@ -95,3 +97,20 @@ for sleep in 1ms 10ms 100ms; do
                       (SELECT SUM(peer_late) FROM runs))
         FROM e"
 done
+
+CAPTURE_COST=""
+for i in $(seq "$REPEATS"); do
+    rm -f "$WORK"/c0.sqlite* "$WORK"/c1.sqlite*
+    read -r plain kb < <(measure "$PIPELAB" sweep "${ZERO_SLEEP[@]}" --repeat 10000 --db "$WORK/c0.sqlite")
+    read -r captured kb < <(measure "$PIPELAB" sweep "${ZERO_SLEEP[@]}" --repeat 10000 --capture --db "$WORK/c1.sqlite")
+    CAPTURE_COST+="$(echo "$captured $plain" | awk '{ print ($1 - $2) / 10000 * 1e6 }') "
+done
+printf 'capture: median %.1f us more per zero-sleep run (%s packets per run)\n' "$(med "$CAPTURE_COST")" \
+    "$(sqlite3 "$WORK/c1.sqlite" "SELECT printf('%.1f', 1.0 * (SELECT COUNT(*) FROM packets) / COUNT(*)) FROM runs")"
+
+rm -f "$WORK"/rtt.sqlite*
+read -r s kb < <(measure "$PIPELAB" sweep --transport tcp4 --peer close --sigpipe ignore --sleep 100ms --sends 3 --payload 5 \
+    --rtt 20ms --interval 5ms --repeat 400 --jobs 32 --quiet --db "$WORK/rtt.sqlite")
+printf 'rtt sweep (20ms, 400 runs, --jobs 32): %s s, ideal %s s (sum of run durations / jobs), throughput %s of ideal\n' "$s" \
+    "$(sqlite3 "$WORK/rtt.sqlite" "SELECT printf('%.2f', SUM(duration_ns) / 1e9 / 32) FROM runs")" \
+    "$(sqlite3 "$WORK/rtt.sqlite" "SELECT printf('%.2f', SUM(duration_ns) / 1e9 / 32 / $s) FROM runs")"

@@ -1,7 +1,8 @@
 -- pipelab schema version 7: the packets behind every outcome (DESIGN.md, "What is recorded").
 -- One row per TCP packet of a captured run (always for `pipelab run`, with `sweep --capture`),
 -- as a capture on the client's machine sees it: the client's packets when they leave, the peer's
--- when they arrive; each packet once.
+-- when they arrive; each packet once. `lost`: the emulated link dropped it (a client's packet
+-- that left and never arrived; a peer's that never arrived, timed when it left).
 
 CREATE TABLE packets (
     run_id    INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
@@ -13,5 +14,6 @@ CREATE TABLE packets (
     ack       INTEGER,                    -- relative to the other side's; NULL without ACK
     length    INTEGER NOT NULL,           -- TCP payload bytes
     step_seq  INTEGER,                    -- steps.seq of the step in progress; NULL before the first
+    lost      INTEGER NOT NULL DEFAULT 0 CHECK (lost IN (0, 1)), -- the emulated link dropped it
     PRIMARY KEY (run_id, number)
 ) WITHOUT ROWID;

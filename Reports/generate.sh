@@ -25,4 +25,10 @@ rm -f Reports/*.svg
 "$PIPELAB" sweep --name settled-b --sleep 10ms,1s --quiet --db "$DB" >/dev/null
 "$PIPELAB" compare settled-a settled-b --db "$DB" --out Reports/settled-a-vs-settled-b.md
 
-echo "wrote Reports/default.md, Reports/race-window.md, Reports/settled-a-vs-settled-b.md (database: $DB)"
+# A real link: the classic case over emulated round trips, sends back to back or apart. Over a
+# link every send made before the RST provoked by send #2 is back succeeds: the failure moves later.
+"$PIPELAB" sweep --name real-link --transport tcp4 --peer close --sigpipe ignore --sleep 100ms --sends 10 --payload 5 \
+    --rtt 0,1ms,20ms,100ms --interval 0,5ms,20ms --repeat 3 --capture --quiet --db "$DB" >/dev/null
+"$PIPELAB" report real-link --db "$DB" --out Reports/real-link.md >/dev/null
+
+echo "wrote Reports/default.md, Reports/race-window.md, Reports/settled-a-vs-settled-b.md, Reports/real-link.md (database: $DB)"

@@ -29,12 +29,20 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Also record the run in this database, as a one-run sweep.")
     var db: String?
 
+    @Option(help: "Seed of the link's losses, to replay a run's (its loss_seed); with --loss above 0.")
+    var seed: String?
+
     @Option(help: "Write the run's packets (TCP only) to this pcapng file, for tcpdump -r or Wireshark.")
     var pcap: String?
 
     func run() throws {
         let scenario = try scenario.scenario()
         let timeoutNs = try DurationText.parseTimeout(timeout, name: "--timeout")
+        let lossSeed = try seed.map { (text: String) throws(InputError) in try LossSeedText.parse(text) }
+        if lossSeed != nil && scenario.lossBasisPoints == 0 {
+            throw InputError("--seed fixes which packets the link drops, and this run loses none; accepted: --seed with --loss above 0")
+        }
+        if scenario.hasLink && Isolation.available == .host { throw InputError(Isolation.linkRefusal) }
         // Check --pcap and open the database before the run, so a bad one costs no run and records nothing.
         if let pcap {
             guard scenario.transport.isTCP else {
@@ -47,7 +55,7 @@ struct RunCommand: ParsableCommand {
         let store = try db.map { path in try DatabaseOption(explicitPath: path).open(create: true) }
         let result: RunResult
         do {
-            result = try SingleRun.perform(scenario, timeoutNs: timeoutNs)
+            result = try SingleRun.perform(scenario, timeoutNs: timeoutNs, lossSeed: lossSeed)
         } catch {
             throw CommandFailure.harness(error)
         }

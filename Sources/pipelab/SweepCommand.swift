@@ -71,6 +71,9 @@ struct SweepCommand: ParsableCommand {
         for (key, value) in flagValues { try overrides.set(key, value, label: "--\(key)") }
         let spec = overrides.applied(to: .builtIn)
         try Grid.check(spec)
+        if (spec.rtt.contains { $0 > 0 } || spec.loss.contains { $0 > 0 }) && Isolation.available == .host {
+            throw InputError(Isolation.linkRefusal)
+        }
         return spec
     }
 

@@ -103,6 +103,8 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(arguments: ["sweep", "--spec", "missing.json"], problem: "cannot read 'missing.json'"),
         BadInput(arguments: ["sweep", "--spec", "/dev/zero"], problem: "'/dev/zero' holds more than 1 MiB"),
         BadInput(arguments: ["sweep", "--spec", "."], problem: "cannot read '.'"),
+        BadInput(arguments: ["run", "--seed", "5"], problem: "this run loses none", accepted: "accepted: --seed with --loss above 0"),
+        BadInput(arguments: ["run", "--loss", "1%", "--seed", "x"], problem: "--seed: 'x' is not a seed", accepted: "accepted: a whole number from 0 to 4294967295"),
         BadInput(arguments: ["run", "--transport", "unix", "--pcap", "x.pcapng"], problem: "a unix run has no packets", accepted: "accepted: --pcap with --transport tcp4"),
         BadInput(arguments: ["run", "--db", "x.sqlite", "--pcap", "nodir/x.pcapng"], problem: "--pcap: the directory", accepted: "accepted: a file path"),
         // report, compare, migrate, sweeps

@@ -3,7 +3,7 @@ import Testing
 @testable import PipeLab
 
 /// The network dimensions: interval on the real kernel, the columns and the cell identity they
-/// join, and the refusal of rtt and loss while the link is unfinished.
+/// join, and the link's need for namespaces.
 @Suite struct NetworkDimensionTests {
     /// The client waits `interval` between its later sends, and not before send #2 (the sleep's).
     @Test func laterSendsAreIntervalApart() throws {
@@ -31,14 +31,41 @@ import Testing
         #expect(try query(db, "SELECT isolation FROM sweeps;") == Isolation.available.rawValue + "\n")
     }
 
-    /// Until the emulated link exists no run is made with rtt or loss (none is faked on loopback).
-    @Test(arguments: [["run", "--rtt", "20ms"], ["run", "--loss", "1%"], ["sweep", "--rtt", "0,1ms"], ["sweep", "--loss", "0,0.5"]])
-    func rttAndLossAboveZeroAreRefused(_ arguments: [String]) throws {
+    /// rtt and loss are cells like the others: recorded in runs, with a seed where packets can be lost,
+    /// and left out for the transports that cross no link.
+    @Test func rttAndLossAreCellParameters() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try CLI.run(arguments, in: directory)
+        let sweep = try CLI.run(["sweep", "--transport", "tcp4,unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", "10ms",
+                                 "--sends", "3", "--payload", "5", "--rtt", "0,1ms", "--loss", "0,0.5", "--repeat", "1", "--quiet"], in: directory)
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let db = directory.appendingPathComponent("pipelab.sqlite")
+        #expect(try query(db, "SELECT transport, rtt_ns, loss_percent, loss_seed IS NULL, outcome != 'harness-error' FROM runs ORDER BY 1, 2, 3;")
+                == "tcp4|0|0.0|1|1\ntcp4|0|0.5|0|1\ntcp4|1000000|0.0|1|1\ntcp4|1000000|0.5|0|1\nunix|0|0.0|1|1\n")
+    }
+
+    /// The link carries IPv4 TCP only: a grid's tcp6 cells with rtt or loss are left out, never run.
+    @Test func tcp6CellsCrossNoLink() throws {
+        var spec = SweepSpec.builtIn
+        (spec.transport, spec.peer, spec.sigpipe, spec.probe, spec.probeSleep) = ([.tcp4, .tcp6], [.close], [.ignore], [.none], nil)
+        (spec.sleep, spec.payload, spec.rtt, spec.linkSleep) = ([10_000_000], [5], [0, 20_000_000], nil)
+        let cells = Grid(spec).cells.map { "\($0.transport.rawValue) \($0.rttNs)" }
+        #expect(cells.sorted() == ["tcp4 0", "tcp4 20000000", "tcp6 0"])
+        #expect(throws: InputError.self) {
+            var tcp6Only = spec
+            (tcp6Only.transport, tcp6Only.rtt) = ([.tcp6], [20_000_000])
+            try Grid.check(tcp6Only)
+        }
+    }
+
+    /// Where namespaces are not allowed, what needs them is refused with one line saying how to allow it.
+    @Test(arguments: [["run", "--rtt", "20ms"], ["sweep", "--loss", "0,1%"]])
+    func theLinkNeedsNamespaces(_ arguments: [String]) throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try CLI.run(arguments, in: directory, environment: ["PIPELAB_ISOLATION": "host"])
         #expect(result.status == 64)
-        #expect(result.stderr.contains("the emulated link is not in this build yet"))
+        #expect(result.stderr.contains("needs network namespaces"))
         #expect(result.stderr.split(separator: "\n").count == 1)
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("pipelab.sqlite").path))
     }

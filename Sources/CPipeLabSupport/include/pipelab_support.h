@@ -44,4 +44,13 @@ long pipelab_capture_next(struct pipelab_capture *capture, unsigned char *bytes,
 
 void pipelab_capture_close(struct pipelab_capture *capture);
 
+/// Creates the TUN device `name` (IFF_TUN | IFF_NO_PI: bare IP packets) in the caller's network
+/// namespace, gives it the IPv4 `address` with a /24 (so the rest of that /24 is routed into it)
+/// and brings it up. Sets `*tun_fd` (non-blocking) and returns 0, or returns an errno.
+int pipelab_link_open(const char *name, const char *address, int *tun_fd);
+
+/// Waits until `fd` is readable or `timeout_ns` passed, to the nanosecond (ppoll, which Swift's
+/// Glibc module does not export). Returns ppoll's result.
+int pipelab_wait_readable(int fd, long long timeout_ns);
+
 #endif

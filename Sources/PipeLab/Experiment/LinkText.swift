@@ -5,12 +5,6 @@ public enum LossText {
     static let accepted = "accepted: a percent from 0 to 100 in steps of 0.01, with or without % (e.g. 0, 1%, 0.5%)"
 
     public static func parse(_ text: String, name: String = "loss") throws(InputError) -> Int {
-        let points = try parseValue(text, name: name)
-        guard points == 0 else { throw InputError(unfinished(name)) }
-        return points
-    }
-
-    private static func parseValue(_ text: String, name: String) throws(InputError) -> Int {
         let trimmed = text.trimmingSpaces()
         let number = trimmed.hasSuffix("%") ? String(trimmed.dropLast()).trimmingSpaces() : trimmed
         if number.hasPrefix("-") { throw InputError("\(name): '\(text)' is negative; \(accepted)") }
@@ -46,13 +40,16 @@ public enum RttText {
         guard value <= maximumNs else {
             throw InputError("\(name): '\(text)' is longer than the link holds packets; accepted: 0 (plain loopback) or a duration up to 10s (e.g. 1ms, 20ms, 100ms)")
         }
-        guard value == 0 else { throw InputError(unfinished(name)) }
         return value
     }
 }
 
-/// The emulated link is not part of this build yet: the columns, the wire and the grid carry rtt
-/// and loss, but no run is made with them until the link exists (none is faked on plain loopback).
-func unfinished(_ name: String) -> String {
-    "\(name): the emulated link is not in this build yet, so no run can have rtt or loss above 0; accepted: 0"
+/// `run --seed N`: the seed the link draws its losses from, as recorded in `runs.loss_seed`.
+public enum LossSeedText {
+    public static func parse(_ text: String, name: String = "--seed") throws(InputError) -> UInt32 {
+        guard let seed = UInt32(text.trimmingSpaces()) else {
+            throw InputError("\(name): '\(text)' is not a seed; accepted: a whole number from 0 to 4294967295 (a run's loss_seed)")
+        }
+        return seed
+    }
 }

@@ -25,6 +25,8 @@ public enum Transport: String, ParameterValue {
 
     public var isTCP: Bool { self == .tcp4 || self == .tcp6 }
     public var isSocket: Bool { self != .pipe }
+    /// Whether the emulated link can carry it (rtt or loss above 0): IPv4 TCP, in this build.
+    public var crossesLink: Bool { self == .tcp4 }
 }
 
 public enum PeerAction: String, ParameterValue {

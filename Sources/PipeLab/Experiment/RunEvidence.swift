@@ -23,6 +23,8 @@ public struct RunEvidence: Sendable {
     public let sleptNs: Int64?
     /// The send during which the process died (it never returned); nil when it did not die.
     public let fatalSend: Int?
+    /// When the peer's first RST reached the client, from the run's packets; nil without capture.
+    public let rstArrivalNs: Int64?
 
     /// Sleeps at least this long should let the peer end the connection before send #2: on an idle
     /// machine the peer ends it within a fraction of a millisecond of the data's arrival.
@@ -42,6 +44,7 @@ public struct RunEvidence: Sendable {
         } else {
             sleptNs = nil
         }
+        rstArrivalNs = run.packets.first { $0.direction == .peerToClient && $0.flags.hasPrefix("R") && !$0.lost }?.tNs
         fatalSend = run.outcome == .killed ? writes.firstIndex { $0.result == nil }.map { $0 + 1 } : nil
         let measurement = peerSteps.first { $0.op == .ioctl }
         peerUnreadBytes = measurement?.result.flatMap { $0 >= 0 ? $0 : nil }

@@ -43,6 +43,9 @@ public struct Scenario: Hashable, Sendable, Codable {
         if hasLink && !transport.isTCP {
             return "rtt and loss are properties of the link TCP crosses: a \(transport == .pipe ? "pipe" : "Unix socket") has none"
         }
+        if hasLink && transport == .tcp6 {
+            return "the emulated link carries IPv4 only in this build: rtt and loss above 0 need tcp4"
+        }
         guard transport == .pipe else { return nil }
         switch peer {
         case .shutdownWrite, .shutdownReadWrite:

@@ -44,16 +44,20 @@ enum Sockets {
 /// A listening socket on a new port of the loopback address of one family, for one run: it
 /// accepts only the client it is told to expect, resets any other at once, and closing it after
 /// the accept refuses every later connection to its port (no backlog where a stray could wait).
+/// Over the emulated link (IPv4) it listens on the link's local address and the client connects
+/// to the far one, whose packets the link turns around (see `Link`).
 final class LoopbackListener {
     let fd: Int32
     let transport: Transport
     private let family: Int32
     private let address: [UInt8]
+    private let overLink: Bool
 
-    init(transport: Transport) throws(SystemError) {
+    init(transport: Transport, overLink: Bool = false) throws(SystemError) {
         let family = transport == .tcp6 ? AF_INET6 : AF_INET
         let fd = try retryingEINTR("socket(\(transport.rawValue))") { socket(family, Sockets.stream, 0) }
         var bytes = Self.loopbackAddress(transport: transport)
+        if overLink { bytes.replaceSubrange(4..<8, with: Link.localAddress) }
         let bound = bytes.withUnsafeMutableBytes { raw in
             bind(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
         }
@@ -66,7 +70,17 @@ final class LoopbackListener {
         self.fd = fd
         self.family = family
         self.transport = transport
+        self.overLink = overLink
         address = local
+    }
+
+    /// Where the client connects, and where the peer sees it come from: over the link, the far
+    /// address in place of the local one (an IPv4 address is bytes 4 to 7 of sockaddr_in).
+    private func acrossLink(_ address: [UInt8]) -> [UInt8] {
+        guard overLink, address.count >= 8 else { return address }
+        var far = address
+        far.replaceSubrange(4..<8, with: Link.remoteAddress)
+        return far
     }
 
     deinit { close(fd) }
@@ -78,7 +92,7 @@ final class LoopbackListener {
 
     /// The client's `connect` step.
     func connect(_ client: Int32) -> CallResult {
-        var target = address
+        var target = acrossLink(address)
         return call {
             Int(target.withUnsafeMutableBytes { raw in
                 Glibc.connect(client, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
@@ -88,7 +102,7 @@ final class LoopbackListener {
 
     /// Accepts the connection whose peer is `client`; any other (a stray) is reset and refused.
     func accept(expecting client: Int32) -> CallResult {
-        let expected = Sockets.address(of: client, peer: false)
+        let expected = Sockets.address(of: client, peer: false).map(acrossLink)
         while true {
             var peerAddress: [UInt8] = []
             let result = call {

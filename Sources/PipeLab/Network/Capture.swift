@@ -9,6 +9,9 @@ struct CapturedPacket: Equatable {
     var wireLength: Int
     /// The first `Capture.headerBytes` bytes of the IP packet.
     var headers: [UInt8]
+    /// The emulated link dropped it: a client's packet that left and never arrived, or a peer's
+    /// that never arrived (its time is then when it left).
+    var lost = false
 }
 
 /// A worker's packet capture, opened at its first captured run and kept (its ring costs 16 MB of
@@ -47,8 +50,23 @@ final class Capture {
         self.runStartNs = runStartNs
     }
 
-    /// Everything queued that belongs to the connection between `clientPort` and `peerPort`.
-    func drain(clientPort: UInt16, peerPort: UInt16) -> [CapturedPacket] {
+    /// Everything queued that belongs to the connection between `clientPort` and `peerPort`, with
+    /// the packets the link dropped (`lost`, monotonic times, as the link read them) marked or added.
+    func drain(clientPort: UInt16, peerPort: UInt16, lost: [(tNs: Int64, bytes: [UInt8])] = []) -> [CapturedPacket] {
+        var packets = drainRing(clientPort: clientPort, peerPort: peerPort)
+        for drop in lost {
+            guard let tcp = TCPHeaderFields(drop.bytes) else { continue }
+            if tcp.sourcePort == clientPort, let seen = packets.firstIndex(where: { $0.headers == drop.bytes && !$0.lost }) {
+                packets[seen].lost = true
+            } else if tcp.sourcePort == peerPort && tcp.destinationPort == clientPort {
+                packets.append(CapturedPacket(tNs: drop.tNs - runStartNs, direction: .peerToClient,
+                                              wireLength: drop.bytes.count, headers: drop.bytes, lost: true))
+            }
+        }
+        return packets
+    }
+
+    private func drainRing(clientPort: UInt16, peerPort: UInt16) -> [CapturedPacket] {
         var packets: [CapturedPacket] = []
         var buffer = [UInt8](repeating: 0, count: Self.headerBytes)
         while true {

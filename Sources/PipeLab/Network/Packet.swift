@@ -23,6 +23,8 @@ public struct Packet: Sendable, Equatable {
     public var headers: [UInt8]
     /// The whole packet's length on the wire (IP header included).
     public var wireLength: Int
+    /// The emulated link dropped it (a lost peer's packet is timed when it left).
+    public var lost = false
 }
 
 /// The fields of an IPv4 or IPv6 packet carrying TCP, read from its first bytes; nil for anything

@@ -14,7 +14,7 @@ enum PacketFields {
             return Packet(tNs: packet.tNs, direction: packet.direction, flags: tcp.flagsText,
                           seq: Int64(tcp.seq &- (initial[packet.direction] ?? 0)), ack: ack,
                           length: Int64(tcp.payloadLength), stepSeq: stepInProgress(at: packet.tNs, steps),
-                          headers: packet.headers, wireLength: packet.wireLength)
+                          headers: packet.headers, wireLength: packet.wireLength, lost: packet.lost)
         }
     }
 

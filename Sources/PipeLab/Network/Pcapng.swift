@@ -8,7 +8,8 @@ public enum Pcapng {
     public static func file(_ run: RunResult) -> [UInt8] {
         var bytes = sectionHeader() + interfaceDescription()
         let startNs = UInt64(max(0, run.startedAt * 1e6).rounded()) &* 1000
-        for packet in run.packets {
+        // What a capture on the client's machine saw: a peer's packet the link lost never came.
+        for packet in run.packets where !(packet.lost && packet.direction == .peerToClient) {
             bytes += enhancedPacket(packet, timestampNs: startNs &+ UInt64(max(0, packet.tNs)))
         }
         return bytes

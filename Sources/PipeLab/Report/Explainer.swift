@@ -219,9 +219,13 @@ public enum Explainer {
             }
             let previous = number >= 2 ? e.writes[number - 2] : nil
             let finFirst = e.peerLeftUnread == false && (s.peer == .close || s.peer == .shutdownReadWrite)
-            // Only a send made after the peer's FIN can have provoked the RST that stored EPIPE.
-            if !errorReported && finFirst, let previous, (previous.result ?? -1) >= 0, e.peerEndedBefore(send: number - 1) == true {
-                return "the RST provoked by send #\(number - 1) arrived while our socket was in CLOSE_WAIT, so tcp_reset() stored EPIPE and closed the socket. This call is the first to report it: tcp_sendmsg() took the stored error in place of sending (sock_error() reads and clears it)."
+            // Only a send made after the peer ended can have provoked the RST that stored EPIPE: the
+            // first such. Over a link the sends made while the RST travelled succeeded in between.
+            let provoker = (1..<max(1, number)).first { e.peerEndedBefore(send: $0) == true && (e.writes[$0 - 1].result ?? -1) >= 0 }
+            if !errorReported && finFirst, let provoker, (previous?.result ?? -1) >= 0 {
+                let travelled = e.rstArrivalNs.map { " \(DurationDisplay.format($0 - e.writes[provoker - 1].startNs)) after send #\(provoker) began (by the packets)" }
+                let between = provoker < number - 1 ? "; the sends made while it was on its way still succeeded" : ""
+                return "the RST provoked by send #\(provoker) arrived\(e.detail == .run ? travelled ?? "" : "")\(between) while our socket was in CLOSE_WAIT, so tcp_reset() stored EPIPE and closed the socket. This call is the first to report it: tcp_sendmsg() took the stored error in place of sending (sock_error() reads and clears it)."
             }
             if errorReported || previous?.result.map({ $0 < previous?.bytes ?? 0 }) == true {
                 return "the socket was closed by the RST and its stored error has been reported, so it can no longer send: tcp_sendmsg() refuses every later write with EPIPE."

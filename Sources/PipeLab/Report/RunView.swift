@@ -50,6 +50,7 @@ public enum RunView {
             ("ack", packet.ack.json),
             ("length", .int(packet.length)),
             ("step_seq", packet.stepSeq.map { Int64($0) }.json),
+            ("lost", .bool(packet.lost)),
         ])
     }
 
@@ -122,7 +123,7 @@ public enum RunView {
     static func line(for packet: Packet) -> String {
         let ack = packet.ack.map { " ack \($0)" } ?? ""
         return pad(format3(Double(packet.tNs) / 1e6) + " ms", 12, right: true) + "  packet " + pad(packet.direction.rawValue, 14)
-            + pad(packet.flags, 4) + "seq \(packet.seq)\(ack)  len \(packet.length)"
+            + pad(packet.flags, 4) + "seq \(packet.seq)\(ack)  len \(packet.length)" + (packet.lost ? "  lost on the link" : "")
     }
 
     /// Milliseconds with three decimals, without Foundation's formatter.

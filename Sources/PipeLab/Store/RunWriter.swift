@@ -30,8 +30,8 @@ public final class RunWriter {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertPacket = try store.db.prepare("""
-            INSERT INTO packets (run_id, number, t_ns, direction, flags, seq, ack, length, step_seq)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO packets (run_id, number, t_ns, direction, flags, seq, ack, length, step_seq, lost)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         deleteHarnessError = try store.db.prepare("""
             DELETE FROM runs WHERE sweep_id = ? AND transport = ? AND peer = ? AND sigpipe = ? AND sleep_ns = ? AND sends = ?
@@ -145,6 +145,7 @@ public final class RunWriter {
             insertPacket.bind(7, packet.ack)
             insertPacket.bind(8, packet.length)
             insertPacket.bind(9, packet.stepSeq.map { Int64($0) })
+            insertPacket.bind(10, Int64(packet.lost ? 1 : 0))
             try insertPacket.run()
         }
     }

@@ -25,7 +25,7 @@ public struct Grid: Sendable {
             for peer in spec.peer {
                 for sigpipe in spec.sigpipe {
                     for probe in spec.probe {
-                        let networks = transport.isTCP ? spec.networks : spec.networks.filter { $0.rttNs == 0 && $0.lossBasisPoints == 0 }
+                        let networks = transport.crossesLink ? spec.networks : spec.networks.filter { $0.rttNs == 0 && $0.lossBasisPoints == 0 }
                         let cellCount = networks.reduce(0) { total, network in
                             let cells = GridCells.product([spec.sleeps(for: probe, network: network).count, spec.sends.count, spec.payload.count])
                             return total.addingReportingOverflow(cells).overflow ? Int.max : total + cells
@@ -77,8 +77,8 @@ public struct Grid: Sendable {
             }
             throw InputError("no cell of the grid can exist: \(reasons.joined(separator: "; ")); accepted: at least one possible combination (tcp4, tcp6 and unix take every peer and sigpipe; pipe takes peer close or close-unread with any sigpipe but nosignal, and probe none or poll)")
         }
-        if grid.cells.isEmpty && !spec.transport.contains(where: \.isTCP) {
-            throw InputError("no cell of the grid can exist: rtt and loss are properties of the link TCP crosses, and \(spec.transport.map(\.rawValue).joined(separator: ", ")) cross none; accepted: rtt 0 and loss 0 for unix and pipe, or a tcp4 or tcp6 transport")
+        if grid.cells.isEmpty && !spec.transport.contains(where: \.crossesLink) {
+            throw InputError("no cell of the grid can exist: rtt and loss are properties of the emulated link, which carries IPv4 TCP only, and \(spec.transport.map(\.rawValue).joined(separator: ", ")) cross none; accepted: rtt 0 and loss 0 for tcp6, unix and pipe, or the tcp4 transport")
         }
         let (runs, overflow) = grid.cells.count.multipliedReportingOverflow(by: spec.repeats)
         guard overflow || runs > Limits.runs else { return }

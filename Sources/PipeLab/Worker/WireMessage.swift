@@ -61,6 +61,7 @@ enum WireMessage: Equatable {
             // Lengths and direction in one slot, the captured bytes in the last eight.
             (s[0], s[1], s[2]) = (7, token, packet.tNs)
             s[3] = Int64(packet.wireLength & 0xffff) | Int64(packet.headers.count) << 16 | (packet.direction == .peerToClient ? 1 << 24 : 0)
+                | (packet.lost ? 1 << 25 : 0)
             UnsafeMutableRawPointer(s + 4).copyMemory(from: packet.headers, byteCount: min(packet.headers.count, Capture.headerBytes))
         }
     }
@@ -100,10 +101,10 @@ enum WireMessage: Equatable {
             return .clientKilled(token: s[1], signal: signal)
         case 7:
             let count = Int(s[3] >> 16 & 0xff)
-            guard count <= Capture.headerBytes, s[3] >> 25 == 0 else { return nil }
+            guard count <= Capture.headerBytes, s[3] >> 26 == 0 else { return nil }
             let headers = Array(UnsafeRawBufferPointer(start: s.baseAddress.map { UnsafeRawPointer($0 + 4) }, count: count))
             return .packet(token: s[1], CapturedPacket(tNs: s[2], direction: s[3] >> 24 & 1 == 1 ? .peerToClient : .clientToPeer,
-                                                       wireLength: Int(s[3] & 0xffff), headers: headers))
+                                                       wireLength: Int(s[3] & 0xffff), headers: headers, lost: s[3] >> 25 & 1 == 1))
         default:
             return nil
         }
@@ -120,6 +121,7 @@ enum HarnessStage: String, CaseIterable {
     case socketpair = "creating the Unix socket pair"
     case pipe = "creating the pipe"
     case payload = "mapping the payload"
+    case link = "creating the emulated link (a TUN device in the worker's network namespace)"
 }
 
 /// Enum cases travel as their position in `allCases`, kept once per type so that encoding a

@@ -64,6 +64,8 @@ final class RunPerformer {
     private let peer: PeerThread
     private let payload = ZeroPayload()
     private var capture: Capture?
+    private var link: Link?
+    private var linkFailure: Int32 = 0
     private var probeBuffer = [UInt8](repeating: 0, count: Int(Probe.recvBytes))
 
     init(channel: Channel, log: StepLog) throws(SystemError) {
@@ -79,6 +81,13 @@ final class RunPerformer {
             channel.send(.harnessError(token: token, stage: .payload, errno: error.errno))
             return
         }
+        if scenario.hasLink {
+            guard let link = openedLink() else {
+                channel.send(.harnessError(token: token, stage: .link, errno: linkFailure))
+                return
+            }
+            link.configure(rttNs: scenario.rttNs, lossBasisPoints: scenario.lossBasisPoints, seed: job.lossSeed)
+        }
         log.reset()
         let recorder = StepRecorder(log: log, area: .client, token: token, runStartNs: MonotonicClock.nowNs(),
                                     isTCP: scenario.transport.isTCP)
@@ -87,7 +96,7 @@ final class RunPerformer {
         let capture = job.capture && scenario.transport.isTCP ? openedCapture() : nil
         capture?.begin(runStartNs: recorder.runStartNs)
         let ends: (client: Int32, peer: Int32)
-        switch connect(scenario.transport, recorder: recorder) {
+        switch connect(scenario.transport, overLink: scenario.hasLink, recorder: recorder) {
         case .success(let connected): ends = connected
         case .failure(let failure):
             channel.send(.harnessError(token: token, stage: failure.stage, errno: failure.errno))
@@ -122,7 +131,11 @@ final class RunPerformer {
         }
         let peerStillOpen = peer.finish()
         if let capture, let ports {
-            ending += capture.drain(clientPort: ports.client, peerPort: ports.peer).map { .packet(token: token, $0) }
+            // The answer to the client's last send may still be on the link: wait a round trip for
+            // it, with a tenth and 1 ms to spare for the link thread's and the kernel's own delays.
+            if scenario.hasLink { MonotonicClock.sleep(nanoseconds: scenario.rttNs + scenario.rttNs / 10 + 1_000_000) }
+            let lost = scenario.hasLink ? link?.takeDropped() ?? [] : []
+            ending += capture.drain(clientPort: ports.client, peerPort: ports.peer, lost: lost).map { .packet(token: token, $0) }
         }
         // Harness teardown, not part of the experiment: abortive closes leave no TIME_WAIT, so a
         // sweep of 100,000 runs never runs out of ports.
@@ -172,6 +185,14 @@ final class RunPerformer {
         return capture
     }
 
+    /// The worker's link, made at its first run that needs one and kept.
+    private func openedLink() -> Link? {
+        if link == nil {
+            do { link = try Link() } catch { linkFailure = error.errno }
+        }
+        return link
+    }
+
     private static func wait(for child: pid_t) -> WorkerProcess.Termination {
         var status: Int32 = 0
         while waitpid(child, &status, 0) == -1 && errno == EINTR {}
@@ -183,13 +204,13 @@ final class RunPerformer {
         var errno: Int32
     }
 
-    private func connect(_ transport: Transport, recorder: StepRecorder) -> Result<(client: Int32, peer: Int32), SetupFailure> {
+    private func connect(_ transport: Transport, overLink: Bool, recorder: StepRecorder) -> Result<(client: Int32, peer: Int32), SetupFailure> {
         switch transport {
         case .tcp4, .tcp6:
             // A listener of the run's own, closed once its client is accepted: a stray connection
             // is refused at once instead of waiting in a backlog for the worker's next run.
             let listener: LoopbackListener
-            do { listener = try LoopbackListener(transport: transport) } catch {
+            do { listener = try LoopbackListener(transport: transport, overLink: overLink) } catch {
                 return .failure(SetupFailure(stage: transport == .tcp6 ? .listenTCP6 : .listenTCP4, errno: error.errno))
             }
             let client: Int32

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import PipeLab
+
+/// The emulated link on the real kernel: its round trip as the packets measure it, the failure
+/// moving later when the RST is still on its way, and losses replayed by their seed.
+@Suite(.serialized) struct LinkTests {
+    struct Run {
+        var json: [String: Any]
+        var packets: [[String: Any]]
+        var sends: [[String: Any]]
+
+        init(_ arguments: [String]) throws {
+            json = try CLI.runJSON(arguments)
+            packets = try #require(json["packets"] as? [[String: Any]])
+            sends = try #require(json["steps"] as? [[String: Any]]).filter { $0["op"] as? String == "send" }
+        }
+
+        func time(_ packet: [String: Any]) -> Int { packet["t_ns"] as? Int ?? -1 }
+        func first(_ direction: String, _ flags: String, after: Int = 0) -> [String: Any]? {
+            packets.first { $0["direction"] as? String == direction && $0["flags"] as? String == flags && time($0) >= after }
+        }
+        var rst: [String: Any]? { first("peer->client", "R") }
+        var signature: String { json["signature"] as? String ?? "" }
+    }
+
+    /// Within 10 % + 200 µs of the request.
+    static func close(_ measuredNs: Int, to requestedNs: Int) -> Bool {
+        abs(measuredNs - requestedNs) <= requestedNs / 10 + 200_000
+    }
+
+    /// The handshake (SYN out, SYN-ACK in) and the late data and its RST each take one round trip:
+    /// both are answered by the peer's kernel at once.
+    @Test(arguments: [1_000_000, 20_000_000, 100_000_000])
+    func roundTripIsTheOneAskedFor(rttNs: Int) throws {
+        let run = try Run(["--rtt", "\(rttNs)ns", "--sleep", "\(3 * rttNs + 10_000_000)ns"])
+        // Send #3 follows send #2 at once, long before the RST is back.
+        #expect(run.signature == "ok,ok,ok")
+        let syn = try #require(run.first("client->peer", "S")), synAck = try #require(run.first("peer->client", "S."))
+        #expect(Self.close(run.time(synAck) - run.time(syn), to: rttNs), "handshake \(run.time(synAck) - run.time(syn)) ns for \(rttNs)")
+        let send2 = try #require(run.sends.dropFirst().first?["start_ns"] as? Int)
+        let late = try #require(run.first("client->peer", "P.", after: send2)), rst = try #require(run.rst)
+        #expect(Self.close(run.time(rst) - run.time(late), to: rttNs), "late data to RST \(run.time(rst) - run.time(late)) ns for \(rttNs)")
+    }
+
+    /// Back to back, every send is made before the RST provoked by send #2 is back: all succeed.
+    @Test func backToBackSendsAllSucceedWhileTheRstTravels() throws {
+        let run = try Run(["--rtt", "20ms", "--sleep", "1s", "--sends", "5"])
+        #expect(run.signature == "ok,ok,ok,ok,ok")
+        let send2 = try #require(run.sends.dropFirst().first?["start_ns"] as? Int)
+        let late = try #require(run.first("client->peer", "P.", after: send2)), rst = try #require(run.rst)
+        #expect(Self.close(run.time(rst) - run.time(late), to: 20_000_000))
+        let lastReturned = try #require(run.sends.last.map { ($0["start_ns"] as? Int ?? 0) + ($0["duration_ns"] as? Int ?? 0) })
+        #expect(lastReturned < run.time(rst))
+    }
+
+    /// Sends 5 ms apart: those started before the RST arrived succeed, the first started after it fails.
+    @Test func firstFailingSendIsTheFirstStartedAfterTheRst() throws {
+        let run = try Run(["--rtt", "20ms", "--interval", "5ms", "--sends", "10", "--sleep", "100ms"])
+        let rst = run.time(try #require(run.rst))
+        let starts = run.sends.compactMap { $0["start_ns"] as? Int }
+        let firstAfter = try #require(starts.firstIndex { $0 > rst }, "no send started after the RST at \(rst)") + 1
+        #expect(run.json["first_failing_send"] as? Int == firstAfter, "RST at \(rst) ns, sends at \(starts)")
+        #expect(firstAfter > 3)
+    }
+
+    /// The same seed drops the same packets: two runs see the same packets, the same lost.
+    @Test func aSeedReplaysItsLosses() throws {
+        func trace(_ run: Run) -> [String] {
+            run.packets.map { "\($0["direction"] ?? "") \($0["flags"] ?? "") \($0["seq"] ?? "") \($0["length"] ?? "") \($0["lost"] as? Bool == true ? "lost" : "")" }
+        }
+        let arguments = ["--rtt", "2ms", "--loss", "20%", "--seed", "7", "--sleep", "100ms"]
+        let first = try Run(arguments), second = try Run(arguments)
+        #expect(first.json["loss_seed"] as? Int == 7)
+        #expect(trace(first).contains { $0.hasSuffix("lost") })
+        #expect(trace(first) == trace(second))
+    }
+}
