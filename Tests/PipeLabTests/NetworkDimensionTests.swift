@@ -48,7 +48,7 @@ import Testing
     @Test func tcp6CellsCrossNoLink() throws {
         var spec = SweepSpec.builtIn
         (spec.transport, spec.peer, spec.sigpipe, spec.probe, spec.probeSleep) = ([.tcp4, .tcp6], [.close], [.ignore], [.none], nil)
-        (spec.sleep, spec.payload, spec.rtt, spec.linkSleep) = ([10_000_000], [5], [0, 20_000_000], nil)
+        (spec.sleep, spec.payload, spec.interval, spec.rtt, spec.linkSleep) = ([10_000_000], [5], [0], [0, 20_000_000], nil)
         let cells = Grid(spec).cells.map { "\($0.transport.rawValue) \($0.rttNs)" }
         #expect(cells.sorted() == ["tcp4 0", "tcp4 20000000", "tcp6 0"])
         #expect(throws: InputError.self) {

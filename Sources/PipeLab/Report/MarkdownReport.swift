@@ -89,18 +89,20 @@ public enum MarkdownReport {
         let multipleProbes = Set(matrix.columns.map(\.probe)).count > 1
         let multipleNetworks = Set(matrix.columns.map(\.network)).count > 1
         let dispositions = uniqued(matrix.rows.map(\.sigpipe))
-        let header = ["transport", "peer"] + matrix.columns.map { column in
-            var label = DurationText.format(column.sleepNs)
-            if multipleSends { label += " ×\(column.sends)" }
-            if multiplePayloads { label += " " + SizeText.label(column.payloadBytes) }
-            if multipleProbes && column.probe != .none { label += " " + column.probe.rawValue }
-            if multipleNetworks && column.network != .plain { label += " " + column.network.label }
-            return label
+        // A header line per parameter (GitHub breaks a header at <br>): columns stay as narrow as
+        // their letters, so more of them fit in the column.
+        let header = ["transport, peer"] + matrix.columns.map { column in
+            var lines = [DurationText.format(column.sleepNs)]
+            if multipleSends { lines.append("×\(column.sends)") }
+            if multiplePayloads { lines.append(SizeText.label(column.payloadBytes)) }
+            if multipleProbes && column.probe != .none { lines.append(column.probe.rawValue) }
+            if multipleNetworks && column.network != .plain { lines += column.network.label.components(separatedBy: " every ").enumerated().map { $0.offset == 0 ? $0.element : "every " + $0.element } }
+            return lines.map(Markdown.text).joined(separator: "<br>")
         }
         let pairs = uniqued(matrix.rows.map { "\($0.transport.rawValue) \($0.peer.rawValue)" })
         let body = pairs.map { pair -> [String] in
             let row = matrix.rows.first { "\($0.transport.rawValue) \($0.peer.rawValue)" == pair }
-            return [row?.transport.rawValue ?? "", row?.peer.rawValue ?? ""] + matrix.columns.map { column in
+            return [pair] + matrix.columns.map { column in
                 dispositions.map { sigpipe -> String in
                     guard let row, let cell = matrix.cell(OutcomeMatrix.RowKey(transport: row.transport, peer: row.peer, sigpipe: sigpipe), column),
                           let first = letters.counted(cell).first else { return "·" }
@@ -108,8 +110,8 @@ public enum MarkdownReport {
                 }.joined(separator: " ")
             }
         }
-        for part in MarkdownWidth.split(header: header, rows: body, keep: 2) {
-            out += (part.isContinuation ? "(continued)\n\n" : "") + Markdown.table(part.header, part.rows) + "\n"
+        for part in MarkdownWidth.split(header: header, rows: body, keep: 1) {
+            out += Markdown.table(part.header, part.rows) + "\n"
         }
         return out
     }

@@ -11,8 +11,13 @@ public enum MarkdownWidth {
         public var isContinuation: Bool
     }
 
-    /// The characters a reader sees of a cell: no backticks, no backslash escapes, entities as one.
+    /// The characters a reader sees of a cell's widest line (a `<br>` breaks a line): no
+    /// backticks, no backslash escapes, entities as one.
     public static func visible(_ cell: String) -> Int {
+        cell.components(separatedBy: "<br>").map(visibleLine).max() ?? 0
+    }
+
+    static func visibleLine(_ cell: String) -> Int {
         var count = 0
         var escaped = false
         var inEntity = false
