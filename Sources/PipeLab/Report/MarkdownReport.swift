@@ -7,9 +7,9 @@ import Foundation
 public enum MarkdownReport {
     /// A chart written beside the report (each carries its caption inside the SVG).
     public struct Chart: Sendable {
-        /// Where the report shows it: the heatmap under what happened, the race window under the
+        /// Where the report shows it: the heatmap (and the link chart) under what happened, the race window under the
         /// races, the sequence diagrams linked in one line under the explanations.
-        public enum Kind: Sendable { case heatmap, raceWindow, sequence }
+        public enum Kind: Sendable { case heatmap, link, raceWindow, sequence }
         public var kind: Kind
         public var file: String
         public var title: String
@@ -34,6 +34,7 @@ public enum MarkdownReport {
         out += letters.legend
         out += "\n" + matrixTables(matrix, letters: letters)
         out += embedded(charts, .heatmap)
+        out += embedded(charts, .link)
         out += "\n## Where it races and where it settles\n\n"
         out += races(matrix, letters: letters, examples: data.examples)
         out += embedded(charts, .raceWindow)

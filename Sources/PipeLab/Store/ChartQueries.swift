@@ -8,6 +8,24 @@ public struct ChartData: Sendable {
     public var representatives: [RepresentativeRun]
     /// Every probe the sweep recorded (the heatmap and race window draw one of them).
     public var probes: [Probe] = []
+    /// Undisturbed runs of peer close and probe none by cell and first failing send, for the link chart.
+    public var linkGroups: [LinkGroup] = []
+
+    /// The parameters the link chart pools, with their values in the sweep: `sigpipe (ignore), …`.
+    public var linkPooled: String {
+        func values(_ name: String, _ all: [String]) -> String { "\(name) (\(MarkdownReport.uniqued(all).joined(separator: ", ")))" }
+        let cells = linkGroups.map(\.scenario)
+        return [values("sigpipe", cells.map(\.sigpipe.rawValue)), values("sleep", cells.map { DurationText.format($0.sleepNs) }),
+                values("sends", cells.map { String($0.sends) }), values("payload", cells.map { SizeText.label($0.payloadBytes) })]
+            .joined(separator: ", ")
+    }
+}
+
+/// Runs of one cell whose first failing send was the same one (nil: none failed).
+public struct LinkGroup: Sendable {
+    public var scenario: Scenario
+    public var firstFailingSend: Int?
+    public var runs: Int
 }
 
 /// Runs of one cell that share a signature and the columns describing their first failing call.
@@ -42,7 +60,20 @@ extension Store {
         ChartData(sweep: try sweep(id: sweepID), runGroups: try runGroups(sweepID: sweepID),
                   skipped: try skipped(sweepID: sweepID).filter { $0.probe == .none }, representatives: try representativeRuns(sweepID: sweepID),
                   probes: try db.prepare("SELECT DISTINCT probe FROM runs WHERE sweep_id = ?").bind([.int(sweepID)])
-                    .rows { Probe(rawValue: $0.text(0)) }.compactMap { $0 })
+                    .rows { Probe(rawValue: $0.text(0)) }.compactMap { $0 },
+                  linkGroups: try linkGroups(sweepID: sweepID))
+    }
+
+    func linkGroups(sweepID: Int64) throws(StoreError) -> [LinkGroup] {
+        try db.prepare("""
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent,
+                   first_failing_send, COUNT(*)
+            FROM runs WHERE sweep_id = ? AND peer = 'close' AND probe = 'none' AND peer_late = 0
+            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, first_failing_send
+            """).bind([.int(sweepID)]).rows { row in
+            LinkGroup(scenario: Self.scenario(row, from: 0) ?? .classic, firstFailingSend: row.optionalInt(10).map { Int($0) },
+                      runs: Int(row.int(11)))
+        }
     }
 
     /// The heatmap and the race window draw one probe and one network: none and plain loopback where

@@ -10,6 +10,9 @@ public struct ReportChart: Sendable {
 public enum ReportCharts {
     public static func all(_ data: ChartData) -> [ReportChart] {
         var charts = [ReportChart(kind: .heatmap, name: "heatmap", title: "What happened to the first failing send, cell by cell", svg: Heatmap.svg(data))]
+        if let link = LinkChart.svg(data) {
+            charts.append(ReportChart(kind: .link, name: "link", title: "The first failing send against the network", svg: link))
+        }
         if let race = RaceWindowChart.svg(data) {
             charts.append(ReportChart(kind: .raceWindow, name: "race-window", title: "Share of each signature against the sleep, per transport", svg: race))
         }

@@ -1,0 +1,30 @@
+import Foundation
+import FoundationXML
+import Testing
+@testable import PipeLab
+
+/// The link chart: the first failing send per transport and network, drawn from a real sweep
+/// whose sends are back to back or 5 ms apart (an interval needs no emulated link, so this runs
+/// wherever the tests do).
+@Suite struct LinkChartTests {
+    @Test func theFirstFailingSendIsDrawnPerNetwork() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sweep = try CLI.run(["sweep", "--transport", "tcp4,unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", "100ms",
+                                 "--sends", "4", "--payload", "5", "--interval", "0,5ms", "--repeat", "2", "--quiet"], in: directory)
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let store = try Store(path: directory.appendingPathComponent("pipelab.sqlite").path, create: false)
+        let data = try store.chartData(sweepID: try store.findSweep("latest").id)
+        let svg = try #require(LinkChart.svg(data))
+        _ = try XMLDocument(data: Data(svg.utf8))
+        #expect(try ChartTests.rasterize(svg, in: directory, name: "link").count > 2_000)
+        // tcp4: send #3 fails (#2 provokes the RST); unix: send #2 fails; one column per network.
+        #expect(svg.contains("tcp4 every 5ms: 2 of 2 runs"))
+        #expect(svg.contains(">every 5ms</text>"))
+        #expect(svg.contains(">loopback</text>"))
+        // One network only: no chart.
+        var single = data
+        single.linkGroups = data.linkGroups.filter { $0.scenario.network == .plain }
+        #expect(LinkChart.svg(single) == nil)
+    }
+}
