@@ -29,6 +29,9 @@ public enum LinkChart {
             body.append(SVG.line(x1: left, y1: y, x2: width - margin, y2: y, stroke: "#e0e0e0"))
         }
         var labelBottom = plotTop + plotHeight
+        let crowded = columns.contains { column in
+            ([column.transport.rawValue] + column.lines).contains { SVG.textWidth($0) > step - 6 }
+        }
         for (index, column) in columns.enumerated() {
             let x = left + (Double(index) + 0.5) * step
             let here = groups.filter { Column(transport: $0.scenario.transport, network: $0.scenario.network) == column }
@@ -42,10 +45,17 @@ public enum LinkChart {
                 body.append("<circle cx=\"\(SVG.number(x))\" cy=\"\(SVG.number(y))\" r=\"\(SVG.number(radius))\" fill=\"#4477aa\"><title>\(title)</title></circle>")
             }
             let lines = [column.transport.rawValue] + column.lines
-            for (offset, line) in lines.enumerated() {
-                let y = plotTop + plotHeight + 18 + Double(offset) * 15
-                body.append(SVG.text(line, x: x, y: y, anchor: .middle))
-                labelBottom = max(labelBottom, y)
+            if crowded {
+                // Too narrow for the lines side by side: one slanted label a column.
+                let text = lines.joined(separator: " "), y = plotTop + plotHeight + 14
+                body.append(SVG.text(text, x: x + 4, y: y, anchor: .end, rotate: -35))
+                labelBottom = max(labelBottom, y + SVG.textWidth(text) * 0.58)
+            } else {
+                for (offset, line) in lines.enumerated() {
+                    let y = plotTop + plotHeight + 18 + Double(offset) * 15
+                    body.append(SVG.text(line, x: x, y: y, anchor: .middle))
+                    labelBottom = max(labelBottom, y)
+                }
             }
         }
         let caption = SVG.paragraphs([
