@@ -80,3 +80,46 @@ SELECT r.id AS run_id, r.sweep_id, r.transport, r.peer, r.sigpipe, r.sleep_ns, r
          WHERE p.run_id = r.id AND p.actor = 'peer' AND p.op IN ('close', 'shutdown', 'setsockopt'))
        - (SELECT start_ns FROM steps WHERE run_id = r.id AND send_number = 2) AS peer_end_after_send2_ns
 FROM runs r WHERE r.peer_late = 1;
+
+-- Over a link the peer can end the connection only after our data has crossed it: a sleep lets it
+-- end before send #2 when it is at least 1 ms longer than the round trip. runs_rederived (0004)
+-- judges peer_late so; pipelab records it so from this version on.
+DROP VIEW runs_rederived;
+CREATE VIEW runs_rederived AS
+WITH base AS (
+    SELECT r.id AS run_id, r.sweep_id, r.sleep_ns, r.rtt_ns, r.outcome,
+           (SELECT start_ns + duration_ns FROM steps WHERE run_id = r.id AND send_number = 1) AS send1_end_ns,
+           (SELECT start_ns FROM steps WHERE run_id = r.id AND send_number = 2) AS send2_start_ns,
+           (SELECT MIN(start_ns) FROM steps
+             WHERE run_id = r.id AND actor = 'peer' AND op IN ('close', 'shutdown', 'setsockopt')) AS peer_end_ns,
+           (SELECT result FROM steps
+             WHERE run_id = r.id AND actor = 'peer' AND op IN ('recv', 'read') AND result >= 0
+             ORDER BY seq LIMIT 1) AS peer_read_bytes
+    FROM runs r
+), measured AS (
+    SELECT b.*,
+           (SELECT start_ns FROM steps WHERE run_id = b.run_id AND actor = 'peer' AND op = 'ioctl') AS measured_ns,
+           (SELECT result FROM steps WHERE run_id = b.run_id AND actor = 'peer' AND op = 'ioctl' AND result >= 0) AS unread_bytes
+    FROM base b
+), slipped AS (
+    SELECT m.*,
+           EXISTS (SELECT 1 FROM steps
+             WHERE run_id = m.run_id AND send_number IS NOT NULL AND start_ns < m.peer_end_ns
+               AND (duration_ns IS NULL OR start_ns + duration_ns > m.measured_ns)) AS write_in_flight,
+           (SELECT COALESCE(SUM(bytes), 0) FROM steps
+             WHERE run_id = m.run_id AND send_number IS NOT NULL AND start_ns < m.peer_end_ns) AS begun_bytes
+    FROM measured m
+)
+SELECT run_id, sweep_id,
+       send2_start_ns - send1_end_ns AS slept_ns,
+       CASE WHEN sleep_ns >= 1000000 + rtt_ns AND send2_start_ns IS NOT NULL
+            THEN COALESCE(peer_end_ns >= send2_start_ns, 1) ELSE 0 END AS peer_late,
+       CASE WHEN outcome = 'killed' THEN
+            (SELECT MIN(send_number) FROM steps WHERE run_id = a.run_id AND send_number IS NOT NULL AND result IS NULL)
+       END AS fatal_send,
+       peer_read_bytes,
+       CASE WHEN unread_bytes IS NULL OR peer_end_ns IS NULL THEN NULL
+            WHEN unread_bytes > 0 THEN 1
+            WHEN write_in_flight AND begun_bytes > COALESCE(peer_read_bytes, 0) + unread_bytes THEN NULL
+            ELSE 0 END AS peer_left_unread
+FROM slipped a;

@@ -76,7 +76,8 @@ public struct RunEvidence: Sendable {
     /// send #2, the peer had not begun to (it started later, or never) when send #2 started. The
     /// machine starved the peer of the CPU; the run is kept but left out of its cell's verdict.
     public var peerLate: Bool {
-        guard scenario.sleepNs >= Self.settledSleepNs, writes.count >= 2 else { return false }
+        // Over a link the peer can end it only after our data crossed: the sleep must cover the round trip too.
+        guard scenario.sleepNs >= Self.settledSleepNs &+ scenario.rttNs, writes.count >= 2 else { return false }
         return peerEndedBefore(send: 2) != true
     }
 

@@ -36,7 +36,7 @@ public enum MarkdownReport {
         out += embedded(charts, .heatmap)
         out += embedded(charts, .link)
         out += "\n## Where it races and where it settles\n\n"
-        out += races(matrix, letters: letters, examples: data.examples)
+        out += races(matrix, letters: letters, examples: data.examples, data: data)
         out += embedded(charts, .raceWindow)
         out += "\n## Why\n\n"
         out += explanations(data, letters: letters)
@@ -130,7 +130,7 @@ public enum MarkdownReport {
         }.joined()
     }
 
-    static func races(_ matrix: OutcomeMatrix, letters: SignatureLetters, examples: [CellExample]) -> String {
+    static func races(_ matrix: OutcomeMatrix, letters: SignatureLetters, examples: [CellExample], data: ReportData) -> String {
         let racing = matrix.nondeterministic
         let sleeps = uniqued(matrix.columns.map(\.sleepNs)).sorted()
         guard !racing.isEmpty else {
@@ -172,13 +172,23 @@ public enum MarkdownReport {
             groups[index].runs += seen.reduce(0) { $0 + $1.runs }
         }
         out += "Cells whose repeats show the same signatures are listed together, with the share of each signature among their runs:\n\n"
-        for group in groups {
+        // The groups with the most runs; the rest in one line, so that the report stays short.
+        let shown = groups.sorted { $0.runs > $1.runs }.prefix(Self.raceGroupsShown)
+        let rest = groups.count - shown.count
+        for group in shown {
             let shares = group.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
                 .map { "**\(letters.letter($0.key))** \(Percent.of($0.value, group.runs))" }.joined(separator: " · ")
             out += "- \(shares) of \(Plural.count(group.runs, "run")) in " + Markdown.text(CellSet(group.cells, in: all).text) + "\n"
         }
+        if rest > 0 {
+            let cells = groups.sorted { $0.runs > $1.runs }.dropFirst(shown.count).reduce(0) { $0 + $1.cells.count }
+            out += "- and \(Plural.count(rest, "more group")) (\(Plural.count(cells, "cell"))) with fewer runs: `SELECT * FROM nondeterministic_cells WHERE sweep_id = \(data.sweep.id);`\n"
+        }
         return out
     }
+
+    /// Race groups listed one by one; the others are counted in one line.
+    static let raceGroupsShown = 12
 
     /// One explanation per mechanism: the representative runs grouped by signature and by the text
     /// their recorded steps give, each naming the cells it covers.
@@ -272,15 +282,17 @@ public enum MarkdownReport {
                  display(Percentile.of(t.peerToErrorNs, 50))]
             }, rightAligned: [2, 3, 4, 5])
         }
-        let asked = data.sleepErrors.filter { $0.sleepNs > 0 }
+        // Per sleep, every transport's runs together (`run_details.sleep_error_ns` has them per run).
+        let asked = Dictionary(grouping: data.sleepErrors.filter { $0.sleepNs > 0 }, by: \.sleepNs)
+            .map { (sleepNs: $0.key, errorsNs: $0.value.flatMap(\.errorsNs)) }.sorted { $0.sleepNs < $1.sleepNs }
         guard !asked.isEmpty else { return out }
         out += "\nSleep accuracy: how much longer than asked the client slept (end of send #1 to start of send #2, `runs.slept_ns`), and the share of runs within 1 % + 100 µs of the request.\n\n"
-        out += Markdown.table(["transport", "sleep", "runs", "median error", "max error", "within 1 % + 100 µs"], asked.map { group in
+        out += Markdown.table(["sleep", "runs", "median error", "max error", "within 1 % + 100 µs"], asked.map { group in
             let tolerance = SleepTolerance.of(group.sleepNs)
             let within = group.errorsNs.filter { abs($0) <= tolerance }.count
-            return [group.transport.rawValue, DurationText.format(group.sleepNs), String(group.errorsNs.count),
+            return [DurationText.format(group.sleepNs), String(group.errorsNs.count),
                     display(Percentile.of(group.errorsNs, 50)), display(group.errorsNs.max()), Percent.of(within, group.errorsNs.count)]
-        }, rightAligned: [2, 3, 4, 5])
+        }, rightAligned: [1, 2, 3, 4])
         return out
     }
 

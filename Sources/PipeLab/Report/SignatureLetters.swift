@@ -32,9 +32,10 @@ public struct SignatureLetters {
     }
 
     /// The legend as a Markdown table.
+    /// The legend as one Markdown paragraph (it wraps; a table would take a line per signature).
     public var legend: String {
-        Markdown.table(["", "signature", "runs", "cells"], order.enumerated().map { index, entry in
-            ["**\(Self.letter(at: index))**", Markdown.code(entry.signature), String(entry.runs), String(entry.cells)]
-        }, rightAligned: [2, 3])
+        "Signatures, most runs first: " + order.enumerated().map { index, entry in
+            "**\(Self.letter(at: index))** " + Markdown.code(entry.signature) + " (\(Plural.count(entry.runs, "run")), \(Plural.count(entry.cells, "cell")))"
+        }.joined(separator: " · ") + ".\n"
     }
 }

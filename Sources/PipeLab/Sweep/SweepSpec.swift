@@ -40,7 +40,7 @@ public struct SweepSpec: Equatable, Sendable {
         transport: Transport.allCases, peer: PeerAction.allCases, sigpipe: SigpipeMode.allCases,
         sleep: [0, 10_000_000, 1_000_000_000], sends: [3], payload: [5, 65_536],
         probe: Probe.allCases, probeSleep: [10_000_000],
-        interval: [0, 5_000_000], rtt: [0, 20_000_000], loss: [0], linkSleep: [1_000_000_000], repeats: 3, jobs: defaultJobs(sleeps: [1_000_000_000]), timeoutNs: 5_000_000_000, name: nil, order: .grid, seed: 1)
+        interval: [0, 5_000_000], rtt: [0, 20_000_000], loss: [0], linkSleep: [10_000_000], repeats: 3, jobs: defaultJobs(sleeps: [1_000_000_000]), timeoutNs: 5_000_000_000, name: nil, order: .grid, seed: 1)
 
     /// Runs in flight when `--jobs` is not given. Runs that sleep cost no CPU, so a grid with
     /// sleeps of a millisecond or more keeps many runs in flight (16 per CPU, at most 64); a grid

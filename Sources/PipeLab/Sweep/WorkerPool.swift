@@ -56,7 +56,7 @@ public final class WorkerPool {
 
     /// Gives every idle worker (spawning up to `size`) the next run that may start.
     private func dispatch<Source>(from queue: inout RunQueue<Source>) throws {
-        var cpuBound = slots.filter { $0.inFlight?.request.isCPUBound == true }.count
+        var cpuBound = slots.filter { $0.inFlight?.request.isHeldToCPUs == true }.count
         while true {
             var slot = slots.first { $0.inFlight == nil }
             if slot == nil && slots.count < size && !queue.isExhausted {
@@ -64,7 +64,7 @@ public final class WorkerPool {
                 slots.append(slot!)
             }
             guard let idle = slot, let request = queue.next(cpuBoundInFlight: cpuBound, limit: cpuBoundLimit) else { return }
-            if request.isCPUBound { cpuBound += 1 }
+            if request.isHeldToCPUs { cpuBound += 1 }
             let token = nextToken
             nextToken += 1
             let inFlight = InFlight(request: request, token: token)

@@ -156,12 +156,16 @@ final class RunPerformer {
                 ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
             }
         }
+        // With later sends apart or over a link their timing matters too: the real-time class (below)
+        // is then kept until the last send returns.
+        let timed = scenario.intervalNs > 0 || scenario.hasLink
+        var boosted = false
         for sendNumber in 1...scenario.sends {
             // The sleep ends when asked only if the woken client gets a CPU at once: with many runs
             // in flight on few CPUs it would wait its turn (measured: up to 9 ms late at 32 jobs
             // on 2 CPUs). The real-time class preempts that queue from the sleep until send #2
             // returns; where it is not allowed (no CAP_SYS_NICE) the sleep is as the scheduler gives.
-            let boosted = sendNumber == 2 && scenario.sleepNs > 0 && pipelab_set_realtime(1) == 0
+            if sendNumber == 2 { boosted = (scenario.sleepNs > 0 || timed) && pipelab_set_realtime(1) == 0 }
             if sendNumber == 2 {
                 MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
                 if scenario.probe != .none {
@@ -176,7 +180,10 @@ final class RunPerformer {
                 isSocket ? Glibc.send(fd, payload.baseAddress, payload.count, flags)
                          : Glibc.write(fd, payload.baseAddress, payload.count)
             }
-            if boosted { _ = pipelab_set_realtime(0) }
+            if boosted && (!timed || sendNumber == scenario.sends) {
+                _ = pipelab_set_realtime(0)
+                boosted = false
+            }
         }
     }
 
