@@ -64,15 +64,27 @@ import Testing
         #expect(firstAfter > 3)
     }
 
-    /// The same seed drops the same packets: two runs see the same packets, the same lost.
+    /// The same seed drops the same packets: a packet is known by its identity in the connection
+    /// (direction, flags, relative seq, length, and which occurrence of those it is), and every
+    /// packet both runs sent gets the same verdict. (Which retransmissions happen at all depends on
+    /// timers racing, so the two runs need not send the same packets.)
     @Test func aSeedReplaysItsLosses() throws {
-        func trace(_ run: Run) -> [String] {
-            run.packets.map { "\($0["direction"] ?? "") \($0["flags"] ?? "") \($0["seq"] ?? "") \($0["length"] ?? "") \($0["lost"] as? Bool == true ? "lost" : "")" }
+        func verdicts(_ run: Run) -> [String: Bool] {
+            var seen: [String: Int] = [:], out: [String: Bool] = [:]
+            for packet in run.packets {
+                let identity = "\(packet["direction"] ?? "") \(packet["flags"] ?? "") \(packet["seq"] ?? "") \(packet["length"] ?? "")"
+                seen[identity, default: 0] += 1
+                out[identity + " #\(seen[identity] ?? 0)"] = packet["lost"] as? Bool == true
+            }
+            return out
         }
         let arguments = ["--rtt", "2ms", "--loss", "20%", "--seed", "7", "--sleep", "100ms"]
         let first = try Run(arguments), second = try Run(arguments)
         #expect(first.json["loss_seed"] as? Int == 7)
-        #expect(trace(first).contains { $0.hasSuffix("lost") })
-        #expect(trace(first) == trace(second))
+        let a = verdicts(first), b = verdicts(second)
+        #expect(a.values.contains(true))
+        let shared = Set(a.keys).intersection(b.keys)
+        #expect(shared.count >= 5)
+        #expect(shared.allSatisfy { a[$0] == b[$0] }, "\(a) vs \(b)")
     }
 }
