@@ -87,7 +87,4 @@ public struct RunEvidence: Sendable {
         guard let first = writes.first, let end = peerEnd else { return false }
         return first.durationNs.map { first.startNs + $0 > end.startNs } ?? true
     }
-
-    /// The client's TCP state after each send, where recorded.
-    public var statesAfterWrites: [TCPState?] { writes.map(\.tcpState) }
 }

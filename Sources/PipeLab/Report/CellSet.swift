@@ -62,6 +62,4 @@ public struct CellSet {
             }.joined(separator: " · ")
         }.joined(separator: "; ")
     }
-
-    public var productCount: Int { products.count }
 }

@@ -90,10 +90,4 @@ public struct OutcomeMatrix: Sendable {
             }
         }
     }
-
-    /// `ok,ok,EPIPE 18/20 · ok,EPIPE,EPIPE 2/20`, or just the signature when all repeats agree.
-    public static func describe(_ cell: Cell) -> String {
-        if cell.isDeterministic { return cell.signatures[0].signature }
-        return cell.signatures.map { "\($0.signature) \($0.runs)/\(cell.runs)" }.joined(separator: " · ")
-    }
 }

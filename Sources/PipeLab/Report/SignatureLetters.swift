@@ -19,11 +19,6 @@ public struct SignatureLetters {
     /// Position in the legend, for sorting by it.
     public func rank(_ signature: String) -> Int { order.firstIndex { $0.signature == signature } ?? order.count }
 
-    /// A cell as letters: its undisturbed signatures, most frequent first, joined by `/`.
-    public func cell(_ cell: OutcomeMatrix.Cell) -> String {
-        counted(cell).map { letter($0.signature) }.joined(separator: "/")
-    }
-
     /// The runs a cell is shown by, most frequent first (ties in legend order): its undisturbed
     /// ones, or all of them when the machine disturbed every run (there is nothing else to show).
     public func counted(_ cell: OutcomeMatrix.Cell) -> [(signature: String, runs: Int)] {
