@@ -2,7 +2,7 @@
 /// basis points (hundredths of a percent) so that a cell's identity is exact; rtt as a duration
 /// up to `maximumRttNs`.
 public enum LossText {
-    static let accepted = "accepted: a percent from 0 to 100 in steps of 0.01, with or without % (e.g. 0, 1%, 0.5%)"
+    package static let accepted = "accepted: a percent from 0 to 100 in steps of 0.01, with or without % (e.g. 0, 1%, 0.5%)"
 
     public static func parse(_ text: String, name: String = "loss") throws(InputError) -> Int {
         let trimmed = text.trimmingSpaces()

@@ -22,7 +22,7 @@ public enum ProbeResult {
     public static let pollReadHangUp: Int16 = 0x2000
 
     /// The poll bits the probe can see: those it asks for, and those poll always reports.
-    static let reventNames: [(bit: Int64, name: String)] = [
+    package static let reventNames: [(bit: Int64, name: String)] = [
         (Int64(POLLIN), "POLLIN"), (Int64(POLLPRI), "POLLPRI"), (Int64(POLLOUT), "POLLOUT"), (Int64(POLLERR), "POLLERR"),
         (Int64(POLLHUP), "POLLHUP"), (Int64(POLLNVAL), "POLLNVAL"), (Int64(pollReadHangUp), "POLLRDHUP"),
     ]

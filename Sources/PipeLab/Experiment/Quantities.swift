@@ -22,12 +22,12 @@ public enum Limits {
 }
 
 public enum DurationText {
-    static let units: [(suffix: String, nanoseconds: Int64)] = [
+    package static let units: [(suffix: String, nanoseconds: Int64)] = [
         ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000), ("ns", 1),
     ]
 
-    static let accepted = "accepted: 0 or a number with a unit ns, us, ms, s (e.g. 250us, 10ms, 1s), up to \(Limits.durationText)"
-    static let timeoutAccepted = "accepted: more than 0, a number with a unit ns, us, ms, s (e.g. 500ms, 5s), up to \(Limits.durationText)"
+    package static let accepted = "accepted: 0 or a number with a unit ns, us, ms, s (e.g. 250us, 10ms, 1s), up to \(Limits.durationText)"
+    package static let timeoutAccepted = "accepted: more than 0, a number with a unit ns, us, ms, s (e.g. 500ms, 5s), up to \(Limits.durationText)"
 
     /// Parses `0`, or a non-negative number (decimals allowed) with a unit ns, us, ms or s, up to a day.
     public static func parse(_ text: String, name: String = "sleep") throws(InputError) -> Int64 {
@@ -72,7 +72,7 @@ public enum DurationText {
 }
 
 public enum SizeText {
-    static let units: [(suffix: String, bytes: Int64)] = [
+    package static let units: [(suffix: String, bytes: Int64)] = [
         ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("B", 1),
     ]
 
@@ -134,11 +134,11 @@ public enum CountText {
 
 /// A small exact decimal: the digits of "1.25" as 125 with 2 fraction digits, enough to turn
 /// user-written durations into whole nanoseconds without floating-point rounding.
-struct ExactDecimal {
-    var digits: Int64
-    var fractionDigits: Int
+package struct ExactDecimal {
+    package var digits: Int64
+    package var fractionDigits: Int
 
-    init?(parsing text: String) {
+    package init?(parsing text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), !parts[0].isEmpty,
               parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
@@ -151,7 +151,7 @@ struct ExactDecimal {
     }
 
     /// The value times `scale`, if it fits.
-    func scaled(by scale: Int64) -> (integer: Int64, isWhole: Bool)? {
+    package func scaled(by scale: Int64) -> (integer: Int64, isWhole: Bool)? {
         var divisor: Int64 = 1
         for _ in 0..<fractionDigits { divisor *= 10 }
         let (product, overflow) = digits.multipliedReportingOverflow(by: scale)
@@ -161,11 +161,11 @@ struct ExactDecimal {
 }
 
 extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    package var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }
 
 extension String {
-    func trimmingSpaces() -> String {
+    package func trimmingSpaces() -> String {
         var s = Substring(self)
         while s.first == " " { s = s.dropFirst() }
         while s.last == " " { s = s.dropLast() }

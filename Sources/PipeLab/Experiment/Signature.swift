@@ -16,7 +16,7 @@ public enum Signature {
     }
 
     /// The token of one completed send; nil for a call the worker did not return from.
-    static func token(for step: Step) -> String? {
+    package static func token(for step: Step) -> String? {
         guard let result = step.result else { return nil }
         var token: String
         if result < 0 {

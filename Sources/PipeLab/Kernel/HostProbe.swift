@@ -23,7 +23,7 @@ public struct HostInfo: Sendable, Equatable {
 /// The facts about this machine stored with every sweep.
 public enum HostProbe {
     /// Sysctls that shape what a broken connection does: buffer sizes, reuse of ports, FIN timing.
-    static let sysctls = [
+    package static let sysctls = [
         "net.core.rmem_default", "net.core.wmem_default", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
         "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_tw_reuse", "net.ipv4.ip_local_port_range",
         "net.unix.max_dgram_qlen",
@@ -46,7 +46,7 @@ public enum HostProbe {
             sysctls: JSONValue.object(values).text)
     }
 
-    static func osName() -> String {
+    package static func osName() -> String {
         guard let text = readFile("/etc/os-release") else { return "Linux" }
         for line in text.split(separator: "\n") where line.hasPrefix("PRETTY_NAME=") {
             return String(line.dropFirst(12)).trimmingCharacters(in: "\"")
@@ -54,7 +54,7 @@ public enum HostProbe {
         return "Linux"
     }
 
-    static func readFile(_ path: String) -> String? {
+    package static func readFile(_ path: String) -> String? {
         guard let file = fopen(path, "r") else { return nil }
         defer { fclose(file) }
         var text = ""
@@ -65,7 +65,7 @@ public enum HostProbe {
         return text
     }
 
-    static func normalizeSpaces(_ text: String) -> String {
+    package static func normalizeSpaces(_ text: String) -> String {
         text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).joined(separator: " ")
     }
 }

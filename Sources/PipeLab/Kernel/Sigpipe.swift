@@ -2,7 +2,7 @@ import Glibc
 import Synchronization
 
 /// Deliveries seen by the counting handler of `--sigpipe handler`.
-let sigpipeDeliveries = Atomic<Int>(0)
+package let sigpipeDeliveries = Atomic<Int>(0)
 
 private func countSigpipe(_: Int32) {
     sigpipeDeliveries.add(1, ordering: .relaxed)
@@ -10,15 +10,15 @@ private func countSigpipe(_: Int32) {
 
 /// Puts the calling thread's SIGPIPE disposition and mask in the state a mode asks for, starting
 /// from a clean slate so that no run sees the previous run's state, and tells whether a call raised it.
-struct SigpipeControl {
-    let mode: SigpipeMode
+package struct SigpipeControl {
+    package let mode: SigpipeMode
     private var deliveriesBefore = 0
 
     /// The mode this thread's SIGPIPE state was last set for, to skip the system calls that would
     /// only set it again (a worker runs thousands of runs of one mode in a row).
     nonisolated(unsafe) private static var lastMode: SigpipeMode?
 
-    init(mode: SigpipeMode) {
+    package init(mode: SigpipeMode) {
         self.mode = mode
         sigpipeDeliveries.store(0, ordering: .relaxed)
         // After a run of the same mode the state is already right: the disposition and mask are
@@ -37,13 +37,13 @@ struct SigpipeControl {
     }
 
     /// Call before each recorded call.
-    mutating func beforeCall() {
+    package mutating func beforeCall() {
         deliveriesBefore = sigpipeDeliveries.load(ordering: .relaxed)
     }
 
     /// Whether SIGPIPE was raised since `beforeCall()`. With the signal blocked, a pending SIGPIPE is
     /// taken off the pending set so that the next call's is seen on its own.
-    func raisedDuringCall() -> Bool {
+    package func raisedDuringCall() -> Bool {
         switch mode {
         case .handler: return sigpipeDeliveries.load(ordering: .relaxed) != deliveriesBefore
         case .blocked: return Self.discardPending()
@@ -51,14 +51,14 @@ struct SigpipeControl {
         }
     }
 
-    static func setBlocked(_ blocked: Bool) {
+    package static func setBlocked(_ blocked: Bool) {
         var set = sigpipeSet()
         pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nil)
     }
 
     /// Consumes a pending SIGPIPE (the signal must be blocked); true if there was one.
     @discardableResult
-    static func discardPending() -> Bool {
+    package static func discardPending() -> Bool {
         var pending = sigset_t()
         sigpending(&pending)
         guard sigismember(&pending, SIGPIPE) == 1 else { return false }
@@ -67,7 +67,7 @@ struct SigpipeControl {
         return sigtimedwait(&set, nil, &zero) == SIGPIPE
     }
 
-    static func sigpipeSet() -> sigset_t {
+    package static func sigpipeSet() -> sigset_t {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGPIPE)

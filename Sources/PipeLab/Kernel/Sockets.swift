@@ -1,11 +1,11 @@
 import Glibc
 
 /// Thin wrappers over the socket calls the harness and the experiment make.
-enum Sockets {
-    static let stream = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+package enum Sockets {
+    package static let stream = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
 
     /// The socket's TCP state from TCP_INFO, or nil when it is not a TCP socket.
-    static func tcpState(_ fd: Int32) -> TCPState? {
+    package static func tcpState(_ fd: Int32) -> TCPState? {
         var info = tcp_info()
         var length = socklen_t(MemoryLayout<tcp_info>.size)
         guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0 else { return nil }
@@ -13,25 +13,25 @@ enum Sockets {
     }
 
     /// SO_LINGER {on, 0}: close() then sends RST and leaves no TIME_WAIT behind.
-    static func setLingerZero(_ fd: Int32) -> CallResult {
+    package static func setLingerZero(_ fd: Int32) -> CallResult {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         return call { Int(setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))) }
     }
 
     /// The local or peer address of a socket as raw bytes, to tell our own client from a stray one.
-    static func address(of fd: Int32, peer: Bool) -> [UInt8]? {
+    package static func address(of fd: Int32, peer: Bool) -> [UInt8]? {
         let (status, address) = fillingAddress { peer ? getpeername(fd, $0, $1) : getsockname(fd, $0, $1) }
         return status == 0 ? address : nil
     }
 
     /// The local or peer port of an IPv4 or IPv6 socket (at the same place in both addresses).
-    static func port(of fd: Int32, peer: Bool) -> UInt16? {
+    package static func port(of fd: Int32, peer: Bool) -> UInt16? {
         guard let bytes = address(of: fd, peer: peer), bytes.count >= 4 else { return nil }
         return UInt16(bytes[2]) << 8 | UInt16(bytes[3])
     }
 
     /// Runs a call that fills in a socket address; returns its result and the address's bytes.
-    static func fillingAddress(_ body: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) -> (Int32, [UInt8]) {
+    package static func fillingAddress(_ body: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) -> (Int32, [UInt8]) {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let status = withUnsafeMutablePointer(to: &storage) { pointer in
@@ -46,14 +46,14 @@ enum Sockets {
 /// the accept refuses every later connection to its port (no backlog where a stray could wait).
 /// Over the emulated link (IPv4) it listens on the link's local address and the client connects
 /// to the far one, whose packets the link turns around (see `Link`).
-final class LoopbackListener {
-    let fd: Int32
-    let transport: Transport
+package final class LoopbackListener {
+    package let fd: Int32
+    package let transport: Transport
     private let family: Int32
     private let address: [UInt8]
     private let overLink: Bool
 
-    init(transport: Transport, overLink: Bool = false) throws(SystemError) {
+    package init(transport: Transport, overLink: Bool = false) throws(SystemError) {
         let family = transport == .tcp6 ? AF_INET6 : AF_INET
         let fd = try retryingEINTR("socket(\(transport.rawValue))") { socket(family, Sockets.stream, 0) }
         var bytes = Self.loopbackAddress(transport: transport)
@@ -86,12 +86,12 @@ final class LoopbackListener {
     deinit { close(fd) }
 
     /// A new, unconnected client socket of this listener's family.
-    func newClientSocket() throws(SystemError) -> Int32 {
+    package func newClientSocket() throws(SystemError) -> Int32 {
         try retryingEINTR("socket(\(transport.rawValue)) for the client") { socket(family, Sockets.stream, 0) }
     }
 
     /// The client's `connect` step.
-    func connect(_ client: Int32) -> CallResult {
+    package func connect(_ client: Int32) -> CallResult {
         var target = acrossLink(address)
         return call {
             Int(target.withUnsafeMutableBytes { raw in
@@ -101,7 +101,7 @@ final class LoopbackListener {
     }
 
     /// Accepts the connection whose peer is `client`; any other (a stray) is reset and refused.
-    func accept(expecting client: Int32) -> CallResult {
+    package func accept(expecting client: Int32) -> CallResult {
         let expected = Sockets.address(of: client, peer: false).map(acrossLink)
         while true {
             var peerAddress: [UInt8] = []

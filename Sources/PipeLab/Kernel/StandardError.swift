@@ -6,6 +6,6 @@ public func writeStandardError(_ line: String) {
 }
 
 /// Writes text to standard error as it is (the progress line redraws itself with \r).
-func writeStandardErrorRaw(_ text: String) {
+package func writeStandardErrorRaw(_ text: String) {
     text.withCString { _ = write(2, $0, strlen($0)) }
 }

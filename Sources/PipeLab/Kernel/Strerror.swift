@@ -1,4 +1,4 @@
 import Glibc
 
 /// strerror's text for an errno value.
-func strerrorText(_ code: Int32) -> String { String(cString: strerror(code)) }
+package func strerrorText(_ code: Int32) -> String { String(cString: strerror(code)) }

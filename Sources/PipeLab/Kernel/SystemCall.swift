@@ -10,13 +10,13 @@ public struct CallResult: Sendable {
 /// The one place that reads errno after a call. Experiment calls are never retried on EINTR:
 /// an interrupted call is part of what the run recorded.
 @inline(__always)
-func call(_ body: () -> Int) -> CallResult {
+package func call(_ body: () -> Int) -> CallResult {
     let value = body()
     return CallResult(value: value, errno: value < 0 ? Glibc.errno : 0)
 }
 
 /// Harness calls (not part of the experiment) retry EINTR and fail with context.
-func retryingEINTR(_ what: @autoclosure () -> String, _ body: () -> Int32) throws(SystemError) -> Int32 {
+package func retryingEINTR(_ what: @autoclosure () -> String, _ body: () -> Int32) throws(SystemError) -> Int32 {
     while true {
         let value = body()
         if value >= 0 { return value }

@@ -2,16 +2,16 @@ import CPipeLabSupport
 import Glibc
 
 /// A packet as the worker captured it, before the recorder reads its fields.
-struct CapturedPacket: Equatable {
+package struct CapturedPacket: Equatable {
     /// On the run's clock.
-    var tNs: Int64
-    var direction: Packet.Direction
-    var wireLength: Int
+    package var tNs: Int64
+    package var direction: Packet.Direction
+    package var wireLength: Int
     /// The first `Capture.headerBytes` bytes of the IP packet.
-    var headers: [UInt8]
+    package var headers: [UInt8]
     /// The emulated link dropped it: a client's packet that left and never arrived, or a peer's
     /// that never arrived (its time is then when it left).
-    var lost = false
+    package var lost = false
 }
 
 /// A worker's packet capture, opened at its first captured run and kept (its ring costs 16 MB of
@@ -19,17 +19,17 @@ struct CapturedPacket: Equatable {
 /// runs beside the experiment while it happens. Only the run's connection is kept, each packet
 /// once, as the client's machine sees it: the client's packets as they leave (PACKET_OUTGOING)
 /// and the peer's as they arrive (loopback shows every packet both ways).
-final class Capture {
+package final class Capture {
     /// Bytes kept of each packet: the IPv4 and TCP headers with their options (a SYN's 60), and
     /// IPv6's fixed header with TCP's first 24. The payload is the client's zeros.
-    static let headerBytes = 64
+    package static let headerBytes = 64
 
     private let ring: OpaquePointer
     /// CLOCK_REALTIME minus CLOCK_MONOTONIC, for the stamps the kernel gives in wall time.
     private var realtimeOffsetNs: Int64 = 0
     private var runStartNs: Int64 = 0
 
-    init() throws(SystemError) {
+    package init() throws(SystemError) {
         var error: Int32 = 0
         guard let opened = pipelab_capture_open(&error) else {
             throw SystemError("opening a packet socket for the capture", errno: error)
@@ -40,7 +40,7 @@ final class Capture {
     deinit { pipelab_capture_close(ring) }
 
     /// A run starts: what came before it is dropped, and its clock is taken.
-    func begin(runStartNs: Int64) {
+    package func begin(runStartNs: Int64) {
         var buffer = [UInt8](repeating: 0, count: Self.headerBytes)
         var length: UInt = 0, stamp: Int64 = 0, outgoing: Int32 = 0
         while (buffer.withUnsafeMutableBufferPointer {
@@ -52,7 +52,7 @@ final class Capture {
 
     /// Everything queued that belongs to the connection between `clientPort` and `peerPort`, with
     /// the packets the link dropped (`lost`, monotonic times, as the link read them) marked or added.
-    func drain(clientPort: UInt16, peerPort: UInt16, lost: [(tNs: Int64, bytes: [UInt8])] = []) -> [CapturedPacket] {
+    package func drain(clientPort: UInt16, peerPort: UInt16, lost: [(tNs: Int64, bytes: [UInt8])] = []) -> [CapturedPacket] {
         var packets = drainRing(clientPort: clientPort, peerPort: peerPort)
         for drop in lost {
             guard let tcp = TCPHeaderFields(drop.bytes) else { continue }

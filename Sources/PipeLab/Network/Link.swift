@@ -10,10 +10,10 @@ import Glibc
 /// 10.77.0.1, and the peer's answer goes back the same way. Swapping two addresses leaves the IP
 /// and TCP checksums as they were (both sum the same words), so both ends stay the kernel's own
 /// TCP, unchanged: the link only delays, drops and forwards.
-final class Link: @unchecked Sendable {
-    static let deviceName = "pl0"
-    static let localAddress: [UInt8] = [10, 77, 0, 1]
-    static let remoteAddress: [UInt8] = [10, 77, 0, 2]
+package final class Link: @unchecked Sendable {
+    package static let deviceName = "pl0"
+    package static let localAddress: [UInt8] = [10, 77, 0, 1]
+    package static let remoteAddress: [UInt8] = [10, 77, 0, 2]
 
     private let tun: Int32
     private var mutex = pthread_mutex_t()
@@ -26,7 +26,7 @@ final class Link: @unchecked Sendable {
     private var queue: [(due: Int64, bytes: [UInt8])] = []
     private var head = 0
 
-    init() throws(SystemError) {
+    package init() throws(SystemError) {
         var fd: Int32 = -1
         let failure = pipelab_link_open(Self.deviceName, "10.77.0.1", &fd)
         guard failure == 0 else { throw SystemError("creating the link's TUN device \(Self.deviceName)", errno: failure) }
@@ -45,7 +45,7 @@ final class Link: @unchecked Sendable {
     }
 
     /// A run begins: its delay and loss, and the losses drawn afresh from its seed.
-    func configure(rttNs: Int64, lossBasisPoints: Int, seed: UInt32) {
+    package func configure(rttNs: Int64, lossBasisPoints: Int, seed: UInt32) {
         pthread_mutex_lock(&mutex)
         oneWayNs = rttNs / 2
         losses = LossDraw(seed: seed, basisPoints: lossBasisPoints)
@@ -56,7 +56,7 @@ final class Link: @unchecked Sendable {
     }
 
     /// The packets dropped since the run began (monotonic times), and forgets them.
-    func takeDropped() -> [(tNs: Int64, bytes: [UInt8])] {
+    package func takeDropped() -> [(tNs: Int64, bytes: [UInt8])] {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         let taken = dropped

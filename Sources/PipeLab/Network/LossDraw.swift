@@ -4,7 +4,7 @@
 /// in the order the link saw them. Timers make that order vary (a delayed ACK before or after a
 /// retransmission); identity does not, so the same seed drops the same packets in every run of
 /// the same scenario. Loss is independent per packet with probability `basisPoints` / 10,000.
-struct LossDraw {
+package struct LossDraw {
     private let seed: UInt64
     private let basisPoints: UInt64
     /// The client's port, from the first SYN without ACK: it tells the directions apart.
@@ -13,18 +13,18 @@ struct LossDraw {
     private var occurrences: [Identity: UInt64] = [:]
 
     private struct Identity: Hashable {
-        var fromClient: Bool
-        var flags: UInt8
-        var relativeSeq: UInt32
-        var length: Int
+        package var fromClient: Bool
+        package var flags: UInt8
+        package var relativeSeq: UInt32
+        package var length: Int
     }
 
-    init(seed: UInt32, basisPoints: Int) {
+    package init(seed: UInt32, basisPoints: Int) {
         self.seed = UInt64(seed)
         self.basisPoints = UInt64(max(0, basisPoints))
     }
 
-    mutating func drops(_ packet: [UInt8]) -> Bool {
+    package mutating func drops(_ packet: [UInt8]) -> Bool {
         guard basisPoints > 0 else { return false }
         guard let tcp = TCPHeaderFields(packet) else { return draw(0x5eed) }
         if tcp.has(TCPHeaderFields.syn) && !tcp.has(TCPHeaderFields.ackBit) && clientPort == nil { clientPort = tcp.sourcePort }

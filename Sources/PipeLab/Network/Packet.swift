@@ -29,18 +29,18 @@ public struct Packet: Sendable, Equatable {
 
 /// The fields of an IPv4 or IPv6 packet carrying TCP, read from its first bytes; nil for anything
 /// else (another protocol, IPv6 extension headers, headers cut too short).
-struct TCPHeaderFields: Equatable {
-    var sourcePort: UInt16
-    var destinationPort: UInt16
-    var seq: UInt32
-    var ack: UInt32
-    var flagBits: UInt8
-    var payloadLength: Int
+package struct TCPHeaderFields: Equatable {
+    package var sourcePort: UInt16
+    package var destinationPort: UInt16
+    package var seq: UInt32
+    package var ack: UInt32
+    package var flagBits: UInt8
+    package var payloadLength: Int
 
-    static let fin: UInt8 = 0x01, syn: UInt8 = 0x02, rst: UInt8 = 0x04, psh: UInt8 = 0x08
-    static let ackBit: UInt8 = 0x10, urg: UInt8 = 0x20, ece: UInt8 = 0x40, cwr: UInt8 = 0x80
+    package static let fin: UInt8 = 0x01, syn: UInt8 = 0x02, rst: UInt8 = 0x04, psh: UInt8 = 0x08
+    package static let ackBit: UInt8 = 0x10, urg: UInt8 = 0x20, ece: UInt8 = 0x40, cwr: UInt8 = 0x80
 
-    init?(_ b: [UInt8]) {
+    package init?(_ b: [UInt8]) {
         guard let version = b.first.map({ $0 >> 4 }) else { return nil }
         let ipHeader: Int, ipTotal: Int
         switch version {
@@ -65,10 +65,10 @@ struct TCPHeaderFields: Equatable {
         payloadLength = max(0, ipTotal - ipHeader - Int(b[ipHeader + 12] >> 4) * 4)
     }
 
-    func has(_ bit: UInt8) -> Bool { flagBits & bit != 0 }
+    package func has(_ bit: UInt8) -> Bool { flagBits & bit != 0 }
 
     /// tcpdump's notation: the letters in its order (F S R P U E W), then `.` for ACK.
-    var flagsText: String {
+    package var flagsText: String {
         let letters: [(UInt8, Character)] = [(Self.fin, "F"), (Self.syn, "S"), (Self.rst, "R"), (Self.psh, "P"),
                                              (Self.urg, "U"), (Self.ece, "E"), (Self.cwr, "W"), (Self.ackBit, ".")]
         return String(letters.filter { has($0.0) }.map(\.1))

@@ -1,7 +1,7 @@
 /// Turns a run's captured headers into `Packet`s: sequence numbers relative to each side's
 /// initial one (taken from its SYN, as tcpdump does), and the step each packet came during.
-enum PacketFields {
-    static func read(_ captured: [CapturedPacket], steps: [Step]) -> [Packet] {
+package enum PacketFields {
+    package static func read(_ captured: [CapturedPacket], steps: [Step]) -> [Packet] {
         let parsed = captured.sorted { $0.tNs < $1.tNs }.compactMap { packet in TCPHeaderFields(packet.headers).map { (packet, $0) } }
         var initial: [Packet.Direction: UInt32] = [:]
         for (packet, tcp) in parsed where tcp.has(TCPHeaderFields.syn) && initial[packet.direction] == nil {
@@ -19,7 +19,7 @@ enum PacketFields {
     }
 
     /// The 1-based position of the last step that started at or before `tNs` (steps are sorted by start).
-    static func stepInProgress(at tNs: Int64, _ steps: [Step]) -> Int? {
+    package static func stepInProgress(at tNs: Int64, _ steps: [Step]) -> Int? {
         var low = 0, high = steps.count
         while low < high {
             let middle = (low + high) / 2

@@ -3,7 +3,7 @@
 /// (if_tsresol = 9), one Enhanced Packet Block per packet holding its captured headers.
 /// Timestamps are the run's wall-clock start plus each packet's `t_ns`. Little-endian throughout.
 public enum Pcapng {
-    static let linktypeRaw: UInt16 = 101
+    package static let linktypeRaw: UInt16 = 101
 
     public static func file(_ run: RunResult) -> [UInt8] {
         var bytes = sectionHeader() + interfaceDescription()

@@ -3,8 +3,8 @@
 /// in the whole sweep are left out, and a dimension covering every value of the sweep reads "any".
 public struct CellSet {
     /// One product: a set of values per dimension, in DESIGN.md's parameter order.
-    struct Product: Equatable {
-        var values: [[String]]
+    package struct Product: Equatable {
+        package var values: [[String]]
     }
 
     private var products: [Product]
@@ -42,13 +42,13 @@ public struct CellSet {
         self.products = products
     }
 
-    static func values(_ s: Scenario) -> [String] {
+    package static func values(_ s: Scenario) -> [String] {
         [s.transport.rawValue, s.peer.rawValue, s.sigpipe.rawValue, DurationText.format(s.sleepNs),
          "×\(s.sends)", SizeText.label(s.payloadBytes), "probe " + s.probe.rawValue,
          "interval " + DurationText.format(s.intervalNs), "rtt " + DurationText.format(s.rttNs), "loss " + LossText.format(s.lossBasisPoints)]
     }
 
-    static let names = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "probe", "interval", "rtt", "loss"]
+    package static let names = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "probe", "interval", "rtt", "loss"]
 
     /// `tcp4 · close · ignore, nosignal · sleep 10ms, 1s; …` as plain text (escape it for Markdown).
     public var text: String {

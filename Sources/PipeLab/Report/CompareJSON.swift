@@ -18,7 +18,7 @@ public enum CompareJSON {
         ]).text + "\n"
     }
 
-    static func sweep(_ record: SweepRecord) -> JSONValue {
+    package static func sweep(_ record: SweepRecord) -> JSONValue {
         .object([
             ("id", .int(record.id)), ("uuid", .string(record.uuid)), ("name", .string(record.name)),
             ("status", .string(record.status.rawValue)), ("host", .string(record.host.hostname)),
@@ -26,7 +26,7 @@ public enum CompareJSON {
         ])
     }
 
-    static func cell(_ cell: SweepComparison.Cell) -> JSONValue {
+    package static func cell(_ cell: SweepComparison.Cell) -> JSONValue {
         .object([
             ("cell", .string(cell.scenario.label)),
             ("parameters", .object(cell.scenario.parameterStrings.map { ($0.name, .string($0.value)) })),

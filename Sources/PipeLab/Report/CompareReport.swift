@@ -63,7 +63,7 @@ public enum CompareReport {
     }
 
     /// The overall verdict, what the cells in both sweeps came to, and how they were judged.
-    static func verdict(_ comparison: SweepComparison) -> String {
+    package static func verdict(_ comparison: SweepComparison) -> String {
         let count = { (verdict: SweepComparison.Verdict) in comparison.cells(verdict).count }
         let shared = comparison.cells.count - count(.onlyInA) - count(.onlyInB)
         let elsewhere = "Cells only in A: \(count(.onlyInA)); only in B: \(count(.onlyInB))."
@@ -82,7 +82,7 @@ public enum CompareReport {
         return headline + breakdown + " " + elsewhere + "\n\n" + method + "\n"
     }
 
-    static func repeatsAdvice(_ comparison: SweepComparison) -> String {
+    package static func repeatsAdvice(_ comparison: SweepComparison) -> String {
         guard let n = comparison.repeatsForCompleteSplit else { return "" }
         let tested = comparison.cells.count { $0.test != nil }
         return "With \(n) runs per sweep a complete split (every run one signature in A, another in B) would reach "
@@ -95,18 +95,18 @@ public enum CompareReport {
         String(format: "%.3g", p)
     }
 
-    static func grid(_ sweep: SweepRecord) -> String {
+    package static func grid(_ sweep: SweepRecord) -> String {
         guard let spec = (try? SpecFile.parse(Data(sweep.spec.utf8), source: "stored spec"))?.applied(to: .builtIn) else { return "–" }
         return Markdown.code(ReproduceCommand.of(spec).replacingFirst("pipelab sweep ", with: ""))
     }
 }
 
 /// Short keys for signatures, in order of first use.
-struct SignatureKeys {
-    private(set) var order: [String] = []
+package struct SignatureKeys {
+    package private(set) var order: [String] = []
     private var keys: [String: String] = [:]
 
-    mutating func key(_ signature: String) -> String {
+    package mutating func key(_ signature: String) -> String {
         if let key = keys[signature] { return key }
         order.append(signature)
         keys[signature] = "s\(order.count)"
@@ -115,7 +115,7 @@ struct SignatureKeys {
 }
 
 extension String {
-    func replacingFirst(_ prefix: String, with replacement: String) -> String {
+    package func replacingFirst(_ prefix: String, with replacement: String) -> String {
         hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
     }
 }

@@ -50,7 +50,7 @@ public enum Explainer {
 
     // MARK: The peer
 
-    static func peerParagraph(_ e: Told) -> String {
+    package static func peerParagraph(_ e: Told) -> String {
         guard e.peerEnd != nil else {
             return "The peer had not begun to end the connection when the run ended."
         }
@@ -65,7 +65,7 @@ public enum Explainer {
         }
     }
 
-    static func readClause(_ e: Told) -> String {
+    package static func readClause(_ e: Told) -> String {
         // Whether data was left unread changes nothing for these: say only that the peer read.
         let unreadMatters = e.scenario.peer == .close && e.scenario.transport != .pipe
             || e.scenario.transport == .unix && e.scenario.peer == .linger0
@@ -83,7 +83,7 @@ public enum Explainer {
         }
     }
 
-    static func unixPeer(_ e: Told, read: String) -> String {
+    package static func unixPeer(_ e: Told, read: String) -> String {
         let unreadNote = e.peerLeftUnread == true
             ? " Since data was left unread, unix_release_sock() also set ECONNRESET on our socket: a read or SO_ERROR would report it, but unix_stream_sendmsg() checks the shutdown before any stored error and fails with EPIPE."
             : ""
@@ -98,7 +98,7 @@ public enum Explainer {
         }
     }
 
-    static func tcpPeer(_ e: Told, read: String) -> String {
+    package static func tcpPeer(_ e: Told, read: String) -> String {
         switch e.scenario.peer {
         case .close:
             switch e.peerLeftUnread {
@@ -125,7 +125,7 @@ public enum Explainer {
 
     // MARK: The client's calls
 
-    static func callSentence(_ write: Step, number: Int, evidence e: Told, errorReported: Bool) -> String? {
+    package static func callSentence(_ write: Step, number: Int, evidence e: Told, errorReported: Bool) -> String? {
         let s = e.scenario
         let call = s.transport.isSocket ? "send" : "write"
         let state = e.detail == .run ? write.tcpState.map { " (afterwards the socket was \($0.name))" } ?? "" : ""
@@ -146,12 +146,12 @@ public enum Explainer {
     }
 
     /// An EPIPE the kernel computed, whatever the disposition then made of its SIGPIPE.
-    static func meetsEPIPE(number: Int, evidence e: Told, errorReported: Bool) -> String {
+    package static func meetsEPIPE(number: Int, evidence e: Told, errorReported: Bool) -> String {
         let call = e.scenario.transport.isSocket ? "send" : "write"
         return "\(call) #\(number) meets EPIPE (with SIGPIPE, unless MSG_NOSIGNAL): " + errnoCause("EPIPE", number: number, evidence: e, errorReported: errorReported)
     }
 
-    static func okSentence(_ write: Step, number: Int, evidence e: Told, state: String, call: String) -> String {
+    package static func okSentence(_ write: Step, number: Int, evidence e: Told, state: String, call: String) -> String {
         let s = e.scenario
         let raised = write.sigpipe ? " SIGPIPE was raised during it nonetheless." : ""
         guard number > 1, let ended = e.peerEndedBefore(send: number) else {
@@ -182,7 +182,7 @@ public enum Explainer {
         }
     }
 
-    static func shortWriteCause(_ write: Step, number: Int, evidence e: Told) -> String {
+    package static func shortWriteCause(_ write: Step, number: Int, evidence e: Told) -> String {
         let next = number < e.writes.count ? e.writes[number] : nil
         switch e.scenario.transport {
         case .tcp4, .tcp6:
@@ -210,7 +210,7 @@ public enum Explainer {
         }
     }
 
-    static func errnoCause(_ name: String, number: Int, evidence e: Told, errorReported: Bool) -> String {
+    package static func errnoCause(_ name: String, number: Int, evidence e: Told, errorReported: Bool) -> String {
         let s = e.scenario
         switch (name, s.transport) {
         case ("EPIPE", .tcp4), ("EPIPE", .tcp6):
@@ -254,7 +254,7 @@ public enum Explainer {
     }
 
     /// What happened to SIGPIPE on a failing call, given the disposition and what was recorded.
-    static func signalStory(errno name: String, sigpipe: Bool, _ s: Scenario, detail: Detail) -> String {
+    package static func signalStory(errno name: String, sigpipe: Bool, _ s: Scenario, detail: Detail) -> String {
         guard detail == .run else { return "" }
         if sigpipe {
             return s.sigpipe == .blocked
@@ -271,7 +271,7 @@ public enum Explainer {
         }
     }
 
-    static func raisedDuring(_ write: Step, _ s: Scenario, detail: Detail) -> String {
+    package static func raisedDuring(_ write: Step, _ s: Scenario, detail: Detail) -> String {
         guard write.sigpipe, detail == .run else { return "" }
         return s.sigpipe == .blocked
             ? " SIGPIPE was raised during it and stays pending while blocked."
@@ -279,13 +279,13 @@ public enum Explainer {
     }
 
     /// A socket send cut short returns its count without SIGPIPE; said where the disposition shows it.
-    static func noSignalWithCount(_ write: Step, _ e: Told, raiser: String) -> String {
+    package static func noSignalWithCount(_ write: Step, _ e: Told, raiser: String) -> String {
         guard e.detail == .run, !write.sigpipe, e.scenario.sigpipe == .handler || e.scenario.sigpipe == .blocked else { return "" }
         return " No SIGPIPE came with the count: \(raiser) only when nothing was sent."
     }
 
     /// A run whose sends all succeeded before the peer began to end the connection, in one line.
-    static func allSendsFirst(_ e: Told) -> String? {
+    package static func allSendsFirst(_ e: Told) -> String? {
         guard e.outcome == .ok, !e.writes.isEmpty, e.writes.allSatisfy({ $0.result == $0.bytes }),
               e.writes.indices.allSatisfy({ e.peerEndedBefore(send: $0 + 1) == false }) else { return nil }
         let call = e.scenario.transport.isSocket ? "send" : "write"
@@ -295,7 +295,7 @@ public enum Explainer {
     // MARK: How the run ended
 
     /// For a process that died or hung inside a call: which call, and why.
-    static func endingSentence(_ e: Told) -> String? {
+    package static func endingSentence(_ e: Told) -> String? {
         let call = e.scenario.transport.isSocket ? "send" : "write"
         let number = e.writes.firstIndex { $0.result == nil }.map { $0 + 1 }
         switch e.outcome {
@@ -318,19 +318,19 @@ public enum Explainer {
 
 /// A run's evidence with how much of it to tell.
 @dynamicMemberLookup
-struct Told {
-    let evidence: RunEvidence
-    let detail: Explainer.Detail
+package struct Told {
+    package let evidence: RunEvidence
+    package let detail: Explainer.Detail
     /// The client's own shutdown(SHUT_WR) probe succeeded: its sends after it fail for that reason.
-    let ownShutdown: Bool
+    package let ownShutdown: Bool
 
-    init(_ evidence: RunEvidence, detail: Explainer.Detail, ownShutdown: Bool) {
+    package init(_ evidence: RunEvidence, detail: Explainer.Detail, ownShutdown: Bool) {
         self.evidence = evidence
         self.detail = detail
         self.ownShutdown = ownShutdown
     }
 
-    subscript<T>(dynamicMember path: KeyPath<RunEvidence, T>) -> T { evidence[keyPath: path] }
+    package subscript<T>(dynamicMember path: KeyPath<RunEvidence, T>) -> T { evidence[keyPath: path] }
 
-    func peerEndedBefore(send number: Int) -> Bool? { evidence.peerEndedBefore(send: number) }
+    package func peerEndedBefore(send number: Int) -> Bool? { evidence.peerEndedBefore(send: number) }
 }

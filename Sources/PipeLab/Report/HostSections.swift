@@ -51,13 +51,13 @@ public enum HostSections {
 
     /// A host's runs stand in for a sweep in the comparison, with a UUID of their own so that two
     /// hosts are never taken for the same sweep.
-    static func record(_ entry: HostRuns) -> SweepRecord {
+    package static func record(_ entry: HostRuns) -> SweepRecord {
         var record = entry.sweeps[0]
         record.uuid = HostRuns.key(entry.host)
         return record
     }
 
-    static func signatures(_ cell: SweepComparison.Cell, _ side: KeyPath<SweepComparison.SignatureCount, Int>) -> String {
+    package static func signatures(_ cell: SweepComparison.Cell, _ side: KeyPath<SweepComparison.SignatureCount, Int>) -> String {
         cell.counts.filter { $0[keyPath: side] > 0 }.map { Markdown.code($0.signature) + " \($0[keyPath: side])" }.joined(separator: " · ")
     }
 }

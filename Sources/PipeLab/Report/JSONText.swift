@@ -22,7 +22,7 @@ public indirect enum JSONValue: Sendable {
         }
     }
 
-    static func quote(_ string: String) -> String {
+    package static func quote(_ string: String) -> String {
         var out = "\""
         for scalar in string.unicodeScalars {
             switch scalar {
@@ -42,9 +42,9 @@ public indirect enum JSONValue: Sendable {
 }
 
 extension Optional where Wrapped == String {
-    var json: JSONValue { map(JSONValue.string) ?? .null }
+    package var json: JSONValue { map(JSONValue.string) ?? .null }
 }
 
 extension Optional where Wrapped == Int64 {
-    var json: JSONValue { map(JSONValue.int) ?? .null }
+    package var json: JSONValue { map(JSONValue.int) ?? .null }
 }

@@ -61,7 +61,7 @@ public enum DurationDisplay {
         return fixed(value / 1e9, 3) + "s"
     }
 
-    static func fixed(_ value: Double, _ digits: Int) -> String {
+    package static func fixed(_ value: Double, _ digits: Int) -> String {
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         let scaled = Int64((value * scale).rounded())

@@ -56,11 +56,11 @@ public enum MarkdownReport {
         return out
     }
 
-    static func embedded(_ charts: [Chart], _ kind: Chart.Kind) -> String {
+    package static func embedded(_ charts: [Chart], _ kind: Chart.Kind) -> String {
         charts.filter { $0.kind == kind }.map { "\n![\(Markdown.text($0.title))](\($0.file))\n" }.joined()
     }
 
-    static func header(_ data: ReportData, matrix: OutcomeMatrix) -> String {
+    package static func header(_ data: ReportData, matrix: OutcomeMatrix) -> String {
         let s = data.sweep, host = s.host
         let runs = data.cells.reduce(0) { $0 + $1.runs }
         let cellCount = Set(data.cells.map(\.scenario)).count
@@ -83,7 +83,7 @@ public enum MarkdownReport {
     /// The grid as one table (split by columns where it is too wide): a row per transport and
     /// peer, a column per sleep, sends, payload and probe, and in each cell one letter per SIGPIPE
     /// disposition of the sweep, in the order the intro names.
-    static func matrixTables(_ matrix: OutcomeMatrix, letters: SignatureLetters) -> String {
+    package static func matrixTables(_ matrix: OutcomeMatrix, letters: SignatureLetters) -> String {
         var out = ""
         let multipleSends = Set(matrix.columns.map(\.sends)).count > 1
         let multiplePayloads = Set(matrix.columns.map(\.payloadBytes)).count > 1
@@ -118,7 +118,7 @@ public enum MarkdownReport {
     }
 
     /// The impossible combinations, one line per reason, written compactly.
-    static func skippedList(_ data: ReportData) -> String {
+    package static func skippedList(_ data: ReportData) -> String {
         func combination(_ t: Transport, _ p: PeerAction, _ g: SigpipeMode, _ probe: Probe) -> Scenario {
             Scenario(transport: t, peer: p, sigpipe: g, sleepNs: 0, sends: 1, payloadBytes: 1, probe: probe)
         }
@@ -130,7 +130,7 @@ public enum MarkdownReport {
         }.joined()
     }
 
-    static func races(_ matrix: OutcomeMatrix, letters: SignatureLetters, examples: [CellExample], data: ReportData) -> String {
+    package static func races(_ matrix: OutcomeMatrix, letters: SignatureLetters, examples: [CellExample], data: ReportData) -> String {
         let racing = matrix.nondeterministic
         let sleeps = uniqued(matrix.columns.map(\.sleepNs)).sorted()
         guard !racing.isEmpty else {
@@ -188,11 +188,11 @@ public enum MarkdownReport {
     }
 
     /// Race groups listed one by one; the others are counted in one line.
-    static let raceGroupsShown = 12
+    package static let raceGroupsShown = 12
 
     /// One explanation per mechanism: the representative runs grouped by signature and by the text
     /// their recorded steps give, each naming the cells it covers.
-    static func explanations(_ data: ReportData, letters: SignatureLetters) -> String {
+    package static func explanations(_ data: ReportData, letters: SignatureLetters) -> String {
         let plain = data.examples.filter { $0.run.scenario.probe == .none }
         let probed = data.examples.filter { $0.run.scenario.probe != .none }
         guard !data.examples.isEmpty else { return "No run was recorded undisturbed, so there is nothing to explain.\n" }
@@ -210,7 +210,7 @@ public enum MarkdownReport {
     /// Bullets of the examples grouped by the text `explain` gives them: runs whose mechanism reads
     /// alike are one explanation, whatever their signatures (which differ by what the SIGPIPE
     /// disposition made of the same EPIPE, or by a short count), naming the cells it covers.
-    static func mechanisms(_ examples: [CellExample], in all: [Scenario], letters: SignatureLetters,
+    package static func mechanisms(_ examples: [CellExample], in all: [Scenario], letters: SignatureLetters,
                            _ explain: (RunResult) -> [String]) -> String {
         var groups: [(signatures: [String], text: [String], cells: [Scenario], runs: Int)] = []
         var index: [[String]: Int] = [:]
@@ -237,7 +237,7 @@ public enum MarkdownReport {
     }
 
     /// What each disposition present makes of SIGPIPE, said once for all the mechanisms.
-    static func sigpipeNote(_ present: Set<SigpipeMode>) -> String {
+    package static func sigpipeNote(_ present: Set<SigpipeMode>) -> String {
         let meaning: [SigpipeMode: String] = [
             .default: "`default`: its default action ends the process inside that call (`killed:SIGPIPE`)",
             .ignore: "`ignore`: SIG\\_IGN discards it and only the errno remains (Python's BrokenPipeError)",
@@ -250,7 +250,7 @@ public enum MarkdownReport {
         return "The kernel raises SIGPIPE when a send or write can send nothing because the other end is gone or the socket is shut down for sending: with EPIPE, never with ECONNRESET. A pipe write cut short by the reader's close raises it too, with its count (pipe\\_write()); a socket send cut short does not (tcp\\_sendmsg() and unix\\_stream\\_sendmsg() raise it only when nothing was sent). What the process sees depends on the disposition: " + said.joined(separator: "; ") + ".\n\n"
     }
 
-    static func disturbed(_ data: ReportData) -> String {
+    package static func disturbed(_ data: ReportData) -> String {
         guard !data.disturbed.isEmpty else {
             return "None: in every run whose sleep was \(DurationText.format(RunEvidence.settledSleepNs)) or more, the peer had begun to end the connection before send #2.\n"
         }
@@ -269,7 +269,7 @@ public enum MarkdownReport {
         return out
     }
 
-    static func timings(_ data: ReportData) -> String {
+    package static func timings(_ data: ReportData) -> String {
         var out = ""
         if data.timings.isEmpty {
             out += "No send failed and returned (a send that killed its process has no duration), so there is no failing call to time.\n"
@@ -296,17 +296,17 @@ public enum MarkdownReport {
         return out
     }
 
-    static func display(_ ns: Int64?) -> String {
+    package static func display(_ ns: Int64?) -> String {
         guard let ns else { return "–" }
         return ns < 0 ? "−" + DurationDisplay.format(-ns) : DurationDisplay.format(ns)
     }
 
-    static func duration(from start: String, to end: String?) -> String? {
+    package static func duration(from start: String, to end: String?) -> String? {
         guard let end, let a = Timestamp.parse(start), let b = Timestamp.parse(end) else { return nil }
         return DurationDisplay.format(Int64((b - a) * 1e9))
     }
 
-    static func uniqued<T: Hashable>(_ values: [T]) -> [T] {
+    package static func uniqued<T: Hashable>(_ values: [T]) -> [T] {
         var seen = Set<T>()
         return values.filter { seen.insert($0).inserted }
     }
@@ -318,8 +318,8 @@ public enum SleepTolerance {
 }
 
 /// `67 %`: a share for people.
-enum Percent {
-    static func of(_ part: Int, _ whole: Int) -> String {
+package enum Percent {
+    package static func of(_ part: Int, _ whole: Int) -> String {
         guard whole > 0 else { return "–" }
         return "\(Int((Double(part) * 100 / Double(whole)).rounded())) %"
     }

@@ -17,7 +17,7 @@ public enum MarkdownWidth {
         cell.components(separatedBy: "<br>").map(visibleLine).max() ?? 0
     }
 
-    static func visibleLine(_ cell: String) -> Int {
+    package static func visibleLine(_ cell: String) -> Int {
         var count = 0
         var escaped = false
         var inEntity = false

@@ -1,8 +1,8 @@
 /// The sentence on the client's probe (DESIGN.md `probe`): what the call returned or consumed, and
 /// what that leaves for the next send. Said only from what the probe step recorded; the kernel
 /// functions named are Linux's (net/ipv4/tcp.c, net/core/sock.c, net/unix/af_unix.c, fs/pipe.c).
-enum ProbeExplainer {
-    static func sentence(_ run: RunResult, detail: Explainer.Detail = .run) -> String? {
+package enum ProbeExplainer {
+    package static func sentence(_ run: RunResult, detail: Explainer.Detail = .run) -> String? {
         guard let step = run.probeStep, let result = run.probeResult else { return nil }
         let transport = run.scenario.transport
         let state = detail == .run ? step.tcpState.map { " (afterwards the socket was \($0.name))" } ?? "" : ""
@@ -20,7 +20,7 @@ enum ProbeExplainer {
         }
     }
 
-    static func recv(_ result: String, _ transport: Transport) -> String {
+    package static func recv(_ result: String, _ transport: Transport) -> String {
         let reader = transport == .unix ? "unix_stream_recvmsg()" : "tcp_recvmsg()"
         switch result {
         case "0":
@@ -40,7 +40,7 @@ enum ProbeExplainer {
         }
     }
 
-    static func soError(_ result: String, _ transport: Transport) -> String {
+    package static func soError(_ result: String, _ transport: Transport) -> String {
         if result == "0" {
             return "no error was stored, so there was nothing to take; the sends go on as without a probe."
         }
@@ -50,7 +50,7 @@ enum ProbeExplainer {
         return "sock_getsockopt() returned the error stored on the socket and cleared it (sock_error() reads and clears sk_err). " + next
     }
 
-    static func poll(_ result: String, _ transport: Transport) -> String {
+    package static func poll(_ result: String, _ transport: Transport) -> String {
         let bits = ProbeResult.revents(result)
         var parts: [String] = []
         switch transport {
@@ -72,7 +72,7 @@ enum ProbeExplainer {
         return why + " poll only looks: it clears nothing, so the sends go on as without a probe."
     }
 
-    static func shutdown(_ result: String, _ transport: Transport) -> String {
+    package static func shutdown(_ result: String, _ transport: Transport) -> String {
         switch (result, transport) {
         case ("0", .unix):
             return "our socket is now shut down for sending, so unix_stream_sendmsg() refuses every later write with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given."

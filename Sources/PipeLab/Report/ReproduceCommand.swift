@@ -19,7 +19,7 @@ public enum ReproduceCommand {
     }
 
     /// Each option with its value, one string each.
-    static func options(_ spec: SweepSpec) -> [String] {
+    package static func options(_ spec: SweepSpec) -> [String] {
         var options = ["--transport " + spec.transport.map(\.rawValue).joined(separator: ","),
                        "--peer " + spec.peer.map(\.rawValue).joined(separator: ","),
                        "--sigpipe " + spec.sigpipe.map(\.rawValue).joined(separator: ","),

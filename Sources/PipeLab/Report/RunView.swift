@@ -24,7 +24,7 @@ public enum RunView {
         return JSONValue.object(members).text
     }
 
-    static func stepJSON(_ step: Step) -> JSONValue {
+    package static func stepJSON(_ step: Step) -> JSONValue {
         .object([
             ("actor", .string(step.actor.rawValue)),
             ("op", .string(step.op.rawValue)),
@@ -40,7 +40,7 @@ public enum RunView {
         ])
     }
 
-    static func packetJSON(_ packet: Packet, number: Int) -> JSONValue {
+    package static func packetJSON(_ packet: Packet, number: Int) -> JSONValue {
         .object([
             ("number", .int(Int64(number))),
             ("t_ns", .int(packet.tNs)),
@@ -107,7 +107,7 @@ public enum RunView {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func line(for step: Step, sendNumber: Int?) -> String {
+    package static func line(for step: Step, sendNumber: Int?) -> String {
         let time = String(format3(Double(step.startNs) / 1e6)) + " ms"
         let callName = sendNumber.map { "\(step.op.rawValue) #\($0)" } ?? step.op.rawValue
         let call = step.op == .ioctl ? "ioctl(FIONREAD)" : step.bytes > 0 ? "\(callName)(\(step.bytes) B)" : "\(callName)()"
@@ -120,25 +120,25 @@ public enum RunView {
     }
 
     /// `   0.301 ms  packet peer->client  F.  seq 1 ack 6  len 0`
-    static func line(for packet: Packet) -> String {
+    package static func line(for packet: Packet) -> String {
         let ack = packet.ack.map { " ack \($0)" } ?? ""
         return pad(format3(Double(packet.tNs) / 1e6) + " ms", 12, right: true) + "  packet " + pad(packet.direction.rawValue, 14)
             + pad(packet.flags, 4) + "seq \(packet.seq)\(ack)  len \(packet.length)" + (packet.lost ? "  lost on the link" : "")
     }
 
     /// Milliseconds with three decimals, without Foundation's formatter.
-    static func format3(_ value: Double) -> String {
+    package static func format3(_ value: Double) -> String {
         let thousandths = Int64((value * 1000).rounded())
         let fraction = String(abs(thousandths % 1000))
         return "\(thousandths / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
-    static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+    package static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
         let fill = String(repeating: " ", count: max(0, width - text.count))
         return right ? fill + text : text + fill
     }
 
-    static func wrap(_ text: String, width: Int) -> [String] {
+    package static func wrap(_ text: String, width: Int) -> [String] {
         var lines: [String] = []
         var current = ""
         for word in text.split(separator: " ") {

@@ -85,7 +85,7 @@ public struct SweepComparison: Sendable {
 
     /// Runs per signature per cell (a signature can appear in several rows, one per outcome),
     /// without the runs the machine disturbed: like a cell's verdict, a comparison leaves them out.
-    static func counts(_ rows: [CellSignature]) -> [Scenario: [String: Int]] {
+    package static func counts(_ rows: [CellSignature]) -> [Scenario: [String: Int]] {
         rows.reduce(into: [:]) { counts, row in
             let undisturbed = row.runs - row.disturbedRuns
             guard undisturbed > 0 else { return }

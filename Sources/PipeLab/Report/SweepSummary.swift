@@ -35,7 +35,7 @@ public enum SweepSummary {
 
     /// Each letter's signature with its runs and cells (long signatures broken after a comma),
     /// then a line for each mark the matrix uses.
-    static func legend(_ matrix: OutcomeMatrix) -> [String] {
+    package static func legend(_ matrix: OutcomeMatrix) -> [String] {
         var lines: [String] = []
         for (index, entry) in matrix.signatures.enumerated() {
             let head = "  \(SignatureLetters.letter(at: index)) = "
@@ -59,7 +59,7 @@ public enum SweepSummary {
     }
 
     /// `pipelab sweep --resume 3 --db 'my lab.sqlite'`, ready to paste into a shell.
-    static func resumeCommand(_ sweep: SweepRecord, databaseArgument: String?) -> String {
+    package static func resumeCommand(_ sweep: SweepRecord, databaseArgument: String?) -> String {
         var command = "pipelab sweep --resume \(sweep.id)"
         if let databaseArgument {
             let quoted = ReproduceCommand.shellQuoted(databaseArgument)

@@ -4,15 +4,15 @@
 /// its share of the runs, most frequent first (`A 95% · B 5%`). Runs the machine disturbed are
 /// left out (a `*` marks their cells). Columns that do not fit `width` go on in further blocks
 /// that repeat the row labels; a cell wider than a block can hold breaks between signatures.
-enum TerminalMatrix {
-    static let rowNames = ["transport", "peer", "sigpipe"]
-    static let columnNames = ["sleep", "sends", "payload"]
-    static let gap = "  "
+package enum TerminalMatrix {
+    package static let rowNames = ["transport", "peer", "sigpipe"]
+    package static let columnNames = ["sleep", "sends", "payload"]
+    package static let gap = "  "
     /// A cell with no recorded run (a sweep cut short).
-    static let empty = "-"
-    static let disturbedMark = "*"
+    package static let empty = "-"
+    package static let disturbedMark = "*"
 
-    static func lines(_ matrix: OutcomeMatrix, letters: SignatureLetters, width: Int) -> [String] {
+    package static func lines(_ matrix: OutcomeMatrix, letters: SignatureLetters, width: Int) -> [String] {
         let rowFields = matrix.rows.map { [$0.transport.rawValue, $0.peer.rawValue, $0.sigpipe.rawValue] }
         let fieldWidths = rowNames.indices.map { i in max(rowNames[i].count, rowFields.map { $0[i].count }.max() ?? 0) }
         let labelWidth = fieldWidths.reduce(0, +) + gap.count * (fieldWidths.count - 1)
@@ -55,7 +55,7 @@ enum TerminalMatrix {
     }
 
     /// Consecutive columns that fit beside the row labels, as many as fit, at least one.
-    static func blocks(_ columnWidths: [Int], labelWidth: Int, width: Int) -> [Range<Int>] {
+    package static func blocks(_ columnWidths: [Int], labelWidth: Int, width: Int) -> [Range<Int>] {
         var blocks: [Range<Int>] = []
         var start = 0
         while start < columnWidths.count {
@@ -73,7 +73,7 @@ enum TerminalMatrix {
 
     /// `A`, or `A 95%`, `B 5%` for a cell whose counted runs disagree; `*` after a cell with
     /// disturbed runs.
-    static func shares(_ cell: OutcomeMatrix.Cell, _ letters: SignatureLetters) -> [String] {
+    package static func shares(_ cell: OutcomeMatrix.Cell, _ letters: SignatureLetters) -> [String] {
         let counted = letters.counted(cell)
         let total = counted.reduce(0) { $0 + $1.runs }
         var parts = counted.count == 1
@@ -84,7 +84,7 @@ enum TerminalMatrix {
     }
 
     /// Whole percents; a share that rounds to 0 or 100 but is neither says so (`<1%`, `>99%`).
-    static func percent(_ part: Int, of whole: Int) -> String {
+    package static func percent(_ part: Int, of whole: Int) -> String {
         let rounded = Int((Double(part) * 100 / Double(whole)).rounded())
         if rounded == 0 { return "<1%" }
         if rounded == 100 && part < whole { return ">99%" }

@@ -1,9 +1,9 @@
 /// Breaks a list of parts into lines of at most `width` characters, only between parts.
-enum TextWrap {
+package enum TextWrap {
     /// Parts joined by `separator`; a line that breaks ends with the separator's visible part
     /// (`,` for `","`, ` ·` for `" · "`), so the reader sees that it goes on. A part wider than
     /// `width` gets a line of its own.
-    static func parts(_ parts: [String], separator: String, width: Int) -> [String] {
+    package static func parts(_ parts: [String], separator: String, width: Int) -> [String] {
         var tail = separator
         while tail.last == " " { tail.removeLast() }
         var lines: [String] = []
@@ -23,7 +23,7 @@ enum TextWrap {
     }
 
     /// The line without the spaces at its end.
-    static func trimmed(_ line: String) -> String {
+    package static func trimmed(_ line: String) -> String {
         var line = line
         while line.last == " " { line.removeLast() }
         return line

@@ -16,7 +16,7 @@ public enum UUIDPrefix {
         return uuids.map { String($0.prefix(needed[$0] ?? $0.count)) }
     }
 
-    static func commonPrefixLength(_ a: String, _ b: String) -> Int {
+    package static func commonPrefixLength(_ a: String, _ b: String) -> Int {
         zip(a, b).prefix { $0 == $1 }.count
     }
 }

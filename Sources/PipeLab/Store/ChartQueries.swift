@@ -64,7 +64,7 @@ extension Store {
                   linkGroups: try linkGroups(sweepID: sweepID))
     }
 
-    func linkGroups(sweepID: Int64) throws(StoreError) -> [LinkGroup] {
+    package func linkGroups(sweepID: Int64) throws(StoreError) -> [LinkGroup] {
         try db.prepare("""
             SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent,
                    first_failing_send, COUNT(*)
@@ -78,7 +78,7 @@ extension Store {
 
     /// The heatmap and the race window draw one probe and one network: none and plain loopback where
     /// the sweep has them (the sends' own story), else those of the first run recorded.
-    func runGroups(sweepID: Int64) throws(StoreError) -> [RunGroup] {
+    package func runGroups(sweepID: Int64) throws(StoreError) -> [RunGroup] {
         try db.prepare("""
             SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, outcome, first_failing_send,
                    first_errno_name, term_signal, COUNT(*)
@@ -103,7 +103,7 @@ extension Store {
         }
     }
 
-    func representativeRuns(sweepID: Int64) throws(StoreError) -> [RepresentativeRun] {
+    package func representativeRuns(sweepID: Int64) throws(StoreError) -> [RepresentativeRun] {
         var runs = try db.prepare("""
             WITH bySignature AS (
                 SELECT signature, COALESCE(MIN(CASE WHEN peer_late = 0 THEN id END), MIN(id)) AS id, COUNT(*) AS runs,

@@ -15,7 +15,7 @@ public struct MergeCounts: Equatable, Sendable {
 /// database, so no input is ever held in memory.
 extension Store {
     /// Tables whose rows belong to a run, copied for the runs an input adds.
-    static let runChildTables = ["steps", "packets"]
+    package static let runChildTables = ["steps", "packets"]
 
     /// Merges the pipelab database at `input`, which is never written: it is read through a
     /// read-only connection and copied (VACUUM INTO) to a temporary file, which is migrated to
@@ -29,7 +29,7 @@ extension Store {
     /// Copies what this database lacks from the database at `path` (at this schema, or older:
     /// only the columns both have are copied): everything, or only the sweeps of one `group` of
     /// shards and their hosts.
-    func copy(from path: String, group: String?) throws(StoreError) -> MergeCounts {
+    package func copy(from path: String, group: String?) throws(StoreError) -> MergeCounts {
         try db.prepare("ATTACH DATABASE ? AS input").bind([.text(path)]).run()
         defer { try? db.execute("DETACH DATABASE input") }
         let scope: Statement.Value = group.map { .text($0) } ?? .null
@@ -107,7 +107,7 @@ extension Store {
 
     /// A temporary copy of the input at this pipelab's schema. The input is opened read-only:
     /// a file that is not SQLite, not pipelab's, or from a newer pipelab is refused untouched.
-    static func migratedSnapshot(of input: String) throws(StoreError) -> String {
+    package static func migratedSnapshot(of input: String) throws(StoreError) -> String {
         guard FileManager.default.fileExists(atPath: input) else {
             throw StoreError(.notFound, "no database at \(input)")
         }

@@ -1,23 +1,23 @@
 /// Applies the embedded `Migrations/NNNN_name.sql` files in order, each once, in one write
 /// transaction with its bookkeeping row, so two processes opening a new database at the same
 /// moment apply them exactly once.
-struct Migrator {
-    struct Migration {
-        var version: Int
-        var name: String
-        var sql: String
+package struct Migrator {
+    package struct Migration {
+        package var version: Int
+        package var name: String
+        package var sql: String
     }
 
-    static let all: [Migration] = embeddedMigrations.compactMap { file, sql in
+    package static let all: [Migration] = embeddedMigrations.compactMap { file, sql in
         // File names are checked by a test; a malformed one would never be applied.
         guard let version = Int(file.prefix(4)), file.dropFirst(4).hasPrefix("_") else { return nil }
         return Migration(version: version, name: String(file.dropFirst(5).dropLast(4)), sql: sql)
     }
 
-    static var latestVersion: Int { all.last?.version ?? 0 }
+    package static var latestVersion: Int { all.last?.version ?? 0 }
 
     /// The highest version applied to the database (0 for a new one).
-    static func appliedVersion(_ db: Connection) throws(StoreError) -> (version: Int, by: String?) {
+    package static func appliedVersion(_ db: Connection) throws(StoreError) -> (version: Int, by: String?) {
         let exists = try db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pipelab_migrations'")
             .rows { _ in true }
         guard !exists.isEmpty else { return (0, nil) }
@@ -28,14 +28,14 @@ struct Migrator {
 
     /// The migrations not applied yet. By set, not by the highest version: branches that add
     /// migrations side by side may be merged in any order.
-    static func missing(_ db: Connection) throws(StoreError) -> [Migration] {
+    package static func missing(_ db: Connection) throws(StoreError) -> [Migration] {
         guard try appliedVersion(db).version > 0 else { return all }
         let applied = Set(try db.prepare("SELECT version FROM pipelab_migrations").rows { Int($0.int(0)) })
         return all.filter { !applied.contains($0.version) }
     }
 
     /// Refuses a database from a newer pipelab; applies what is missing.
-    static func migrate(_ db: Connection) throws(StoreError) {
+    package static func migrate(_ db: Connection) throws(StoreError) {
         try refuseNewer(db)
         guard try !missing(db).isEmpty else { return }
         try db.writeTransaction { () throws(StoreError) in
@@ -51,19 +51,19 @@ struct Migrator {
     }
 
     /// A readable SQLite file without pipelab's bookkeeping table: another program's database.
-    static func refuseForeign(_ db: Connection) throws(StoreError) {
+    package static func refuseForeign(_ db: Connection) throws(StoreError) {
         guard try appliedVersion(db).version == 0 else { return }
         throw StoreError(.notADatabase, "\(db.path) is not a pipelab database (no pipelab_migrations table); it was left unchanged (`pipelab migrate --db \(db.path)` would make it one)")
     }
 
     /// Reading commands never migrate: an older schema is brought forward by a recording command.
-    static func refuseOlder(_ db: Connection) throws(StoreError) {
+    package static func refuseOlder(_ db: Connection) throws(StoreError) {
         guard try !missing(db).isEmpty else { return }
         let version = try appliedVersion(db).version
         throw StoreError(.notADatabase, "\(db.path) has schema version \(version); this pipelab reads version \(latestVersion): run `pipelab migrate --db \(db.path)` first")
     }
 
-    static func refuseNewer(_ db: Connection) throws(StoreError) {
+    package static func refuseNewer(_ db: Connection) throws(StoreError) {
         let (version, by) = try appliedVersion(db)
         guard version > latestVersion else { return }
         throw StoreError(.tooNew, "\(db.path) has schema version \(version) (from pipelab \(by ?? "unknown")); this pipelab \(PipeLabVersion.current) knows schema versions up to \(latestVersion): use a newer pipelab")

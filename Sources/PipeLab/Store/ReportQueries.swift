@@ -55,7 +55,7 @@ extension Store {
                    sleepErrors: try sleepErrors(sweepID: sweepID))
     }
 
-    func failureTimings(sweepID: Int64) throws(StoreError) -> [FailureTiming] {
+    package func failureTimings(sweepID: Int64) throws(StoreError) -> [FailureTiming] {
         var byKey: [String: FailureTiming] = [:]
         var order: [String] = []
         try db.prepare("""
@@ -77,7 +77,7 @@ extension Store {
     }
 
     /// The lowest-id undisturbed run of each (cell, signature, peer_left_unread), with its steps.
-    func cellExamples(sweepID: Int64) throws(StoreError) -> [CellExample] {
+    package func cellExamples(sweepID: Int64) throws(StoreError) -> [CellExample] {
         var chosen: [Int64: CellExample] = [:]
         var order: [Int64] = []
         try db.prepare("""
@@ -113,7 +113,7 @@ extension Store {
         return order.compactMap { chosen[$0] }
     }
 
-    func disturbedRuns(sweepID: Int64) throws(StoreError) -> [DisturbedRun] {
+    package func disturbedRuns(sweepID: Int64) throws(StoreError) -> [DisturbedRun] {
         try db.prepare("""
             SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, repeat_index, signature, slept_ns, peer_end_after_send2_ns
             FROM disturbed_runs WHERE sweep_id = ? ORDER BY run_id
@@ -123,7 +123,7 @@ extension Store {
         }
     }
 
-    func sleepErrors(sweepID: Int64) throws(StoreError) -> [SleepErrors] {
+    package func sleepErrors(sweepID: Int64) throws(StoreError) -> [SleepErrors] {
         var groups: [SleepErrors] = []
         try db.prepare("""
             SELECT transport, sleep_ns, slept_ns - sleep_ns FROM runs
@@ -141,7 +141,7 @@ extension Store {
 
     /// Reads a step from the columns actor, op, bytes, result, errno, sigpipe, start_ns,
     /// duration_ns, tcp_state, value, starting at `column`.
-    static func step(_ row: Row, from column: Int32) -> Step? {
+    package static func step(_ row: Row, from column: Int32) -> Step? {
         guard let actor = Actor(rawValue: row.text(column)), let op = Operation(rawValue: row.text(column + 1)) else { return nil }
         return Step(actor: actor, op: op, bytes: row.int(column + 2), result: row.optionalInt(column + 3),
                     errno: Int32(clamping: row.optionalInt(column + 4) ?? 0), sigpipe: row.int(column + 5) != 0,

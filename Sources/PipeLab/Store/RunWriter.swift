@@ -13,7 +13,7 @@ public final class RunWriter {
     /// row, so the others are inserted without a DELETE first (the hot path of a sweep).
     private var harnessErrors: Set<RunRequest>
 
-    init(store: Store, sweepID: Int64) throws(StoreError) {
+    package init(store: Store, sweepID: Int64) throws(StoreError) {
         self.store = store
         self.sweepID = sweepID
         insertRun = try store.db.prepare("""
@@ -58,7 +58,7 @@ public final class RunWriter {
     }
 
     /// Renews the lease while no run completes (runs that sleep or hang).
-    func heartbeat() throws(StoreError) {
+    package func heartbeat() throws(StoreError) {
         try store.renewLease(sweepID: sweepID)
     }
 

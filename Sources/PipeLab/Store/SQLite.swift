@@ -26,15 +26,15 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// One SQLite connection. Only the Store folder talks to it.
-final class Connection {
-    let handle: OpaquePointer
-    let path: String
+package final class Connection {
+    package let handle: OpaquePointer
+    package let path: String
 
     /// Before SQLite's first use: no global allocation statistics, which pipelab never reads.
     private static let configured: Void = { _ = pipelab_sqlite_fast_malloc() }()
 
     /// Opens `path`; `create` allows a new file. Nothing is written here.
-    init(path: String, create: Bool, readOnly: Bool = false) throws(StoreError) {
+    package init(path: String, create: Bool, readOnly: Bool = false) throws(StoreError) {
         Self.configured
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY
@@ -66,7 +66,7 @@ final class Connection {
         return "file:\(escaped)" + (readOnly && walFree && access(directory(of: path), W_OK) != 0 ? "?immutable=1" : "")
     }
 
-    func execute(_ sql: String) throws(StoreError) {
+    package func execute(_ sql: String) throws(StoreError) {
         var message: UnsafeMutablePointer<CChar>?
         let status = sqlite3_exec(handle, sql, nil, nil, &message)
         guard status == SQLITE_OK else {
@@ -76,7 +76,7 @@ final class Connection {
         }
     }
 
-    func prepare(_ sql: String) throws(StoreError) -> Statement {
+    package func prepare(_ sql: String) throws(StoreError) -> Statement {
         var statement: OpaquePointer?
         let status = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
         guard status == SQLITE_OK, let statement else { throw error(status, String(cString: sqlite3_errmsg(handle))) }
@@ -86,7 +86,7 @@ final class Connection {
     /// Runs `body` in a write transaction taken up front (BEGIN IMMEDIATE), so two writers wait
     /// for each other instead of failing with "database is locked" halfway.
     /// Inside another transaction it joins that one, so a caller can make several steps one.
-    func writeTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    package func writeTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         if sqlite3_get_autocommit(handle) == 0 { return try body() }
         try execute("BEGIN IMMEDIATE")
         do {
@@ -99,12 +99,12 @@ final class Connection {
         }
     }
 
-    var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    package var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
-    var changes: Int { Int(sqlite3_changes(handle)) }
+    package var changes: Int { Int(sqlite3_changes(handle)) }
 
     /// What makes `path` unwritable (the file, or its directory, where the journal goes), if anything.
-    static func unwritable(_ path: String) -> String? {
+    package static func unwritable(_ path: String) -> String? {
         for (what, target) in [("the file", path), ("its directory", directory(of: path))]
             where access(target, F_OK) == 0 && access(target, W_OK) != 0 {
             return "\(what) is not writable (\(String(cString: strerror(errno))))"
@@ -112,13 +112,13 @@ final class Connection {
         return nil
     }
 
-    static func directory(of path: String) -> String {
+    package static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// Classifies a SQLite failure by what the user can do about it (README "Fault contract").
-    func error(_ status: Int32, _ text: String) -> StoreError {
+    package func error(_ status: Int32, _ text: String) -> StoreError {
         switch status & 0xff {
         case SQLITE_NOTADB:
             return StoreError(.notADatabase, "\(path) is not a SQLite database (\(text)); it was left unchanged")
@@ -144,23 +144,23 @@ private extension String {
 }
 
 /// A prepared statement: bind by position (1-based), step, read columns (0-based).
-final class Statement {
+package final class Statement {
     private let statement: OpaquePointer
     private unowned let connection: Connection
 
-    init(_ statement: OpaquePointer, connection: Connection) {
+    package init(_ statement: OpaquePointer, connection: Connection) {
         self.statement = statement
         self.connection = connection
     }
 
     deinit { sqlite3_finalize(statement) }
 
-    enum Value {
+    package enum Value {
         case null, int(Int64), text(String)
     }
 
     @discardableResult
-    func bind(_ values: [Value]) -> Statement {
+    package func bind(_ values: [Value]) -> Statement {
         sqlite3_reset(statement)
         sqlite3_clear_bindings(statement)
         for (offset, value) in values.enumerated() {
@@ -176,25 +176,25 @@ final class Statement {
 
     // Positional binding without building an array of values: the recording hot path.
 
-    func clear() {
+    package func clear() {
         sqlite3_reset(statement)
     }
 
-    func bind(_ index: Int32, _ value: Int64) {
+    package func bind(_ index: Int32, _ value: Int64) {
         sqlite3_bind_int64(statement, index, value)
     }
 
-    func bind(_ index: Int32, _ value: Int64?) {
+    package func bind(_ index: Int32, _ value: Int64?) {
         if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
     }
 
-    func bind(_ index: Int32, _ value: String?) {
+    package func bind(_ index: Int32, _ value: String?) {
         if let value { sqlite3_bind_text(statement, index, value, -1, transient) } else { sqlite3_bind_null(statement, index) }
     }
 
     /// Binds one of the few texts that repeat in every row (enum names, errno names) from a
     /// copy kept for the life of the process, so SQLite need not copy it for each row.
-    func bind(_ index: Int32, constant value: String?) {
+    package func bind(_ index: Int32, constant value: String?) {
         guard let value else {
             sqlite3_bind_null(statement, index)
             return
@@ -203,7 +203,7 @@ final class Statement {
     }
 
     /// Steps a statement that returns no rows.
-    func run() throws(StoreError) {
+    package func run() throws(StoreError) {
         let status = sqlite3_step(statement)
         sqlite3_reset(statement)
         guard status == SQLITE_DONE || status == SQLITE_ROW else {
@@ -212,7 +212,7 @@ final class Statement {
     }
 
     /// Steps through every row, handing each to `row`.
-    func forEachRow(_ row: (Row) throws(StoreError) -> Void) throws(StoreError) {
+    package func forEachRow(_ row: (Row) throws(StoreError) -> Void) throws(StoreError) {
         defer { sqlite3_reset(statement) }
         while true {
             let status = sqlite3_step(statement)
@@ -224,7 +224,7 @@ final class Statement {
         }
     }
 
-    func rows<T>(_ transform: (Row) throws(StoreError) -> T) throws(StoreError) -> [T] {
+    package func rows<T>(_ transform: (Row) throws(StoreError) -> T) throws(StoreError) -> [T] {
         var all: [T] = []
         try forEachRow { (row: Row) throws(StoreError) in all.append(try transform(row)) }
         return all
@@ -232,26 +232,26 @@ final class Statement {
 }
 
 /// The current row of a statement.
-struct Row {
-    let statement: OpaquePointer
+package struct Row {
+    package let statement: OpaquePointer
 
-    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
-    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
-    func optionalInt(_ column: Int32) -> Int64? { isNull(column) ? nil : int(column) }
-    func double(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
-    func text(_ column: Int32) -> String {
+    package func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
+    package func int(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+    package func optionalInt(_ column: Int32) -> Int64? { isNull(column) ? nil : int(column) }
+    package func double(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
+    package func text(_ column: Int32) -> String {
         guard let bytes = sqlite3_column_text(statement, column) else { return "" }
         return String(cString: bytes)
     }
-    func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+    package func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
 }
 
 /// C copies of the small set of texts that repeat in every row, made once and never freed.
-enum ConstantText {
+package enum ConstantText {
     nonisolated(unsafe) private static var pointers: [String: UnsafeMutablePointer<CChar>] = [:]
     private static let lock = Lock()
 
-    static func pointer(_ text: String) -> UnsafePointer<CChar> {
+    package static func pointer(_ text: String) -> UnsafePointer<CChar> {
         lock.withLock {
             if let existing = pointers[text] { return UnsafePointer(existing) }
             let copy = strdup(text)!

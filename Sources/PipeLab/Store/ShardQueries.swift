@@ -16,7 +16,7 @@ public struct SweepSelection: Sendable {
 }
 
 extension Store {
-    func recordShard(_ shard: Shard, sweepID: Int64) throws(StoreError) {
+    package func recordShard(_ shard: Shard, sweepID: Int64) throws(StoreError) {
         try db.prepare("UPDATE sweeps SET group_uuid = ?, shard_index = ?, shard_count = ? WHERE id = ?")
             .bind([.text(shard.group), .int(Int64(shard.index)), .int(Int64(shard.count)), .int(sweepID)]).run()
     }
@@ -93,7 +93,7 @@ extension Store {
         return hosts
     }
 
-    static func jsonList(_ ids: [Int64]) -> String { "[" + ids.map(String.init).joined(separator: ",") + "]" }
+    package static func jsonList(_ ids: [Int64]) -> String { "[" + ids.map(String.init).joined(separator: ",") + "]" }
 }
 
 extension SweepSelection {

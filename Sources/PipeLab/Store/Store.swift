@@ -3,7 +3,7 @@ import Foundation
 /// The one owner of a pipelab database: it opens and migrates the file, and every other part of
 /// pipelab reaches the database only through its methods.
 public final class Store {
-    let db: Connection
+    package let db: Connection
     public var path: String { db.path }
 
     /// Opens (and, with `create`, creates) the database at `path` and migrates it forward: for

@@ -5,10 +5,10 @@ import Glibc
 /// never writes another run; a status is only ever moved forward, by the holder.
 extension Store {
     /// A lease without a heartbeat for this long is taken over, whoever held it.
-    static let leaseStaleAfterSeconds = 30.0
+    package static let leaseStaleAfterSeconds = 30.0
 
     /// This process, as the lease names it.
-    static let leaseHolder: (hostname: String, pid: Int64) = {
+    package static let leaseHolder: (hostname: String, pid: Int64) = {
         var name = [CChar](repeating: 0, count: 256)
         let hostname = gethostname(&name, name.count - 1) == 0 ? String(cString: name) : "unknown"
         return (hostname, Int64(getpid()))
@@ -16,7 +16,7 @@ extension Store {
 
     /// Takes the lease of `sweepID` for this process (in the caller's transaction, or its own).
     /// Refuses, naming the holder, while another live process holds it.
-    func takeLease(sweepID: Int64) throws(StoreError) {
+    package func takeLease(sweepID: Int64) throws(StoreError) {
         try db.writeTransaction { () throws(StoreError) in
             let holders = try db.prepare("SELECT hostname, pid, heartbeat_at FROM sweep_leases WHERE sweep_id = ?")
                 .bind([.int(sweepID)]).rows { ($0.text(0), $0.int(1), $0.text(2)) }
@@ -33,7 +33,7 @@ extension Store {
     }
 
     /// Renews this process's lease; fails when another process has taken the sweep over.
-    func renewLease(sweepID: Int64) throws(StoreError) {
+    package func renewLease(sweepID: Int64) throws(StoreError) {
         try db.writeTransaction { () throws(StoreError) in
             try db.prepare("UPDATE sweep_leases SET heartbeat_at = ? WHERE sweep_id = ? AND hostname = ? AND pid = ?")
                 .bind([.text(Timestamp.iso8601(WallClock.now())), .int(sweepID), .text(Self.leaseHolder.hostname), .int(Self.leaseHolder.pid)])

@@ -2,7 +2,7 @@ import Foundation
 
 extension Store {
     /// The existing host row with these facts, or a new one.
-    func hostID(for host: HostInfo) throws(StoreError) -> Int64 {
+    package func hostID(for host: HostInfo) throws(StoreError) -> Int64 {
         let existing = try db.prepare("""
             SELECT id FROM hosts WHERE hostname = ? AND kernel = ? AND os = ? AND arch = ? AND cpus = ? AND sysctls = ?
             """).bind(hostValues(host)).rows { $0.int(0) }
@@ -145,7 +145,7 @@ extension Store {
 
     /// Reads the ten parameter columns starting at `column`: transport, peer, sigpipe, sleep_ns,
     /// sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent.
-    static func scenario(_ row: Row, from column: Int32) -> Scenario? {
+    package static func scenario(_ row: Row, from column: Int32) -> Scenario? {
         guard let transport = Transport(rawValue: row.text(column)), let peer = PeerAction(rawValue: row.text(column + 1)),
               let sigpipe = SigpipeMode(rawValue: row.text(column + 2)), let probe = Probe(rawValue: row.text(column + 6)) else { return nil }
         return Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: row.int(column + 3),
@@ -155,4 +155,4 @@ extension Store {
     }
 }
 
-func newUUID() -> String { UUIDv7.next() }
+package func newUUID() -> String { UUIDv7.next() }

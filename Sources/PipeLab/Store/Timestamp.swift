@@ -1,8 +1,8 @@
 import Glibc
 
-enum Timestamp {
+package enum Timestamp {
     /// `2026-11-25T09:50:35.123Z`.
-    static func iso8601(_ seconds: Double) -> String {
+    package static func iso8601(_ seconds: Double) -> String {
         var time = time_t(seconds.rounded(.down))
         var parts = tm()
         gmtime_r(&time, &parts)
@@ -15,7 +15,7 @@ enum Timestamp {
 
 extension Timestamp {
     /// Seconds since 1970 of a timestamp written by `iso8601`.
-    static func parse(_ text: String) -> Double? {
+    package static func parse(_ text: String) -> Double? {
         let digits = text.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
         guard digits.count == 7 else { return nil }
         var parts = tm()

@@ -1,10 +1,10 @@
 /// Name-based UUIDs (RFC 9562 version 5: SHA-1 of pipelab's namespace and a name): the same
 /// name gives the same UUID on every machine, so rows named alike merge as one.
-enum UUIDv5 {
+package enum UUIDv5 {
     /// pipelab's namespace for version-5 UUIDs (a random UUID fixed once).
-    static let namespace: [UInt8] = [0x6b, 0x1e, 0x3f, 0x52, 0x9a, 0x0c, 0x4d, 0x8e, 0xb1, 0x27, 0x5f, 0x90, 0xc4, 0x3d, 0xe8, 0x61]
+    package static let namespace: [UInt8] = [0x6b, 0x1e, 0x3f, 0x52, 0x9a, 0x0c, 0x4d, 0x8e, 0xb1, 0x27, 0x5f, 0x90, 0xc4, 0x3d, 0xe8, 0x61]
 
-    static func of(name: String) -> String {
+    package static func of(name: String) -> String {
         var bytes = Array(SHA1.digest(namespace + Array(name.utf8)).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x50
         bytes[8] = (bytes[8] & 0x3F) | 0x80
@@ -14,8 +14,8 @@ enum UUIDv5 {
 }
 
 /// SHA-1 (FIPS 180-4), only for version-5 UUIDs: not used where collisions would matter.
-enum SHA1 {
-    static func digest(_ message: [UInt8]) -> [UInt8] {
+package enum SHA1 {
+    package static func digest(_ message: [UInt8]) -> [UInt8] {
         var h: [UInt32] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0]
         var padded = message + [0x80]
         while padded.count % 64 != 56 { padded.append(0) }

@@ -2,7 +2,7 @@ import Glibc
 
 /// Time-ordered UUIDs (RFC 9562, version 7): unique across machines like any UUID, but new rows
 /// land at the end of the uuid index instead of at random places in it, which keeps recording fast.
-enum UUIDv7 {
+package enum UUIDv7 {
     /// A per-process generator seeded once from the kernel's entropy (one getrandom call, not one per UUID).
     nonisolated(unsafe) private static var state: UInt64 = {
         var generator = SystemRandomNumberGenerator()
@@ -10,7 +10,7 @@ enum UUIDv7 {
     }()
     private static let lock = Lock()
 
-    static func next() -> String {
+    package static func next() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let milliseconds = UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000
@@ -36,12 +36,12 @@ enum UUIDv7 {
 }
 
 /// A pthread mutex for the few places two threads share state.
-final class Lock: @unchecked Sendable {
+package final class Lock: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
+    package init() { pthread_mutex_init(&mutex, nil) }
     deinit { pthread_mutex_destroy(&mutex) }
 
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    package func withLock<T>(_ body: () throws -> T) rethrows -> T {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         return try body()

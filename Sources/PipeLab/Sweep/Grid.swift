@@ -107,23 +107,23 @@ public struct Grid: Sendable {
 /// found among the combinations' first indexes (each may have its own sleeps), the rest is a
 /// mixed-radix number over its sleeps, the sends and the payloads.
 public struct GridCells: RandomAccessCollection, Sendable {
-    struct Combination: Sendable {
-        var transport: Transport
-        var peer: PeerAction
-        var sigpipe: SigpipeMode
-        var probe: Probe
-        var network: NetworkCell
-        var sleep: [Int64]
+    package struct Combination: Sendable {
+        package var transport: Transport
+        package var peer: PeerAction
+        package var sigpipe: SigpipeMode
+        package var probe: Probe
+        package var network: NetworkCell
+        package var sleep: [Int64]
     }
 
-    let combinations: [Combination]
+    package let combinations: [Combination]
     /// The index of each combination's first cell.
-    let starts: [Int]
-    let sends: [Int]
-    let payload: [Int64]
+    package let starts: [Int]
+    package let sends: [Int]
+    package let payload: [Int64]
     public let count: Int
 
-    init(combinations: [Combination], sends: [Int], payload: [Int64]) {
+    package init(combinations: [Combination], sends: [Int], payload: [Int64]) {
         (self.combinations, self.sends, self.payload) = (combinations, sends, payload)
         var starts: [Int] = []
         var total = 0
@@ -150,7 +150,7 @@ public struct GridCells: RandomAccessCollection, Sendable {
 
     /// The cell at `index` as positions: its combination, and its sleep (among the combination's),
     /// sends and payload.
-    func place(of index: Int) -> (combination: Int, sleep: Int, sends: Int, payload: Int) {
+    package func place(of index: Int) -> (combination: Int, sleep: Int, sends: Int, payload: Int) {
         // The last combination starting at or before `index`.
         var low = 0, high = starts.count - 1
         while low < high {
@@ -163,7 +163,7 @@ public struct GridCells: RandomAccessCollection, Sendable {
     }
 
     /// A product of counts that saturates at Int.max instead of trapping.
-    static func product(_ factors: [Int]) -> Int {
+    package static func product(_ factors: [Int]) -> Int {
         factors.reduce(1) { product, factor in
             let (result, overflow) = product.multipliedReportingOverflow(by: factor)
             return overflow ? Int.max : result
@@ -173,12 +173,12 @@ public struct GridCells: RandomAccessCollection, Sendable {
 
 /// A seeded bijection of 0..<count computed on demand (a Feistel network with cycle-walking),
 /// so a shuffled sweep needs no array of its runs.
-struct Permutation: Sendable {
-    let count: Int
-    let keys: [UInt64]
-    let halfBits: Int
+package struct Permutation: Sendable {
+    package let count: Int
+    package let keys: [UInt64]
+    package let halfBits: Int
 
-    init(count: Int, seed: UInt64) {
+    package init(count: Int, seed: UInt64) {
         self.count = count
         var bits = 2
         while bits < 62 && (1 << bits) < count { bits += 1 }
@@ -187,7 +187,7 @@ struct Permutation: Sendable {
         keys = (0..<4).map { _ in SplitMix64.next(&state) }
     }
 
-    subscript(index: Int) -> Int {
+    package subscript(index: Int) -> Int {
         guard count > 1 else { return index }
         var value = UInt64(index)
         repeat { value = encrypt(value) } while value >= UInt64(count)
@@ -207,8 +207,8 @@ struct Permutation: Sendable {
     }
 }
 
-enum SplitMix64 {
-    static func next(_ state: inout UInt64) -> UInt64 {
+package enum SplitMix64 {
+    package static func next(_ state: inout UInt64) -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -1,28 +1,28 @@
 import Glibc
 
 /// What the recorder knows of a run while a worker performs it.
-struct InFlight {
-    let request: RunRequest
-    let token: Int64
+package struct InFlight {
+    package let request: RunRequest
+    package let token: Int64
     /// The run's own seed, or a new one: recorded with the run, so `run --seed` replays its losses.
-    let lossSeed: UInt32
-    let startNs = MonotonicClock.nowNs()
-    let startedAt = WallClock.now()
-    var steps: [Step] = []
+    package let lossSeed: UInt32
+    package let startNs = MonotonicClock.nowNs()
+    package let startedAt = WallClock.now()
+    package var steps: [Step] = []
     /// A call announced but not yet returned: the one a killed or hung worker was in.
-    var pendingCall: Step?
+    package var pendingCall: Step?
     /// The signal that killed the run's forked client.
-    var clientSignal: Int32?
-    var captured: [CapturedPacket] = []
+    package var clientSignal: Int32?
+    package var captured: [CapturedPacket] = []
 
-    init(request: RunRequest, token: Int64) {
+    package init(request: RunRequest, token: Int64) {
         self.request = request
         self.token = token
         lossSeed = request.lossSeed ?? UInt32.random(in: 0...UInt32.max)
     }
 
     /// Applies one message; returns the finished run when the message ends it.
-    mutating func handle(_ message: WireMessage) -> RunResult? {
+    package mutating func handle(_ message: WireMessage) -> RunResult? {
         switch message {
         case let .callBegins(token, actor, op, bytes, startNs) where token == self.token:
             pendingCall = Step(actor: actor, op: op, bytes: bytes, result: nil, errno: 0, sigpipe: false,
@@ -49,14 +49,14 @@ struct InFlight {
     }
 
     /// Takes in the steps the worker wrote to its step log.
-    mutating func absorb(_ log: [WireMessage]) {
+    package mutating func absorb(_ log: [WireMessage]) {
         for message in log { _ = handle(message) }
     }
 
     /// The run's sending process (the forked client, or the worker itself) was killed or exited.
     /// Only SIGPIPE is the experiment's: any other signal came from outside, and the run is a
     /// `harness-error` that the sweep runs again.
-    func ended(by termination: WorkerProcess.Termination) -> RunResult {
+    package func ended(by termination: WorkerProcess.Termination) -> RunResult {
         switch termination {
         case .signaled(let signal) where signal == SIGPIPE:
             var run = result(.killed, pendingSigpipe: true)
@@ -73,7 +73,7 @@ struct InFlight {
         }
     }
 
-    func timedOut() -> RunResult { result(.timeout) }
+    package func timedOut() -> RunResult { result(.timeout) }
 
     private func result(_ outcome: Outcome, pendingSigpipe: Bool = false) -> RunResult {
         var all = steps

@@ -13,7 +13,7 @@ public struct Shard: Equatable, Sendable {
     /// More parts than this would leave most of them empty for any grid pipelab accepts.
     public static let maximumCount = 100_000
 
-    static let accepted = "accepted: K/N with 0 <= K < N <= \(maximumCount) (e.g. 0/4), or auto"
+    package static let accepted = "accepted: K/N with 0 <= K < N <= \(maximumCount) (e.g. 0/4), or auto"
 
     /// `K/N` from `--shard`; `auto` is resolved by `fromScheduler`.
     public static func parse(_ text: String, group: String) throws(InputError) -> Shard {
@@ -61,7 +61,7 @@ public struct Shard: Equatable, Sendable {
     /// A Slurm array's task as a 0-based rank among MIN..MAX. With a step (`--array=0-30:10`)
     /// the rank is (ID − MIN) / STEP; without one the ids must be MIN, MIN+1, …: a list such as
     /// `--array=1,5,9` without a step has no rank Slurm tells us, so it is refused.
-    static func slurm(id: Int, _ variable: (String) throws(InputError) -> Int?) throws(InputError) -> (Int, Int) {
+    package static func slurm(id: Int, _ variable: (String) throws(InputError) -> Int?) throws(InputError) -> (Int, Int) {
         guard let count = try variable("SLURM_ARRAY_TASK_COUNT") else {
             throw InputError("SLURM_ARRAY_TASK_COUNT: not set while SLURM_ARRAY_TASK_ID is; accepted: a Slurm array job (sbatch --array=0-3)")
         }
@@ -79,14 +79,14 @@ public struct Shard: Equatable, Sendable {
         return (rank, count)
     }
 
-    static func checked(index: Int, count: Int, names: String, group: String) throws(InputError) -> Shard {
+    package static func checked(index: Int, count: Int, names: String, group: String) throws(InputError) -> Shard {
         guard count >= 1, count <= maximumCount, index < count else {
             throw InputError("\(names): \(index)/\(count) is not a shard; \(accepted)")
         }
         return Shard(index: index, count: count, group: group)
     }
 
-    static func number(_ text: String, name: String, accepted: String) throws(InputError) -> Int {
+    package static func number(_ text: String, name: String, accepted: String) throws(InputError) -> Int {
         let trimmed = text.trimmingSpaces()
         guard !trimmed.isEmpty, trimmed.allSatisfy(\.isASCIIDigit), let value = Int(trimmed) else {
             throw InputError("\(name): '\(text)' is not a whole number from 0; \(accepted)")

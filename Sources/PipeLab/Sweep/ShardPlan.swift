@@ -14,22 +14,22 @@ public struct ShardPlan: Sendable {
     /// What a run costs besides its sleeps (set-up, sends, recording), in the same unit.
     public static let runOverheadNs: Int64 = 1_000_000
 
-    let cells: GridCells
-    let repeats: Int
+    package let cells: GridCells
+    package let repeats: Int
     /// Every sleep of the grid, each once.
-    let sleeps: [Int64]
+    package let sleeps: [Int64]
     /// For each combination and each of its sleeps: the index of that sleep in `sleeps`, and the
     /// combination's rank among the combinations that have that sleep.
-    let sleepIndex: [[Int]]
-    let rankAmongSleepers: [[Int]]
+    package let sleepIndex: [[Int]]
+    package let rankAmongSleepers: [[Int]]
     /// Combinations that have each sleep.
-    let sleepers: [Int]
+    package let sleepers: [Int]
     /// Where each (sleep, sends) class starts in the dealing sequence, indexed by sleep × |sends| + sends.
-    let classStart: [Int]
-    let classSize: [Int]
-    let classWeightNs: [Int64]
+    package let classStart: [Int]
+    package let classSize: [Int]
+    package let classWeightNs: [Int64]
 
-    init(_ shard: Shard, cells: GridCells, repeats: Int) {
+    package init(_ shard: Shard, cells: GridCells, repeats: Int) {
         self.shard = shard
         self.cells = cells
         self.repeats = repeats

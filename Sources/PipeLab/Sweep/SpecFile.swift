@@ -5,7 +5,7 @@ import Foundation
 /// where a number is natural (`"sends": [1, 3]`, `"sleep": [0, "1ms"]`).
 public enum SpecFile {
     /// A spec is a few lines; the cap keeps `--spec /dev/zero` from reading without end.
-    static let maximumBytes = 1 << 20
+    package static let maximumBytes = 1 << 20
 
     public static func read(path: String) throws(InputError) -> SpecOverrides {
         let accepted = "accepted: a readable JSON file of at most 1 MiB"
@@ -40,11 +40,11 @@ public enum SpecFile {
         return overrides
     }
 
-    static let listKeys: Set<String> = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "probe", "probe-sleep",
+    package static let listKeys: Set<String> = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "probe", "probe-sleep",
                                         "interval", "rtt", "loss", "link-sleep"]
 
     /// The JSON value as the text a flag would carry.
-    static func text(of value: Any, key: String, label: String) throws(InputError) -> String {
+    package static func text(of value: Any, key: String, label: String) throws(InputError) -> String {
         if let list = value as? [Any], listKeys.contains(key) {
             guard !list.isEmpty else { throw InputError("\(label): the list is empty; accepted: at least one value") }
             var items: [String] = []
@@ -55,9 +55,9 @@ public enum SpecFile {
     }
 
     /// Objective-C type codes of NSNumber's integer representations.
-    static let integerTypes: Set<String> = ["s", "i", "l", "q", "C", "S", "I", "L", "Q"]
+    package static let integerTypes: Set<String> = ["s", "i", "l", "q", "C", "S", "I", "L", "Q"]
 
-    static func scalar(_ value: Any, label: String) throws(InputError) -> String {
+    package static func scalar(_ value: Any, label: String) throws(InputError) -> String {
         if let string = value as? String {
             guard !string.contains(",") else { throw InputError("\(label): '\(string)' holds a comma; accepted: one value per list item") }
             return string

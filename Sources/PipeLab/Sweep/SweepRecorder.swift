@@ -6,7 +6,7 @@ import Glibc
 /// disk, a transaction carries many runs, and a completed run is on disk well within a second.
 /// The queue is bounded: a slow disk slows the sweep instead of growing memory. Every batch
 /// renews the sweep's lease, and so does the thread every few seconds when no run completes.
-final class SweepRecorder: @unchecked Sendable {
+package final class SweepRecorder: @unchecked Sendable {
     private let writer: RunWriter
     private var queue: [RunResult] = []
     private var failure: StoreError?
@@ -15,14 +15,14 @@ final class SweepRecorder: @unchecked Sendable {
     private var changed = pthread_cond_t()
     private var thread = pthread_t()
     /// About 1.5 MB of results: enough to batch, small enough to keep memory flat.
-    static let maxQueued = 2_000
-    static let batchSize = 500
-    static let maxDelayNs: Int64 = 100_000_000
+    package static let maxQueued = 2_000
+    package static let batchSize = 500
+    package static let maxDelayNs: Int64 = 100_000_000
     private var oldestQueuedNs: Int64 = 0
-    static let heartbeatIntervalNs: Int64 = 5_000_000_000
+    package static let heartbeatIntervalNs: Int64 = 5_000_000_000
     private var lastHeartbeatNs = MonotonicClock.nowNs()
 
-    init(writer: RunWriter) throws(SystemError) {
+    package init(writer: RunWriter) throws(SystemError) {
         self.writer = writer
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&changed, nil)
@@ -44,7 +44,7 @@ final class SweepRecorder: @unchecked Sendable {
     }
 
     /// Queues a run; fails if an earlier write failed.
-    func add(_ run: RunResult) throws(StoreError) {
+    package func add(_ run: RunResult) throws(StoreError) {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         while queue.count >= Self.maxQueued && failure == nil { pthread_cond_wait(&changed, &mutex) }
@@ -57,7 +57,7 @@ final class SweepRecorder: @unchecked Sendable {
     }
 
     /// Writes everything queued and stops the writer thread.
-    func finish() throws(StoreError) {
+    package func finish() throws(StoreError) {
         pthread_mutex_lock(&mutex)
         closing = true
         pthread_cond_broadcast(&changed)

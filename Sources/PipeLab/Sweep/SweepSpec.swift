@@ -180,7 +180,7 @@ public struct SpecOverrides: Sendable {
         }
     }
 
-    static func list<T: Hashable>(_ text: String, _ label: String, _ parse: (String) throws(InputError) -> T) throws(InputError) -> [T] {
+    package static func list<T: Hashable>(_ text: String, _ label: String, _ parse: (String) throws(InputError) -> T) throws(InputError) -> [T] {
         let items = text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
         guard !items.contains(where: \.isEmpty) else {
             throw InputError("\(label): empty value in '\(text)'; accepted: a comma-separated list of values")
@@ -195,7 +195,7 @@ public struct SpecOverrides: Sendable {
     }
 
     /// A name goes into one-line summaries, Markdown titles and shell commands: printable text only.
-    static func name(_ text: String, _ label: String) throws(InputError) -> String {
+    package static func name(_ text: String, _ label: String) throws(InputError) -> String {
         let accepted = "accepted: 1 to \(Limits.nameCharacters) characters without control characters"
         guard !text.isEmpty, text.count <= Limits.nameCharacters else {
             throw InputError("\(label): a name of \(text.count) characters; \(accepted)")
@@ -206,7 +206,7 @@ public struct SpecOverrides: Sendable {
         return text
     }
 
-    static func seed(_ text: String, _ label: String) throws(InputError) -> UInt64 {
+    package static func seed(_ text: String, _ label: String) throws(InputError) -> UInt64 {
         let accepted = "accepted: a whole number from 0 to \(UInt64.max)"
         let trimmed = text.trimmingSpaces()
         if trimmed.hasPrefix("-") { throw InputError("\(label): '\(text)' is negative; \(accepted)") }

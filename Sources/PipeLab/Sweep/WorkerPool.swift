@@ -130,12 +130,12 @@ public final class WorkerPool {
 
 /// A worker and the run it is doing.
 private final class Slot {
-    var process: WorkerProcess
-    var inFlight: InFlight?
+    package var process: WorkerProcess
+    package var inFlight: InFlight?
 
-    init(process: WorkerProcess) { self.process = process }
+    package init(process: WorkerProcess) { self.process = process }
 
-    func respawn(executable: String) {
+    package func respawn(executable: String) {
         do {
             process = try WorkerProcess(executable: executable)
         } catch {

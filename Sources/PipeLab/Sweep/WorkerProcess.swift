@@ -1,25 +1,25 @@
 import Glibc
 
 /// A worker: this same binary in its hidden `worker` mode, spawned with its channel on fd 3.
-final class WorkerProcess {
-    let pid: pid_t
-    let channel: Channel
+package final class WorkerProcess {
+    package let pid: pid_t
+    package let channel: Channel
     /// The steps of the run in progress, written by the worker, read here once the run ends.
-    let log: StepLog
+    package let log: StepLog
 
     /// How a worker ended: never fold a signal into an exit code.
-    enum Termination: Equatable {
+    package enum Termination: Equatable {
         case exited(Int32)
         case signaled(Int32)
 
         // WIFSIGNALED / WTERMSIG / WEXITSTATUS are macros Swift cannot import.
-        init(waitStatus status: Int32) {
+        package init(waitStatus status: Int32) {
             let signal = status & 0x7f
             self = signal != 0 ? .signaled(signal) : .exited((status >> 8) & 0xff)
         }
     }
 
-    init(executable: String) throws(SystemError) {
+    package init(executable: String) throws(SystemError) {
         let (ours, theirs) = try Channel.pair()
         let (log, logFD): (StepLog, Int32)
         do { (log, logFD) = try StepLog.create() } catch {
@@ -69,7 +69,7 @@ final class WorkerProcess {
     }
 
     /// Reaps the worker once it has exited or been killed.
-    func wait() -> Termination {
+    package func wait() -> Termination {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         channel.close()
@@ -77,13 +77,13 @@ final class WorkerProcess {
     }
 
     /// Kills the worker and the client it may have forked: each worker leads its own process group.
-    func kill() -> Termination {
+    package func kill() -> Termination {
         _ = Glibc.kill(-pid, SIGKILL)
         return wait()
     }
 
     /// The running binary, which workers run again in worker mode.
-    static func currentExecutable() -> String {
+    package static func currentExecutable() -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard count > 0 else { return CommandLine.arguments[0] }

@@ -2,16 +2,16 @@ import Glibc
 
 /// One end of a recorder–worker SOCK_SEQPACKET pair. Sends use MSG_NOSIGNAL: neither side may be
 /// killed by SIGPIPE because the other one died.
-struct Channel: @unchecked Sendable {
-    let fd: Int32
+package struct Channel: @unchecked Sendable {
+    package let fd: Int32
 
     /// Records per message at most; a message is one send(2) and one recv(2). Steps do not travel
     /// here (they go through the StepLog), only jobs, a captured run's packets and the few records
     /// that end a run.
-    static let maxBatch = 8
+    package static let maxBatch = 8
 
     /// A connected pair; both ends close on exec, the worker's end is dup2'ed into place by the spawn.
-    static func pair() throws(SystemError) -> (Channel, Channel) {
+    package static func pair() throws(SystemError) -> (Channel, Channel) {
         var fds: [Int32] = [-1, -1]
         let type = Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         _ = try retryingEINTR("socketpair for a worker channel") { socketpair(AF_UNIX, type, 0, &fds) }
@@ -20,7 +20,7 @@ struct Channel: @unchecked Sendable {
 
     /// Sends messages as one batch; false when the other side is gone.
     @discardableResult
-    func send(_ messages: [WireMessage]) -> Bool {
+    package func send(_ messages: [WireMessage]) -> Bool {
         var start = 0
         while start < messages.count {
             let batch = messages[start..<min(messages.count, start + Self.maxBatch)]
@@ -37,9 +37,9 @@ struct Channel: @unchecked Sendable {
     }
 
     @discardableResult
-    func send(_ message: WireMessage) -> Bool { send([message]) }
+    package func send(_ message: WireMessage) -> Bool { send([message]) }
 
-    enum Received {
+    package enum Received {
         case messages([WireMessage])
         /// Nothing to read right now (non-blocking reads only).
         case empty
@@ -48,7 +48,7 @@ struct Channel: @unchecked Sendable {
     }
 
     /// The recorder's side: a message that is not the protocol counts as the worker's end.
-    func receive(blocking: Bool) -> Received {
+    package func receive(blocking: Bool) -> Received {
         switch receiveRecords(blocking: blocking) {
         case .records(let messages): .messages(messages)
         case .empty: .empty
@@ -56,22 +56,22 @@ struct Channel: @unchecked Sendable {
         }
     }
 
-    struct Job {
-        var token: Int64
-        var scenario: Scenario
-        var lossSeed: UInt32
-        var capture: Bool
+    package struct Job {
+        package var token: Int64
+        package var scenario: Scenario
+        package var lossSeed: UInt32
+        package var capture: Bool
     }
 
     /// What a worker reads: the recorder's jobs, the end of the channel, or what else came.
-    enum Jobs {
+    package enum Jobs {
         case jobs([Job])
         case closed
         case invalid(String)
     }
 
     /// The worker's side: blocks for the next batch of jobs.
-    func receiveJobs() -> Jobs {
+    package func receiveJobs() -> Jobs {
         switch receiveRecords(blocking: true) {
         case .records(let messages):
             var jobs: [Job] = []
@@ -119,5 +119,5 @@ struct Channel: @unchecked Sendable {
         }
     }
 
-    func close() { _ = Glibc.close(fd) }
+    package func close() { _ = Glibc.close(fd) }
 }

@@ -2,8 +2,8 @@ import Glibc
 
 /// The client's probe (DESIGN.md): one call after its sleep and before send #2, recorded as a
 /// step that is not a send. None of them can block or raise SIGPIPE.
-enum ClientProbe {
-    static func make(_ probe: Probe, fd: Int32, recorder: StepRecorder, buffer: inout [UInt8]) {
+package enum ClientProbe {
+    package static func make(_ probe: Probe, fd: Int32, recorder: StepRecorder, buffer: inout [UInt8]) {
         switch probe {
         case .none:
             return

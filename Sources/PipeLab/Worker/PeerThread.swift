@@ -3,12 +3,12 @@ import Glibc
 
 /// The peer's side of a run, on a thread of its own that lives as long as the worker, so that the
 /// peer reacts to the client's data while the client sleeps or sends (with sleep 0 they truly race).
-final class PeerThread: @unchecked Sendable {
-    struct Job {
-        var fd: Int32
-        var action: PeerAction
-        var transport: Transport
-        var recorder: StepRecorder
+package final class PeerThread: @unchecked Sendable {
+    package struct Job {
+        package var fd: Int32
+        package var action: PeerAction
+        package var transport: Transport
+        package var recorder: StepRecorder
     }
 
     // The semaphores order every access to `job` and `fdStillOpen` between the two threads.
@@ -20,7 +20,7 @@ final class PeerThread: @unchecked Sendable {
     /// that a test can disturb a run on purpose (environment variable PIPELAB_TEST_PEER_DELAY).
     private var testDelayNs = PeerThread.testDelayFromEnvironment()
 
-    init() throws(SystemError) {
+    package init() throws(SystemError) {
         sem_init(&start, 0, 0)
         sem_init(&done, 0, 0)
         var thread = pthread_t()
@@ -34,13 +34,13 @@ final class PeerThread: @unchecked Sendable {
     }
 
     /// Hands the peer its end; it returns at once.
-    func begin(_ job: Job) {
+    package func begin(_ job: Job) {
         self.job = job
         sem_post(&start)
     }
 
     /// Waits until the peer has ended the connection its way; tells whether its fd is still open.
-    func finish() -> Bool {
+    package func finish() -> Bool {
         while sem_wait(&done) != 0 && errno == EINTR {}
         return fdStillOpen
     }
@@ -100,7 +100,7 @@ final class PeerThread: @unchecked Sendable {
         }
     }
 
-    static func testDelayFromEnvironment() -> Int64 {
+    package static func testDelayFromEnvironment() -> Int64 {
         guard let text = getenv("PIPELAB_TEST_PEER_DELAY") else { return 0 }
         return (try? DurationText.parse(String(cString: text), name: "PIPELAB_TEST_PEER_DELAY")) ?? 0
     }

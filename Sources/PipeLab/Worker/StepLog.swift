@@ -6,21 +6,21 @@ import Glibc
 /// area; a record is written before the count that covers it, so a killed worker never leaves a
 /// half-written record counted. The recorder reads the log only once the run has ended (the
 /// worker's `runDone` message, its death, or the timeout).
-final class StepLog: @unchecked Sendable {
-    enum Area: Int { case client = 0, peer = 1 }
+package final class StepLog: @unchecked Sendable {
+    package enum Area: Int { case client = 0, peer = 1 }
 
     /// Records per area: a client's two records per send (announce, result) for up to 10,000 sends.
-    static let capacity = [20_064, 64]
-    static let headerSlots = 8
-    static let byteCount = (headerSlots + (capacity[0] + capacity[1]) * WireMessage.slots) * 8
+    package static let capacity = [20_064, 64]
+    package static let headerSlots = 8
+    package static let byteCount = (headerSlots + (capacity[0] + capacity[1]) * WireMessage.slots) * 8
     /// The fd on which a spawned worker finds the log.
-    static let workerFD: Int32 = 4
+    package static let workerFD: Int32 = 4
 
     private let base: UnsafeMutablePointer<Int64>
 
     /// The recorder's side: a new, unlinked file in /dev/shm (or /tmp), mapped; returns the fd to
     /// hand to the worker.
-    static func create() throws(SystemError) -> (StepLog, fd: Int32) {
+    package static func create() throws(SystemError) -> (StepLog, fd: Int32) {
         var fd: Int32 = -1
         for directory in ["/dev/shm", "/tmp"] {
             var template = Array("\(directory)/pipelab-steps-XXXXXX".utf8CString)
@@ -47,7 +47,7 @@ final class StepLog: @unchecked Sendable {
     }
 
     /// Maps the log behind `fd` (the worker's side, or the recorder's after `create`).
-    init(fd: Int32) throws(SystemError) {
+    package init(fd: Int32) throws(SystemError) {
         guard let pointer = mmap(nil, Self.byteCount, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0),
               pointer != MAP_FAILED else {
             throw SystemError("mapping the step log", errno: errno)
@@ -58,12 +58,12 @@ final class StepLog: @unchecked Sendable {
     deinit { munmap(base, Self.byteCount) }
 
     /// Starts a run: both areas empty.
-    func reset() {
+    package func reset() {
         base[0] = 0
         base[1] = 0
     }
 
-    func append(_ message: WireMessage, to area: Area) {
+    package func append(_ message: WireMessage, to area: Area) {
         let count = Int(base[area.rawValue])
         guard count < Self.capacity[area.rawValue] else { return }
         message.encode(into: base + offset(area, count))
@@ -71,7 +71,7 @@ final class StepLog: @unchecked Sendable {
     }
 
     /// Everything written in both areas, client first.
-    func read() -> [WireMessage] {
+    package func read() -> [WireMessage] {
         var messages: [WireMessage] = []
         for area in [Area.client, .peer] {
             let count = min(Int(base[area.rawValue]), Self.capacity[area.rawValue])

@@ -3,19 +3,19 @@ import Glibc
 /// Times one system call, reads errno and the socket's TCP state, and writes the step to the
 /// shared step log at once. A call that may block or kill the worker is announced first, so a
 /// worker that dies or hangs inside it has already recorded everything before it.
-struct StepRecorder {
-    let log: StepLog
-    let area: StepLog.Area
-    let token: Int64
-    let runStartNs: Int64
-    let isTCP: Bool
+package struct StepRecorder {
+    package let log: StepLog
+    package let area: StepLog.Area
+    package let token: Int64
+    package let runStartNs: Int64
+    package let isTCP: Bool
 
     /// Records `body` as one step. `fd` is the socket whose TCP state to read after the call (nil
     /// when the call closed it); `stateOfResult` reads it from the fd the call returned (accept).
     /// `sigpipe` tells whether the call raised SIGPIPE; `value` reads what the call delivered
     /// besides its return (poll's revents, SO_ERROR's error).
     @discardableResult
-    func record(_ actor: Actor, _ op: Operation, bytes: Int64, fd: Int32?, stateOfResult: Bool = false,
+    package func record(_ actor: Actor, _ op: Operation, bytes: Int64, fd: Int32?, stateOfResult: Bool = false,
                 announce: Bool = false, sigpipe: (() -> Bool)? = nil, value: (() -> Int64)? = nil,
                 _ body: () -> Int) -> CallResult {
         let start = MonotonicClock.nowNs()
@@ -35,7 +35,7 @@ struct StepRecorder {
     }
 
     /// The same run's recorder for the peer thread's area.
-    var forPeer: StepRecorder {
+    package var forPeer: StepRecorder {
         StepRecorder(log: log, area: .peer, token: token, runStartNs: runStartNs, isTCP: isTCP)
     }
 }

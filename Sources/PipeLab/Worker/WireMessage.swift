@@ -1,7 +1,7 @@
 /// The wire protocol between the recorder and its workers: fixed-size records of twelve Int64,
 /// batched into SOCK_SEQPACKET messages, so each batch arrives whole and in order even when the
 /// worker's client and peer threads write at the same time, and no parsing can go wrong.
-enum WireMessage: Equatable {
+package enum WireMessage: Equatable {
     /// Recorder → worker: perform one run; the link draws its losses from `lossSeed`; `capture`:
     /// record the run's packets.
     case job(token: Int64, scenario: Scenario, lossSeed: UInt32, capture: Bool = false)
@@ -19,24 +19,24 @@ enum WireMessage: Equatable {
     case packet(token: Int64, CapturedPacket)
 
     /// Whether the message closes its run, so the recorder reads the step log.
-    var endsRun: Bool {
+    package var endsRun: Bool {
         switch self {
         case .runDone, .harnessError: true
         case .job, .callBegins, .step, .clientKilled, .packet: false
         }
     }
 
-    static let slots = 12
-    static let byteCount = slots * MemoryLayout<Int64>.size
+    package static let slots = 12
+    package static let byteCount = slots * MemoryLayout<Int64>.size
 
-    func encode() -> [Int64] {
+    package func encode() -> [Int64] {
         var slots = [Int64](repeating: 0, count: Self.slots)
         slots.withUnsafeMutableBufferPointer { encode(into: $0.baseAddress!) }
         return slots
     }
 
     /// Writes the record's twelve slots, with no allocation (the step log's hot path).
-    func encode(into s: UnsafeMutablePointer<Int64>) {
+    package func encode(into s: UnsafeMutablePointer<Int64>) {
         s.update(repeating: 0, count: Self.slots)
         switch self {
         case let .job(token, scenario, lossSeed, capture):
@@ -68,7 +68,7 @@ enum WireMessage: Equatable {
 
     /// nil for a record that is not one of ours, or whose values are out of range: a job the
     /// command line would refuse, a number that does not fit its field. Nothing here can trap.
-    static func decode(_ s: UnsafeBufferPointer<Int64>) -> WireMessage? {
+    package static func decode(_ s: UnsafeBufferPointer<Int64>) -> WireMessage? {
         guard s.count == slots else { return nil }
         switch s[0] {
         case 1:
@@ -112,7 +112,7 @@ enum WireMessage: Equatable {
 }
 
 /// What the harness was doing when it failed, for a readable `harness-error`.
-enum HarnessStage: String, CaseIterable {
+package enum HarnessStage: String, CaseIterable {
     case listenTCP4 = "listening on 127.0.0.1"
     case listenTCP6 = "listening on [::1] (is IPv6 available?)"
     case clientSocket = "creating the client socket"
@@ -126,23 +126,23 @@ enum HarnessStage: String, CaseIterable {
 
 /// Enum cases travel as their position in `allCases`, kept once per type so that encoding a
 /// record allocates nothing.
-protocol WireEnum: CaseIterable, Equatable {
+package protocol WireEnum: CaseIterable, Equatable {
     static var wireOrder: [Self] { get }
 }
 
 extension WireEnum {
-    var index: Int64 { Int64(Self.wireOrder.firstIndex(of: self) ?? 0) }
+    package var index: Int64 { Int64(Self.wireOrder.firstIndex(of: self) ?? 0) }
 
-    init?(index: Int64) {
+    package init?(index: Int64) {
         guard index >= 0, index < Self.wireOrder.count else { return nil }
         self = Self.wireOrder[Int(index)]
     }
 }
 
-extension Transport: WireEnum { static let wireOrder = Array(allCases) }
-extension PeerAction: WireEnum { static let wireOrder = Array(allCases) }
-extension SigpipeMode: WireEnum { static let wireOrder = Array(allCases) }
-extension Probe: WireEnum { static let wireOrder = Array(allCases) }
-extension Actor: WireEnum { static let wireOrder = Array(allCases) }
-extension Operation: WireEnum { static let wireOrder = Array(allCases) }
-extension HarnessStage: WireEnum { static let wireOrder = Array(allCases) }
+extension Transport: WireEnum { package static let wireOrder = Array(allCases) }
+extension PeerAction: WireEnum { package static let wireOrder = Array(allCases) }
+extension SigpipeMode: WireEnum { package static let wireOrder = Array(allCases) }
+extension Probe: WireEnum { package static let wireOrder = Array(allCases) }
+extension Actor: WireEnum { package static let wireOrder = Array(allCases) }
+extension Operation: WireEnum { package static let wireOrder = Array(allCases) }
+extension HarnessStage: WireEnum { package static let wireOrder = Array(allCases) }

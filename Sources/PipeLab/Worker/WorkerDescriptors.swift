@@ -3,8 +3,8 @@ import Glibc
 /// A recorder starts each worker with its channel (a Unix SOCK_SEQPACKET socket) on fd 3 and its
 /// step log (a read-write file of `StepLog.byteCount` bytes) on fd 4. A worker started any other
 /// way says which one is wrong instead of reading a stray fd or mapping past a file's end (SIGBUS).
-enum WorkerDescriptors {
-    static func problem(channelFD: Int32, logFD: Int32) -> String? {
+package enum WorkerDescriptors {
+    package static func problem(channelFD: Int32, logFD: Int32) -> String? {
         if socketOption(channelFD, SO_TYPE) != Int32(SOCK_SEQPACKET.rawValue) || socketOption(channelFD, SO_DOMAIN) != AF_UNIX {
             return "fd \(channelFD) is not a Unix SOCK_SEQPACKET socket (the channel from the recorder)"
         }

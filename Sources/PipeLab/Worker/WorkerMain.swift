@@ -58,7 +58,7 @@ public enum WorkerMain {
 /// Carries out DESIGN.md's script for one scenario: the client connects and sends once; the peer,
 /// once that data has arrived, reads once and ends the connection its way; the client sleeps, makes
 /// its probe (if any), then its remaining sends.
-final class RunPerformer {
+package final class RunPerformer {
     private let channel: Channel
     private let log: StepLog
     private let peer: PeerThread
@@ -68,13 +68,13 @@ final class RunPerformer {
     private var linkFailure: Int32 = 0
     private var probeBuffer = [UInt8](repeating: 0, count: Int(Probe.recvBytes))
 
-    init(channel: Channel, log: StepLog) throws(SystemError) {
+    package init(channel: Channel, log: StepLog) throws(SystemError) {
         self.channel = channel
         self.log = log
         peer = try PeerThread()
     }
 
-    func perform(_ job: Channel.Job) {
+    package func perform(_ job: Channel.Job) {
         let (token, scenario) = (job.token, job.scenario)
         let bytes: UnsafeRawBufferPointer
         do { bytes = try payload.bytes(scenario.payloadBytes) } catch {
@@ -207,8 +207,8 @@ final class RunPerformer {
     }
 
     private struct SetupFailure: Error {
-        var stage: HarnessStage
-        var errno: Int32
+        package var stage: HarnessStage
+        package var errno: Int32
     }
 
     private func connect(_ transport: Transport, overLink: Bool, recorder: StepRecorder) -> Result<(client: Int32, peer: Int32), SetupFailure> {

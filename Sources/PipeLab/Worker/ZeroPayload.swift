@@ -4,14 +4,14 @@ import Glibc
 /// memory. Reading such a mapping maps the kernel's one shared zero page, so a 1 GiB payload costs
 /// a worker page tables (2 MiB), not 1 GiB, and all workers together cost the machine no more.
 /// (The content of the payload is not part of the experiment; only its size is.)
-final class ZeroPayload {
+package final class ZeroPayload {
     private var base: UnsafeMutableRawPointer?
     private var count = 0
 
     deinit { unmap() }
 
     /// `bytes` zero bytes, mapped again only when the size changes.
-    func bytes(_ size: Int64) throws(SystemError) -> UnsafeRawBufferPointer {
+    package func bytes(_ size: Int64) throws(SystemError) -> UnsafeRawBufferPointer {
         guard let wanted = Int(exactly: size), wanted > 0 else { throw SystemError("a payload of \(size) bytes", errno: EINVAL) }
         if wanted != count {
             unmap()

@@ -56,7 +56,7 @@ public enum FirstFailure: Int, CaseIterable, Comparable, Sendable {
     }
 
     /// Text drawn on this colour.
-    var ink: String {
+    package var ink: String {
         switch self {
         case .noneFailed, .econnreset, .timeout, .otherEnd: "white"
         case .epipe, .killedBySigpipe, .shortWrite, .otherErrno: "black"

@@ -3,19 +3,19 @@
 /// its runs, split into stripes where the repeats disagree.
 public enum Heatmap {
     /// The squares to draw, derived from the recorded runs and the skipped combinations.
-    struct Model {
-        struct Column: Hashable { var sends: Int, payloadBytes: Int64, sleepNs: Int64 }
-        struct Row: Hashable { var peer: PeerAction, sigpipe: SigpipeMode }
+    package struct Model {
+        package struct Column: Hashable { var sends: Int, payloadBytes: Int64, sleepNs: Int64 }
+        package struct Row: Hashable { var peer: PeerAction, sigpipe: SigpipeMode }
         /// Runs of a cell whose first failure is of one kind at one send.
-        struct Share: Equatable { var kind: FirstFailure, send: Int?, runs: Int }
+        package struct Share: Equatable { var kind: FirstFailure, send: Int?, runs: Int }
 
-        var transports: [Transport] = []
-        var rows: [Row] = []
-        var columns: [Column] = []
-        var shares: [Scenario: [Share]] = [:]
-        var inapplicable = Set<[String]>()
+        package var transports: [Transport] = []
+        package var rows: [Row] = []
+        package var columns: [Column] = []
+        package var shares: [Scenario: [Share]] = [:]
+        package var inapplicable = Set<[String]>()
 
-        init(groups: [RunGroup], skipped: [SkippedCombination]) {
+        package init(groups: [RunGroup], skipped: [SkippedCombination]) {
             let scenarios = groups.map(\.scenario)
             let skippedKeys = skipped.map { ($0.transport, $0.peer, $0.sigpipe) }
             transports = Transport.allCases.filter { t in scenarios.contains { $0.transport == t } || skippedKeys.contains { $0.0 == t } }
@@ -38,23 +38,23 @@ public enum Heatmap {
             }
         }
 
-        func isInapplicable(_ transport: Transport, _ row: Row) -> Bool {
+        package func isInapplicable(_ transport: Transport, _ row: Row) -> Bool {
             inapplicable.contains([transport.rawValue, row.peer.rawValue, row.sigpipe.rawValue])
         }
 
-        func scenario(_ transport: Transport, _ row: Row, _ column: Column) -> Scenario {
+        package func scenario(_ transport: Transport, _ row: Row, _ column: Column) -> Scenario {
             Scenario(transport: transport, peer: row.peer, sigpipe: row.sigpipe, sleepNs: column.sleepNs,
                      sends: column.sends, payloadBytes: column.payloadBytes)
         }
 
-        var kindsPresent: [FirstFailure] { Set(shares.values.flatMap { $0.map(\.kind) }).sorted() }
-        var hasMissingCells: Bool {
+        package var kindsPresent: [FirstFailure] { Set(shares.values.flatMap { $0.map(\.kind) }).sorted() }
+        package var hasMissingCells: Bool {
             transports.contains { t in rows.contains { r in !isInapplicable(t, r) && columns.contains { shares[scenario(t, r, $0)] == nil } } }
         }
     }
 
-    static let margin = 16.0, facetGap = 20.0, peerGap = 6.0
-    static let hatch = """
+    package static let margin = 16.0, facetGap = 20.0, peerGap = 6.0
+    package static let hatch = """
         <pattern id="inapplicable" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">\
         <rect width="6" height="6" fill="#f2f2f2"/><line x1="0" y1="0" x2="0" y2="6" stroke="#aaaaaa" stroke-width="2"/></pattern>
         """
@@ -118,14 +118,14 @@ public enum Heatmap {
         return SVG.document(width: width, height: caption.end, defs: [hatch], body: body)
     }
 
-    static func subtitle(runs: Int, cells: Int, cellRuns: [Int], sends: [Int]) -> String {
+    package static func subtitle(runs: Int, cells: Int, cellRuns: [Int], sends: [Int]) -> String {
         let low = cellRuns.min() ?? 0, high = cellRuns.max() ?? 0
         let perCell = low == high ? "\(low)" : "\(low) to \(high)"
         let sendText = sends.count == 1 ? "; \(sends[0]) send\(sends[0] == 1 ? "" : "s") per run" : "; columns grouped by sends × payload"
         return "\(runs) runs in \(cells) cells, \(perCell) per cell\(sendText)"
     }
 
-    static func rowLabels(_ model: Model, top: Double, cell: Double, peerX: Double, sigpipeX: Double) -> [String] {
+    package static func rowLabels(_ model: Model, top: Double, cell: Double, peerX: Double, sigpipeX: Double) -> [String] {
         var out: [String] = [], y = top
         for (index, row) in model.rows.enumerated() {
             if index > 0, model.rows[index - 1].peer != row.peer { y += peerGap }
@@ -139,7 +139,7 @@ public enum Heatmap {
         return out
     }
 
-    static func columnLabels(_ model: Model, left: Double, top: Double, cell: Double, groupLabel: (Model.Column) -> String,
+    package static func columnLabels(_ model: Model, left: Double, top: Double, cell: Double, groupLabel: (Model.Column) -> String,
                              rotate: Bool, sleepLabelHeight: Double) -> [String] {
         var out: [String] = []
         for (index, column) in model.columns.enumerated() {
@@ -159,7 +159,7 @@ public enum Heatmap {
         return out
     }
 
-    static func squares(_ model: Model, _ transport: Transport, left: Double, top: Double, cell: Double) -> [String] {
+    package static func squares(_ model: Model, _ transport: Transport, left: Double, top: Double, cell: Double) -> [String] {
         var out: [String] = [], y = top
         for (rowIndex, row) in model.rows.enumerated() {
             if rowIndex > 0, model.rows[rowIndex - 1].peer != row.peer { y += peerGap }
@@ -185,12 +185,12 @@ public enum Heatmap {
     }
 
     /// A square as a group whose title (a tooltip in browsers) names the cell and what happened.
-    static func titled(_ title: String, _ elements: [String]) -> String {
+    package static func titled(_ title: String, _ elements: [String]) -> String {
         "<g><title>\(SVG.escape(title))</title>" + elements.joined() + "</g>"
     }
 
     /// One cell: one stripe per kind of first failure, as wide as its share of the runs.
-    static func square(_ shares: [Model.Share], name: String, x: Double, y: Double, size: Double) -> String {
+    package static func square(_ shares: [Model.Share], name: String, x: Double, y: Double, size: Double) -> String {
         let total = shares.reduce(0) { $0 + $1.runs }
         let described = shares.map { share in
             share.kind.label + (share.send.map { " at send \($0)" } ?? "") + (shares.count > 1 || total > 1 ? " in \(share.runs)" : "")
@@ -209,11 +209,11 @@ public enum Heatmap {
     }
 
     /// The narrowest a stripe is drawn, so that one run in 200 still shows its colour.
-    static let minimumStripe = 3.0
+    package static let minimumStripe = 3.0
 
     /// Stripe widths filling `size`, each proportional to its runs but at least `minimumStripe`;
     /// the stripes above the minimum give up the room in proportion to their runs.
-    static func stripeWidths(_ runs: [Int], size: Double) -> [Double] {
+    package static func stripeWidths(_ runs: [Int], size: Double) -> [Double] {
         let total = Double(runs.reduce(0, +))
         guard total > 0 else { return runs.map { _ in 0 } }
         let raised = runs.map { size * Double($0) / total < minimumStripe }
@@ -224,7 +224,7 @@ public enum Heatmap {
         return zip(runs, raised).map { $0.1 ? minimumStripe : rest * Double($0.0) / restRuns }
     }
 
-    static func legend(_ model: Model, top: Double, width: Double) -> (elements: [String], end: Double) {
+    package static func legend(_ model: Model, top: Double, width: Double) -> (elements: [String], end: Double) {
         var items: [(swatch: String, label: String)] = model.kindsPresent.map { kind in
             (#"fill="\#(kind.color)""#, kind.label)
         }

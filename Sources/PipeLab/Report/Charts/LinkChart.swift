@@ -4,7 +4,7 @@
 /// send made while the RST is still on its way succeeds, so the dots climb with the round trip
 /// and fall with the interval between sends. Drawn when the sweep has more than one network.
 public enum LinkChart {
-    static let margin = 16.0, left = 150.0, rowHeight = 22.0, columnWidth = 64.0
+    package static let margin = 16.0, left = 150.0, rowHeight = 22.0, columnWidth = 64.0
 
     public static func svg(_ data: ChartData) -> String? {
         let groups = data.linkGroups
@@ -66,14 +66,14 @@ public enum LinkChart {
         return SVG.document(width: width, height: caption.end, body: body)
     }
 
-    struct Column: Hashable {
-        var transport: Transport
-        var network: NetworkCell
+    package struct Column: Hashable {
+        package var transport: Transport
+        package var network: NetworkCell
 
         /// `rtt 20ms`, `every 5ms`, … one a line; `loopback` for the plain network.
-        var lines: [String] {
+        package var lines: [String] {
             network.label.components(separatedBy: " every ").enumerated().map { $0.offset == 0 ? $0.element : "every " + $0.element }
         }
-        var label: String { transport.rawValue + " " + network.label }
+        package var label: String { transport.rawValue + " " + network.label }
     }
 }

@@ -6,20 +6,20 @@ import Foundation
 public enum RaceWindowChart {
     /// Signatures with a colour of their own; the rest are pooled as "other".
     public static let seriesLimit = 8
-    static let palette = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499"]
-    static let otherColor = "#999999", otherName = "other"
+    package static let palette = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499"]
+    package static let otherColor = "#999999", otherName = "other"
 
-    struct Model {
-        var transports: [Transport]
-        var sleeps: [Int64]
+    package struct Model {
+        package var transports: [Transport]
+        package var sleeps: [Int64]
         /// Signatures drawn as series, most runs first; the last is "other" when signatures were pooled.
-        var series: [String]
-        var pooledSignatures: Int
+        package var series: [String]
+        package var pooledSignatures: Int
         /// Runs per transport and sleep, and per transport, sleep and series.
-        var totals: [Transport: [Int64: Int]] = [:]
-        var counts: [Transport: [Int64: [String: Int]]] = [:]
+        package var totals: [Transport: [Int64: Int]] = [:]
+        package var counts: [Transport: [Int64: [String: Int]]] = [:]
 
-        init(_ groups: [RunGroup]) {
+        package init(_ groups: [RunGroup]) {
             transports = Transport.allCases.filter { t in groups.contains { $0.scenario.transport == t } }
             sleeps = Set(groups.map(\.scenario.sleepNs)).sorted()
             var bySignature: [String: Int] = [:]
@@ -36,16 +36,16 @@ public enum RaceWindowChart {
             }
         }
 
-        func color(_ series: String) -> String {
+        package func color(_ series: String) -> String {
             series == otherName && pooledSignatures > 0 ? otherColor : palette[(self.series.firstIndex(of: series) ?? 0) % palette.count]
         }
     }
 
     /// A panel's sleep axis: logarithmic for the non-zero sleeps, sleep 0 left of a break.
-    struct SleepAxis {
-        var zeroX: Double?, logLeft: Double, logRight: Double, lowLog: Double, highLog: Double
+    package struct SleepAxis {
+        package var zeroX: Double?, logLeft: Double, logRight: Double, lowLog: Double, highLog: Double
 
-        init(sleeps: [Int64], left: Double, right: Double) {
+        package init(sleeps: [Int64], left: Double, right: Double) {
             let nonZero = sleeps.filter { $0 > 0 }
             zeroX = sleeps.contains(0) ? left + 14 : nil
             logLeft = left + (zeroX == nil ? 14 : 56)
@@ -54,14 +54,14 @@ public enum RaceWindowChart {
             highLog = log10(Double(nonZero.last ?? 10))
         }
 
-        func x(_ sleep: Int64) -> Double {
+        package func x(_ sleep: Int64) -> Double {
             guard sleep > 0 else { return zeroX ?? logLeft }
             let span = highLog - lowLog
             return span > 0 ? logLeft + (log10(Double(sleep)) - lowLog) / span * (logRight - logLeft) : (logLeft + logRight) / 2
         }
     }
 
-    static let margin = 16.0, panelGap = 24.0, plotHeight = 180.0, axisLabelWidth = 44.0
+    package static let margin = 16.0, panelGap = 24.0, plotHeight = 180.0, axisLabelWidth = 44.0
 
     /// nil when the sweep has fewer than three sleeps: two points make no window.
     public static func svg(_ data: ChartData) -> String? {
@@ -86,7 +86,7 @@ public enum RaceWindowChart {
         return SVG.document(width: SVG.columnWidth, height: caption.end, body: body)
     }
 
-    static func panel(_ model: Model, _ transport: Transport, left: Double, top: Double, width: Double) -> [String] {
+    package static func panel(_ model: Model, _ transport: Transport, left: Double, top: Double, width: Double) -> [String] {
         let plotLeft = left + axisLabelWidth, plotRight = left + width, plotTop = top + 28, plotBottom = plotTop + plotHeight
         let totals = model.totals[transport] ?? [:]
         let low = totals.values.min() ?? 0, high = totals.values.max() ?? 0
@@ -133,10 +133,10 @@ public enum RaceWindowChart {
         return out
     }
 
-    typealias Point = (x: Double, y: Double, low: Double, high: Double, isZero: Bool, title: String)
+    package typealias Point = (x: Double, y: Double, low: Double, high: Double, isZero: Bool, title: String)
 
     /// One signature: its line (dashed across the axis break), its points and their intervals.
-    static func series(_ name: String, color: String, points: [Point]) -> [String] {
+    package static func series(_ name: String, color: String, points: [Point]) -> [String] {
         var out: [String] = []
         for (a, b) in zip(points, points.dropFirst()) {
             out.append(SVG.line(x1: a.x, y1: a.y, x2: b.x, y2: b.y, stroke: color, width: 2, dashed: a.isZero))
@@ -149,7 +149,7 @@ public enum RaceWindowChart {
         return out
     }
 
-    static func legend(_ model: Model, top: Double) -> (elements: [String], end: Double) {
+    package static func legend(_ model: Model, top: Double) -> (elements: [String], end: Double) {
         let itemWidth = (model.series.map { SVG.textWidth($0, mono: true) }.max() ?? 0) + 40
         let perRow = max(1, Int((SVG.columnWidth - 2 * margin) / itemWidth))
         var out: [String] = []
@@ -164,7 +164,7 @@ public enum RaceWindowChart {
         return (out, top + Double(rows) * 20)
     }
 
-    static func captionText(_ groups: [RunGroup], _ model: Model) -> [String] {
+    package static func captionText(_ groups: [RunGroup], _ model: Model) -> [String] {
         func values<T: Hashable>(_ all: [T], _ key: (Scenario) -> T, _ text: (T) -> String) -> String {
             let present = Set(groups.map { key($0.scenario) })
             return all.filter(present.contains).map(text).joined(separator: ", ")

@@ -1,18 +1,18 @@
 /// The pieces every chart is drawn with: escaped text, fixed-precision numbers, and the document
 /// around them. Charts are pure functions of their data, so the same data gives the same bytes.
-enum SVG {
+package enum SVG {
     /// The smallest font size any chart uses: readable in GitHub's column without zooming.
-    static let minimumFontSize = 12.0
+    package static let minimumFontSize = 12.0
     /// The widest a chart should be to show unscaled in GitHub's column: 980 px less the page's
     /// padding (45 px a side) leaves 890 px; a wider image is shrunk, and its 12 px text with it.
-    static let columnWidth = 880.0
+    package static let columnWidth = 880.0
 
-    static let sansFont = "Helvetica, Arial, DejaVu Sans, sans-serif"
-    static let monoFont = "Menlo, Consolas, DejaVu Sans Mono, monospace"
+    package static let sansFont = "Helvetica, Arial, DejaVu Sans, sans-serif"
+    package static let monoFont = "Menlo, Consolas, DejaVu Sans Mono, monospace"
 
     /// Text for use inside an element or an attribute value. XML 1.0 cannot carry most control
     /// characters even as references, so they become U+FFFD.
-    static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -30,7 +30,7 @@ enum SVG {
     }
 
     /// A coordinate with at most one decimal, so output does not depend on float printing.
-    static func number(_ value: Double) -> String {
+    package static func number(_ value: Double) -> String {
         let tenths = Int64((value * 10).rounded())
         let sign = tenths < 0 ? "-" : ""
         let magnitude = tenths.magnitude
@@ -39,13 +39,13 @@ enum SVG {
 
     /// A generous estimate of the width of `text` in pixels (no font metrics at hand): wide enough
     /// for Helvetica, Arial and DejaVu Sans, and exact for the monospace fonts.
-    static func textWidth(_ text: String, size: Double = minimumFontSize, mono: Bool = false) -> Double {
+    package static func textWidth(_ text: String, size: Double = minimumFontSize, mono: Bool = false) -> Double {
         Double(text.count) * size * (mono ? 0.61 : 0.6)
     }
 
-    enum Anchor: String { case start, middle, end }
+    package enum Anchor: String { case start, middle, end }
 
-    static func text(_ content: String, x: Double, y: Double, size: Double = minimumFontSize, anchor: Anchor = .start,
+    package static func text(_ content: String, x: Double, y: Double, size: Double = minimumFontSize, anchor: Anchor = .start,
                      bold: Bool = false, mono: Bool = false, fill: String? = nil, rotate: Double? = nil) -> String {
         var attributes = #"x="\#(number(x))" y="\#(number(y))" font-size="\#(number(max(size, minimumFontSize)))""#
         if anchor != .start { attributes += #" text-anchor="\#(anchor.rawValue)""# }
@@ -56,7 +56,7 @@ enum SVG {
         return "<text \(attributes)>\(escape(content))</text>"
     }
 
-    static func rect(x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil,
+    package static func rect(x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil,
                      dashed: Bool = false, radius: Double? = nil) -> String {
         var attributes = #"x="\#(number(x))" y="\#(number(y))" width="\#(number(width))" height="\#(number(height))" fill="\#(fill)""#
         if let radius { attributes += #" rx="\#(number(radius))""# }
@@ -65,12 +65,12 @@ enum SVG {
         return "<rect \(attributes)/>"
     }
 
-    static func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String, width: Double = 1, dashed: Bool = false) -> String {
+    package static func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String, width: Double = 1, dashed: Bool = false) -> String {
         #"<line x1="\#(number(x1))" y1="\#(number(y1))" x2="\#(number(x2))" y2="\#(number(y2))" stroke="\#(stroke)" stroke-width="\#(number(width))"\#(dashed ? #" stroke-dasharray="4 3""# : "")/>"#
     }
 
     /// Words of `text` in lines no wider than `width` pixels at the minimum font size.
-    static func wrap(_ text: String, width: Double) -> [String] {
+    package static func wrap(_ text: String, width: Double) -> [String] {
         var lines: [String] = [], current = ""
         for word in text.split(separator: " ") {
             let candidate = current.isEmpty ? String(word) : current + " " + word
@@ -87,7 +87,7 @@ enum SVG {
 
     /// A caption's paragraphs, wrapped, as text elements starting at baseline `y`; returns the
     /// elements and the baseline after the last line.
-    static func paragraphs(_ texts: [String], x: Double, y: Double, width: Double) -> (elements: [String], end: Double) {
+    package static func paragraphs(_ texts: [String], x: Double, y: Double, width: Double) -> (elements: [String], end: Double) {
         var elements: [String] = [], baseline = y
         for text in texts {
             for line in wrap(text, width: width) {
@@ -100,7 +100,7 @@ enum SVG {
     }
 
     /// The whole document on a white background.
-    static func document(width: Double, height: Double, defs: [String] = [], body: [String]) -> String {
+    package static func document(width: Double, height: Double, defs: [String] = [], body: [String]) -> String {
         let w = number(width.rounded(.up)), h = number(height.rounded(.up))
         var out = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
         out += #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(w)" height="\#(h)" viewBox="0 0 \#(w) \#(h)" font-family="\#(sansFont)">"# + "\n"

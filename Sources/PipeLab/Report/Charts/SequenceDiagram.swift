@@ -2,14 +2,14 @@
 /// system call a box in start order with its result, errno and SIGPIPE, the TCP state of the
 /// caller's socket after it, and the client's sleep as a gap.
 public enum SequenceDiagram {
-    static let margin = 16.0, width = 840.0, rowHeight = 44.0, boxHeight = 36.0, boxWidth = 220.0
-    static let timeRight = 100.0, clientX = 240.0, peerX = 590.0, sleepGap = 40.0
+    package static let margin = 16.0, width = 840.0, rowHeight = 44.0, boxHeight = 36.0, boxWidth = 220.0
+    package static let timeRight = 100.0, clientX = 240.0, peerX = 590.0, sleepGap = 40.0
 
     /// How a call ended, which sets its box's colours.
-    enum Result {
+    package enum Result {
         case ok, failed, short, noReturn, peerCall
 
-        var fill: String {
+        package var fill: String {
             switch self {
             case .ok: "#e6f4ea"
             case .failed: "#fde8e6"
@@ -19,7 +19,7 @@ public enum SequenceDiagram {
             }
         }
 
-        var stroke: String {
+        package var stroke: String {
             switch self {
             case .ok: "#228833"
             case .failed: "#cc3311"
@@ -81,12 +81,12 @@ public enum SequenceDiagram {
     }
 
     /// End of send #1 to the start of the client's next call, as recorded.
-    static func sleptNs(_ steps: [Step], from first: Int?, to next: Int) -> Int64? {
+    package static func sleptNs(_ steps: [Step], from first: Int?, to next: Int) -> Int64? {
         guard let first, let duration = steps[first].durationNs else { return nil }
         return steps[next].startNs - steps[first].startNs - duration
     }
 
-    static func sleep(from top: Double, to bottom: Double, scenario: Scenario, sleptNs: Int64?) -> [String] {
+    package static func sleep(from top: Double, to bottom: Double, scenario: Scenario, sleptNs: Int64?) -> [String] {
         let label = "sleep \(DurationText.format(scenario.sleepNs))" + (sleptNs.map { " (next call \(DurationDisplay.format($0)) later)" } ?? "")
         return [
             SVG.rect(x: clientX - 4, y: top + 2, width: 8, height: bottom - top - 6, fill: "#d9c7e8", stroke: "#7b5ea7"),
@@ -94,7 +94,7 @@ public enum SequenceDiagram {
         ]
     }
 
-    static func call(_ step: Step, in run: RepresentativeRun, sendNumber: Int?, top: Double) -> [String] {
+    package static func call(_ step: Step, in run: RepresentativeRun, sendNumber: Int?, top: Double) -> [String] {
         let x = step.actor == .client ? clientX : peerX
         let result: Result = step.actor == .peer ? .peerCall
             : step.result == nil ? .noReturn
@@ -119,7 +119,7 @@ public enum SequenceDiagram {
         return out
     }
 
-    static func callText(_ step: Step, scenario: Scenario, sendNumber: Int?) -> String {
+    package static func callText(_ step: Step, scenario: Scenario, sendNumber: Int?) -> String {
         let name = sendNumber.map { "\(step.op.rawValue) #\($0)" } ?? step.op.rawValue
         switch step.op {
         case .send, .write, .recv, .read: return "\(name)(\(SizeText.label(step.bytes)))"
@@ -132,7 +132,7 @@ public enum SequenceDiagram {
         }
     }
 
-    static func resultText(_ step: Step, run: RepresentativeRun) -> String {
+    package static func resultText(_ step: Step, run: RepresentativeRun) -> String {
         guard let result = step.result else {
             return run.outcome == .timeout ? "no return: stopped at the timeout" : "no return: killed by \(run.termSignal ?? "a signal")"
         }

@@ -29,17 +29,17 @@ public enum ChiSquare {
 /// The regularized incomplete gamma functions P(a, x) and Q(a, x) = 1 − P(a, x): the series for
 /// x < a + 1, Lentz's continued fraction otherwise (Numerical Recipes §6.2), each where it
 /// converges fast and without cancellation.
-enum RegularizedGamma {
-    static let epsilon = 1e-15
-    static let iterations = 10_000
+package enum RegularizedGamma {
+    package static let epsilon = 1e-15
+    package static let iterations = 10_000
 
-    static func upper(_ a: Double, _ x: Double) -> Double {
+    package static func upper(_ a: Double, _ x: Double) -> Double {
         guard x > 0 else { return 1 }
         return x < a + 1 ? max(0, 1 - lowerSeries(a, x)) : upperContinuedFraction(a, x)
     }
 
     /// P(a, x) = e^(−x) x^a / Γ(a) · Σ x^n / (a (a+1) … (a+n)).
-    static func lowerSeries(_ a: Double, _ x: Double) -> Double {
+    package static func lowerSeries(_ a: Double, _ x: Double) -> Double {
         var term = 1 / a, sum = term, denominator = a
         for _ in 0..<iterations {
             denominator += 1
@@ -51,7 +51,7 @@ enum RegularizedGamma {
     }
 
     /// Q(a, x) = e^(−x) x^a / Γ(a) · 1 / (x + 1 − a − 1·(1−a) / (x + 3 − a − …)).
-    static func upperContinuedFraction(_ a: Double, _ x: Double) -> Double {
+    package static func upperContinuedFraction(_ a: Double, _ x: Double) -> Double {
         let tiny = 1e-300
         var b = x + 1 - a, c = 1 / tiny, d = 1 / b, fraction = d
         for i in 1...iterations {

@@ -26,7 +26,7 @@ public struct ContingencyTest: Sendable, Equatable {
         }
     }
 
-    init(method: Method, p: Double, smallestPossibleP: Double) {
+    package init(method: Method, p: Double, smallestPossibleP: Double) {
         self.method = method
         self.p = p
         self.smallestPossibleP = smallestPossibleP

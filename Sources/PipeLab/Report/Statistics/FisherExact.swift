@@ -16,7 +16,7 @@ public enum FisherExact {
 
     /// Relative tolerance for "no more likely than": tables whose probabilities differ only by
     /// rounding count as ties (R uses the same 1e-7).
-    static let tieTolerance = 1e-7
+    package static let tieTolerance = 1e-7
 
     /// How many tables share the margins of `rows` (each row: counts in A and in B), up to `limit`,
     /// so the caller can choose another method before enumerating too many.
@@ -86,10 +86,10 @@ public enum FisherExact {
 }
 
 /// log(n!) for 0 ≤ n ≤ upTo, summed once; log C(n, k) from three of them.
-struct LogFactorial {
+package struct LogFactorial {
     private var values: [Double]
 
-    init(upTo n: Int) {
+    package init(upTo n: Int) {
         values = [0]
         values.reserveCapacity(n + 1)
         var sum = 0.0
@@ -99,7 +99,7 @@ struct LogFactorial {
         }
     }
 
-    func choose(_ n: Int, _ k: Int) -> Double {
+    package func choose(_ n: Int, _ k: Int) -> Double {
         values[n] - values[k] - values[n - k]
     }
 }
