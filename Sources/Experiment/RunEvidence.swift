@@ -34,6 +34,8 @@ public struct RunEvidence: Sendable {
     public let peerFirstCall: Step?
     /// The client's timed pauses as they really ran: the sleep, then each interval.
     public let pauses: [Pause]
+    /// The call the run was stopped or killed in: announced, never returned.
+    public let pendingCall: Step?
 
     /// Sleeps at least this long should let the peer end the connection before send #2: on an idle
     /// machine the peer ends it within a fraction of a millisecond of the data's arrival.
@@ -57,6 +59,7 @@ public struct RunEvidence: Sendable {
         probe = run.probeStep
         peerFirstCall = peerSteps.first { $0.op != .accept }
         pauses = Pause.of(run.scenario, writes: writes, probe: probe)
+        pendingCall = run.steps.last { $0.result == nil }
         rstArrivalNs = run.packets.first { $0.direction == .peerToClient && $0.flags.hasPrefix("R") && !$0.lost }?.tNs
         fatalSend = run.outcome == .killed ? writes.firstIndex { $0.result == nil }.map { $0 + 1 } : nil
         let measurement = peerSteps.first { $0.op == .ioctl }

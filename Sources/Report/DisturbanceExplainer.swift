@@ -15,11 +15,13 @@ package enum DisturbanceExplainer {
             let link = e.scenario.hasLink && !e.packets.isEmpty ? " and the link dropped nothing before it" : ""
             return "The machine disturbed this run: the peer had not begun to end the connection when \(next), although the \(DurationText.format(e.scenario.sleepNs)) sleep should have let it\(link) (the peer was starved of the CPU). \(kept)"
         case .pauseLate:
-            guard let pause = e.latePause else { return nil }
-            let which = pause.kind == .sleep
-                ? "the \(DurationText.format(pause.askedNs)) sleep after \(call) #1"
-                : "the \(DurationText.format(pause.askedNs)) pause before \(call) #\(pause.beforeSend)"
-            return "The machine disturbed this run: \(which) took \(DurationDisplay.format(pause.tookNs)), more than 1 % + 100 µs over (the client got the CPU late). \(kept)"
+            let late = e.pauses.filter(\.isLate).map { pause in
+                (pause.kind == .sleep
+                    ? "the \(DurationText.format(pause.askedNs)) sleep after \(call) #1"
+                    : "the \(DurationText.format(pause.askedNs)) pause before \(call) #\(pause.beforeSend)")
+                + " took \(DurationDisplay.format(pause.tookNs))"
+            }
+            return "The machine disturbed this run: \(Plural.list(late)), more than 1 % + 100 µs over (the client got the CPU late). \(kept)"
         case .peerStartedLate:
             guard let first = e.writes.first, let peer = e.peerFirstCall else { return nil }
             return "The machine disturbed this run: the peer's first call began \(DurationDisplay.format(peer.startNs - first.startNs)) after \(call) #1 did, so the client's calls did not race a waiting peer (the peer was starved of the CPU). \(kept)"
