@@ -11,6 +11,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case notADatabase, tooNew
         /// The file or its directory cannot be opened, created or written (read-only, disk full).
         case cannotOpen
+        /// The path names something that is not a regular file (a FIFO, a device, a directory).
+        case notAFile
         /// Another process holds the database or the sweep.
         case busy
         case notFound, other
@@ -35,9 +37,11 @@ package final class Connection {
     /// Before SQLite's first use: no global allocation statistics, which pipelab never reads.
     private static let configured: Void = { _ = pipelab_sqlite_fast_malloc() }()
 
-    /// Opens `path`; `create` allows a new file. Nothing is written here.
+    /// Opens `path`; `create` allows a new file. Nothing is written here. Every file is read as
+    /// someone else's: the defensive flag and an untrusted schema (pipelab_sqlite_distrust_schema).
     package init(path: String, create: Bool, readOnly: Bool = false) throws(StoreError) {
         Self.configured
+        try Self.refuseSpecial(path)
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY
             : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
@@ -50,11 +54,31 @@ package final class Connection {
         }
         handle = db
         self.path = path
+        guard pipelab_sqlite_distrust_schema(db) == SQLITE_OK else {
+            throw StoreError(.other, "cannot open database \(path): SQLite refused the defensive flag")
+        }
         sqlite3_busy_timeout(db, 30_000)
         sqlite3_extended_result_codes(db, 1)
     }
 
     deinit { sqlite3_close_v2(handle) }
+
+    /// A FIFO or a device would hang SQLite's open (a FIFO blocks until a writer comes) or be
+    /// read as a database; only a regular file, or a path that does not exist yet, is opened.
+    private static func refuseSpecial(_ path: String) throws(StoreError) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return }
+        let kind: String
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFIFO: kind = "a FIFO"
+        case S_IFCHR, S_IFBLK: kind = "a device"
+        case S_IFDIR: kind = "a directory"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        throw StoreError(.notAFile, "\(path) is \(kind), not a database file; accepted: the path of a regular file, such as pipelab.sqlite")
+    }
 
     /// The file as a URI. A reader of a database on read-only media (no -wal or -shm beside it,
     /// and none can be made) opens it immutable: no process can be writing it there. Anywhere

@@ -125,6 +125,15 @@ import Testing
             (["JOB_COMPLETION_INDEX": "4", "PIPELAB_SHARDS": "4"], nil, "JOB_COMPLETION_INDEX"),
             (["PIPELAB_SHARD_INDEX": "0"], nil, "PIPELAB_SHARD_COUNT"),
             (["PIPELAB_SHARD_INDEX": "-1", "PIPELAB_SHARD_COUNT": "2"], nil, "PIPELAB_SHARD_INDEX"),
+            // Extreme values are refused, never trapped on (the step once overflowed MIN + (COUNT − 1) × STEP).
+            (["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "2",
+              "SLURM_ARRAY_TASK_STEP": "9223372036854775807", "SLURM_ARRAY_TASK_MAX": "1"], nil, "SLURM_ARRAY_TASK_MAX"),
+            (["SLURM_ARRAY_TASK_ID": "9223372036854775807", "SLURM_ARRAY_TASK_MIN": "0",
+              "SLURM_ARRAY_TASK_COUNT": "9223372036854775807", "SLURM_ARRAY_TASK_MAX": "9223372036854775807"], nil, "SLURM_ARRAY_TASK_COUNT"),
+            (["SLURM_ARRAY_TASK_ID": "99999999999999999999", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "2"], nil, "SLURM_ARRAY_TASK_ID"),
+            // Two schedulers at once name two shards: refused, not resolved by precedence.
+            (["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "2",
+              "PIPELAB_SHARD_INDEX": "1", "PIPELAB_SHARD_COUNT": "2"], nil, "SLURM_ARRAY_TASK_ID and PIPELAB_SHARD_INDEX"),
         ]
         for (environment, shards, variable) in refusals {
             #expect(throws: InputError.self) { try Shard.fromScheduler(environment, shards: shards, group: "g") }
