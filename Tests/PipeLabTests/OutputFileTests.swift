@@ -102,7 +102,7 @@ import Testing
     }
 
     /// A FIFO or a device given as a database is refused at once; it would hang SQLite's open.
-    @Test(.timeLimit(.minutes(1)), arguments: [["sweeps"], ["report"], ["run", "--sleep", "0"], ["sweep", "--sleep", "0"]])
+    @Test(.timeLimit(.minutes(1)), arguments: [["sweeps"], ["report"], ["run", "--sleep", "0"], ["merge", "IN"], ["sweep", "--sleep", "0"]])
     func aFIFOIsNotADatabase(_ command: [String]) throws {
         let directory = try temporaryDirectory()
         let fifo = directory.appendingPathComponent("fifo").path
