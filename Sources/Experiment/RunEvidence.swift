@@ -146,16 +146,24 @@ public struct RunEvidence: Sendable {
         return peerFirst.startNs > first.startNs &+ Self.settledSleepNs
     }
 
-    /// Why the run is not the plain experiment, by cause; nil when it is. A peer late because the
-    /// link dropped a segment before the call it should have preceded is the link's doing (the
-    /// experiment); a late peer without a loss, a late pause, or a peer that started late is the machine's.
-    public var disturbance: Disturbance? {
+    /// Everything that kept the run from being the plain experiment, the link's first: a peer late
+    /// because the link dropped a segment before the call it should have preceded is the link's
+    /// doing (the experiment); a late peer without a loss, a late pause, or a peer that started
+    /// late is the machine's.
+    public var disturbances: [Disturbance] {
+        var found: [Disturbance] = []
         if peerLate {
-            return lostBeforeSleepEnds.isEmpty ? Disturbance(.cpu, .peerLate) : Disturbance(.link, .segmentLost)
+            found.append(lostBeforeSleepEnds.isEmpty ? Disturbance(.cpu, .peerLate) : Disturbance(.link, .segmentLost))
         }
-        if latePause != nil { return Disturbance(.cpu, .pauseLate) }
-        if peerStartedLate { return Disturbance(.cpu, .peerStartedLate) }
-        return nil
+        if latePause != nil { found.append(Disturbance(.cpu, .pauseLate)) }
+        if peerStartedLate { found.append(Disturbance(.cpu, .peerStartedLate)) }
+        return found
+    }
+
+    /// The run's disturbance as recorded (`runs.disturbance`): the machine's when there is any,
+    /// since it takes the run out of the verdict; else the link's; nil when neither.
+    public var disturbance: Disturbance? {
+        disturbances.first(where: \.leavesVerdict) ?? disturbances.first
     }
 
     /// The machine disturbed the run: it is kept but left out of its cell's verdict (`runs.peer_late`).

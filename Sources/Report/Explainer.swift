@@ -30,9 +30,7 @@ public enum Explainer {
         let evidence = Told(RunEvidence(run), detail: detail, ownShutdown: run.scenario.probe == .shutdownWrite && run.probeResult == "0")
         if detail == .mechanism, let race = allSendsFirst(evidence) { return [race] }
         var paragraphs = [peerParagraph(evidence)]
-        if detail == .run, let disturbed = DisturbanceExplainer.sentence(evidence.evidence) {
-            paragraphs.append(disturbed)
-        }
+        paragraphs += DisturbanceExplainer.sentences(evidence.evidence, machine: detail == .run)
         var reported = false
         let probe = ProbeExplainer.sentence(run, detail: detail)
         for (index, write) in evidence.writes.enumerated() {
