@@ -1,4 +1,8 @@
-import PipeLab
+import PipeLabKernel
+import PipeLabExperiment
+import PipeLabStore
+import PipeLabReport
+
 
 /// A failure that is not the user's input: a message and the exit code that classifies it.
 struct CommandFailure: Error {

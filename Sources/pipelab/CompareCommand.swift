@@ -1,5 +1,10 @@
 import ArgumentParser
-import PipeLab
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabReport
+import PipeLabStore
+import PipeLabSweep
+import PipeLabWorker
 
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

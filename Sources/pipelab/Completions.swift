@@ -1,5 +1,7 @@
 import ArgumentParser
-import PipeLab
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabReport
 
 /// What a shell offers after an option that takes an enumerated parameter.
 enum Completions {

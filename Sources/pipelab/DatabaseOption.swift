@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
-import PipeLab
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabNetwork
+import PipeLabReport
+import PipeLabStore
+import PipeLabSweep
+import PipeLabWorker
 
 /// `--db PATH`, else $PIPELAB_DB, else pipelab.sqlite in the working directory.
 struct DatabaseOption: ParsableArguments {

@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
-import PipeLab
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabNetwork
+import PipeLabReport
+import PipeLabStore
+import PipeLabSweep
+import PipeLabWorker
 
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,11 @@
 import ArgumentParser
-import PipeLab
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabNetwork
+import PipeLabReport
+import PipeLabStore
+import PipeLabSweep
+import PipeLabWorker
 
 struct MigrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,10 @@
 import ArgumentParser
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabReport
+import PipeLabStore
+import PipeLabSweep
+import PipeLabWorker
 
 /// swift-argument-parser reads a word such as `-1s` after an option as another option, and then
 /// says the option's value is missing. Attaching such a word (`--sleep -1s` → `--sleep=-1s`) hands

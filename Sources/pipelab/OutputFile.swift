@@ -1,6 +1,12 @@
 import Foundation
 import Glibc
-import PipeLab
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabNetwork
+import PipeLabReport
+import PipeLabStore
+import PipeLabSweep
+import PipeLabWorker
 
 /// Writes a command's output files all or none. Each is written to a temporary file created
 /// exclusively (mkstemp) in its destination's directory, so nothing planted at a predictable name

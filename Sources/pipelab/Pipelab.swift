@@ -1,5 +1,8 @@
 import ArgumentParser
-import PipeLab
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabReport
+import PipeLabStore
 
 /// The root command only routes; each subcommand lives in its own file.
 struct Pipelab: ParsableCommand {

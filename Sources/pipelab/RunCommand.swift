@@ -1,5 +1,11 @@
 import ArgumentParser
-import PipeLab
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabNetwork
+import PipeLabReport
+import PipeLabStore
+import PipeLabSweep
+import PipeLabWorker
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

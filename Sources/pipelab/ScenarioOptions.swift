@@ -1,5 +1,10 @@
 import ArgumentParser
-import PipeLab
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabNetwork
+import PipeLabReport
+import PipeLabStore
+import PipeLabWorker
 
 /// The ten scenario parameters of one run, with DESIGN.md's defaults (the classic case).
 struct ScenarioOptions: ParsableArguments {

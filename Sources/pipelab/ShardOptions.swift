@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
-import PipeLab
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabNetwork
+import PipeLabReport
+import PipeLabStore
+import PipeLabSweep
+import PipeLabWorker
 
 /// `pipelab sweep --shard K/N|auto [--shards N] [--group UUID]`: run one part of a grid.
 struct ShardOptions: ParsableArguments {

@@ -1,6 +1,12 @@
 import ArgumentParser
 import Glibc
-import PipeLab
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabNetwork
+import PipeLabReport
+import PipeLabStore
+import PipeLabSweep
+import PipeLabWorker
 
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,10 @@
 import Foundation
-import PipeLab
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabNetwork
+import PipeLabReport
+import PipeLabStore
+import PipeLabWorker
 
 /// The built-in grid's values as `pipelab sweep --help` shows them, read from the grid itself.
 enum SweepDefaults {

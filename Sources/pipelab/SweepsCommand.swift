@@ -1,5 +1,10 @@
 import ArgumentParser
-import PipeLab
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabNetwork
+import PipeLabReport
+import PipeLabStore
+import PipeLabSweep
 
 struct SweepsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Glibc
-import PipeLab
+import PipeLabExperiment
+import PipeLabNetwork
+import PipeLabReport
+import PipeLabStore
+import PipeLabSweep
+import PipeLabWorker
 
 /// Hidden: the worker mode the recorder spawns. Not for people.
 struct WorkerCommand: ParsableCommand {

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Glibc
-import PipeLab
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabReport
+import PipeLabStore
+import PipeLabSweep
 
 // One place turns every error into one line on standard error and an exit code:
 // 64 bad input, 65 a file that is not (or too new for) a pipelab database, 70 a harness failure,

@@ -1,7 +1,13 @@
 import Foundation
 import FoundationXML
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// The report's charts drawn from a real sweep: well-formed SVG that rsvg-convert draws, readable
 /// font sizes, and the kernel's outcomes in the right colours.

@@ -1,6 +1,12 @@
 import Foundation
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// `pipelab compare`, run as a user runs it, on databases recorded by real sweeps or built here
 /// with exactly the signature counts a case needs (a real kernel will not change its answer on cue).
@@ -26,16 +32,16 @@ import Testing
         /// one run per signature listed.
         func record(_ name: String, uuidSuffix: Int, _ cells: [(Scenario, [String])]) throws {
             var spec = SweepSpec.builtIn
-            spec.transport = MarkdownReport.uniqued(cells.map(\.0.transport))
+            spec.transport = uniqued(cells.map(\.0.transport))
             spec.peer = [.close]
             spec.sigpipe = [.ignore]
-            spec.sleep = MarkdownReport.uniqued(cells.map(\.0.sleepNs))
+            spec.sleep = uniqued(cells.map(\.0.sleepNs))
             spec.sends = [3]
             spec.payload = [5]
             spec.repeats = cells.map(\.1.count).max() ?? 1
             spec.name = name
             let sweep = try store.createSweep(name: name, spec: spec.json(), commandLine: "pipelab sweep --name \(name)",
-                                              plannedRuns: cells.reduce(0) { $0 + $1.1.count }, skipped: [], host: ReportTests.host)
+                                              plannedRuns: cells.reduce(0) { $0 + $1.1.count }, skipped: [], host: ReportTests.host, isolation: "netns")
             let runs = cells.flatMap { scenario, signatures in
                 signatures.enumerated().map { Self.run(scenario, repeatIndex: $0.offset, signature: $0.element) }
             }

@@ -1,6 +1,12 @@
 import Glibc
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// Every token of the signature grammar gets an explanation in every scenario it can occur in;
 /// the runs here are built from steps, so only the wording is under test (ExplanationTruthTests

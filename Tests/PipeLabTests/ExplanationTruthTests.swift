@@ -1,7 +1,13 @@
 import Foundation
 import Glibc
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// Each explanation `pipelab run` prints is checked against the run it describes, on the real
 /// kernel: the signature first (the kernel's answer), then the key claim of the "Why".
@@ -105,7 +111,7 @@ import Testing
     /// A run whose send #2 came before the peer's close on a Unix socket: the race sentence has no RST.
     @Test func aUnixRaceHasNoRST() {
         let scenario = Scenario(transport: .unix, peer: .close, sigpipe: .ignore, sleepNs: 0, sends: 3, payloadBytes: 5)
-        func step(_ actor: Actor, _ op: PipeLab.Operation, _ bytes: Int64, _ result: Int64, errno: Int32 = 0, at start: Int64) -> Step {
+        func step(_ actor: Actor, _ op: PipeLabExperiment.Operation, _ bytes: Int64, _ result: Int64, errno: Int32 = 0, at start: Int64) -> Step {
             Step(actor: actor, op: op, bytes: bytes, result: result, errno: errno, sigpipe: false, startNs: start, durationNs: 1_000, tcpState: nil)
         }
         let steps: [Step] = [

@@ -1,5 +1,11 @@
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 @Suite struct GridTests {
     func spec(order: RunOrder = .grid, repeats: Int = 2) -> SweepSpec {

@@ -1,7 +1,13 @@
 import Foundation
 import Glibc
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// Each worker's experiments happen in a network namespace of its own: while a sweep holds its
 /// connections open (the client's 3 s sleep), the host's socket tables do not hold them and a

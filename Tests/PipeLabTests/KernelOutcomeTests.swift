@@ -1,4 +1,11 @@
 import Foundation
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
 
 /// The kernel's real outcomes, measured through `pipelab run --json` on real sockets and pipes.

@@ -1,7 +1,13 @@
 import Foundation
 import FoundationXML
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// The link chart: the first failing send per transport and network, drawn from a real sweep
 /// whose sends are back to back or 5 ms apart (an interval needs no emulated link, so this runs

@@ -1,5 +1,12 @@
 import Foundation
 import Glibc
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
 
 /// `report --out` and `compare --out` write every file or none, through unpredictable names.

@@ -1,6 +1,12 @@
 import Foundation
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// The packets behind a run, captured from the real kernel: the classic case's packets are the
 /// seed's tcpdump trace, tcpdump reads the pcapng, and a sweep records packets only with --capture.

@@ -1,6 +1,12 @@
 import Foundation
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// The client's probe on the real kernel, through `pipelab run --json`. Each case names the kernel
 /// rule it rests on (Linux: net/ipv4/tcp.c, net/core/sock.c, net/core/stream.c, net/unix/af_unix.c).

@@ -1,5 +1,10 @@
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 @Suite struct QuantityTests {
     @Test func durationsParseWithEveryUnit() throws {

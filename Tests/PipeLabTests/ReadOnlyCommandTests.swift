@@ -1,4 +1,11 @@
 import Foundation
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
 
 /// `sweeps`, `report` and `compare` only read: they never create, migrate or switch a file to WAL.

@@ -1,4 +1,11 @@
 import Foundation
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
 
 /// README.md and docs/*.md promise that every command in their ```sh blocks and every query in

@@ -1,6 +1,12 @@
 import Foundation
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// The report of the built-in grid, recorded for real, stays readable: at most 300 lines of
 /// Markdown, no table row wider than GitHub's 980 px column holds (MarkdownWidth's budget of

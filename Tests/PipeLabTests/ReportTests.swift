@@ -1,7 +1,13 @@
 import Foundation
 import FoundationXML
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// The report renderer on a fixed database built here, so its output can be compared to a file.
 @Suite struct ReportTests {
@@ -36,7 +42,7 @@ import Testing
         spec.name = name
         let grid = Grid(spec)
         let sweep = try store.createSweep(name: name, spec: spec.json(), commandLine: "pipelab sweep --name \(name)",
-                                          plannedRuns: grid.runCount, skipped: grid.skipped, host: host)
+                                          plannedRuns: grid.runCount, skipped: grid.skipped, host: host, isolation: "netns")
         var runs: [RunResult] = []
         for request in grid.requests() {
             let s = request.scenario

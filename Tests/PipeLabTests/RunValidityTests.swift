@@ -1,6 +1,12 @@
 import Foundation
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// DESIGN.md's run validity: a run whose peer the machine delayed past send #2 is flagged
 /// `peer_late`, left out of its cell's verdict, and listed apart in the report. The delay is made

@@ -1,5 +1,10 @@
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 @Suite struct SignatureTests {
     func send(_ result: Int64?, bytes: Int64 = 5, errno: Int32 = 0, sigpipe: Bool = false) -> Step {

@@ -1,5 +1,8 @@
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabReport
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// The tests compare relies on, against values computed elsewhere: R's / SciPy's fisher.test and
 /// chi2 for 2×2 tables and chi-square tails, and exact fractions from enumerating every table with

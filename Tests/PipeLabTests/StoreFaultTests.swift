@@ -1,5 +1,12 @@
 import Foundation
 import Glibc
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
 
 /// Every SQLite failure ends with the exit code docs/guide.md documents and a line that says what to do.

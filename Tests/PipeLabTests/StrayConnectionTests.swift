@@ -1,6 +1,12 @@
 import Glibc
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 @Suite struct StrayConnectionTests {
     /// A connection that is not the run's client is reset, never taken for the client.

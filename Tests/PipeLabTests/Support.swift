@@ -1,5 +1,10 @@
 import Foundation
-@testable import PipeLab
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 
 /// Runs the built `pipelab` binary, as a user would.
 enum CLI {

@@ -1,6 +1,12 @@
 import Foundation
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// `pipelab sweep` end to end on real sockets, queried with the sqlite3 shell.
 @Suite struct SweepCommandTests {

@@ -1,5 +1,11 @@
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// The pieces of the end-of-sweep summary that real sweeps rarely reach: disturbed runs, a cell
 /// with more signatures than a line holds, prefixes of UUIDs made in the same minute.

@@ -1,7 +1,13 @@
 import Foundation
 import Glibc
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
-@testable import PipeLab
 
 /// The hidden worker mode fed what its recorder never sends: it answers with one line and exit 64,
 /// never a trap. Each test spawns the real binary the way a recorder does (channel on fd 3, step
@@ -66,7 +72,7 @@ import Testing
 /// A worker spawned as the recorder spawns it, with standard error going to a file.
 enum WorkerUnderTest {
     struct Result {
-        var termination: WorkerProcess.Termination
+        var termination: ProcessTermination
         var stderr: String
         var replies: [WireMessage]
     }
@@ -109,7 +115,7 @@ enum WorkerUnderTest {
         ours.close()
         var wait: Int32 = 0
         while waitpid(pid, &wait, 0) == -1 && errno == EINTR {}
-        return Result(termination: WorkerProcess.Termination(waitStatus: wait),
+        return Result(termination: ProcessTermination(waitStatus: wait),
                       stderr: String(decoding: try Data(contentsOf: errorFile), as: UTF8.self), replies: replies)
     }
 }

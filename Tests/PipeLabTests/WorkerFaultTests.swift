@@ -1,5 +1,12 @@
 import Foundation
 import Glibc
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+@testable import PipeLabReport
+@testable import PipeLabStore
+@testable import PipeLabSweep
+@testable import PipeLabWorker
 import Testing
 
 /// Faults that come to the workers from outside: kills, stray connections, large payloads.

@@ -1,0 +1,124 @@
+import Foundation
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabStore
+
+/// `pipelab compare A B` as Markdown: the hosts side by side, the verdict and how it was reached,
+/// then the cells by verdict, each as its table of signature counts. Signatures are abbreviated
+/// to keys (s1, s2, …) explained at the end, so no table row is wider than GitHub's column.
+public enum CompareReport {
+    public static func render(_ comparison: SweepComparison) -> String {
+        let a = comparison.a, b = comparison.b
+        var out = "# pipelab compare: \(Markdown.text(a.name)) (A) and \(Markdown.text(b.name)) (B)\n\n"
+        if comparison.sameSweep {
+            return out + "**Same sweep**: A and B are both sweep \(a.id) (\(Markdown.code(a.uuid))); a sweep is identical to itself, so nothing differs.\n"
+        }
+        out += Markdown.table(["", "A", "B"], [
+            ["sweep", "\(a.id) (" + Markdown.code(a.uuid) + ")", "\(b.id) (" + Markdown.code(b.uuid) + ")"],
+            ["status", a.status.rawValue, b.status.rawValue],
+            ["host", Markdown.text(a.host.hostname), Markdown.text(b.host.hostname)],
+            ["kernel", Markdown.text(a.host.kernel), Markdown.text(b.host.kernel)],
+            ["os", Markdown.text(a.host.os), Markdown.text(b.host.os)],
+            ["arch, CPUs", Markdown.text("\(a.host.arch), \(a.host.cpus)"), Markdown.text("\(b.host.arch), \(b.host.cpus)")],
+            ["pipelab", Markdown.text(a.pipelabVersion), Markdown.text(b.pipelabVersion)],
+            ["started", Markdown.text(a.startedAt), Markdown.text(b.startedAt)],
+            ["runs", String(a.recordedRuns), String(b.recordedRuns)],
+        ])
+        out += "\nGrids:\n\n- A: \(grid(a))\n- B: \(grid(b))\n"
+        out += "\n## Verdict\n\n" + verdict(comparison)
+        var keys = SignatureKeys()
+        let threshold = "p ≤ " + pValue(comparison.threshold)
+        let sections: [(SweepComparison.Verdict, String, String)] = [
+            (.differs, "Cells that differ", "The test says these cells' signatures changed between A and B (\(threshold))."),
+            (.notEnoughRepeats, "Not enough repeats to tell",
+             "The runs of these cells disagree, but there are too few of them for any split to reach \(threshold). "
+                + repeatsAdvice(comparison)),
+            (.noSignificantDifference, "Disagreeing runs without a significant difference",
+             "The runs of these cells disagree (a race, or a rare signature), but A and B differ no more than chance explains."),
+        ]
+        for (verdict, title, intro) in sections where !comparison.cells(verdict).isEmpty {
+            out += "\n## \(title)\n\n\(intro)\n\n"
+            out += Markdown.table(["cell", "sig", "A", "B", "p"], comparison.cells(verdict).flatMap { cell in
+                cell.counts.enumerated().map { index, count in
+                    [index == 0 ? Markdown.text(cell.scenario.label) : "", keys.key(count.signature),
+                     "\(count.a)/\(cell.runsA)", "\(count.b)/\(cell.runsB)", index == 0 ? cell.test.map { pValue($0.p) } ?? "" : ""]
+                }
+            }, rightAligned: [2, 3, 4])
+        }
+        for (verdict, side) in [(SweepComparison.Verdict.onlyInA, "A"), (.onlyInB, "B")] where !comparison.cells(verdict).isEmpty {
+            out += "\n## Cells only in \(side)\n\n"
+            out += Markdown.table(["cell", "sig", "runs"], comparison.cells(verdict).flatMap { cell in
+                cell.counts.enumerated().map { index, count in
+                    let runs = side == "A" ? (count.a, cell.runsA) : (count.b, cell.runsB)
+                    return [index == 0 ? Markdown.text(cell.scenario.label) : "", keys.key(count.signature), "\(runs.0)/\(runs.1)"]
+                }
+            }, rightAligned: [2])
+        }
+        if !keys.order.isEmpty {
+            // The probe and the network's parameters name themselves in a label (`rtt 20ms`) where they are set.
+            let names = Scenario.classic.parameterStrings.prefix(6).map(\.name)
+            out += "\n## Legend\n\nA cell is named " + Markdown.text(names.joined(separator: "/")) + Markdown.text(" (then the probe and the link where they are set)")
+                + "; A and B count the runs with each signature (sig) out of the cell's runs in that sweep; "
+                + "p is the test's two-sided p-value.\n\n"
+            out += keys.order.enumerated().map { "- s\($0.offset + 1): " + Markdown.code($0.element) + "\n" }.joined()
+        }
+        return out
+    }
+
+    /// The overall verdict, what the cells in both sweeps came to, and how they were judged.
+    package static func verdict(_ comparison: SweepComparison) -> String {
+        let count = { (verdict: SweepComparison.Verdict) in comparison.cells(verdict).count }
+        let shared = comparison.cells.count - count(.onlyInA) - count(.onlyInB)
+        let elsewhere = "Cells only in A: \(count(.onlyInA)); only in B: \(count(.onlyInB))."
+        guard shared > 0 else { return "**Nothing to compare**: no cell is in both sweeps. " + elsewhere + "\n" }
+        let headline = comparison.differs
+            ? "**Different**: cells in both sweeps that differ significantly: \(count(.differs)) of \(shared)."
+            : "**Equal**: no cell in both sweeps differs significantly (\(shared) compared)."
+        let breakdown = [(SweepComparison.Verdict.same, "one signature in every run of both sweeps"),
+                         (.notEnoughRepeats, "too few repeats to tell"),
+                         (.noSignificantDifference, "disagreeing runs but no significant difference")]
+            .filter { count($0.0) > 0 }.map { " With \($0.1): \(count($0.0))." }.joined()
+        let method = "Each cell in both sweeps is a table of its signatures' run counts in A and B, tested with Fisher's exact test "
+            + "(Freeman-Halton with more than two signatures; Pearson's chi-square beyond 100,000 tables). "
+            + "Family-wise α = \(pValue(SweepComparison.alpha)) with Bonferroni's correction, counting only the k cells "
+            + "whose run counts could reach p ≤ α/k (Tarone; here k = \(comparison.testableCells)): a cell differs when p ≤ \(pValue(comparison.threshold))."
+        return headline + breakdown + " " + elsewhere + "\n\n" + method + "\n"
+    }
+
+    package static func repeatsAdvice(_ comparison: SweepComparison) -> String {
+        guard let n = comparison.repeatsForCompleteSplit else { return "" }
+        let tested = comparison.cells.count { $0.test != nil }
+        return "With \(n) runs per sweep a complete split (every run one signature in A, another in B) would reach "
+            + "p ≤ \(pValue(SweepComparison.alpha))/\(tested), the strictest threshold possible here (cells with disagreeing runs: \(tested)): "
+            + "rerun both with `--repeat \(n)` or more (more if the split is partial)."
+    }
+
+    /// Three significant digits: `0.486`, `0.00794`, `1.45e-11`.
+    public static func pValue(_ p: Double) -> String {
+        String(format: "%.3g", p)
+    }
+
+    package static func grid(_ sweep: SweepRecord) -> String {
+        guard let spec = (try? SpecFile.parse(Data(sweep.spec.utf8), source: "stored spec"))?.applied(to: .builtIn) else { return "–" }
+        return Markdown.code(ReproduceCommand.of(spec).replacingFirst("pipelab sweep ", with: ""))
+    }
+}
+
+/// Short keys for signatures, in order of first use.
+package struct SignatureKeys {
+    package private(set) var order: [String] = []
+    private var keys: [String: String] = [:]
+
+    package mutating func key(_ signature: String) -> String {
+        if let key = keys[signature] { return key }
+        order.append(signature)
+        keys[signature] = "s\(order.count)"
+        return "s\(order.count)"
+    }
+}
+
+extension String {
+    package func replacingFirst(_ prefix: String, with replacement: String) -> String {
+        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import PipeLabExperiment
+import PipeLabKernel
+
+/// A group of shards as one sweep, for the report: the group's hosts, sweeps, runs and steps are
+/// copied (by `copy(from:group:)`, in SQL) into a temporary database and their runs put under the
+/// group's first sweep, so that every query and chart of a one-sweep report covers the whole
+/// group. The temporary file is removed when this is released.
+public final class GroupFold {
+    public let store: Store
+    /// The one sweep of the temporary database.
+    public let sweepID: Int64
+    private let path: String
+
+    public init(_ selection: SweepSelection, from source: Store) throws(StoreError) {
+        guard let group = selection.group else { throw StoreError(.other, "sweep \(selection.record.id) is not a shard") }
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("pipelab-group-\(UUIDv7.next()).sqlite").path
+        do {
+            store = try Store(path: path, create: true)
+            _ = try store.copy(from: source.path, group: group)
+            sweepID = try store.foldSweeps()
+        } catch {
+            Self.remove(path)
+            throw error
+        }
+    }
+
+    deinit { Self.remove(path) }
+
+    private static func remove(_ path: String) {
+        for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
+    }
+}
+
+extension Store {
+    /// Puts every run under the lowest-id sweep and deletes the others. A shard recorded twice
+    /// (a requeued job) keeps its first runs: the later copies go with their sweep.
+    fileprivate func foldSweeps() throws(StoreError) -> Int64 {
+        try db.writeTransaction { () throws(StoreError) -> Int64 in
+            guard let first = try db.prepare("SELECT MIN(id) FROM sweeps").rows({ $0.optionalInt(0) }).first ?? nil else {
+                throw StoreError(.notFound, "no sweep of the group in \(path)")
+            }
+            try db.prepare("UPDATE OR IGNORE runs SET sweep_id = ? WHERE sweep_id <> ?").bind([.int(first), .int(first)]).run()
+            try db.prepare("DELETE FROM sweeps WHERE id <> ?").bind([.int(first)]).run()
+            return first
+        }
+    }
+}

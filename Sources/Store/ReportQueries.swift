@@ -1,0 +1,154 @@
+import PipeLabExperiment
+import PipeLabKernel
+
+/// What a report needs from the database, read in a few set-based queries (a report over 100,000
+/// runs must take well under two seconds).
+public struct ReportData: Sendable {
+    public var sweep: SweepRecord
+    public var skipped: [SkippedCombination]
+    public var cells: [CellSignature]
+    public var timings: [FailureTiming]
+    /// One recorded run per (cell, signature, whether the peer left data unread), undisturbed runs
+    /// only: what the explanations are derived from.
+    public var examples: [CellExample]
+    public var disturbed: [DisturbedRun]
+    /// Per transport and sleep: how much longer than asked the client slept.
+    public var sleepErrors: [SleepErrors]
+}
+
+/// A run whose steps stand for the runs of its cell with the same signature and peer evidence.
+public struct CellExample: Sendable {
+    public var run: RunResult
+    /// Undisturbed runs of the cell it stands for.
+    public var runs: Int
+}
+
+/// The first failing sends of one (transport, errno) over the sweep.
+public struct FailureTiming: Sendable {
+    public var transport: Transport
+    /// The failing call's errno name; nil for a short write.
+    public var errnoName: String?
+    /// Durations of the first failing call (ns), of the runs where it returned.
+    public var failingCallNs: [Int64]
+    /// From the peer's ending call to the return of the first failing call (ns).
+    public var peerToErrorNs: [Int64]
+}
+
+public struct DisturbedRun: Sendable {
+    public var scenario: Scenario
+    public var repeatIndex: Int
+    public var signature: String
+    public var sleptNs: Int64?
+    /// How long after send #2 began the peer began to end the connection; nil when it never did.
+    public var peerEndAfterSend2Ns: Int64?
+}
+
+public struct SleepErrors: Sendable {
+    public var transport: Transport
+    public var sleepNs: Int64
+    /// slept − asked, per run (ns).
+    public var errorsNs: [Int64]
+}
+
+extension Store {
+    public func reportData(sweepID: Int64) throws(StoreError) -> ReportData {
+        ReportData(sweep: try sweep(id: sweepID), skipped: try skipped(sweepID: sweepID),
+                   cells: try cellSignatures(sweepID: sweepID), timings: try failureTimings(sweepID: sweepID),
+                   examples: try cellExamples(sweepID: sweepID), disturbed: try disturbedRuns(sweepID: sweepID),
+                   sleepErrors: try sleepErrors(sweepID: sweepID))
+    }
+
+    package func failureTimings(sweepID: Int64) throws(StoreError) -> [FailureTiming] {
+        var byKey: [String: FailureTiming] = [:]
+        var order: [String] = []
+        try db.prepare("""
+            SELECT transport, errno_name, call_ns, peer_action_to_error_ns
+            FROM failing_calls WHERE sweep_id = ? AND call_ns IS NOT NULL AND peer_late = 0
+            ORDER BY transport, errno_name
+            """).bind([.int(sweepID)]).forEachRow { row in
+            guard let transport = Transport(rawValue: row.text(0)) else { return }
+            let name = row.optionalText(1)
+            let key = "\(transport.rawValue)|\(name ?? "")"
+            if byKey[key] == nil {
+                order.append(key)
+                byKey[key] = FailureTiming(transport: transport, errnoName: name, failingCallNs: [], peerToErrorNs: [])
+            }
+            byKey[key]?.failingCallNs.append(row.int(2))
+            if let gap = row.optionalInt(3) { byKey[key]?.peerToErrorNs.append(gap) }
+        }
+        return order.compactMap { byKey[$0] }.sorted { $0.transport.position < $1.transport.position }
+    }
+
+    /// The lowest-id undisturbed run of each (cell, signature, peer_left_unread), with its steps.
+    package func cellExamples(sweepID: Int64) throws(StoreError) -> [CellExample] {
+        var chosen: [Int64: CellExample] = [:]
+        var order: [Int64] = []
+        try db.prepare("""
+            SELECT MIN(id), COUNT(*), transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent
+            FROM runs WHERE sweep_id = ? AND peer_late = 0
+            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, peer_left_unread
+            ORDER BY MIN(id)
+            """).bind([.int(sweepID)]).forEachRow { row in
+            guard let scenario = Self.scenario(row, from: 2) else { return }
+            order.append(row.int(0))
+            chosen[row.int(0)] = CellExample(run: RunResult(
+                scenario: scenario, repeatIndex: 0, outcome: .ok, termSignal: nil, steps: [], harnessMessage: nil,
+                startedAt: 0, durationNs: 0), runs: Int(row.int(1)))
+        }
+        try db.prepare("""
+            SELECT id, outcome, term_signal, repeat_index FROM runs WHERE sweep_id = ? AND id IN (
+                SELECT MIN(id) FROM runs WHERE sweep_id = ? AND peer_late = 0
+                GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, peer_left_unread)
+            """).bind([.int(sweepID), .int(sweepID)]).forEachRow { row in
+            chosen[row.int(0)]?.run.outcome = Outcome(rawValue: row.text(1)) ?? .harnessError
+            chosen[row.int(0)]?.run.termSignal = row.optionalText(2).flatMap(SignalName.number)
+            chosen[row.int(0)]?.run.repeatIndex = Int(row.int(3))
+        }
+        try db.prepare("""
+            SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps
+            WHERE run_id IN (
+                SELECT MIN(id) FROM runs WHERE sweep_id = ? AND peer_late = 0
+                GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, peer_left_unread)
+            ORDER BY run_id, seq
+            """).bind([.int(sweepID)]).forEachRow { row in
+            if let step = Self.step(row, from: 1) { chosen[row.int(0)]?.run.steps.append(step) }
+        }
+        return order.compactMap { chosen[$0] }
+    }
+
+    package func disturbedRuns(sweepID: Int64) throws(StoreError) -> [DisturbedRun] {
+        try db.prepare("""
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, repeat_index, signature, slept_ns, peer_end_after_send2_ns
+            FROM disturbed_runs WHERE sweep_id = ? ORDER BY run_id
+            """).bind([.int(sweepID)]).rows { row in
+            DisturbedRun(scenario: Self.scenario(row, from: 0) ?? .classic, repeatIndex: Int(row.int(10)), signature: row.text(11),
+                         sleptNs: row.optionalInt(12), peerEndAfterSend2Ns: row.optionalInt(13))
+        }
+    }
+
+    package func sleepErrors(sweepID: Int64) throws(StoreError) -> [SleepErrors] {
+        var groups: [SleepErrors] = []
+        try db.prepare("""
+            SELECT transport, sleep_ns, slept_ns - sleep_ns FROM runs
+            WHERE sweep_id = ? AND slept_ns IS NOT NULL ORDER BY transport, sleep_ns
+            """).bind([.int(sweepID)]).forEachRow { row in
+            guard let transport = Transport(rawValue: row.text(0)) else { return }
+            let sleep = row.int(1)
+            if groups.last?.transport != transport || groups.last?.sleepNs != sleep {
+                groups.append(SleepErrors(transport: transport, sleepNs: sleep, errorsNs: []))
+            }
+            groups[groups.count - 1].errorsNs.append(row.int(2))
+        }
+        return groups.sorted { ($0.transport.position, $0.sleepNs) < ($1.transport.position, $1.sleepNs) }
+    }
+
+    /// Reads a step from the columns actor, op, bytes, result, errno, sigpipe, start_ns,
+    /// duration_ns, tcp_state, value, starting at `column`.
+    package static func step(_ row: Row, from column: Int32) -> Step? {
+        guard let actor = Actor(rawValue: row.text(column)), let op = Operation(rawValue: row.text(column + 1)) else { return nil }
+        return Step(actor: actor, op: op, bytes: row.int(column + 2), result: row.optionalInt(column + 3),
+                    errno: Int32(clamping: row.optionalInt(column + 4) ?? 0), sigpipe: row.int(column + 5) != 0,
+                    startNs: row.int(column + 6), durationNs: row.optionalInt(column + 7),
+                    tcpState: row.optionalText(column + 8).flatMap(TCPState.init(name:)), value: row.optionalInt(column + 9))
+    }
+}

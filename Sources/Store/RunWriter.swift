@@ -1,0 +1,161 @@
+import PipeLabExperiment
+import PipeLabKernel
+
+/// The single writer of a sweep's runs: prepared statements, one transaction per batch, so a run
+/// is recorded whole (its row and all its steps) or not at all. Each batch renews the sweep's
+/// lease first: a process that lost it writes nothing. A run that replaces a `harness-error`
+/// row of the same (cell, repeat), a rerun, deletes that row with its steps.
+public final class RunWriter {
+    private let store: Store
+    private let sweepID: Int64
+    private let insertRun: Statement
+    private let insertStep: Statement
+    private let insertPacket: Statement
+    private let deleteHarnessError: Statement
+    /// The (cell, repeat) pairs recorded as `harness-error`: only a run of one of these replaces a
+    /// row, so the others are inserted without a DELETE first (the hot path of a sweep).
+    private var harnessErrors: Set<RunRequest>
+
+    package init(store: Store, sweepID: Int64) throws(StoreError) {
+        self.store = store
+        self.sweepID = sweepID
+        insertRun = try store.db.prepare("""
+            INSERT INTO runs (uuid, sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe,
+                              interval_ns, rtt_ns, loss_percent, repeat_index,
+                              outcome, term_signal, signature, first_failing_send, first_errno, first_errno_name,
+                              harness_error, started_at, duration_ns,
+                              slept_ns, peer_late, fatal_send, peer_read_bytes, peer_left_unread, probe_result, loss_seed)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? / 100.0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertStep = try store.db.prepare("""
+            INSERT INTO steps (run_id, seq, actor, op, send_number, bytes, result, errno, errno_name, sigpipe,
+                               start_ns, duration_ns, tcp_state, value)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertPacket = try store.db.prepare("""
+            INSERT INTO packets (run_id, number, t_ns, direction, flags, seq, ack, length, step_seq, lost)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        deleteHarnessError = try store.db.prepare("""
+            DELETE FROM runs WHERE sweep_id = ? AND transport = ? AND peer = ? AND sigpipe = ? AND sleep_ns = ? AND sends = ?
+                AND payload_bytes = ? AND probe = ? AND interval_ns = ? AND rtt_ns = ? AND loss_percent = ? / 100.0
+                AND repeat_index = ? AND outcome = 'harness-error'
+            """)
+        var recorded = Set<RunRequest>()
+        try store.db.prepare("""
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, repeat_index FROM runs
+            WHERE sweep_id = ? AND outcome = 'harness-error'
+            """).bind([.int(sweepID)]).forEachRow { row in
+            if let scenario = Store.scenario(row, from: 0) { recorded.insert(RunRequest(scenario: scenario, repeatIndex: Int(row.int(7)))) }
+        }
+        harnessErrors = recorded
+    }
+
+    /// Writes `runs` in one transaction.
+    public func write(_ runs: [RunResult]) throws(StoreError) {
+        guard !runs.isEmpty else { return }
+        try store.db.writeTransaction { () throws(StoreError) in
+            try store.renewLease(sweepID: sweepID)
+            for run in runs { try insert(run) }
+        }
+    }
+
+    /// Renews the lease while no run completes (runs that sleep or hang).
+    package func heartbeat() throws(StoreError) {
+        try store.renewLease(sweepID: sweepID)
+    }
+
+    /// The ten parameters and the repeat index, at `first` and the ten places after it.
+    private static func bindCell(_ statement: Statement, from first: Int32, _ run: RunResult) {
+        let s = run.scenario
+        statement.bind(first, constant: s.transport.rawValue)
+        statement.bind(first + 1, constant: s.peer.rawValue)
+        statement.bind(first + 2, constant: s.sigpipe.rawValue)
+        statement.bind(first + 3, s.sleepNs)
+        statement.bind(first + 4, Int64(s.sends))
+        statement.bind(first + 5, s.payloadBytes)
+        statement.bind(first + 6, constant: s.probe.rawValue)
+        statement.bind(first + 7, s.intervalNs)
+        statement.bind(first + 8, s.rttNs)
+        // Bound as basis points: the statement divides by 100.0, so the stored REAL is exact to the hundredth.
+        statement.bind(first + 9, Int64(s.lossBasisPoints))
+        statement.bind(first + 10, Int64(run.repeatIndex))
+    }
+
+    private func insert(_ run: RunResult) throws(StoreError) {
+        let failure = run.firstFailure
+        let failingErrno = failure.flatMap { $0.errno == 0 ? nil : $0.errno }
+        let request = RunRequest(scenario: run.scenario, repeatIndex: run.repeatIndex)
+        if harnessErrors.remove(request) != nil {
+            deleteHarnessError.clear()
+            deleteHarnessError.bind(1, sweepID)
+            Self.bindCell(deleteHarnessError, from: 2, run)
+            try deleteHarnessError.run()
+        }
+        if run.outcome == .harnessError { harnessErrors.insert(request) }
+        insertRun.clear()
+        insertRun.bind(1, newUUID())
+        insertRun.bind(2, sweepID)
+        Self.bindCell(insertRun, from: 3, run)
+        insertRun.bind(14, constant: run.outcome.rawValue)
+        insertRun.bind(15, constant: run.termSignal.map(SignalName.of))
+        insertRun.bind(16, run.signature)
+        insertRun.bind(17, failure.map { Int64($0.send) })
+        insertRun.bind(18, failingErrno.map { Int64($0) })
+        insertRun.bind(19, constant: failingErrno.map(ErrnoName.of))
+        insertRun.bind(20, run.harnessMessage)
+        insertRun.bind(21, Timestamp.iso8601(run.startedAt))
+        insertRun.bind(22, run.durationNs)
+        let evidence = RunEvidence(run)
+        insertRun.bind(23, evidence.sleptNs)
+        insertRun.bind(24, Int64(evidence.peerLate ? 1 : 0))
+        insertRun.bind(25, evidence.fatalSend.map { Int64($0) })
+        insertRun.bind(26, evidence.peerReadBytes)
+        insertRun.bind(27, evidence.peerLeftUnread.map { Int64($0 ? 1 : 0) })
+        insertRun.bind(28, run.probeResult)
+        insertRun.bind(29, run.lossSeed.map { Int64($0) })
+        try insertRun.run()
+        let runID = store.db.lastInsertedRowID
+        var sendNumber: Int64 = 0
+        for (offset, step) in run.steps.enumerated() {
+            let isSend = step.actor == .client && step.op.isClientWrite
+            if isSend { sendNumber += 1 }
+            insertStep.clear()
+            insertStep.bind(1, runID)
+            insertStep.bind(2, Int64(offset + 1))
+            insertStep.bind(3, constant: step.actor.rawValue)
+            insertStep.bind(4, constant: step.op.rawValue)
+            insertStep.bind(5, isSend ? sendNumber : nil)
+            insertStep.bind(6, step.bytes)
+            insertStep.bind(7, step.result)
+            insertStep.bind(8, step.errno == 0 ? nil : Int64(step.errno))
+            insertStep.bind(9, constant: step.errnoName)
+            insertStep.bind(10, Int64(step.sigpipe ? 1 : 0))
+            insertStep.bind(11, step.startNs)
+            insertStep.bind(12, step.durationNs)
+            insertStep.bind(13, constant: step.tcpState?.name)
+            insertStep.bind(14, step.value)
+            try insertStep.run()
+        }
+        for (offset, packet) in run.packets.enumerated() {
+            insertPacket.clear()
+            insertPacket.bind(1, runID)
+            insertPacket.bind(2, Int64(offset + 1))
+            insertPacket.bind(3, packet.tNs)
+            insertPacket.bind(4, constant: packet.direction.rawValue)
+            insertPacket.bind(5, packet.flags)
+            insertPacket.bind(6, packet.seq)
+            insertPacket.bind(7, packet.ack)
+            insertPacket.bind(8, packet.length)
+            insertPacket.bind(9, packet.stepSeq.map { Int64($0) })
+            insertPacket.bind(10, Int64(packet.lost ? 1 : 0))
+            try insertPacket.run()
+        }
+    }
+}
+
+extension Store {
+    public func runWriter(sweepID: Int64) throws(StoreError) -> RunWriter {
+        try RunWriter(store: self, sweepID: sweepID)
+    }
+}

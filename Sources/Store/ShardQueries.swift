@@ -1,0 +1,116 @@
+import Foundation
+import PipeLabExperiment
+import PipeLabKernel
+
+/// What a report or a comparison covers: one sweep, or every shard of a sharded sweep's group
+/// found in the database, read as one sweep.
+public struct SweepSelection: Sendable {
+    /// The sweep named, or the group's lowest-id shard: its spec, name and host head the report.
+    public var record: SweepRecord
+    /// Every sweep covered, by id, oldest first.
+    public var sweeps: [SweepRecord]
+    /// The group's UUID when the selection is a group of shards.
+    public var group: String?
+    /// Shard index and count per sweep of `sweeps`, when a group.
+    public var shards: [Int64: Shard]
+
+    public var sweepIDs: [Int64] { sweeps.map(\.id) }
+}
+
+extension Store {
+    package func recordShard(_ shard: Shard, sweepID: Int64) throws(StoreError) {
+        try db.prepare("UPDATE sweeps SET group_uuid = ?, shard_index = ?, shard_count = ? WHERE id = ?")
+            .bind([.text(shard.group), .int(Int64(shard.index)), .int(Int64(shard.count)), .int(sweepID)]).run()
+    }
+
+    /// The shard a sweep ran, or nil for an unsharded sweep.
+    public func shard(of sweepID: Int64) throws(StoreError) -> Shard? {
+        try db.prepare("SELECT group_uuid, shard_index, shard_count FROM sweeps WHERE id = ? AND group_uuid IS NOT NULL")
+            .bind([.int(sweepID)])
+            .rows { Shard(index: Int($0.int(1)), count: Int($0.int(2)), group: $0.text(0)) }.first
+    }
+
+    /// A sweep as `findSweep` takes it, or `group:UUIDPREFIX`. A sweep that is a shard selects its
+    /// whole group: after `pipelab merge` the shards of one sweep are reported as one.
+    public func findSelection(_ selector: String) throws(StoreError) -> SweepSelection {
+        let group: String
+        if selector.hasPrefix("group:") {
+            let prefix = String(selector.dropFirst("group:".count)).lowercased()
+            let groups = Set(try db.prepare("SELECT DISTINCT group_uuid FROM sweeps WHERE group_uuid IS NOT NULL")
+                .rows { $0.text(0) }.filter { $0.hasPrefix(prefix) })
+            guard !prefix.isEmpty, groups.count == 1, let only = groups.first else {
+                throw StoreError(.notFound, "\(groups.isEmpty ? "no" : "more than one") group of shards '\(prefix)' in \(path) (`SELECT * FROM shard_groups` lists them)")
+            }
+            group = only
+        } else {
+            let record = try findSweep(selector)
+            guard let shard = try shard(of: record.id) else {
+                return SweepSelection(record: record, sweeps: [record], group: nil, shards: [:])
+            }
+            group = shard.group
+        }
+        let members = try db.prepare("""
+            SELECT id, shard_index, shard_count FROM sweeps WHERE group_uuid = ? ORDER BY id
+            """).bind([.text(group)]).rows { ($0.int(0), Shard(index: Int($0.int(1)), count: Int($0.int(2)), group: group)) }
+        var sweeps: [SweepRecord] = []
+        for (id, _) in members { sweeps.append(try sweep(id: id)) }
+        guard let first = sweeps.first else { throw StoreError(.notFound, "no sweep of group \(group) in \(path)") }
+        return SweepSelection(record: first, sweeps: sweeps, group: group, shards: Dictionary(uniqueKeysWithValues: members))
+    }
+
+    /// Signature counts per cell over several sweeps, as `cellSignatures(sweepID:)` gives for one.
+    public func cellSignatures(sweepIDs: [Int64]) throws(StoreError) -> [CellSignature] {
+        try db.prepare("""
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, outcome, SUM(runs),
+                   SUM(SUM(runs)) OVER (PARTITION BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent),
+                   SUM(disturbed_runs)
+            FROM cell_signatures WHERE sweep_id IN (SELECT value FROM json_each(?))
+            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, outcome
+            ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, SUM(runs) DESC, signature
+            """).bind([.text(Self.jsonList(sweepIDs))]).rows { row in
+            CellSignature(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(10),
+                          outcome: Outcome(rawValue: row.text(11)) ?? .harnessError, runs: Int(row.int(12)), cellRuns: Int(row.int(13)),
+                          disturbedRuns: Int(row.int(14)))
+        }
+    }
+
+    /// Every sweep of the database whose spec is `spec`'s, apart from jobs and name: the same
+    /// experiment, run on whichever hosts, sharded or not.
+    public func sweepsOfSameSpec(as spec: String) throws(StoreError) -> [SweepRecord] {
+        let key = GroupIdentity.specKey(spec)
+        return try sweeps().filter { key != nil && GroupIdentity.specKey($0.spec) == key }
+    }
+
+    /// The runs of `spec` per host, hosts in the order of their first sweep.
+    public func hostRuns(sameSpecAs spec: String) throws(StoreError) -> [HostRuns] {
+        var hosts: [HostRuns] = []
+        for sweep in try sweepsOfSameSpec(as: spec) {
+            if let index = hosts.firstIndex(where: { HostRuns.key($0.host) == HostRuns.key(sweep.host) }) {
+                hosts[index].sweeps.append(sweep)
+            } else {
+                hosts.append(HostRuns(host: sweep.host, sweeps: [sweep], cells: []))
+            }
+        }
+        for index in hosts.indices { hosts[index].cells = try cellSignatures(sweepIDs: hosts[index].sweeps.map(\.id)) }
+        return hosts
+    }
+
+    package static func jsonList(_ ids: [Int64]) -> String { "[" + ids.map(String.init).joined(separator: ",") + "]" }
+}
+
+extension SweepSelection {
+    /// The selection as one sweep: a group takes its UUID, the planned and recorded runs of all
+    /// its shards, and is `completed` only when every shard is here and completed.
+    public var asOneSweep: SweepRecord {
+        guard let group, let count = shards.values.first?.count else { return record }
+        var one = record
+        one.uuid = group
+        one.plannedRuns = sweeps.reduce(0) { $0 + $1.plannedRuns }
+        one.recordedRuns = sweeps.reduce(0) { $0 + $1.recordedRuns }
+        one.startedAt = sweeps.map(\.startedAt).min() ?? record.startedAt
+        let complete = Set(shards.values.map(\.index)).count == count && sweeps.allSatisfy { $0.status == .completed }
+        one.status = complete ? .completed : sweeps.contains { $0.status == .running } ? .running : .interrupted
+        one.endedAt = complete ? sweeps.compactMap(\.endedAt).max() : nil
+        return one
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabStore
+import PipeLabWorker
+
+extension RunRequest {
+    /// A run that sleeps less than a millisecond is busy on the CPU nearly all its life.
+    package var isCPUBound: Bool { scenario.sleepNs < 1_000_000 && scenario.intervalNs < 1_000_000 && !scenario.hasLink }
+
+    /// Held to the CPU-bound limit too: a run over the emulated link, whose packets the kernel
+    /// delivers in softirq context, which on a busy machine waits in ksoftirqd behind the other
+    /// runs (measured: a 20 ms round trip stretched to 75 ms with 36 link runs in flight on 2 CPUs).
+    package var isHeldToCPUs: Bool { isCPUBound || scenario.hasLink }
+}
+
+/// Hands out runs in their order, except that no more than `limit` CPU-bound runs are in flight
+/// at once: those wait (in order) while runs that sleep may overtake them. Without this, a grid
+/// that mixes sleeps of 0 with sleeps of seconds, run with many jobs, overloads the CPUs, and a
+/// peer thread can wait so long to be scheduled that even a 10 ms sleep no longer separates the
+/// client's sends from the peer's close. The waiting room is bounded, so memory stays flat.
+package struct RunQueue<Source: IteratorProtocol<RunRequest>> {
+    private var source: Source
+    private var waiting: [RunRequest] = []
+    private var sourceDone = false
+    private let lookahead: Int
+
+    package init(_ source: Source, lookahead: Int = 4_096) {
+        self.source = source
+        self.lookahead = lookahead
+    }
+
+    /// Nothing is left to hand out.
+    package var isExhausted: Bool { sourceDone && waiting.isEmpty }
+
+    /// The next run that may start now, or nil when none may.
+    package mutating func next(cpuBoundInFlight: Int, limit: Int) -> RunRequest? {
+        let cpuFree = cpuBoundInFlight < limit
+        if cpuFree && !waiting.isEmpty { return waiting.removeFirst() }
+        while !sourceDone && waiting.count < lookahead {
+            guard let request = source.next() else {
+                sourceDone = true
+                break
+            }
+            if cpuFree || !request.isHeldToCPUs { return request }
+            waiting.append(request)
+        }
+        return nil
+    }
+}
+
+extension SweepSpec {
+    /// How many CPU-bound runs may be in flight: two per CPU when the grid also has runs that sleep
+    /// (they need the CPU promptly when they wake), else as many as the jobs.
+    public var cpuBoundLimit: Int {
+        let sleeping = sleep.contains { $0 >= 1_000_000 }
+        return sleeping ? min(jobs, max(2, 2 * ProcessInfo.processInfo.activeProcessorCount)) : jobs
+    }
+}

@@ -1,0 +1,38 @@
+import Glibc
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabNetwork
+import PipeLabStore
+import PipeLabWorker
+
+/// `pipelab run`: one run on one worker.
+public enum SingleRun {
+    /// Always captured: a run's packets are part of what it shows.
+    /// `lossSeed` replays a run's losses (`run --seed`); nil draws a new seed.
+    public static func perform(_ scenario: Scenario, timeoutNs: Int64, lossSeed: UInt32? = nil, executable: String? = nil) throws -> RunResult {
+        let pool = WorkerPool(size: 1, timeoutNs: timeoutNs, executable: executable, capture: true)
+        var result: RunResult?
+        try pool.perform([RunRequest(scenario: scenario, repeatIndex: 0, lossSeed: lossSeed)]) { result = $0 }
+        guard let result else { throw SystemError("the worker pool finished without a result", errno: EIO) }
+        return result
+    }
+}
+
+extension Store {
+    /// `pipelab run --db`: one run recorded as a completed one-run sweep named "run", whole or not at all.
+    public func recordSingleRun(_ run: RunResult, commandLine: String, host: HostInfo) throws(StoreError) {
+        let s = run.scenario
+        var spec = SweepSpec.builtIn
+        (spec.transport, spec.peer, spec.sigpipe) = ([s.transport], [s.peer], [s.sigpipe])
+        (spec.sleep, spec.sends, spec.payload, spec.repeats, spec.jobs) = ([s.sleepNs], [s.sends], [s.payloadBytes], 1, 1)
+        (spec.probe, spec.probeSleep) = ([s.probe], nil)
+        (spec.interval, spec.rtt, spec.loss, spec.linkSleep) = ([s.intervalNs], [s.rttNs], [s.lossBasisPoints], nil)
+        spec.name = "run"
+        // One transaction: a failure leaves no sweep behind, not a `running` one without its run.
+        try db.writeTransaction { () throws(StoreError) in
+            let sweep = try createSweep(name: "run", spec: spec.json(), commandLine: commandLine, plannedRuns: 1, skipped: [], host: host, isolation: Isolation.available.rawValue)
+            try runWriter(sweepID: sweep.id).write([run])
+            try setStatus(of: sweep.id, to: .completed)
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Glibc
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabNetwork
+import PipeLabStore
+import PipeLabWorker
+
+/// The recording process's pool of long-lived workers. It hands each idle worker the next run,
+/// reads the run's steps from the worker's step log when the run ends, replaces a worker that
+/// dies, and kills runs that hang past the timeout. (SIGPIPE's default action does not end a
+/// worker: for the dispositions where it can, the worker forks the client that it kills.)
+public final class WorkerPool {
+    private let size: Int
+    private let cpuBoundLimit: Int
+    private let timeoutNs: Int64
+    private let executable: String
+    private let capture: Bool
+    private var slots: [Slot] = []
+    private var nextToken: Int64 = 1
+
+    /// - Parameters:
+    ///   - cpuBoundLimit: at most this many runs that sleep under 1 ms in flight (see RunQueue).
+    ///   - executable: the pipelab binary to run in worker mode (default: this one).
+    ///   - capture: record each TCP run's packets.
+    public init(size: Int, cpuBoundLimit: Int? = nil, timeoutNs: Int64, executable: String? = nil, capture: Bool = false) {
+        self.capture = capture
+        self.size = max(1, size)
+        self.cpuBoundLimit = max(1, cpuBoundLimit ?? size)
+        self.timeoutNs = timeoutNs
+        self.executable = executable ?? WorkerProcess.currentExecutable()
+    }
+
+    deinit {
+        // Closing a channel ends an idle worker's loop; reaping keeps no zombies.
+        for slot in slots { slot.process.channel.close() }
+        for slot in slots { _ = slot.process.wait() }
+    }
+
+    /// Performs `requests` and hands each result to `onResult` as it completes. Once `shouldStop`
+    /// answers true no new run starts; runs in flight finish. `tick` is called at least every 100 ms.
+    public func perform<S: Sequence<RunRequest>>(
+        _ requests: S, shouldStop: () -> Bool = { false }, tick: () throws -> Void = {},
+        onResult: (RunResult) throws -> Void
+    ) throws {
+        var queue = RunQueue(requests.makeIterator())
+        while true {
+            if !shouldStop() {
+                try dispatch(from: &queue)
+            }
+            let busy = slots.filter { $0.inFlight != nil }
+            if busy.isEmpty && (queue.isExhausted || shouldStop()) { break }
+            for slot in waitForMessages(busy) {
+                for result in drain(slot) { try onResult(result) }
+            }
+            for slot in busy {
+                if let result = expireIfOverdue(slot) { try onResult(result) }
+            }
+            try tick()
+        }
+    }
+
+    /// Gives every idle worker (spawning up to `size`) the next run that may start.
+    private func dispatch<Source>(from queue: inout RunQueue<Source>) throws {
+        var cpuBound = slots.filter { $0.inFlight?.request.isHeldToCPUs == true }.count
+        while true {
+            var slot = slots.first { $0.inFlight == nil }
+            if slot == nil && slots.count < size && !queue.isExhausted {
+                slot = Slot(process: try WorkerProcess(executable: executable))
+                slots.append(slot!)
+            }
+            guard let idle = slot, let request = queue.next(cpuBoundInFlight: cpuBound, limit: cpuBoundLimit) else { return }
+            if request.isHeldToCPUs { cpuBound += 1 }
+            let token = nextToken
+            nextToken += 1
+            let inFlight = InFlight(request: request, token: token)
+            idle.inFlight = inFlight
+            let job = WireMessage.job(token: token, scenario: request.scenario, lossSeed: inFlight.lossSeed, capture: capture)
+            if !idle.process.channel.send(job) {
+                // The worker died while idle: replace it and try the same run on the new one.
+                _ = idle.process.wait()
+                idle.process = try WorkerProcess(executable: executable)
+                _ = idle.process.channel.send(job)
+            }
+        }
+    }
+
+    /// Waits until a worker has something to say (or the nearest timeout); returns those that do.
+    private func waitForMessages(_ busy: [Slot]) -> [Slot] {
+        let now = MonotonicClock.nowNs()
+        let nearest = busy.compactMap { $0.inFlight.map { $0.startNs + timeoutNs - now } }.min() ?? 0
+        let timeoutMs = Int32(clamping: min(100, max(0, (nearest + 999_999) / 1_000_000)))
+        var fds = busy.map { pollfd(fd: $0.process.channel.fd, events: Int16(POLLIN), revents: 0) }
+        guard poll(&fds, nfds_t(fds.count), timeoutMs) > 0 else { return [] }
+        return zip(busy, fds).filter { $0.1.revents != 0 }.map(\.0)
+    }
+
+    /// Reads what a worker has sent (one message per call: poll says when there is more) and
+    /// returns the runs that ended.
+    private func drain(_ slot: Slot) -> [RunResult] {
+        guard slot.inFlight != nil else { return [] }
+        var finished: [RunResult] = []
+        switch slot.process.channel.receive(blocking: false) {
+        case .empty:
+            break
+        case .closed:
+            // The worker died: something killed it, since its own runs die in a forked client.
+            let termination = slot.process.wait()
+            if var run = slot.inFlight {
+                run.absorb(slot.process.log.read())
+                finished.append(run.ended(by: termination))
+                slot.inFlight = nil
+            }
+            slot.respawn(executable: executable)
+        case .messages(let messages):
+            for message in messages {
+                if message.endsRun { slot.inFlight?.absorb(slot.process.log.read()) }
+                if let result = slot.inFlight?.handle(message) {
+                    finished.append(result)
+                    slot.inFlight = nil
+                }
+            }
+        }
+        return finished
+    }
+
+    private func expireIfOverdue(_ slot: Slot) -> RunResult? {
+        guard var run = slot.inFlight, MonotonicClock.nowNs() - run.startNs > timeoutNs else { return nil }
+        _ = slot.process.kill()
+        run.absorb(slot.process.log.read())
+        slot.inFlight = nil
+        slot.respawn(executable: executable)
+        return run.timedOut()
+    }
+}
+
+/// A worker and the run it is doing.
+private final class Slot {
+    package var process: WorkerProcess
+    package var inFlight: InFlight?
+
+    package init(process: WorkerProcess) { self.process = process }
+
+    package func respawn(executable: String) {
+        do {
+            process = try WorkerProcess(executable: executable)
+        } catch {
+            // Keep the dead process's handle: its next send fails and dispatch retries the spawn.
+            writeStandardError("pipelab: \(error)")
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import PipeLabNetwork
+import PipeLabExperiment
+import PipeLabKernel
+
+/// The wire protocol between the recorder and its workers: fixed-size records of twelve Int64,
+/// batched into SOCK_SEQPACKET messages, so each batch arrives whole and in order even when the
+/// worker's client and peer threads write at the same time, and no parsing can go wrong.
+package enum WireMessage: Equatable {
+    /// Recorder → worker: perform one run; the link draws its losses from `lossSeed`; `capture`:
+    /// record the run's packets.
+    case job(token: Int64, scenario: Scenario, lossSeed: UInt32, capture: Bool = false)
+    /// Worker → recorder: the client is about to make a call it may not return from.
+    case callBegins(token: Int64, actor: Actor, op: Operation, bytes: Int64, startNs: Int64)
+    /// Worker → recorder: a call returned.
+    case step(token: Int64, Step)
+    /// Worker → recorder: the forked client of the run was killed by a signal.
+    case clientKilled(token: Int64, signal: Int32)
+    /// Worker → recorder: the run is over.
+    case runDone(token: Int64)
+    /// Worker → recorder: the harness could not set the run up.
+    case harnessError(token: Int64, stage: HarnessStage, errno: Int32)
+    /// Worker → recorder: one of the run's packets (sent before `runDone`).
+    case packet(token: Int64, CapturedPacket)
+
+    /// Whether the message closes its run, so the recorder reads the step log.
+    package var endsRun: Bool {
+        switch self {
+        case .runDone, .harnessError: true
+        case .job, .callBegins, .step, .clientKilled, .packet: false
+        }
+    }
+
+    package static let slots = 12
+    package static let byteCount = slots * MemoryLayout<Int64>.size
+
+    package func encode() -> [Int64] {
+        var slots = [Int64](repeating: 0, count: Self.slots)
+        slots.withUnsafeMutableBufferPointer { encode(into: $0.baseAddress!) }
+        return slots
+    }
+
+    /// Writes the record's twelve slots, with no allocation (the step log's hot path).
+    package func encode(into s: UnsafeMutablePointer<Int64>) {
+        s.update(repeating: 0, count: Self.slots)
+        switch self {
+        case let .job(token, scenario, lossSeed, capture):
+            (s[0], s[1], s[2], s[3], s[4]) = (1, token, scenario.transport.index, scenario.peer.index, scenario.sigpipe.index)
+            (s[5], s[6], s[7], s[8]) = (scenario.sleepNs, Int64(scenario.sends), scenario.payloadBytes, scenario.probe.index)
+            // Loss (at most 10,000 basis points) in the low 16 bits, the seed above it, capture in bit 48.
+            (s[9], s[10]) = (scenario.intervalNs, scenario.rttNs)
+            s[11] = Int64(scenario.lossBasisPoints) | Int64(lossSeed) << 16 | (capture ? 1 << 48 : 0)
+        case let .callBegins(token, actor, op, bytes, startNs):
+            (s[0], s[1], s[2], s[3], s[4], s[5]) = (2, token, actor.index, op.index, bytes, startNs)
+        case let .step(token, step):
+            (s[0], s[1], s[2], s[3], s[4], s[5]) = (3, token, step.actor.index, step.op.index, step.bytes, step.result ?? Int64.min)
+            (s[6], s[7], s[8], s[9]) = (Int64(step.errno), step.sigpipe ? 1 : 0, step.startNs, step.durationNs ?? -1)
+            (s[10], s[11]) = (Int64(step.tcpState?.rawValue ?? 0), step.value ?? Int64.min)
+        case let .runDone(token):
+            (s[0], s[1]) = (4, token)
+        case let .harnessError(token, stage, errno):
+            (s[0], s[1], s[2], s[3]) = (5, token, stage.index, Int64(errno))
+        case let .clientKilled(token, signal):
+            (s[0], s[1], s[2]) = (6, token, Int64(signal))
+        case let .packet(token, packet):
+            // Lengths and direction in one slot, the captured bytes in the last eight.
+            (s[0], s[1], s[2]) = (7, token, packet.tNs)
+            s[3] = Int64(packet.wireLength & 0xffff) | Int64(packet.headers.count) << 16 | (packet.direction == .peerToClient ? 1 << 24 : 0)
+                | (packet.lost ? 1 << 25 : 0)
+            UnsafeMutableRawPointer(s + 4).copyMemory(from: packet.headers, byteCount: min(packet.headers.count, Capture.headerBytes))
+        }
+    }
+
+    /// nil for a record that is not one of ours, or whose values are out of range: a job the
+    /// command line would refuse, a number that does not fit its field. Nothing here can trap.
+    package static func decode(_ s: UnsafeBufferPointer<Int64>) -> WireMessage? {
+        guard s.count == slots else { return nil }
+        switch s[0] {
+        case 1:
+            guard let transport = Transport(index: s[2]), let peer = PeerAction(index: s[3]),
+                  let sigpipe = SigpipeMode(index: s[4]), let probe = Probe(index: s[8]),
+                  (0...Limits.durationNs).contains(s[5]), (1...Int64(Limits.sends)).contains(s[6]),
+                  (1...Limits.payloadBytes).contains(s[7]), (0...Limits.durationNs).contains(s[9]),
+                  (0...RttText.maximumNs).contains(s[10]), (0...10_000).contains(s[11] & 0xffff), s[11] >> 49 == 0 else { return nil }
+            let scenario = Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: s[5], sends: Int(s[6]), payloadBytes: s[7],
+                                    probe: probe, intervalNs: s[9], rttNs: s[10], lossBasisPoints: Int(s[11] & 0xffff))
+            guard scenario.inapplicableReason == nil else { return nil }
+            return .job(token: s[1], scenario: scenario, lossSeed: UInt32(truncatingIfNeeded: s[11] >> 16), capture: s[11] >> 48 == 1)
+        case 2:
+            guard let actor = Actor(index: s[2]), let op = Operation(index: s[3]) else { return nil }
+            return .callBegins(token: s[1], actor: actor, op: op, bytes: s[4], startNs: s[5])
+        case 3:
+            guard let actor = Actor(index: s[2]), let op = Operation(index: s[3]),
+                  let errno = Int32(exactly: s[6]), let state = Int32(exactly: s[10]) else { return nil }
+            return .step(token: s[1], Step(
+                actor: actor, op: op, bytes: s[4], result: s[5] == Int64.min ? nil : s[5], errno: errno,
+                sigpipe: s[7] != 0, startNs: s[8], durationNs: s[9] < 0 ? nil : s[9], tcpState: TCPState(rawValue: state),
+                value: s[11] == Int64.min ? nil : s[11]))
+        case 4:
+            return .runDone(token: s[1])
+        case 5:
+            guard let stage = HarnessStage(index: s[2]), let errno = Int32(exactly: s[3]) else { return nil }
+            return .harnessError(token: s[1], stage: stage, errno: errno)
+        case 6:
+            guard let signal = Int32(exactly: s[2]) else { return nil }
+            return .clientKilled(token: s[1], signal: signal)
+        case 7:
+            let count = Int(s[3] >> 16 & 0xff)
+            guard count <= Capture.headerBytes, s[3] >> 26 == 0 else { return nil }
+            let headers = Array(UnsafeRawBufferPointer(start: s.baseAddress.map { UnsafeRawPointer($0 + 4) }, count: count))
+            return .packet(token: s[1], CapturedPacket(tNs: s[2], direction: s[3] >> 24 & 1 == 1 ? .peerToClient : .clientToPeer,
+                                                       wireLength: Int(s[3] & 0xffff), headers: headers, lost: s[3] >> 25 & 1 == 1))
+        default:
+            return nil
+        }
+    }
+}
+
+/// What the harness was doing when it failed, for a readable `harness-error`.
+package enum HarnessStage: String, CaseIterable {
+    case listenTCP4 = "listening on 127.0.0.1"
+    case listenTCP6 = "listening on [::1] (is IPv6 available?)"
+    case clientSocket = "creating the client socket"
+    case connect = "connecting the client to its peer"
+    case accept = "accepting the client"
+    case socketpair = "creating the Unix socket pair"
+    case pipe = "creating the pipe"
+    case payload = "mapping the payload"
+    case link = "creating the emulated link (a TUN device in the worker's network namespace)"
+}
+
+/// Enum cases travel as their position in `allCases`, kept once per type so that encoding a
+/// record allocates nothing.
+package protocol WireEnum: CaseIterable, Equatable {
+    static var wireOrder: [Self] { get }
+}
+
+extension WireEnum {
+    package var index: Int64 { Int64(Self.wireOrder.firstIndex(of: self) ?? 0) }
+
+    package init?(index: Int64) {
+        guard index >= 0, index < Self.wireOrder.count else { return nil }
+        self = Self.wireOrder[Int(index)]
+    }
+}
+
+extension Transport: WireEnum { package static let wireOrder = Array(allCases) }
+extension PeerAction: WireEnum { package static let wireOrder = Array(allCases) }
+extension SigpipeMode: WireEnum { package static let wireOrder = Array(allCases) }
+extension Probe: WireEnum { package static let wireOrder = Array(allCases) }
+extension Actor: WireEnum { package static let wireOrder = Array(allCases) }
+extension Operation: WireEnum { package static let wireOrder = Array(allCases) }
+extension HarnessStage: WireEnum { package static let wireOrder = Array(allCases) }

@@ -1,0 +1,261 @@
+import CPipeLabSupport
+import Glibc
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabNetwork
+
+/// The hidden worker mode: take runs from the recorder one after another and report their steps.
+/// Workers only make system calls; they never touch the database.
+public enum WorkerMain {
+    /// The fd on which a spawned worker finds its channel.
+    public static let channelFD: Int32 = 3
+
+    /// Serves runs until the recorder closes the channel; returns the exit status: 64, with one
+    /// line, when this process was not started by a recorder or the channel carries anything else.
+    /// - Parameter recorder: the pid of the recorder that spawned this worker.
+    /// - Parameter isolate: enter a network namespace of its own first (the recorder found it allowed).
+    public static func serve(recorder: Int32, isolate: Bool = false, channelFD: Int32 = channelFD) -> Int32 {
+        let notByHand = "this mode is started by `pipelab sweep` and `pipelab run`, not by hand"
+        // A recorder killed outright must not leave workers behind, stuck in a hanging send.
+        guard pipelab_die_with_parent(recorder) == 0 else {
+            writeStandardError("pipelab worker: --recorder \(recorder) is not this process's parent; \(notByHand)")
+            return 64
+        }
+        if let problem = WorkerDescriptors.problem(channelFD: channelFD, logFD: StepLog.workerFD) {
+            writeStandardError("pipelab worker: \(problem); \(notByHand)")
+            return 64
+        }
+        // Before any thread starts: the peer thread and the forked clients inherit the namespace.
+        if isolate {
+            let failure = pipelab_isolate_network()
+            guard failure == 0 else {
+                writeStandardError("pipelab worker: entering a network namespace of its own: \(strerrorText(failure))")
+                return 70
+            }
+        }
+        // The client's sleep ends when asked, not up to 50 µs later (the default slack); the forked
+        // clients inherit it. 1 ns is the minimum: 0 would restore the default.
+        _ = pipelab_set_timer_slack(1)
+        let channel = Channel(fd: channelFD)
+        let runner: RunPerformer
+        do {
+            runner = try RunPerformer(channel: channel, log: try StepLog(fd: StepLog.workerFD))
+        } catch {
+            writeStandardError("pipelab worker: \(error)")
+            return 70
+        }
+        while true {
+            switch channel.receiveJobs() {
+            case .jobs(let jobs):
+                for job in jobs { runner.perform(job) }
+            case .closed:
+                return 0
+            case .invalid(let what):
+                writeStandardError("pipelab worker: the channel carried \(what); accepted: job records from the recorder that started this worker")
+                return 64
+            }
+        }
+    }
+}
+
+/// Carries out DESIGN.md's script for one scenario: the client connects and sends once; the peer,
+/// once that data has arrived, reads once and ends the connection its way; the client sleeps, makes
+/// its probe (if any), then its remaining sends.
+package final class RunPerformer {
+    private let channel: Channel
+    private let log: StepLog
+    private let peer: PeerThread
+    private let payload = ZeroPayload()
+    private var capture: Capture?
+    private var link: Link?
+    private var linkFailure: Int32 = 0
+    private var probeBuffer = [UInt8](repeating: 0, count: Int(Probe.recvBytes))
+
+    package init(channel: Channel, log: StepLog) throws(SystemError) {
+        self.channel = channel
+        self.log = log
+        peer = try PeerThread()
+    }
+
+    package func perform(_ job: Channel.Job) {
+        let (token, scenario) = (job.token, job.scenario)
+        let bytes: UnsafeRawBufferPointer
+        do { bytes = try payload.bytes(scenario.payloadBytes) } catch {
+            channel.send(.harnessError(token: token, stage: .payload, errno: error.errno))
+            return
+        }
+        if scenario.hasLink {
+            guard let link = openedLink() else {
+                channel.send(.harnessError(token: token, stage: .link, errno: linkFailure))
+                return
+            }
+            link.configure(rttNs: scenario.rttNs, lossBasisPoints: scenario.lossBasisPoints, seed: job.lossSeed)
+        }
+        log.reset()
+        let recorder = StepRecorder(log: log, area: .client, token: token, runStartNs: MonotonicClock.nowNs(),
+                                    isTCP: scenario.transport.isTCP)
+        // Begun before the connect, so the handshake is in it; a capture that cannot open (no
+        // CAP_NET_RAW) leaves the run without packets rather than without a result.
+        let capture = job.capture && scenario.transport.isTCP ? openedCapture() : nil
+        capture?.begin(runStartNs: recorder.runStartNs)
+        let ends: (client: Int32, peer: Int32)
+        switch connect(scenario.transport, overLink: scenario.hasLink, recorder: recorder) {
+        case .success(let connected): ends = connected
+        case .failure(let failure):
+            channel.send(.harnessError(token: token, stage: failure.stage, errno: failure.errno))
+            return
+        }
+        // Read while connected: a reset socket has no peer name.
+        let ports = capture == nil ? nil : Sockets.port(of: ends.client, peer: false).flatMap { client in
+            Sockets.port(of: ends.client, peer: true).map { (client: client, peer: $0) }
+        }
+        var ending: [WireMessage] = []
+        let peerJob = PeerThread.Job(fd: ends.peer, action: scenario.peer, transport: scenario.transport,
+                                     recorder: recorder.forPeer)
+        if scenario.sigpipe == .default || scenario.sigpipe == .nosignal {
+            // SIGPIPE may end the process that sends: a forked child makes the client's calls and
+            // dies in place of the worker, as the C programs it stands for would.
+            let worker = getpid()
+            let child = fork()
+            if child == 0 {
+                guard pipelab_die_with_parent(worker) == 0 else { _exit(0) }
+                // The peer's end must not stay open in the client, or the peer could never end it.
+                Glibc.close(ends.peer)
+                clientSends(scenario, bytes, fd: ends.client, recorder: recorder)
+                _exit(0)
+            }
+            peer.begin(peerJob)
+            if child > 0, case .signaled(let signal) = Self.wait(for: child) {
+                ending.append(.clientKilled(token: token, signal: signal))
+            }
+        } else {
+            peer.begin(peerJob)
+            clientSends(scenario, bytes, fd: ends.client, recorder: recorder)
+        }
+        let peerStillOpen = peer.finish()
+        if let capture, let ports {
+            // The answer to the client's last send may still be on the link: wait a round trip for
+            // it, with a tenth and 1 ms to spare for the link thread's and the kernel's own delays.
+            if scenario.hasLink { MonotonicClock.sleep(nanoseconds: scenario.rttNs + scenario.rttNs / 10 + 1_000_000) }
+            let lost = scenario.hasLink ? link?.takeDropped() ?? [] : []
+            ending += capture.drain(clientPort: ports.client, peerPort: ports.peer, lost: lost).map { .packet(token: token, $0) }
+        }
+        // Harness teardown, not part of the experiment: abortive closes leave no TIME_WAIT, so a
+        // sweep of 100,000 runs never runs out of ports.
+        closeQuietly(ends.client, tcp: scenario.transport.isTCP)
+        if peerStillOpen { closeQuietly(ends.peer, tcp: scenario.transport.isTCP) }
+        channel.send(ending + [.runDone(token: token)])
+    }
+
+    /// The client's sends: the first, the sleep and the probe, the rest `interval` apart; each send
+    /// announced before it is made. With a single send the client still sleeps and probes after it.
+    private func clientSends(_ scenario: Scenario, _ payload: UnsafeRawBufferPointer, fd: Int32, recorder: StepRecorder) {
+        var sigpipe = SigpipeControl(mode: scenario.sigpipe)
+        let isSocket = scenario.transport.isSocket
+        let flags = scenario.sigpipe == .nosignal ? Int32(MSG_NOSIGNAL) : 0
+        defer {
+            if scenario.sends == 1 && scenario.probe != .none {
+                MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
+                ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
+            }
+        }
+        // With later sends apart or over a link their timing matters too: the real-time class (below)
+        // is then kept until the last send returns.
+        let timed = scenario.intervalNs > 0 || scenario.hasLink
+        var boosted = false
+        for sendNumber in 1...scenario.sends {
+            // The sleep ends when asked only if the woken client gets a CPU at once: with many runs
+            // in flight on few CPUs it would wait its turn (measured: up to 9 ms late at 32 jobs
+            // on 2 CPUs). The real-time class preempts that queue from the sleep until send #2
+            // returns; where it is not allowed (no CAP_SYS_NICE) the sleep is as the scheduler gives.
+            if sendNumber == 2 { boosted = (scenario.sleepNs > 0 || timed) && pipelab_set_realtime(1) == 0 }
+            if sendNumber == 2 {
+                MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
+                if scenario.probe != .none {
+                    ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
+                }
+            } else if sendNumber > 2 && scenario.intervalNs > 0 {
+                MonotonicClock.sleep(nanoseconds: scenario.intervalNs)
+            }
+            sigpipe.beforeCall()
+            recorder.record(.client, isSocket ? .send : .write, bytes: scenario.payloadBytes, fd: fd,
+                            announce: true, sigpipe: sigpipe.raisedDuringCall) {
+                isSocket ? Glibc.send(fd, payload.baseAddress, payload.count, flags)
+                         : Glibc.write(fd, payload.baseAddress, payload.count)
+            }
+            if boosted && (!timed || sendNumber == scenario.sends) {
+                _ = pipelab_set_realtime(0)
+                boosted = false
+            }
+        }
+    }
+
+    private func openedCapture() -> Capture? {
+        if capture == nil { capture = try? Capture() }
+        return capture
+    }
+
+    /// The worker's link, made at its first run that needs one and kept.
+    private func openedLink() -> Link? {
+        if link == nil {
+            do { link = try Link() } catch { linkFailure = error.errno }
+        }
+        return link
+    }
+
+    private static func wait(for child: pid_t) -> ProcessTermination {
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) == -1 && errno == EINTR {}
+        return ProcessTermination(waitStatus: status)
+    }
+
+    private struct SetupFailure: Error {
+        package var stage: HarnessStage
+        package var errno: Int32
+    }
+
+    private func connect(_ transport: Transport, overLink: Bool, recorder: StepRecorder) -> Result<(client: Int32, peer: Int32), SetupFailure> {
+        switch transport {
+        case .tcp4, .tcp6:
+            // A listener of the run's own, closed once its client is accepted: a stray connection
+            // is refused at once instead of waiting in a backlog for the worker's next run.
+            let listener: LoopbackListener
+            do { listener = try LoopbackListener(transport: transport, overLink: overLink) } catch {
+                return .failure(SetupFailure(stage: transport == .tcp6 ? .listenTCP6 : .listenTCP4, errno: error.errno))
+            }
+            let client: Int32
+            do { client = try listener.newClientSocket() } catch {
+                return .failure(SetupFailure(stage: .clientSocket, errno: error.errno))
+            }
+            // Announced like the sends, so a connect or accept that hangs is recorded as a step.
+            let connected = recorder.record(.client, .connect, bytes: 0, fd: client, announce: true) { listener.connect(client).value }
+            guard !connected.failed else {
+                Glibc.close(client)
+                return .failure(SetupFailure(stage: .connect, errno: connected.errno))
+            }
+            let accepted = recorder.record(.peer, .accept, bytes: 0, fd: nil, stateOfResult: true, announce: true) { listener.accept(expecting: client).value }
+            guard !accepted.failed else {
+                Glibc.close(client)
+                return .failure(SetupFailure(stage: .accept, errno: accepted.errno))
+            }
+            return .success((client, Int32(accepted.value)))
+        case .unix:
+            var fds: [Int32] = [-1, -1]
+            guard socketpair(AF_UNIX, Sockets.stream, 0, &fds) == 0 else {
+                return .failure(SetupFailure(stage: .socketpair, errno: errno))
+            }
+            return .success((fds[0], fds[1]))
+        case .pipe:
+            var fds: [Int32] = [-1, -1]
+            guard Glibc.pipe(&fds) == 0 else { return .failure(SetupFailure(stage: .pipe, errno: errno)) }
+            // Close-on-exec, so no worker spawned later inherits a run's pipe.
+            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            return .success((fds[1], fds[0]))
+        }
+    }
+
+    private func closeQuietly(_ fd: Int32, tcp: Bool) {
+        if tcp { _ = Sockets.setLingerZero(fd) }
+        Glibc.close(fd)
+    }
+}
