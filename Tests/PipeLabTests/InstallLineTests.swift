@@ -27,7 +27,7 @@ import Testing
 
     /// The tools, and the Debian package that ships each.
     @Test(arguments: [("sqlite3", "sqlite3"), ("tcpdump", "tcpdump"), ("rsvg-convert", "librsvg2-bin"), ("jq", "jq"),
-                      ("git", "git"), ("sqlite3.h", "libsqlite3-dev")])
+                      ("git", "git"), ("sqlite3.h", "libsqlite3-dev"), ("strace", "strace")])
     func everyToolUsedIsInTheLine(tool: String, package: String) {
         #expect(Self.packages.contains(package), "README.md's install line lacks \(package), which ships \(tool)")
         let used = (["README.md"] + ReadmeCommandTests.documents).contains { ReadmeCommandTests.text(of: $0).contains(tool) }
