@@ -104,23 +104,28 @@ public enum Explainer {
         case .close:
             switch e.peerLeftUnread {
             case true?:
-                return "The peer \(read); then it called close() with data unread: its kernel sent RST instead of FIN (tcp_close(); RFC 2525 §2.17). The RST found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET and moved it to CLOSE."
+                return "The peer \(read); then it called close() with data unread: its kernel sent RST instead of FIN (tcp_close(); RFC 2525 §2.17). " + LinkFates.rst(e.evidence)
             case false?:
+                let answered = LinkFates.peerSentRST(e.evidence)
+                    ? "; its data reaches a socket its process has closed, which takes no more data, and the peer's kernel answers with RST"
+                    : "; no RST came back while the run lasted"
                 let later = e.writes.indices.contains { e.peerEndedBefore(send: $0 + 1) == true }
-                    ? " TCP cannot tell a close from a half-close, so the next write is still accepted; its data reaches a socket its process has closed, which takes no more data, and the peer's kernel answers with RST."
+                    ? " TCP cannot tell a close from a half-close, so the next write is still accepted\(answered)."
                     : " No send of ours came after the close, so nothing provoked an RST."
-                return "The peer \(read); then it called close(): with nothing unread its kernel sent FIN, which moves our socket to CLOSE_WAIT." + later
+                return "The peer \(read); then it called close(): with nothing unread its kernel sent FIN\(LinkFates.fin(e.evidence))." + later
             case nil:
                 return "The peer \(read); then it called close(). If nothing was left unread its kernel sent FIN (our socket then goes to CLOSE_WAIT, and the next write provokes an RST); if data was left unread it sent RST at once. The errors below show which."
             }
         case .closeUnread:
-            return "The peer \(read); then it called close() with it still in its receive queue, so its kernel sent RST instead of FIN (tcp_close(); RFC 2525 §2.17). The RST found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET and moved it to CLOSE."
+            return "The peer \(read); then it called close() with it still in its receive queue, so its kernel sent RST instead of FIN (tcp_close(); RFC 2525 §2.17). " + LinkFates.rst(e.evidence)
         case .linger0:
-            return "The peer \(read); then it set SO_LINGER {on, 0} and closed: an abortive close, which sends RST instead of FIN whatever was read (tcp_close() sends it itself when data was unread, and otherwise through tcp_disconnect()). The RST found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET and moved it to CLOSE."
+            return "The peer \(read); then it set SO_LINGER {on, 0} and closed: an abortive close, which sends RST instead of FIN whatever was read (tcp_close() sends it itself when data was unread, and otherwise through tcp_disconnect()). " + LinkFates.rst(e.evidence)
         case .shutdownWrite:
-            return "The peer \(read); then it called shutdown(SHUT_WR): it sent FIN and our socket moved to CLOSE_WAIT, but the peer's socket stays open and it never reads again. Our writes are queued, first in its receive buffer and then in our send buffer, until both are full; then a blocking send waits."
+            return "The peer \(read); then it called shutdown(SHUT_WR): it sent FIN\(LinkFates.fin(e.evidence)), but the peer's socket stays open and it never reads again. Our writes are queued, first in its receive buffer and then in our send buffer, until both are full; then a blocking send waits."
         case .shutdownReadWrite:
-            return "The peer \(read); then it called shutdown(SHUT_RDWR): it sent FIN (our socket moved to CLOSE_WAIT) and stopped receiving, but its socket stays open. Data of ours that arrives afterwards is answered with RST (tcp_rcv_state_process(): data after the receiving side was shut down)."
+            // tcp_shutdown() sends FIN whatever is unread: only close() turns unread data into RST.
+            let unread = e.peerLeftUnread == true ? " (a shutdown sends FIN even with data unread: only close() sends RST for that)" : ""
+            return "The peer \(read); then it called shutdown(SHUT_RDWR): it sent FIN\(unread)\(LinkFates.fin(e.evidence)), and it stopped receiving, but its socket stays open. Data of ours that arrives afterwards is answered with RST (tcp_rcv_state_process(): data after the receiving side was shut down)."
         }
     }
 
@@ -162,13 +167,16 @@ public enum Explainer {
             return "\(call) #\(number) succeeded\(state): the connection was still whole\(after)." + raised
         }
         if !ended {
+            let reasons = e.disturbances.map(\.reason)
             let why: String
-            switch e.disturbance?.cause {
-            case .cpu?: why = "the machine had delayed the peer"
-            case .link?: why = "the link had dropped what the peer was waiting for"
-            case nil: why = e.evidence.linkFixedOrder(send: number)
-                ? "over the \(DurationText.format(s.rttNs)) round trip nothing from the peer could have reached our socket yet: the link's delay, not a race, fixed the order"
-                : "with this little sleep the client's call came first, a race"
+            if reasons.contains(.peerLate) || reasons.contains(.peerStartedLate) {
+                why = "the machine had delayed the peer"
+            } else if reasons.contains(.segmentLost) {
+                why = "the link had dropped what the peer was waiting for"
+            } else if e.evidence.linkFixedOrder(send: number) {
+                why = "over the \(DurationText.format(s.rttNs)) round trip nothing from the peer could have reached our socket yet: the link's delay, not a race, fixed the order"
+            } else {
+                why = "with this little sleep the client's call came first, a race"
             }
             return "\(call) #\(number) succeeded\(state): the peer had not yet begun to end the connection when it started (\(why))." + raised
         }
@@ -176,13 +184,16 @@ public enum Explainer {
         case (.tcp4, .shutdownWrite), (.tcp6, .shutdownWrite), (.unix, .shutdownWrite):
             return "\(call) #\(number) succeeded\(state): the kernel queued its bytes, though nobody will read them." + raised
         case (.tcp4, _), (.tcp6, _):
+            let loopback = s.hasLink ? "" : " (loopback delivers it at once)"
             let provoked = state.hasSuffix(" CLOSE)")
-                ? " Its data provoked the peer's RST, which came back before the call returned (loopback delivers it at once), so the socket was CLOSE already."
+                ? " Its data provoked the peer's RST, which came back before the call returned\(loopback), so the socket was CLOSE already."
                 : ""
-            let accepted = e.peerLeftUnread == true || s.peer == .linger0 || s.peer == .closeUnread
-                ? " although the peer had already ended the connection: its RST had not yet reached our socket when the call ran."
-                : " although the peer had ended the connection: a socket in CLOSE_WAIT still accepts data, and success only means the kernel queued the bytes."
-            return "\(call) #\(number) succeeded\(state)\(accepted)\(provoked)" + raised
+            // Only a close sends RST for unread data; a shutdown(SHUT_RDWR) sends FIN whatever is unread.
+            let resetFirst = (e.peerLeftUnread == true && s.peer == .close) || s.peer == .linger0 || s.peer == .closeUnread
+            let accepted = resetFirst
+                ? " although the peer had already ended the connection: \(LinkFates.acceptedBeforeRST(write, e.evidence))."
+                : " although the peer had ended the connection: \(LinkFates.acceptedAfterFIN(write, e.evidence))."
+            return "\(call) #\(number) succeeded\(state)\(accepted)\(provoked)" + LinkFates.heldBack(number, e.evidence) + raised
         case (.unix, _), (.pipe, _):
             return "\(call) #\(number) succeeded\(state): the peer's close had begun but not yet taken effect when the call ran." + raised
         }
@@ -229,9 +240,10 @@ public enum Explainer {
             // first such. Over a link the sends made while the RST travelled succeeded in between.
             let provoker = (1..<max(1, number)).first { e.peerEndedBefore(send: $0) == true && (e.writes[$0 - 1].result ?? -1) >= 0 }
             if !errorReported && finFirst, let provoker, (previous?.result ?? -1) >= 0 {
-                let travelled = e.rstArrivalNs.map { " \(DurationDisplay.format($0 - e.writes[provoker - 1].startNs)) after send #\(provoker) began (by the packets)" }
+                let by = LinkFates.provoker(e.evidence, fallback: provoker)
+                let travelled = e.rstArrivalNs.map { " \(DurationDisplay.format($0 - by.leftNs)) after it left (by the packets)" }
                 let between = provoker < number - 1 ? "; the sends made while it was on its way still succeeded" : ""
-                return "the RST provoked by send #\(provoker) arrived\(e.detail == .run ? travelled ?? "" : "")\(between) while our socket was in CLOSE_WAIT, so tcp_reset() stored EPIPE and closed the socket. This call is the first to report it: tcp_sendmsg() took the stored error in place of sending (sock_error() reads and clears it)."
+                return "the RST provoked by \(by.name) arrived\(e.detail == .run ? travelled ?? "" : "")\(between) while our socket was in CLOSE_WAIT, so tcp_reset() stored EPIPE and closed the socket. This call is the first to report it: tcp_sendmsg() took the stored error in place of sending (sock_error() reads and clears it)."
             }
             if errorReported || previous?.result.map({ $0 < previous?.bytes ?? 0 }) == true {
                 return "the socket was closed by the RST and its stored error has been reported, so it can no longer send: tcp_sendmsg() refuses every later write with EPIPE."
@@ -244,7 +256,9 @@ public enum Explainer {
         case ("EPIPE", .pipe):
             return "no reader is left, so pipe_write() refuses the write."
         case ("ECONNRESET", .tcp4), ("ECONNRESET", .tcp6):
-            return "the peer's RST had found our socket ESTABLISHED, so tcp_reset() stored ECONNRESET and closed it; tcp_sendmsg() reported the stored error in place of sending, clearing it (sock_error()). A call that reads the error first (recv, SO_ERROR) would have taken it instead."
+            // ECONNRESET is stored for any state but CLOSE_WAIT and SYN_SENT: ESTABLISHED, unless our own FIN went first.
+            let found = LinkFates.stateFound(e.evidence) ?? (e.ownShutdown ? "shut down for sending by our own shutdown" : "ESTABLISHED")
+            return "the peer's RST had found our socket \(found), so tcp_reset() stored ECONNRESET and closed it; tcp_sendmsg() reported the stored error in place of sending, clearing it (sock_error()). A call that reads the error first (recv, SO_ERROR) would have taken it instead."
         case ("ECONNRESET", _):
             return "the peer closed with data unread, so unix_release_sock() stored ECONNRESET on our socket; this call had got past unix_stream_sendmsg()'s shutdown check before that, and sock_alloc_send_pskb() took the error (sock_error() reads and clears it)."
         case ("ECONNREFUSED", _):
@@ -295,6 +309,10 @@ public enum Explainer {
         guard e.outcome == .ok, !e.writes.isEmpty, e.writes.allSatisfy({ $0.result == $0.bytes }),
               e.writes.indices.allSatisfy({ e.peerEndedBefore(send: $0 + 1) == false }) else { return nil }
         let call = e.scenario.transport.isSocket ? "send" : "write"
+        // Over a link whose round trip outlasts the sends, nothing from the peer could arrive in time.
+        if let last = e.writes.indices.last, e.evidence.linkFixedOrder(send: last + 1) {
+            return "Every \(call) was made within a round trip of \(DurationText.format(e.scenario.rttNs)) after send #1, before anything from the peer could come back over the link: its delay, not a race, fixed the order, so every \(call) succeeded and nothing was left to fail."
+        }
         return "Every \(call) was made before the peer began to end the connection: with this little sleep the client came first (a race), so every \(call) succeeded and nothing was left to fail."
     }
 

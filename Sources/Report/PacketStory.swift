@@ -33,4 +33,9 @@ package enum PacketStory {
     package static func list(_ packets: [Packet], _ e: RunEvidence) -> String {
         Plural.list(packets.map { name($0, e) })
     }
+
+    /// "at 1.065s", "at 1.065s and at 1.27s": when packets of one kind went.
+    package static func times(_ packets: [Packet]) -> String {
+        Plural.list(packets.map { "at \(DurationDisplay.format($0.tNs))" })
+    }
 }

@@ -14,22 +14,30 @@ package enum ProbeExplainer {
         case .none:
             return nil
         case .recv:
-            return "The probe, a non-blocking recv, returned \(result)\(state): " + recv(result, transport)
+            return "The probe, a non-blocking recv, returned \(result)\(state): " + recv(result, transport, peer: run.scenario.peer)
         case .soError:
             return "The probe, getsockopt(SO_ERROR), returned \(result)\(state): " + soError(result, transport)
         case .poll:
             return "The probe, poll with timeout 0, reported \(result)\(state): " + poll(result, transport)
         case .shutdownWrite:
-            return "The probe, the client's own shutdown(SHUT_WR), returned \(result)\(state): " + shutdown(result, transport)
+            let writes = run.clientWrites
+            let storedLater = writes.indices.first { writes[$0].startNs > step.startNs && writes[$0].errno != 0 && ErrnoName.of(writes[$0].errno) != "EPIPE" }
+                .map { "send #\($0 + 1)'s \(ErrnoName.of(writes[$0].errno))" }
+            return "The probe, the client's own shutdown(SHUT_WR), returned \(result)\(state): " + shutdown(result, transport, storedLater: storedLater)
         }
     }
 
-    package static func recv(_ result: String, _ transport: Transport) -> String {
+    package static func recv(_ result: String, _ transport: Transport, peer: PeerAction) -> String {
         let reader = transport == .unix ? "unix_stream_recvmsg()" : "tcp_recvmsg()"
         switch result {
         case "0":
+            // unix_stream_recvmsg() returns 0 once our socket is marked RCV_SHUTDOWN: by the peer's
+            // close (unix_release_sock()) or by its shutdown of its sending side (unix_shutdown()).
+            let marked = peer == .shutdownWrite || peer == .shutdownReadWrite
+                ? "the peer's shutdown ended its sending direction, which unix_shutdown() passes on by marking our socket shut down for receiving (its own socket stays open)"
+                : "the peer's close marked our socket shut down for receiving (unix_release_sock())"
             return transport == .unix
-                ? "end of file: the peer's end is gone and nothing was queued; unix_stream_recvmsg() found no stored error to report, and reading changes nothing for the next write."
+                ? "end of file: \(marked), and nothing was queued; unix_stream_recvmsg() found no stored error to report, and reading changes nothing for the next write."
                 : "end of file: the peer's FIN had arrived and nothing was left to read; tcp_recvmsg() reports a FIN as 0 and leaves the socket's state as it was, so the sends go on as without a probe."
         case "EAGAIN":
             return "nothing had arrived and no error was stored, so the non-blocking call returned at once without touching the socket."
@@ -76,12 +84,16 @@ package enum ProbeExplainer {
         return why + " poll only looks: it clears nothing, so the sends go on as without a probe."
     }
 
-    package static func shutdown(_ result: String, _ transport: Transport) -> String {
+    /// `storedLater`: a later send that failed with an errno other than EPIPE ("send #3's ECONNRESET").
+    package static func shutdown(_ result: String, _ transport: Transport, storedLater: String? = nil) -> String {
         switch (result, transport) {
         case ("0", .unix):
             return "our socket is now shut down for sending, so unix_stream_sendmsg() refuses every later write with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given."
         case ("0", _):
-            return "inet_shutdown() marked the socket shut down for sending and tcp_shutdown() sent our FIN, so tcp_sendmsg() refuses every later send with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given."
+            guard let storedLater else {
+                return "inet_shutdown() marked the socket shut down for sending and tcp_shutdown() sent our FIN, so tcp_sendmsg() refuses every later send with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given."
+            }
+            return "inet_shutdown() marked the socket shut down for sending and tcp_shutdown() sent our FIN, so tcp_sendmsg() refuses every later send: with EPIPE, except where an error was stored meanwhile, which is reported first (sk_stream_error() takes sock_error() before EPIPE): here \(storedLater)."
         case ("ENOTCONN", _):
             return "the socket was no longer connected (the peer's RST had already closed it), so inet_shutdown() returned ENOTCONN; it does not touch the error the RST stored, which is still there for the next send to report."
         default:

@@ -1,0 +1,106 @@
+import PipeLabExperiment
+import PipeLabKernel
+import PipeLabStore
+
+/// What became of the peer's FIN and RST, said from the run's packets when it was captured (when
+/// each arrived, or that the link dropped it), and from the kernel's mechanism alone otherwise.
+package enum LinkFates {
+    /// After "its kernel sent FIN": where that FIN went.
+    package static func fin(_ e: RunEvidence) -> String {
+        guard e.captured else { return ", which moves our socket to CLOSE_WAIT" }
+        let dropped = e.peerFINsLost.isEmpty ? "" : " (the link had dropped it " + PacketStory.times(e.peerFINsLost) + ")"
+        if let arrival = e.peerFINArrival {
+            // Our own FIN first (a shutdown probe) makes it CLOSING, not CLOSE_WAIT.
+            let own = e.ownFIN.map { $0.tNs < arrival.tNs } == true
+            return ", which reached our socket at \(DurationDisplay.format(arrival.tNs))\(dropped)" + (own ? "" : " and moved it to CLOSE_WAIT")
+        }
+        if !e.peerFINsLost.isEmpty {
+            return "; the link dropped it (" + PacketStory.times(e.peerFINsLost) + "), so our socket never learned of the close and stayed ESTABLISHED"
+        }
+        return "; it had not reached our socket when the run ended"
+    }
+
+    /// After "its kernel sent RST": where that RST went, and what tcp_reset() made of it.
+    package static func rst(_ e: RunEvidence) -> String {
+        guard e.captured else {
+            return "The RST makes tcp_reset() store ECONNRESET on our socket (the error for any state but CLOSE_WAIT and SYN_SENT) and move it to CLOSE."
+        }
+        if let arrival = e.peerRSTArrival, let state = e.stateRSTFound {
+            let stored = state == .closeWait ? "EPIPE" : "ECONNRESET"
+            return "The RST reached our socket at \(DurationDisplay.format(arrival.tNs)) and found it \(stateFound(e) ?? state.name), so tcp_reset() stored \(stored) and moved it to CLOSE."
+        }
+        if !e.peerRSTsLost.isEmpty {
+            return "The link dropped the RST (" + PacketStory.times(e.peerRSTsLost) + "), so our socket never learned of it."
+        }
+        return "The RST had not reached our socket when the run ended."
+    }
+
+    /// For a send no captured segment carried: why its bytes never left.
+    package static func heldBack(_ number: Int, _ e: RunEvidence) -> String {
+        e.sendsNoSegmentCarried.contains(number)
+            ? " No segment carried its bytes while the run lasted: Nagle's algorithm holds a small send while earlier data is unacknowledged."
+            : ""
+    }
+
+    /// The state the RST found, named: by the packets, except for an RST that arrived while our own
+    /// shutdown() ran (the kernel handles a packet for a socket a call holds once the call is done,
+    /// so the packets cannot tell which came first). nil without an arriving RST.
+    package static func stateFound(_ e: RunEvidence) -> String? {
+        guard let arrival = e.peerRSTArrival, let state = e.stateRSTFound else { return nil }
+        if e.scenario.probe == .shutdownWrite, let probe = e.probe, let duration = probe.durationNs,
+           arrival.tNs >= probe.startNs && arrival.tNs <= probe.startNs + duration {
+            return "ESTABLISHED or, once our shutdown() had run, FIN_WAIT1 (it arrived during that call)"
+        }
+        return state.name
+    }
+
+    /// Whether the peer's kernel answered with RST, as far as the packets go (always, without them).
+    package static func peerSentRST(_ e: RunEvidence) -> Bool {
+        !e.captured || e.packets.contains { $0.direction == .peerToClient && $0.flags.contains("R") }
+    }
+
+    /// Why send `write` was accepted after the peer ended the connection with a FIN: our socket's
+    /// state when the call began, by the packets.
+    package static func acceptedAfterFIN(_ write: Step, _ e: RunEvidence) -> String {
+        switch e.peerFINArrived(before: write.startNs) {
+        case nil:
+            return "a socket in CLOSE_WAIT still accepts data, and success only means the kernel queued the bytes"
+        case true?:
+            return "our socket was in CLOSE_WAIT (the peer's FIN had arrived), which still accepts data, and success only means the kernel queued the bytes"
+        case false?:
+            if let arrival = e.peerFINArrival {
+                return "the peer's FIN was still on its way (it arrived at \(DurationDisplay.format(arrival.tNs))), so our socket was ESTABLISHED and queued the bytes"
+            }
+            return e.peerFINsLost.isEmpty
+                ? "the peer's FIN had not reached our socket, so it was ESTABLISHED and queued the bytes"
+                : "the link had dropped the peer's FIN, so our socket was still ESTABLISHED and queued the bytes"
+        }
+    }
+
+    /// Why send `write` was accepted after the peer ended the connection with an RST.
+    package static func acceptedBeforeRST(_ write: Step, _ e: RunEvidence) -> String {
+        guard e.captured else { return "its RST had not yet reached our socket when the call ran" }
+        if let arrival = e.peerRSTArrival, arrival.tNs >= write.startNs {
+            return "its RST reached our socket only at \(DurationDisplay.format(arrival.tNs)), after the call began"
+        }
+        return e.peerRSTsLost.isEmpty ? "its RST had not reached our socket when the call ran" : "the link had dropped its RST"
+    }
+
+    /// The sends whose data provoked the RST: the first data segment to reach the peer after it
+    /// began to end the connection (half a round trip after leaving), named with the sends it carried.
+    package static func provoker(_ e: RunEvidence, fallback number: Int) -> (name: String, leftNs: Int64) {
+        let fallback = ("send #\(number)", e.writes[number - 1].startNs)
+        guard e.captured, let end = e.peerEnd else { return fallback }
+        let segment = e.packets.first { packet in
+            packet.direction == .clientToPeer && packet.length > 0 && !packet.lost && packet.tNs + e.scenario.rttNs / 2 > end.startNs
+        }
+        guard let segment else { return fallback }
+        let carried = e.sends(carriedBy: segment)
+        switch carried.count {
+        case 0: return fallback
+        case 1: return ("send #\(carried[0])", segment.tNs)
+        default:
+            return ("the segment carrying sends " + Plural.list(carried.map { "#\($0)" }) + " (Nagle's algorithm held the later ones back while earlier data was unacknowledged, then sent them together)", segment.tNs)
+        }
+    }
+}
