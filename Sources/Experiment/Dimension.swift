@@ -54,6 +54,8 @@ public struct Dimension: Sendable, Identifiable {
     public let builtIn: [DimensionValue]
     public let gridLevel: GridLevel
     public let labelForm: LabelForm
+    /// Whether JSON writes the value as a number (a plain count) rather than as its text.
+    public let isPlainCount: Bool
 
     private let parser: @Sendable (String, String) throws(InputError) -> DimensionValue
     private let formatter: @Sendable (DimensionValue) -> String
@@ -77,6 +79,11 @@ public struct Dimension: Sendable, Identifiable {
     /// The canonical text, as flags, spec files, JSON and reports write it: `1s`, `64KiB`, `1%`.
     public func format(_ value: DimensionValue) -> String { formatter(value) }
     public func format(_ values: [DimensionValue]) -> String { values.map(formatter).joined(separator: ",") }
+    /// The value in JSON output and stored specs.
+    public func json(_ value: DimensionValue) -> JSONValue {
+        if isPlainCount, case .number(let count) = value { return .int(count) }
+        return .string(format(value))
+    }
     public func value(of scenario: Scenario) -> DimensionValue { getter(scenario) }
     public func set(_ value: DimensionValue, in scenario: inout Scenario) { setter(&scenario, value) }
     public func stored(_ value: DimensionValue) -> StoredValue { storer(value) }
@@ -114,7 +121,7 @@ public struct Dimension: Sendable, Identifiable {
             name: T.parameterName, column: column, columnType: .text, unit: nil, meaning: meaning,
             accepted: cases.map(\.rawValue).joined(separator: ", "), axisLabel: axisLabel, choices: cases.map(\.rawValue),
             runDefault: .name(runDefault.rawValue), builtIn: builtIn.map { .name($0.rawValue) }, gridLevel: .combination,
-            labelForm: labelForm,
+            labelForm: labelForm, isPlainCount: false,
             parser: { (text, label) throws(InputError) in .name(try T.parse(text, name: label).rawValue) },
             formatter: { value in typed(value)?.rawValue ?? "?" },
             getter: { .name(get($0).rawValue) },
@@ -133,7 +140,7 @@ public struct Dimension: Sendable, Identifiable {
     static func quantity(
         _ name: String, column: String, columnType: ColumnType = .integer, unit: String, meaning: String, accepted: String,
         axisLabel: String, range: ClosedRange<Int64>, runDefault: Int64, builtIn: [Int64], gridLevel: GridLevel,
-        labelForm: LabelForm = .always,
+        labelForm: LabelForm = .always, isPlainCount: Bool = false,
         parse: @escaping @Sendable (String, String) throws(InputError) -> Int64, format: @escaping @Sendable (Int64) -> String,
         get: @escaping @Sendable (Scenario) -> Int64, set: @escaping @Sendable (inout Scenario, Int64) -> Void,
         stored: @escaping @Sendable (Int64) -> StoredValue = { .integer($0) },
@@ -146,7 +153,7 @@ public struct Dimension: Sendable, Identifiable {
         return Dimension(
             name: name, column: column, columnType: columnType, unit: unit, meaning: meaning, accepted: accepted,
             axisLabel: axisLabel, choices: nil, runDefault: .number(runDefault), builtIn: builtIn.map { .number($0) },
-            gridLevel: gridLevel, labelForm: labelForm,
+            gridLevel: gridLevel, labelForm: labelForm, isPlainCount: isPlainCount,
             parser: { (text, label) throws(InputError) in .number(try parse(text, label)) },
             formatter: { value in typed(value).map(format) ?? "?" },
             getter: { .number(get($0)) },

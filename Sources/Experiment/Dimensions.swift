@@ -23,7 +23,7 @@ public enum Dimensions {
     public static let sends = Dimension.quantity(
         "sends", column: "sends", unit: "sends", meaning: "The client's number of sends",
         accepted: "a whole number from 1 to \(Limits.sends)", axisLabel: "sends",
-        range: 1...Int64(Limits.sends), runDefault: 3, builtIn: [3], gridLevel: .cell,
+        range: 1...Int64(Limits.sends), runDefault: 3, builtIn: [3], gridLevel: .cell, isPlainCount: true,
         parse: { (text, label) throws(InputError) in Int64(try CountText.parse(text, name: label, maximum: Limits.sends)) },
         format: { String($0) }, get: { Int64($0.sends) }, set: { $0.sends = Int($1) })
     public static let payload = Dimension.quantity(
