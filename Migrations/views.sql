@@ -5,15 +5,20 @@
 -- Migrations change tables only; a changed or new view is an edit here. A view that lists the
 -- cell names the dimensions' columns (Sources/Experiment/Dimensions.swift), in the table's order.
 
--- What pipelab derives when it records a run (slept_ns, peer_late, fatal_send, peer_read_bytes,
--- peer_left_unread), derived again from the steps: rows recorded by an older pipelab can be judged
+-- What pipelab derives when it records a run (slept_ns, peer_late, disturbance and its reason,
+-- fatal_send, peer_read_bytes, peer_left_unread), derived again from the steps: rows recorded by an older pipelab can be judged
 -- by today's rules. Over a link the peer can end the connection only after our data has crossed
 -- it: a sleep lets it end before send #2 when it is at least 1 ms longer than the round trip.
 CREATE VIEW runs_rederived AS
 WITH base AS (
-    SELECT r.id AS run_id, r.sweep_id, r.sleep_ns, r.rtt_ns, r.outcome,
+    SELECT r.id AS run_id, r.sweep_id, r.sleep_ns, r.interval_ns, r.rtt_ns, r.outcome,
+           r.sleep_ns >= 1000000 + r.rtt_ns AS settled,
+           (SELECT start_ns FROM steps WHERE run_id = r.id AND send_number = 1) AS send1_start_ns,
            (SELECT start_ns + duration_ns FROM steps WHERE run_id = r.id AND send_number = 1) AS send1_end_ns,
            (SELECT start_ns FROM steps WHERE run_id = r.id AND send_number = 2) AS send2_start_ns,
+           (SELECT MIN(start_ns) FROM steps
+             WHERE run_id = r.id AND actor = 'client' AND send_number IS NULL AND op <> 'connect') AS probe_start_ns,
+           (SELECT MIN(start_ns) FROM steps WHERE run_id = r.id AND actor = 'peer' AND op <> 'accept') AS peer_first_ns,
            (SELECT MIN(start_ns) FROM steps
              WHERE run_id = r.id AND actor = 'peer' AND op IN ('close', 'shutdown', 'setsockopt')) AS peer_end_ns,
            (SELECT result FROM steps
@@ -22,6 +27,8 @@ WITH base AS (
     FROM runs r
 ), measured AS (
     SELECT b.*,
+           COALESCE(b.send2_start_ns, b.probe_start_ns) AS after_sleep_ns,
+           COALESCE(b.probe_start_ns, b.send2_start_ns) - b.send1_end_ns AS sleep_took_ns,
            (SELECT start_ns FROM steps WHERE run_id = b.run_id AND actor = 'peer' AND op = 'ioctl') AS measured_ns,
            (SELECT result FROM steps WHERE run_id = b.run_id AND actor = 'peer' AND op = 'ioctl' AND result >= 0) AS unread_bytes
     FROM base b
@@ -33,11 +40,31 @@ WITH base AS (
            (SELECT COALESCE(SUM(bytes), 0) FROM steps
              WHERE run_id = m.run_id AND send_number IS NOT NULL AND start_ns < m.peer_end_ns) AS begun_bytes
     FROM measured m
+), judged AS (
+    SELECT s.*,
+           CASE WHEN settled AND after_sleep_ns IS NOT NULL
+                THEN COALESCE(peer_end_ns >= after_sleep_ns, 1) ELSE 0 END AS late_peer,
+           EXISTS (SELECT 1 FROM packets WHERE run_id = s.run_id AND lost = 1 AND t_ns < s.after_sleep_ns) AS lost_before,
+           COALESCE(sleep_took_ns - sleep_ns > sleep_ns / 100 + 100000, 0)
+           OR EXISTS (SELECT 1 FROM steps n JOIN steps p ON p.run_id = n.run_id AND p.send_number = n.send_number - 1
+                      WHERE n.run_id = s.run_id AND n.send_number >= 3
+                        AND n.start_ns - (p.start_ns + p.duration_ns) - s.interval_ns > s.interval_ns / 100 + 100000)
+               AS late_pause,
+           NOT settled AND COALESCE(peer_first_ns > send1_start_ns + 1000000, 0) AS late_start
+    FROM slipped s
+), caused AS (
+    SELECT j.*,
+           CASE WHEN late_peer THEN CASE WHEN lost_before THEN 'link' ELSE 'cpu' END
+                WHEN late_pause OR late_start THEN 'cpu' END AS disturbance,
+           CASE WHEN late_peer THEN CASE WHEN lost_before THEN 'segment-lost' ELSE 'peer-late' END
+                WHEN late_pause THEN 'pause-late'
+                WHEN late_start THEN 'peer-started-late' END AS disturbance_reason
+    FROM judged j
 )
 SELECT run_id, sweep_id,
        send2_start_ns - send1_end_ns AS slept_ns,
-       CASE WHEN sleep_ns >= 1000000 + rtt_ns AND send2_start_ns IS NOT NULL
-            THEN COALESCE(peer_end_ns >= send2_start_ns, 1) ELSE 0 END AS peer_late,
+       COALESCE(disturbance = 'cpu', 0) AS peer_late,
+       disturbance, disturbance_reason,
        CASE WHEN outcome = 'killed' THEN
             (SELECT MIN(send_number) FROM steps WHERE run_id = a.run_id AND send_number IS NOT NULL AND result IS NULL)
        END AS fatal_send,
@@ -46,7 +73,7 @@ SELECT run_id, sweep_id,
             WHEN unread_bytes > 0 THEN 1
             WHEN write_in_flight AND begun_bytes > COALESCE(peer_read_bytes, 0) + unread_bytes THEN NULL
             ELSE 0 END AS peer_left_unread
-FROM slipped a;
+FROM caused a;
 
 -- One row per run with its sweep and host: the table most questions start from.
 CREATE VIEW run_details AS
@@ -100,14 +127,15 @@ SELECT r.id AS run_id, r.sweep_id, r.transport, r.peer, r.sigpipe, r.sleep_ns, r
        ) AS peer_action_to_error_ns
 FROM runs r JOIN steps f ON f.run_id = r.id AND f.send_number = r.first_failing_send;
 
--- Runs the machine disturbed: the peer had not begun to end the connection when send #2 started.
+-- Runs the machine disturbed (peer_late = 1, disturbance 'cpu'), with the reason.
 CREATE VIEW disturbed_runs AS
 SELECT r.id AS run_id, r.sweep_id, r.transport, r.peer, r.sigpipe, r.sleep_ns, r.sends, r.payload_bytes, r.probe,
        r.interval_ns, r.rtt_ns, r.loss_percent,
        r.repeat_index, r.signature, r.slept_ns,
        (SELECT MIN(start_ns) FROM steps p
          WHERE p.run_id = r.id AND p.actor = 'peer' AND p.op IN ('close', 'shutdown', 'setsockopt'))
-       - (SELECT start_ns FROM steps WHERE run_id = r.id AND send_number = 2) AS peer_end_after_send2_ns
+       - (SELECT start_ns FROM steps WHERE run_id = r.id AND send_number = 2) AS peer_end_after_send2_ns,
+       r.disturbance_reason
 FROM runs r WHERE r.peer_late = 1;
 
 -- The newest sweep, to scope a query to it: `... WHERE sweep_id = (SELECT sweep_id FROM latest_sweep)`.

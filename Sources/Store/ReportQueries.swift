@@ -41,6 +41,8 @@ public struct DisturbedRun: Sendable {
     public var sleptNs: Int64?
     /// How long after send #2 began the peer began to end the connection; nil when it never did.
     public var peerEndAfterSend2Ns: Int64?
+    /// What the steps show (`runs.disturbance_reason`); nil for a row it does not decode.
+    public var reason: Disturbance.Reason?
 }
 
 public struct SleepErrors: Sendable {
@@ -117,11 +119,12 @@ extension Store {
 
     package func disturbedRuns(sweepID: Int64) throws(StoreError) -> [DisturbedRun] {
         try db.prepare("""
-            SELECT \(Dimensions.columnList()), repeat_index, signature, slept_ns, peer_end_after_send2_ns
+            SELECT \(Dimensions.columnList()), repeat_index, signature, slept_ns, peer_end_after_send2_ns, disturbance_reason
             FROM disturbed_runs WHERE sweep_id = ? ORDER BY run_id
             """).bind([.int(sweepID)]).rows { (row: Row) throws(StoreError) in
             DisturbedRun(scenario: try row.scenario(), repeatIndex: Int(row.int("repeat_index")), signature: row.text("signature"),
-                         sleptNs: row.optionalInt("slept_ns"), peerEndAfterSend2Ns: row.optionalInt("peer_end_after_send2_ns"))
+                         sleptNs: row.optionalInt("slept_ns"), peerEndAfterSend2Ns: row.optionalInt("peer_end_after_send2_ns"),
+                         reason: row.optionalText("disturbance_reason").flatMap(Disturbance.Reason.init(rawValue:)))
         }
     }
 
