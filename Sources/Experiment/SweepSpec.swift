@@ -33,13 +33,13 @@ public struct SweepSpec: Equatable, Sendable {
     }
 
     /// The values of one dimension.
-    public subscript(dimension: Dimension) -> [DimensionValue] {
+    public subscript(dimension: ScenarioDimension) -> [DimensionValue] {
         get { values[dimension.name] ?? [dimension.runDefault] }
         set { values[dimension.name] = newValue }
     }
 
     /// The dimensions with more than one value: those a report or terminal needs an axis for.
-    public var varyingDimensions: [Dimension] { Dimensions.all.filter { self[$0].count > 1 } }
+    public var varyingDimensions: [ScenarioDimension] { Dimensions.all.filter { self[$0].count > 1 } }
 
     /// The built-in grid: every dimension's built-in values (Dimensions.all), three repeats; the
     /// probes other than none at the settled 10ms sleep only, and the intervals and links at 10ms

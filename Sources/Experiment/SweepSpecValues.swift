@@ -13,15 +13,15 @@ extension SweepSpec {
     /// In basis points (hundredths of a percent).
     public var loss: [Int] { get { numbers(Dimensions.loss).map { Int($0) } } set { self[Dimensions.loss] = newValue.map { .number(Int64($0)) } } }
 
-    private func names<T: ParameterValue>(_ dimension: Dimension) -> [T] {
+    private func names<T: ParameterValue>(_ dimension: ScenarioDimension) -> [T] {
         self[dimension].compactMap { if case .name(let name) = $0 { T(rawValue: name) } else { nil } }
     }
 
-    private mutating func setNames<T: ParameterValue>(_ dimension: Dimension, _ values: [T]) {
+    private mutating func setNames<T: ParameterValue>(_ dimension: ScenarioDimension, _ values: [T]) {
         self[dimension] = values.map { .name($0.rawValue) }
     }
 
-    private func numbers(_ dimension: Dimension) -> [Int64] {
+    private func numbers(_ dimension: ScenarioDimension) -> [Int64] {
         self[dimension].compactMap { if case .number(let number) = $0 { number } else { nil } }
     }
 }

@@ -53,7 +53,8 @@ package struct Migrator {
     /// those of views.sql if they are not.
     package static func migrate(_ db: Connection) throws(StoreError) {
         try refuseNewer(db)
-        guard try !missing(db).isEmpty || viewsAreStale(db) else { return }
+        let stale = try viewsAreStale(db)
+        guard try !missing(db).isEmpty || stale else { return }
         try db.writeTransaction { () throws(StoreError) in
             // Read again inside the lock: another process may have migrated meanwhile.
             for migration in try missing(db) {
@@ -64,7 +65,8 @@ package struct Migrator {
                     .run()
             }
             guard try viewsAreStale(db) else { return }
-            for name in try db.prepare("SELECT name FROM sqlite_master WHERE type = 'view'").rows({ $0.text(0) }) {
+            let names = try db.prepare("SELECT name FROM sqlite_master WHERE type = 'view'").rows { (row: Row) -> String in row.text(0) }
+            for name in names {
                 try db.execute("DROP VIEW \"\(name.replacingOccurrences(of: "\"", with: "\"\""))\"")
             }
             try db.execute(views)

@@ -25,7 +25,7 @@ public enum StoredValue: Equatable, Sendable, CustomStringConvertible {
 /// One parameter of the experiment and everything pipelab does with it: how users write it
 /// (flag, spec key), how it is stored (column), shown (formatter, axis label) and sent to a
 /// worker, its `pipelab run` default and the built-in grid's values. `Dimensions.all` is the table.
-public struct Dimension: Sendable, Identifiable {
+public struct ScenarioDimension: Sendable, Identifiable {
     public enum ColumnType: String, Sendable { case text = "TEXT", integer = "INTEGER", real = "REAL" }
     /// Whether the grid expands the dimension per combination (the outer loops), or per cell
     /// within one (sleep, sends, payload: the sleeps a combination takes may be a subset).
@@ -111,13 +111,13 @@ public struct Dimension: Sendable, Identifiable {
     static func enumerated<T: ParameterValue>(
         _ type: T.Type, column: String, meaning: String, axisLabel: String, runDefault: T, builtIn: [T], labelForm: LabelForm = .always,
         get: @escaping @Sendable (Scenario) -> T, set: @escaping @Sendable (inout Scenario, T) -> Void
-    ) -> Dimension {
+    ) -> ScenarioDimension {
         let cases = Array(T.allCases)
         @Sendable func typed(_ value: DimensionValue) -> T? {
             if case .name(let name) = value { return T(rawValue: name) }
             return nil
         }
-        return Dimension(
+        return ScenarioDimension(
             name: T.parameterName, column: column, columnType: .text, unit: nil, meaning: meaning,
             accepted: cases.map(\.rawValue).joined(separator: ", "), axisLabel: axisLabel, choices: cases.map(\.rawValue),
             runDefault: .name(runDefault.rawValue), builtIn: builtIn.map { .name($0.rawValue) }, gridLevel: .combination,
@@ -145,12 +145,12 @@ public struct Dimension: Sendable, Identifiable {
         get: @escaping @Sendable (Scenario) -> Int64, set: @escaping @Sendable (inout Scenario, Int64) -> Void,
         stored: @escaping @Sendable (Int64) -> StoredValue = { .integer($0) },
         load: @escaping @Sendable (StoredValue) -> Int64? = { if case .integer(let n) = $0 { n } else { nil } }
-    ) -> Dimension {
+    ) -> ScenarioDimension {
         @Sendable func typed(_ value: DimensionValue) -> Int64? {
             if case .number(let number) = value { return number }
             return nil
         }
-        return Dimension(
+        return ScenarioDimension(
             name: name, column: column, columnType: columnType, unit: unit, meaning: meaning, accepted: accepted,
             axisLabel: axisLabel, choices: nil, runDefault: .number(runDefault), builtIn: builtIn.map { .number($0) },
             gridLevel: gridLevel, labelForm: labelForm, isPlainCount: isPlainCount,

@@ -2,7 +2,8 @@ import ArgumentParser
 import PipeLabExperiment
 import PipeLabKernel
 
-/// The dimensions of one run, each defaulting to its `pipelab run` default. argument-parser needs
+/// The dimensions as options: one run's (`ScenarioOptions`) and a sweep's (`SweepDimensionOptions`).
+/// A run's dimension defaults to its `pipelab run` default. argument-parser needs
 /// one declared property per option; the declarations stay thin: help, default, completion and
 /// parsing all come from the dimension table (Dimensions.all), and `given` pairs each property
 /// with its table entry.
@@ -23,8 +24,8 @@ struct ScenarioOptions: ParsableArguments {
          "probe": probe, "interval": interval, "rtt": rtt, "loss": loss]
     }
 
-    private static func help(_ dimension: Dimension) -> ArgumentHelp { ArgumentHelp(dimension.runHelp) }
-    private static func text(_ dimension: Dimension) -> String { dimension.format(dimension.runDefault) }
+    private static func help(_ dimension: ScenarioDimension) -> ArgumentHelp { ArgumentHelp(dimension.runHelp) }
+    private static func text(_ dimension: ScenarioDimension) -> String { dimension.format(dimension.runDefault) }
 
     /// The scenario, or the one-line complaint about the first bad value.
     func scenario() throws(InputError) -> Scenario {
@@ -40,4 +41,28 @@ struct ScenarioOptions: ParsableArguments {
         }
         return scenario
     }
+}
+
+/// The dimensions of a sweep, each a comma-separated list. As for `ScenarioOptions`, help,
+/// completion and parsing come from the dimension table; `given` pairs each property with its entry.
+struct SweepDimensionOptions: ParsableArguments {
+    @Option(help: help(Dimensions.transport), completion: Completions.list(Dimensions.transport)) var transport: String?
+    @Option(help: help(Dimensions.peer), completion: Completions.list(Dimensions.peer)) var peer: String?
+    @Option(help: help(Dimensions.sigpipe), completion: Completions.list(Dimensions.sigpipe)) var sigpipe: String?
+    @Option(help: help(Dimensions.sleep)) var sleep: String?
+    @Option(help: help(Dimensions.sends)) var sends: String?
+    @Option(help: help(Dimensions.payload)) var payload: String?
+    @Option(help: help(Dimensions.probe), completion: Completions.list(Dimensions.probe)) var probe: String?
+    @Option(help: help(Dimensions.interval)) var interval: String?
+    @Option(help: help(Dimensions.rtt)) var rtt: String?
+    @Option(help: help(Dimensions.loss)) var loss: String?
+
+    /// The dimensions given on the command line, in the table's order, with their text.
+    var given: [(ScenarioDimension, String)] {
+        let byName = ["transport": transport, "peer": peer, "sigpipe": sigpipe, "sleep": sleep, "sends": sends, "payload": payload,
+                      "probe": probe, "interval": interval, "rtt": rtt, "loss": loss]
+        return Dimensions.all.compactMap { dimension in byName[dimension.name].flatMap { $0 }.map { (dimension, $0) } }
+    }
+
+    private static func help(_ dimension: ScenarioDimension) -> ArgumentHelp { ArgumentHelp(dimension.sweepHelp) }
 }
