@@ -77,6 +77,13 @@ public enum Dimensions {
         all.map { (alias.map { $0 + "." } ?? "") + $0.column }.joined(separator: ", ")
     }
 
+    /// The range of each INTEGER column of a cell, as a database check needs it.
+    package static var integerColumnRanges: [String: ClosedRange<Int64>] {
+        Dictionary(uniqueKeysWithValues: all.compactMap { dimension in
+            dimension.columnType == .integer ? dimension.range.map { (dimension.column, $0) } : nil
+        })
+    }
+
     /// The combinations that cannot exist, each with why; the first that applies is the reason.
     public static let impossible: [Impossibility] = [
         Impossibility(dimensions: [transport, rtt, loss], listedAsSkipped: false) { s in

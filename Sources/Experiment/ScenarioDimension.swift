@@ -56,6 +56,8 @@ public struct ScenarioDimension: Sendable, Identifiable {
     public let labelForm: LabelForm
     /// Whether JSON writes the value as a number (a plain count) rather than as its text.
     public let isPlainCount: Bool
+    /// A quantity's values, in its unit; nil for an enumerated dimension.
+    public let range: ClosedRange<Int64>?
 
     private let parser: @Sendable (String, String) throws(InputError) -> DimensionValue
     private let formatter: @Sendable (DimensionValue) -> String
@@ -121,7 +123,7 @@ public struct ScenarioDimension: Sendable, Identifiable {
             name: T.parameterName, column: column, columnType: .text, unit: nil, meaning: meaning,
             accepted: cases.map(\.rawValue).joined(separator: ", "), axisLabel: axisLabel, choices: cases.map(\.rawValue),
             runDefault: .name(runDefault.rawValue), builtIn: builtIn.map { .name($0.rawValue) }, gridLevel: .combination,
-            labelForm: labelForm, isPlainCount: false,
+            labelForm: labelForm, isPlainCount: false, range: nil,
             parser: { (text, label) throws(InputError) in .name(try T.parse(text, name: label).rawValue) },
             formatter: { value in typed(value)?.rawValue ?? "?" },
             getter: { .name(get($0).rawValue) },
@@ -153,7 +155,7 @@ public struct ScenarioDimension: Sendable, Identifiable {
         return ScenarioDimension(
             name: name, column: column, columnType: columnType, unit: unit, meaning: meaning, accepted: accepted,
             axisLabel: axisLabel, choices: nil, runDefault: .number(runDefault), builtIn: builtIn.map { .number($0) },
-            gridLevel: gridLevel, labelForm: labelForm, isPlainCount: isPlainCount,
+            gridLevel: gridLevel, labelForm: labelForm, isPlainCount: isPlainCount, range: range,
             parser: { (text, label) throws(InputError) in .number(try parse(text, label)) },
             formatter: { value in typed(value).map(format) ?? "?" },
             getter: { .number(get($0)) },
