@@ -9,7 +9,7 @@ import Glibc
 @testable import PipeLabWorker
 import Testing
 
-/// Every SQLite failure ends with the README's exit code and a line that says what to do.
+/// Every SQLite failure ends with the exit code docs/guide.md documents and a line that says what to do.
 @Suite struct StoreFaultTests {
     /// 2000 runs of no sleep: enough rows to fill a small disk.
     static let quickSweep = ["sweep", "--transport", "unix,tcp4", "--peer", "close,shutdown-wr,shutdown-rdwr,linger0,close-unread",
