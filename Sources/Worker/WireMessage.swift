@@ -21,12 +21,14 @@ package enum WireMessage: Equatable {
     case harnessError(token: Int64, stage: HarnessStage, errno: Int32)
     /// Worker → recorder: one of the run's packets (sent before `runDone`).
     case packet(token: Int64, CapturedPacket)
+    /// Worker → recorder: the run, stopped at its timeout, has sent the packets it captured.
+    case runStopped(token: Int64)
 
     /// Whether the message closes its run, so the recorder reads the step log.
     package var endsRun: Bool {
         switch self {
         case .runDone, .harnessError: true
-        case .job, .callBegins, .step, .clientKilled, .packet: false
+        case .job, .callBegins, .step, .clientKilled, .packet, .runStopped: false
         }
     }
 
@@ -69,6 +71,8 @@ package enum WireMessage: Equatable {
             s[3] = Int64(packet.wireLength & 0xffff) | Int64(packet.headers.count) << 16 | (packet.direction == .peerToClient ? 1 << 24 : 0)
                 | (packet.lost ? 1 << 25 : 0)
             UnsafeMutableRawPointer(s + 4).copyMemory(from: packet.headers, byteCount: min(packet.headers.count, Capture.headerBytes))
+        case let .runStopped(token):
+            (s[0], s[1]) = (8, token)
         }
     }
 
@@ -110,6 +114,8 @@ package enum WireMessage: Equatable {
             let headers = Array(UnsafeRawBufferPointer(start: s.baseAddress.map { UnsafeRawPointer($0 + 4) }, count: count))
             return .packet(token: s[1], CapturedPacket(tNs: s[2], direction: s[3] >> 24 & 1 == 1 ? .peerToClient : .clientToPeer,
                                                        wireLength: Int(s[3] & 0xffff), headers: headers, lost: s[3] >> 25 & 1 == 1))
+        case 8:
+            return .runStopped(token: s[1])
         default:
             return nil
         }
@@ -128,6 +134,7 @@ package enum HarnessStage: String, CaseIterable {
     case payload = "mapping the payload"
     case link = "creating the emulated link (a TUN device in the worker's network namespace)"
     case barrier = "making the run's start barrier"
+    case fork = "forking the client"
 }
 
 /// Enum cases travel as their position in `allCases`, kept once per type so that encoding a
