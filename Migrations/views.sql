@@ -11,7 +11,7 @@
 -- it: a sleep lets it end before send #2 when it is at least 1 ms longer than the round trip.
 CREATE VIEW runs_rederived AS
 WITH base AS (
-    SELECT r.id AS run_id, r.sweep_id, r.sleep_ns, r.interval_ns, r.rtt_ns, r.outcome,
+    SELECT r.id AS run_id, r.sweep_id, r.sleep_ns, r.interval_ns, r.rtt_ns, r.loss_percent, r.outcome,
            r.sleep_ns >= 1000000 + r.rtt_ns AS settled,
            (SELECT start_ns FROM steps WHERE run_id = r.id AND send_number = 1) AS send1_start_ns,
            (SELECT start_ns + duration_ns FROM steps WHERE run_id = r.id AND send_number = 1) AS send1_end_ns,
@@ -45,10 +45,12 @@ WITH base AS (
            CASE WHEN settled AND after_sleep_ns IS NOT NULL
                 THEN COALESCE(peer_end_ns >= after_sleep_ns, 1) ELSE 0 END AS late_peer,
            EXISTS (SELECT 1 FROM packets WHERE run_id = s.run_id AND lost = 1 AND t_ns < s.after_sleep_ns) AS lost_before,
-           COALESCE(sleep_took_ns - sleep_ns > sleep_ns / 100 + 100000, 0)
-           OR EXISTS (SELECT 1 FROM steps n JOIN steps p ON p.run_id = n.run_id AND p.send_number = n.send_number - 1
-                      WHERE n.run_id = s.run_id AND n.send_number >= 3
-                        AND n.start_ns - (p.start_ns + p.duration_ns) - s.interval_ns > s.interval_ns / 100 + 100000)
+           -- Only where pipelab times the client's pauses: with a sleep, an interval or a link.
+           (s.sleep_ns > 0 OR s.interval_ns > 0 OR s.rtt_ns > 0 OR s.loss_percent > 0)
+           AND (COALESCE(sleep_took_ns - sleep_ns > sleep_ns / 100 + 100000, 0)
+                OR EXISTS (SELECT 1 FROM steps n JOIN steps p ON p.run_id = n.run_id AND p.send_number = n.send_number - 1
+                           WHERE n.run_id = s.run_id AND n.send_number >= 3
+                             AND n.start_ns - (p.start_ns + p.duration_ns) - s.interval_ns > s.interval_ns / 100 + 100000))
                AS late_pause,
            NOT settled AND COALESCE(peer_first_ns > send1_start_ns + 1000000, 0) AS late_start
     FROM slipped s

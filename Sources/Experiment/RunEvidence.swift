@@ -191,8 +191,11 @@ public struct Pause: Sendable, Equatable {
     public var isLate: Bool { tookNs - askedNs > askedNs / 100 + 100_000 }
 
     /// The sleep (from send #1's end to the next call: the probe or send #2) and each interval
-    /// (from send #k-1's end to send #k's start, k ≥ 3); a pause whose ends were not both recorded is left out.
+    /// (from send #k-1's end to send #k's start, k ≥ 3); a pause whose ends were not both recorded is
+    /// left out. Only where pipelab times the client's pauses (a sleep, an interval or a link: the
+    /// client then holds the real-time class); at sleep 0 without either the client's pace is the race's.
     static func of(_ scenario: Scenario, writes: [Step], probe: Step?) -> [Pause] {
+        guard scenario.sleepNs > 0 || scenario.intervalNs > 0 || scenario.hasLink else { return [] }
         func took(_ before: Step, _ after: Step) -> Int64? {
             before.durationNs.map { after.startNs - (before.startNs + $0) }
         }
