@@ -19,10 +19,13 @@ public enum ReportCharts {
         if let race = RaceWindowChart.svg(data) {
             charts.append(ReportChart(kind: .raceWindow, name: "race-window", title: "Share of each signature against the sleep, per transport", svg: race))
         }
-        for (index, run) in data.representatives.enumerated() {
-            charts.append(ReportChart(kind: .sequence, name: "sequence-\(index + 1)", title: "Sequence of run \(run.runID), signature \(run.signature)",
+        for (index, run) in data.representatives.prefix(sequencesDrawn).enumerated() {
+            charts.append(ReportChart(kind: .sequence, name: "sequence-\(index + 1)", title: SignatureText.compact(run.signature),
                                       svg: SequenceDiagram.svg(run)))
         }
         return charts
     }
+
+    /// Sequence diagrams drawn: those of the signatures with the most runs.
+    package static let sequencesDrawn = 12
 }
