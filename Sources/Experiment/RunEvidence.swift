@@ -1,7 +1,8 @@
-/// What a run's recorded steps show, beyond its signature: what the peer read, whether it ended
-/// the connection with data unread, when it ended it, how long the client really slept, and
-/// whether the machine disturbed the run. Explanations and the run's derived columns
-/// (`slept_ns`, `peer_late`, `fatal_send`, `peer_read_bytes`, `peer_left_unread`) come from here.
+/// What a run's recorded steps and packets show, beyond its signature: what the peer read, whether
+/// it ended the connection with data unread, when it ended it, how long the client's pauses really
+/// were, what the link did, and whether (and why) the run was disturbed. Explanations and the run's
+/// derived columns (`slept_ns`, `peer_late`, `disturbance`, `fatal_send`, `peer_read_bytes`,
+/// `peer_left_unread`) come from here.
 public struct RunEvidence: Sendable {
     public let scenario: Scenario
     public let outcome: Outcome
@@ -25,6 +26,14 @@ public struct RunEvidence: Sendable {
     public let fatalSend: Int?
     /// When the peer's first RST reached the client, from the run's packets; nil without capture.
     public let rstArrivalNs: Int64?
+    /// The run's packets (empty without capture): what crossed, what the link dropped.
+    public let packets: [Packet]
+    /// The client's probe call, when it made one.
+    public let probe: Step?
+    /// The peer's first call of its own (its recv, or its poll for close-unread): when it was ready.
+    public let peerFirstCall: Step?
+    /// The client's timed pauses as they really ran: the sleep, then each interval.
+    public let pauses: [Pause]
 
     /// Sleeps at least this long should let the peer end the connection before send #2: on an idle
     /// machine the peer ends it within a fraction of a millisecond of the data's arrival.
@@ -44,6 +53,10 @@ public struct RunEvidence: Sendable {
         } else {
             sleptNs = nil
         }
+        packets = run.packets
+        probe = run.probeStep
+        peerFirstCall = peerSteps.first { $0.op != .accept }
+        pauses = Pause.of(run.scenario, writes: writes, probe: probe)
         rstArrivalNs = run.packets.first { $0.direction == .peerToClient && $0.flags.hasPrefix("R") && !$0.lost }?.tNs
         fatalSend = run.outcome == .killed ? writes.firstIndex { $0.result == nil }.map { $0 + 1 } : nil
         let measurement = peerSteps.first { $0.op == .ioctl }
@@ -72,19 +85,115 @@ public struct RunEvidence: Sendable {
         return end.startNs < writes[number - 1].startNs
     }
 
-    /// DESIGN.md's run validity: in a cell whose sleep should let the peer end the connection before
-    /// send #2, the peer had not begun to (it started later, or never) when send #2 started. The
-    /// machine starved the peer of the CPU; the run is kept but left out of its cell's verdict.
-    public var peerLate: Bool {
-        // Over a link the peer can end it only after our data crossed: the sleep must cover the round trip too.
-        guard scenario.sleepNs >= Self.settledSleepNs &+ scenario.rttNs, writes.count >= 2 else { return false }
-        return peerEndedBefore(send: 2) != true
+    /// The call the sleep is for: send #2, or the probe when there is one send.
+    public var afterSleep: Step? {
+        writes.count >= 2 ? writes[1] : probe
     }
+
+    /// Whether the sleep should let the peer end the connection before the call after it: over a
+    /// link the peer can end it only after our data crossed, so the sleep must cover the round trip.
+    public var sleepIsSettled: Bool { scenario.sleepNs >= Self.settledSleepNs &+ scenario.rttNs }
+
+    /// DESIGN.md's run validity: the sleep should have let the peer end the connection before send
+    /// #2 (or, with one send, before the probe), and the peer had not begun to (it started later, or never).
+    public var peerLate: Bool {
+        guard sleepIsSettled, let next = afterSleep else { return false }
+        guard let end = peerEnd else { return true }
+        return end.startNs >= next.startNs
+    }
+
+    /// The packets the emulated link dropped, in time order.
+    public var lostPackets: [Packet] { packets.filter(\.lost) }
+
+    /// The packets the link dropped before the call after the sleep started.
+    public var lostBeforeSleepEnds: [Packet] {
+        let deadline = afterSleep?.startNs ?? Int64.max
+        return lostPackets.filter { $0.tNs < deadline }
+    }
+
+    /// Over a link, send `number` started before anything the peer did on receiving send #1 could
+    /// have come back (a round trip after send #1 began): the link, not a race, fixed that it
+    /// found the connection whole.
+    public func linkFixedOrder(send number: Int) -> Bool {
+        guard scenario.rttNs > 0, let first = writes.first, number >= 1, number <= writes.count else { return false }
+        return writes[number - 1].startNs < first.startNs &+ scenario.rttNs
+    }
+
+    /// The sends (1-based) whose bytes a client's data segment carried, by sequence numbers (the
+    /// first data byte is seq 1): more than one where Nagle's algorithm coalesced them.
+    public func sends(carriedBy packet: Packet) -> [Int] {
+        guard packet.direction == .clientToPeer, packet.length > 0 else { return [] }
+        var start: Int64 = 1
+        var carried: [Int] = []
+        for (index, write) in writes.enumerated() {
+            let written = write.result.map { max(0, $0) } ?? write.bytes
+            if written > 0 && start < packet.seq &+ packet.length && packet.seq < start &+ written { carried.append(index + 1) }
+            start &+= written
+        }
+        return carried
+    }
+
+    /// The first pause that ran more than 1 % + 100 µs over what was asked.
+    public var latePause: Pause? { pauses.first(where: \.isLate) }
+
+    /// At a sleep too short to settle, the peer's first call began more than 1 ms after send #1
+    /// began: the client's sends did not meet a waiting peer, as they do on an idle machine.
+    public var peerStartedLate: Bool {
+        guard !sleepIsSettled, let first = writes.first, let peerFirst = peerFirstCall else { return false }
+        return peerFirst.startNs > first.startNs &+ Self.settledSleepNs
+    }
+
+    /// Why the run is not the plain experiment, by cause; nil when it is. A peer late because the
+    /// link dropped a segment before the call it should have preceded is the link's doing (the
+    /// experiment); a late peer without a loss, a late pause, or a peer that started late is the machine's.
+    public var disturbance: Disturbance? {
+        if peerLate {
+            return lostBeforeSleepEnds.isEmpty ? Disturbance(.cpu, .peerLate) : Disturbance(.link, .segmentLost)
+        }
+        if latePause != nil { return Disturbance(.cpu, .pauseLate) }
+        if peerStartedLate { return Disturbance(.cpu, .peerStartedLate) }
+        return nil
+    }
+
+    /// The machine disturbed the run: it is kept but left out of its cell's verdict (`runs.peer_late`).
+    public var machineDisturbed: Bool { disturbance?.leavesVerdict == true }
 
     /// Send #1 had not returned when the peer began to end the connection: the peer ended it
     /// while the first send's data was still being queued or arriving.
     public var firstSendOverlapsPeerEnd: Bool {
         guard let first = writes.first, let end = peerEnd else { return false }
         return first.durationNs.map { first.startNs + $0 > end.startNs } ?? true
+    }
+}
+
+/// One of the client's timed pauses (DESIGN.md `sleep`, `interval`), as asked and as it ran.
+public struct Pause: Sendable, Equatable {
+    public enum Kind: Sendable { case sleep, interval }
+    public let kind: Kind
+    /// The call the pause came before: a send's number (the sleep's is 2, or 1 with the probe after it).
+    public let beforeSend: Int
+    public let askedNs: Int64
+    /// From the end of the call before to the start of the call after.
+    public let tookNs: Int64
+
+    /// Over by more than 1 % + 100 µs: the machine held the client back.
+    public var isLate: Bool { tookNs - askedNs > askedNs / 100 + 100_000 }
+
+    /// The sleep (from send #1's end to the next call: the probe or send #2) and each interval
+    /// (from send #k-1's end to send #k's start, k ≥ 3); a pause whose ends were not both recorded is left out.
+    static func of(_ scenario: Scenario, writes: [Step], probe: Step?) -> [Pause] {
+        func took(_ before: Step, _ after: Step) -> Int64? {
+            before.durationNs.map { after.startNs - (before.startNs + $0) }
+        }
+        var pauses: [Pause] = []
+        if let first = writes.first, let next = probe ?? writes.dropFirst().first, let ns = took(first, next) {
+            pauses.append(Pause(kind: .sleep, beforeSend: writes.count >= 2 ? 2 : 1, askedNs: scenario.sleepNs, tookNs: ns))
+        }
+        for index in writes.indices.dropFirst(2) {
+            if let ns = took(writes[index - 1], writes[index]) {
+                pauses.append(Pause(kind: .interval, beforeSend: index + 1, askedNs: scenario.intervalNs, tookNs: ns))
+            }
+        }
+        return pauses
     }
 }

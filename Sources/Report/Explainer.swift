@@ -30,8 +30,8 @@ public enum Explainer {
         let evidence = Told(RunEvidence(run), detail: detail, ownShutdown: run.scenario.probe == .shutdownWrite && run.probeResult == "0")
         if detail == .mechanism, let race = allSendsFirst(evidence) { return [race] }
         var paragraphs = [peerParagraph(evidence)]
-        if evidence.peerLate && detail == .run {
-            paragraphs.append("The machine disturbed this run: the peer had not begun to end the connection when send #2 started, although the \(DurationText.format(run.scenario.sleepNs)) sleep should have let it (the peer was starved of the CPU). It is kept, flagged `peer_late`, and left out of its cell's verdict.")
+        if detail == .run, let disturbed = DisturbanceExplainer.sentence(evidence.evidence) {
+            paragraphs.append(disturbed)
         }
         var reported = false
         let probe = ProbeExplainer.sentence(run, detail: detail)
@@ -164,9 +164,14 @@ public enum Explainer {
             return "\(call) #\(number) succeeded\(state): the connection was still whole\(after)." + raised
         }
         if !ended {
-            let why = e.peerLate
-                ? "the machine had delayed the peer"
+            let why: String
+            switch e.disturbance?.cause {
+            case .cpu?: why = "the machine had delayed the peer"
+            case .link?: why = "the link had dropped what the peer was waiting for"
+            case nil: why = e.evidence.linkFixedOrder(send: number)
+                ? "over the \(DurationText.format(s.rttNs)) round trip nothing from the peer could have reached our socket yet: the link's delay, not a race, fixed the order"
                 : "with this little sleep the client's call came first, a race"
+            }
             return "\(call) #\(number) succeeded\(state): the peer had not yet begun to end the connection when it started (\(why))." + raised
         }
         switch (s.transport, s.peer) {

@@ -229,17 +229,27 @@ public enum MarkdownReport {
 
     package static func disturbed(_ data: ReportData) -> String {
         guard !data.disturbed.isEmpty else {
-            return "None: in every run whose sleep was \(DurationText.format(RunEvidence.settledSleepNs)) or more, the peer had begun to end the connection before send #2.\n"
+            return "None: in every run whose sleep was \(DurationText.format(RunEvidence.settledSleepNs)) or more (and covered the round trip) the peer had begun to end the connection before send #2, every timed pause ended within 1 % + 100 µs of its time, and at shorter sleeps the peer was waiting when send #1 began.\n"
         }
         let shown = data.disturbed.prefix(3)
-        var out = "In \(Plural.count(data.disturbed.count, "run")) the peer had not begun to end the connection when send #2 started, although the sleep should have let it: the machine starved the peer of the CPU. They are kept (`runs.peer_late` = 1, view `disturbed_runs`) and left out of their cells' verdicts and of the explanations above.\n\n"
+        let meaning: [(Disturbance.Reason, String)] = [
+            (.peerLate, "the peer had not begun to end the connection when send #2 started (or the probe, with one send), although the sleep should have let it and the link dropped nothing before"),
+            (.pauseLate, "a timed pause (the sleep or an interval) ran more than 1 % + 100 µs over"),
+            (.peerStartedLate, "at a sleep too short to settle, the peer's first call began more than 1 ms after send #1 did"),
+        ]
+        let counted = meaning.compactMap { reason, text in
+            let n = data.disturbed.filter { $0.reason == reason }.count
+            return n == 0 ? nil : "in \(Plural.count(n, "run")) (`\(reason.rawValue)`) \(text)"
+        }
+        var out = "The machine disturbed \(Plural.count(data.disturbed.count, "run")): " + counted.joined(separator: "; ") + ". They are kept (`runs.disturbance` = 'cpu', `runs.peer_late` = 1, view `disturbed_runs`) and left out of their cells' verdicts and of the explanations above. Runs the emulated link decided (`disturbance` = 'link') are the experiment and counted.\n\n"
         out += "\"Peer late by\" is how long after send #2 began the peer began to end the connection.\n\n"
-        out += Markdown.table(["cell", "repeat", "signature", "slept", "peer late by"], shown.map { run in
+        out += Markdown.table(["cell", "repeat", "signature", "why", "slept", "peer late by"], shown.map { run in
             let s = run.scenario
             return [Markdown.text("\(s.transport.rawValue) \(s.peer.rawValue) \(s.sigpipe.rawValue) \(DurationText.format(s.sleepNs)) ×\(s.sends) \(SizeText.label(s.payloadBytes))"),
-                    String(run.repeatIndex), Markdown.code(SignatureText.compact(run.signature)), display(run.sleptNs),
-                    run.peerEndAfterSend2Ns.map(DurationDisplay.format) ?? "never"]
-        }, rightAligned: [1, 3, 4])
+                    String(run.repeatIndex), Markdown.code(SignatureText.compact(run.signature)), run.reason.map { Markdown.code($0.rawValue) } ?? "",
+                    display(run.sleptNs),
+                    run.reason != .peerLate ? "" : run.peerEndAfterSend2Ns.map(DurationDisplay.format) ?? "never"]
+        }, rightAligned: [1, 4, 5])
         if data.disturbed.count > shown.count {
             out += "\n\(data.disturbed.count - shown.count) more: `SELECT * FROM disturbed_runs WHERE sweep_id = \(data.sweep.id);`\n"
         }

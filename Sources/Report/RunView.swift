@@ -16,7 +16,9 @@ public enum RunView {
             ("first_failing_send", run.firstFailingSend.map { Int64($0) }.json),
             ("fatal_send", evidence.fatalSend.map { Int64($0) }.json),
             ("slept_ns", evidence.sleptNs.json),
-            ("peer_late", .bool(evidence.peerLate)),
+            ("peer_late", .bool(evidence.machineDisturbed)),
+            ("disturbance", evidence.disturbance.map(\.cause.rawValue).json),
+            ("disturbance_reason", evidence.disturbance.map(\.reason.rawValue).json),
             ("peer_read_bytes", evidence.peerReadBytes.json),
             ("peer_left_unread", evidence.peerLeftUnread.map { JSONValue.bool($0) } ?? .null),
             ("duration_ns", .int(run.durationNs)),
@@ -101,8 +103,8 @@ public enum RunView {
         lines += ["", "outcome:   \(run.outcome.rawValue)", "signature: \(run.signature)"]
         if let result = run.probeResult { lines.append("probe:     \(s.probe.rawValue) → \(result)") }
         if let message = run.harnessMessage { lines.append("harness:   \(message)") }
-        if evidence.peerLate {
-            lines.append("disturbed: yes (peer_late): the peer had not begun to end the connection when send #2 started")
+        if let disturbance = evidence.disturbance {
+            lines.append("disturbed: \(disturbance.cause == .cpu ? "yes, by the machine" : "by the link") (\(disturbance.reason.rawValue))")
         }
         lines += ["", "Why:"]
         for paragraph in Explainer.explain(run) {

@@ -108,7 +108,7 @@ package enum TerminalMatrix {
         }
         let disturbed = cells.compactMap { $0?.disturbed.values.reduce(0, +) }.filter { $0 > 0 }
         if !disturbed.isEmpty {
-            lines.append("  \(disturbedMark) = the machine disturbed \(Plural.count(disturbed.reduce(0, +), "run")) in \(Plural.count(disturbed.count, "cell")) (the peer ended late), left out of the verdicts")
+            lines.append("  \(disturbedMark) = the machine disturbed \(Plural.count(disturbed.reduce(0, +), "run")) in \(Plural.count(disturbed.count, "cell")) (a late peer or pause), left out of the verdicts")
         }
         return lines
     }

@@ -41,6 +41,8 @@ public struct DisturbedRun: Sendable {
     public var sleptNs: Int64?
     /// How long after send #2 began the peer began to end the connection; nil when it never did.
     public var peerEndAfterSend2Ns: Int64?
+    /// What the steps show (`runs.disturbance_reason`); nil for a row it does not decode.
+    public var reason: Disturbance.Reason?
 }
 
 public struct SleepErrors: Sendable {
@@ -118,11 +120,12 @@ extension Store {
 
     package func disturbedRuns(sweepID: Int64) throws(StoreError) -> [DisturbedRun] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, repeat_index, signature, slept_ns, peer_end_after_send2_ns
+            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, repeat_index, signature, slept_ns, peer_end_after_send2_ns, disturbance_reason
             FROM disturbed_runs WHERE sweep_id = ? ORDER BY run_id
             """).bind([.int(sweepID)]).rows { row in
             DisturbedRun(scenario: Self.scenario(row, from: 0) ?? .classic, repeatIndex: Int(row.int(10)), signature: row.text(11),
-                         sleptNs: row.optionalInt(12), peerEndAfterSend2Ns: row.optionalInt(13))
+                         sleptNs: row.optionalInt(12), peerEndAfterSend2Ns: row.optionalInt(13),
+                         reason: row.optionalText(14).flatMap(Disturbance.Reason.init(rawValue:)))
         }
     }
 

@@ -12,6 +12,7 @@ public final class RunWriter {
     private let insertStep: Statement
     private let insertPacket: Statement
     private let deleteHarnessError: Statement
+    private let recordDisturbance: Statement
     /// The (cell, repeat) pairs recorded as `harness-error`: only a run of one of these replaces a
     /// row, so the others are inserted without a DELETE first (the hot path of a sweep).
     private var harnessErrors: Set<RunRequest>
@@ -36,6 +37,8 @@ public final class RunWriter {
             INSERT INTO packets (run_id, number, t_ns, direction, flags, seq, ack, length, step_seq, lost)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        // Only disturbed runs need it, so it stays off the hot path of a sweep.
+        recordDisturbance = try store.db.prepare("UPDATE runs SET disturbance = ?, disturbance_reason = ? WHERE id = ?")
         deleteHarnessError = try store.db.prepare("""
             DELETE FROM runs WHERE sweep_id = ? AND transport = ? AND peer = ? AND sigpipe = ? AND sleep_ns = ? AND sends = ?
                 AND payload_bytes = ? AND probe = ? AND interval_ns = ? AND rtt_ns = ? AND loss_percent = ? / 100.0
@@ -108,7 +111,7 @@ public final class RunWriter {
         insertRun.bind(22, run.durationNs)
         let evidence = RunEvidence(run)
         insertRun.bind(23, evidence.sleptNs)
-        insertRun.bind(24, Int64(evidence.peerLate ? 1 : 0))
+        insertRun.bind(24, Int64(evidence.machineDisturbed ? 1 : 0))
         insertRun.bind(25, evidence.fatalSend.map { Int64($0) })
         insertRun.bind(26, evidence.peerReadBytes)
         insertRun.bind(27, evidence.peerLeftUnread.map { Int64($0 ? 1 : 0) })
@@ -116,6 +119,13 @@ public final class RunWriter {
         insertRun.bind(29, run.lossSeed.map { Int64($0) })
         try insertRun.run()
         let runID = store.db.lastInsertedRowID
+        if let disturbance = evidence.disturbance {
+            recordDisturbance.clear()
+            recordDisturbance.bind(1, constant: disturbance.cause.rawValue)
+            recordDisturbance.bind(2, constant: disturbance.reason.rawValue)
+            recordDisturbance.bind(3, runID)
+            try recordDisturbance.run()
+        }
         var sendNumber: Int64 = 0
         for (offset, step) in run.steps.enumerated() {
             let isSend = step.actor == .client && step.op.isClientWrite

@@ -11,6 +11,8 @@ package final class PeerThread: @unchecked Sendable {
         package var action: PeerAction
         package var transport: Transport
         package var recorder: StepRecorder
+        /// Opened just before the peer's first call.
+        package var barrier: StartBarrier
     }
 
     // The semaphores order every access to `job` and `fdStillOpen` between the two threads.
@@ -67,6 +69,7 @@ package final class PeerThread: @unchecked Sendable {
         let recorder = job.recorder
         let fd = job.fd
         let isSocket = job.transport.isSocket
+        job.barrier.open()
         if job.action == .closeUnread {
             var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             recorder.record(.peer, .poll, bytes: 0, fd: fd) { Int(Glibc.poll(&request, 1, -1)) }

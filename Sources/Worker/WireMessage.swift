@@ -126,6 +126,7 @@ package enum HarnessStage: String, CaseIterable {
     case pipe = "creating the pipe"
     case payload = "mapping the payload"
     case link = "creating the emulated link (a TUN device in the worker's network namespace)"
+    case barrier = "making the run's start barrier"
 }
 
 /// Enum cases travel as their position in `allCases`, kept once per type so that encoding a

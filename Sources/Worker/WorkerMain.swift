@@ -92,11 +92,14 @@ package final class RunPerformer {
             link.configure(rttNs: scenario.rttNs, lossBasisPoints: scenario.lossBasisPoints, seed: job.lossSeed)
         }
         log.reset()
+        // A capture that cannot open (no CAP_NET_RAW) leaves the run without packets rather than
+        // without a result. Over a lossy link it is always taken: the lost segments are evidence.
+        let capture = (job.capture || scenario.lossBasisPoints > 0) && scenario.transport.isTCP ? openedCapture() : nil
+        // The run's clock starts at its first system call: the set-up above (a worker's first
+        // capture or link costs tens of milliseconds) stays off its timeline.
         let recorder = StepRecorder(log: log, area: .client, token: token, runStartNs: MonotonicClock.nowNs(),
                                     isTCP: scenario.transport.isTCP)
-        // Begun before the connect, so the handshake is in it; a capture that cannot open (no
-        // CAP_NET_RAW) leaves the run without packets rather than without a result.
-        let capture = job.capture && scenario.transport.isTCP ? openedCapture() : nil
+        // Begun before the connect, so the handshake is in it.
         capture?.begin(runStartNs: recorder.runStartNs)
         let ends: (client: Int32, peer: Int32)
         switch connect(scenario.transport, overLink: scenario.hasLink, recorder: recorder) {
@@ -110,8 +113,16 @@ package final class RunPerformer {
             Sockets.port(of: ends.client, peer: true).map { (client: client, peer: $0) }
         }
         var ending: [WireMessage] = []
+        let barrier: StartBarrier
+        do { barrier = try StartBarrier() } catch {
+            closeQuietly(ends.client, tcp: scenario.transport.isTCP)
+            closeQuietly(ends.peer, tcp: scenario.transport.isTCP)
+            channel.send(.harnessError(token: token, stage: .barrier, errno: error.errno))
+            return
+        }
+        defer { barrier.close() }
         let peerJob = PeerThread.Job(fd: ends.peer, action: scenario.peer, transport: scenario.transport,
-                                     recorder: recorder.forPeer)
+                                     recorder: recorder.forPeer, barrier: barrier)
         if scenario.sigpipe == .default || scenario.sigpipe == .nosignal {
             // SIGPIPE may end the process that sends: a forked child makes the client's calls and
             // dies in place of the worker, as the C programs it stands for would.
@@ -121,6 +132,7 @@ package final class RunPerformer {
                 guard pipelab_die_with_parent(worker) == 0 else { _exit(0) }
                 // The peer's end must not stay open in the client, or the peer could never end it.
                 Glibc.close(ends.peer)
+                barrier.pass()
                 clientSends(scenario, bytes, fd: ends.client, recorder: recorder)
                 _exit(0)
             }
@@ -130,6 +142,7 @@ package final class RunPerformer {
             }
         } else {
             peer.begin(peerJob)
+            barrier.pass()
             clientSends(scenario, bytes, fd: ends.client, recorder: recorder)
         }
         let peerStillOpen = peer.finish()
@@ -153,23 +166,18 @@ package final class RunPerformer {
         var sigpipe = SigpipeControl(mode: scenario.sigpipe)
         let isSocket = scenario.transport.isSocket
         let flags = scenario.sigpipe == .nosignal ? Int32(MSG_NOSIGNAL) : 0
-        defer {
-            if scenario.sends == 1 && scenario.probe != .none {
-                MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
-                ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
-            }
-        }
-        // With later sends apart or over a link their timing matters too: the real-time class (below)
-        // is then kept until the last send returns.
-        let timed = scenario.intervalNs > 0 || scenario.hasLink
+        // The sleep ends when asked only if the woken client gets a CPU at once: with many runs in
+        // flight on few CPUs it would wait its turn (measured: up to 9 ms late at 32 jobs on 2
+        // CPUs). The real-time class preempts that queue from the sleep until the client's last
+        // call returns: every pause after the sleep is timed too (an interval of 0 is a pause of 0;
+        // leaving the class after send #2 let the scheduler hold send #3 back by up to 4 ms in a
+        // default sweep). Where it is not allowed (no CAP_SYS_NICE) the pauses are as the scheduler gives.
         var boosted = false
+        defer { if boosted { _ = pipelab_set_realtime(0) } }
+        let boost = scenario.sleepNs > 0 || scenario.intervalNs > 0 || scenario.hasLink
         for sendNumber in 1...scenario.sends {
-            // The sleep ends when asked only if the woken client gets a CPU at once: with many runs
-            // in flight on few CPUs it would wait its turn (measured: up to 9 ms late at 32 jobs
-            // on 2 CPUs). The real-time class preempts that queue from the sleep until send #2
-            // returns; where it is not allowed (no CAP_SYS_NICE) the sleep is as the scheduler gives.
-            if sendNumber == 2 { boosted = (scenario.sleepNs > 0 || timed) && pipelab_set_realtime(1) == 0 }
             if sendNumber == 2 {
+                boosted = boost && pipelab_set_realtime(1) == 0
                 MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
                 if scenario.probe != .none {
                     ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
@@ -183,10 +191,12 @@ package final class RunPerformer {
                 isSocket ? Glibc.send(fd, payload.baseAddress, payload.count, flags)
                          : Glibc.write(fd, payload.baseAddress, payload.count)
             }
-            if boosted && (!timed || sendNumber == scenario.sends) {
-                _ = pipelab_set_realtime(0)
-                boosted = false
-            }
+        }
+        // With a single send the client still sleeps and probes after it.
+        if scenario.sends == 1 && scenario.probe != .none {
+            boosted = boost && pipelab_set_realtime(1) == 0
+            MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
+            ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
         }
     }
 

@@ -21,7 +21,7 @@ import Testing
         let lines = TerminalMatrix.lines(matrix, skipped: [], width: 100)
         #expect(lines.last == "tcp4       close  ignore   ..P*")
         let legend = TerminalMatrix.legend(matrix)
-        #expect(legend.contains("  * = the machine disturbed 1 run in 1 cell (the peer ended late), left out of the verdicts"))
+        #expect(legend.contains("  * = the machine disturbed 1 run in 1 cell (a late peer or pause), left out of the verdicts"))
         #expect(!legend.contains { $0.contains("disagree") })
     }
 

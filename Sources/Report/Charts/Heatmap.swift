@@ -115,7 +115,7 @@ public enum Heatmap {
             "A square's colour says how the first send that did not write all its bytes ended; the number on it is that send (1-based), "
                 + "shown where all runs of the cell agree on it. Where the runs of a cell ended differently, the square is split into "
                 + "stripes, each as wide as its share of the runs (at least 3 px, so that a rare outcome still shows). "
-                + "Runs the machine disturbed (the peer ended late) are left out, as in the report's verdicts.",
+                + "Runs the machine disturbed (a late peer or pause) are left out, as in the report's verdicts.",
         ], x: margin, y: legendEnd + 20, width: width - 2 * margin)
         body += caption.elements
         return SVG.document(width: width, height: caption.end, defs: [hatch], body: body)

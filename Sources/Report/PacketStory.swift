@@ -1,0 +1,36 @@
+import PipeLabExperiment
+import PipeLabStore
+
+/// Packets in words, for the sentences that rest on them: what each was (which sends a data
+/// segment carried, by its sequence numbers) and when, on the run's clock.
+package enum PacketStory {
+    /// "send #1's data (at 101.2 ms)", "the segment carrying sends #2 and #3 (at …)", "the peer's FIN (at …)".
+    package static func name(_ packet: Packet, _ e: RunEvidence) -> String {
+        let flags = packet.flags
+        let what: String
+        switch packet.direction {
+        case .clientToPeer:
+            if flags.contains("S") { what = "the client's SYN" }
+            else if flags.contains("R") { what = "our RST" }
+            else if packet.length > 0 {
+                let carried = e.sends(carriedBy: packet)
+                switch carried.count {
+                case 0: what = "a segment of our data"
+                case 1: what = "send #\(carried[0])'s data"
+                default: what = "the segment carrying sends " + Plural.list(carried.map { "#\($0)" })
+                }
+            } else if flags.contains("F") { what = "our FIN" }
+            else { what = "an ACK of ours" }
+        case .peerToClient:
+            if flags.contains("S") { what = "the peer's SYN-ACK" }
+            else if flags.contains("R") { what = "the peer's RST" }
+            else if flags.contains("F") { what = "the peer's FIN" }
+            else { what = "an ACK of the peer's" }
+        }
+        return what + " (at \(DurationDisplay.format(packet.tNs)))"
+    }
+
+    package static func list(_ packets: [Packet], _ e: RunEvidence) -> String {
+        Plural.list(packets.map { name($0, e) })
+    }
+}
