@@ -7,7 +7,8 @@ import PipeLabStore
 /// counts only; the report and the terminal render it.
 package struct AnswerTable {
     package struct Row: Equatable {
-        package var transport: Transport
+        /// Transports whose rows read alike, merged (their race counts pooled).
+        package var transports: [Transport]
         package var peer: PeerAction
         /// Which call fails first and how, with the disposition ignoring, handling or blocking SIGPIPE.
         package var fails: String
@@ -20,7 +21,11 @@ package struct AnswerTable {
         /// `mostly`: whether to say what the racing runs mostly do instead.
         package func race(saying mostly: Bool) -> String {
             guard let race else { return "no race seen" }
-            return "\(race.span): \(Share.withInterval(race.differing, of: race.runs))" + (mostly ? ", mostly \(race.mostly)" : "")
+            var text = "\(race.span): \(race.differing) of \(race.runs)"
+            if race.runs >= Share.percentFrom, let interval = Wilson.interval(successes: race.differing, trials: race.runs) {
+                text += ", CI \(Int((interval.low * 100).rounded()))–\(Int((interval.high * 100).rounded())) %"
+            }
+            return text + (mostly ? ", mostly \(race.mostly)" : "")
         }
     }
 
@@ -62,15 +67,33 @@ package struct AnswerTable {
         let built = pairs.map { pair in
             let mine = base.filter { $0.scenario.transport == pair.transport && $0.scenario.peer == pair.peer }
             let settledCells = mine.filter { answerSet.contains($0.scenario.sleepNs) }
-            return Row(transport: pair.transport, peer: pair.peer,
+            return Row(transports: [pair.transport], peer: pair.peer,
                        fails: Self.condensed(settledCells.filter { $0.scenario.sigpipe != .default }, Self.failure),
                        kills: Self.condensed(settledCells.filter { $0.scenario.sigpipe == .default }, Self.killing),
                        race: Self.race(mine, answerSleeps: answerSet, sleeps: sleeps))
         }
-        rows = built
+        rows = Self.merged(built)
     }
 
     private struct Pair: Hashable { var transport: Transport, peer: PeerAction }
+
+    /// Rows of one peer that read alike for several transports become one, race counts pooled.
+    package static func merged(_ rows: [Row]) -> [Row] {
+        var out: [Row] = []
+        for row in rows {
+            if let at = out.firstIndex(where: { $0.peer == row.peer && $0.fails == row.fails && $0.kills == row.kills
+                && $0.race?.span == row.race?.span && $0.race?.mostly == row.race?.mostly }) {
+                out[at].transports += row.transports
+                if let race = row.race {
+                    out[at].race?.differing += race.differing
+                    out[at].race?.runs += race.runs
+                }
+            } else {
+                out.append(row)
+            }
+        }
+        return out
+    }
 
     // MARK: Phrases
 
@@ -122,9 +145,13 @@ package struct AnswerTable {
                 return zip(phrases, sets).map { "\($0) (\($1.text))" }.joined(separator: "; ")
             }
         }
+        // Counts only (the row is short of room): the two most frequent, the rest together.
         let total = pooled.values.reduce(0, +)
-        return pooled.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
-            .map { "\($0.key) in \(Share.text($0.value, of: total))" }.joined(separator: "; ")
+        let sorted = pooled.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        var parts = sorted.prefix(2).map { "\($0.key) in \($0.value) of \(total)" }
+        let rest = sorted.dropFirst(2).reduce(0) { $0 + $1.value }
+        if rest > 0 { parts.append("other in \(rest) of \(total)") }
+        return parts.joined(separator: "; ")
     }
 
     /// Runs at each sleep whose outcome differs from the one at the settled sleeps of their own
@@ -181,12 +208,12 @@ package struct AnswerTable {
     }
 
     package var markdown: String {
-        var header = ["transport · peer", "first failing call (SIGPIPE not fatal)"]
+        var header = ["transport", "peer", "first failing call (SIGPIPE not fatal)"]
         if hasDefault { header.append("default SIGPIPE") }
         header.append("runs that race")
         let common = commonRaceOutcome
         return Markdown.table(header, rows.map { row in
-            [Markdown.text("\(row.transport.rawValue) · \(row.peer.rawValue)"), Markdown.text(row.fails)]
+            [Markdown.text(row.transports.map(\.rawValue).joined(separator: ", ")), Markdown.text(row.peer.rawValue), Markdown.text(row.fails)]
                 + (hasDefault ? [Markdown.text(row.kills)] : []) + [Markdown.text(row.race(saying: common == nil))]
         })
     }

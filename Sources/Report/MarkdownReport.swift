@@ -52,7 +52,7 @@ public enum MarkdownReport {
         out += appendix
         out += "\n## Reproduce\n\n"
         if let spec { out += Markdown.codeBlock(ReproduceCommand.wrapped(spec), language: "sh") }
-        out += "\nRecorded command line: " + Markdown.code(sweep.commandLine) + "\n"
+        out += "\nRecorded command line: " + Markdown.code(sweep.commandLine) + "; sweep UUID " + Markdown.code(sweep.uuid) + ".\n"
         if !data.skipped.isEmpty {
             out += "\n## Not run: combinations that cannot exist\n\n"
             out += Plural.count(sweep.skippedCells, "cell") + " of the grid cannot exist and were not run:\n\n" + skippedList(data)
@@ -70,7 +70,7 @@ public enum MarkdownReport {
         let runs = data.cells.reduce(0) { $0 + $1.runs }
         let took = duration(from: s.startedAt, to: s.endedAt).map { ", took " + $0 } ?? ""
         return [
-            "Sweep \(s.id) (" + Markdown.code(s.uuid) + "), " + Markdown.text(s.status.rawValue) + ": "
+            "Sweep \(s.id), " + Markdown.text(s.status.rawValue) + ": "
                 + "\(runs) of \(Plural.count(s.plannedRuns, "run")) in \(Plural.count(matrix.scenarios.count, "cell")); "
                 + "\(matrix.nondeterministic.count) racing, \(Plural.count(data.disturbed.count, "run")) disturbed.",
             Markdown.text("Linux \(host.kernel) on \(host.hostname) (\(host.os), \(host.arch), \(host.cpus) CPUs); pipelab \(s.pipelabVersion), started \(s.startedAt)\(took)."),
@@ -79,10 +79,9 @@ public enum MarkdownReport {
 
     /// One paragraph: what the table is read at, and what its columns count.
     package static func answerIntro(_ answer: AnswerTable) -> String {
-        var text = "What the client sees once the peer has ended the connection, \(answer.scope), in the runs the machine did not disturb."
-        text += " The first failing call is with SIGPIPE not fatal (every disposition but `default`)"
-        text += "; a run that races ends otherwise than at the longer sleeps"
-        if let common = answer.commonRaceOutcome { text += ", most of them as \"\(common)\"" }
+        var text = "What the client sees once the peer is gone, \(answer.scope), in undisturbed runs; the first failing call is with SIGPIPE not fatal (any disposition but `default`)."
+        text += " A run that races ends otherwise than at the longer sleeps"
+        if let common = answer.commonRaceOutcome { text += ", mostly as \"\(common)\"" }
         return text + " (CI: Wilson 95 %)."
     }
 
@@ -154,7 +153,7 @@ public enum MarkdownReport {
     }
 
     /// Race groups listed one by one; the others are counted in one line.
-    package static let raceGroupsShown = 5
+    package static let raceGroupsShown = 3
 
     /// One section per mechanism (WhySections), after what each disposition makes of SIGPIPE; then the probes.
     package static func explanations(_ data: ReportData) -> String {
@@ -162,7 +161,7 @@ public enum MarkdownReport {
         let probed = data.examples.filter { $0.run.scenario.probe != .none }
         guard !data.examples.isEmpty else { return "No run was recorded undisturbed, so there is nothing to explain.\n" }
         let all = uniqued(data.cells.map(\.scenario))
-        var out = "Derived from the steps each run recorded: what the peer read and left unread (its FIONREAD before it ended the connection), the order of the calls, each call's result and errno. One section per mechanism, those where a call fails first; `pipelab run` tells one run in full, with its TCP states.\n\n"
+        var out = "From the steps the runs recorded (what the peer left unread, the order of the calls, each result and errno), one section per mechanism, failures first; `pipelab run` tells one run in full.\n\n"
         out += sigpipeNote(Set(data.cells.map(\.scenario.sigpipe)))
         out += WhySections.markdown(WhySections.sections(plain) { Explainer.explain($0, detail: .mechanism) },
                                     in: all.filter { $0.probe == .none })

@@ -3,14 +3,16 @@ import PipeLabExperiment
 /// Signatures as people read them, derived from their content alone, so a signature reads the
 /// same in every sweep, report, terminal and compare (the database keeps the full form).
 package enum SignatureText {
-    /// Equal consecutive tokens from this many on are written once with their count.
-    package static let runLength = 3
+    /// Signatures of more sends than this are run-length compacted where people read them.
+    package static let longTokens = 8
+    /// In a matrix code, equal consecutive symbols from this many on are written once with their count.
+    package static let runLength = 4
 
-    /// `ok,ok,EPIPE` as it is; `ok×9999,EPIPE` for a long run of one token.
+    /// `ok,ok,EPIPE` as it is; a long one run-length compacted: `ok×2,EPIPE×9998`.
     package static func compact(_ signature: String) -> String {
-        runs(signature.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
-            .map { $0.count >= runLength ? "\($0.token)×\($0.count)" : Array(repeating: $0.token, count: $0.count).joined(separator: ",") }
-            .joined(separator: ",")
+        let tokens = signature.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard tokens.count > longTokens else { return signature }
+        return runs(tokens).map { $0.count > 1 ? "\($0.token)×\($0.count)" : $0.token }.joined(separator: ",")
     }
 
     /// A few characters per send for a matrix cell: `..P` is `ok,ok,EPIPE`, `.RK` is
@@ -21,7 +23,8 @@ package enum SignatureText {
             .joined()
     }
 
-    package static let codeLegend = ". ok · P EPIPE · R ECONNRESET · s short write · K killed:SIGPIPE · + SIGPIPE raised · T timeout · [E…] another errno"
+    package static let codeLegend = [". ok · P EPIPE · R ECONNRESET · s short write · K killed:SIGPIPE · + SIGPIPE raised",
+                                     "T timeout · [E…] another errno · P×9 nine sends in a row of one kind"]
 
     package static func symbol(_ token: String) -> String {
         let raised = token.hasSuffix("+SIGPIPE")

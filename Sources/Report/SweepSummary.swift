@@ -69,25 +69,16 @@ public enum SweepSummary {
 
     /// One line per row (rows that read alike for several transports merged), wrapped at `width`.
     package static func answerLines(_ answer: AnswerTable) -> [String] {
-        var merged: [(transports: [String], row: AnswerTable.Row)] = []
-        for row in answer.rows {
-            if let at = merged.firstIndex(where: { $0.row.peer == row.peer && $0.row.fails == row.fails && $0.row.kills == row.kills
-                && ($0.row.race == nil) == (row.race == nil) }) {
-                merged[at].transports.append(row.transport.rawValue)
-                if let a = merged[at].row.race, let b = row.race {
-                    merged[at].row.race?.differing = a.differing + b.differing
-                    merged[at].row.race?.runs = a.runs + b.runs
-                }
-            } else {
-                merged.append(([row.transport.rawValue], row))
-            }
-        }
-        let labels = merged.map { $0.transports.joined(separator: ",") + " " + $0.row.peer.rawValue }
+        let labels = answer.rows.map { $0.transports.map(\.rawValue).joined(separator: ",") + " " + $0.peer.rawValue }
         let labelWidth = labels.map(\.count).max() ?? 0
-        return zip(labels, merged).flatMap { label, entry -> [String] in
-            var parts = [entry.row.fails]
-            if answer.hasDefault { parts.append("default: " + entry.row.kills) }
-            if let race = entry.row.race { parts.append("races \(race.span) in \(race.differing) of \(race.runs) runs") }
+        return zip(labels, answer.rows).flatMap { label, row -> [String] in
+            // Terse for a terminal line: `#3` for send #3, `<10ms` for below 10ms.
+            let terse = { (text: String) in text.replacingOccurrences(of: "send #", with: "#") }
+            var parts = [terse(row.fails)]
+            if answer.hasDefault { parts.append("default: " + terse(row.kills)) }
+            if let race = row.race {
+                parts.append("races " + race.span.replacingOccurrences(of: "below ", with: "<") + ": \(race.differing) of \(race.runs)")
+            }
             let head = "  " + RunView.pad(label, labelWidth) + "  "
             return TextWrap.parts(parts, separator: " · ", width: width - head.count).enumerated().map {
                 ($0.offset == 0 ? head : String(repeating: " ", count: head.count)) + $0.element

@@ -100,7 +100,7 @@ package enum TerminalMatrix {
 
     /// The lines under the matrix that say what its marks mean.
     package static func legend(_ matrix: OutcomeMatrix) -> [String] {
-        var lines = ["  " + SignatureText.codeLegend]
+        var lines = SignatureText.codeLegend.map { "  " + $0 }
         if !matrix.nondeterministic.isEmpty { lines.append("  ..P 2 · ... 1 = the cell's runs disagree: each signature with its runs, most first") }
         let cells = matrix.rows.flatMap { row in matrix.columns.map { matrix.cell(row, $0) } }
         if cells.contains(where: { $0 == nil }) {

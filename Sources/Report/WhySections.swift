@@ -21,7 +21,7 @@ package enum WhySections {
     /// Variants told beyond the most frequent one; the rest are counted.
     package static let variantsShown = 1
     /// Signatures named in a section's line; the rest are counted.
-    package static let signaturesShown = 4
+    package static let signaturesShown = 3
 
     package static func sections(_ examples: [CellExample], explain: (RunResult) -> [String]) -> [Section] {
         var sections: [Section] = []
@@ -118,7 +118,18 @@ package enum WhySections {
     /// where it holds, its signatures, the mechanism, and the calls.
     /// `all`: the cells the sections are drawn from, so that "where" names only what varies among them.
     package static func markdown(_ sections: [Section], in all: [Scenario]) -> String {
-        sections.map { section in
+        // A first call every section tells alike is said once, before them.
+        var sections = sections
+        let told = sections.indices.filter { !(sections[$0].variants.first?.sentences.isEmpty ?? true) }
+        let firsts = told.map { sections[$0].variants[0].sentences[0] }
+        var out = ""
+        if told.count > 1, Set(firsts.map(template)).count == 1, let first = firsts.first(where: { $0.hasPrefix("send") }) ?? firsts.first {
+            let both = Set(firsts).count > 1
+            let common = both ? first.replacingOccurrences(of: "send #1", with: "send #1 (write #1 on a pipe)") : first
+            out = "Wherever the calls are told below, " + Markdown.text(common) + "\n\n"
+            for at in told { sections[at].variants[0].sentences.removeFirst() }
+        }
+        return out + sections.map { section in
             // Named after what a call returns: the most frequent signature the signal did not end.
             let main = (section.signatures.first { !$0.signature.hasSuffix("killed:SIGPIPE") } ?? section.signatures.first)?.signature ?? ""
             let pairs = CellSet(section.cells.map(Self.pair), in: all.map(Self.pair)).text
@@ -132,8 +143,8 @@ package enum WhySections {
             if let first = section.variants.first, !first.sentences.isEmpty {
                 out += first.sentences.map { "- " + Markdown.text($0) + "\n" }.joined()
             }
-            // Variants with a tenth of the section's runs or more; the rest show in the signatures.
-            let others = section.variants.dropFirst().filter { $0.runs * 10 >= section.runs }
+            // Variants with a fifth of the section's runs or more; the rest show in the signatures.
+            let others = section.variants.dropFirst().filter { $0.runs * 5 >= section.runs }
             for variant in others.prefix(variantsShown) {
                 // What sets this variant apart: its first sentence that the main one does not have.
                 let distinct = variant.sentences.first { !(section.variants.first?.sentences.contains($0) ?? false) }

@@ -72,7 +72,7 @@ import Testing
         // The merged group reports as one sweep of all 48 runs.
         let report = try CLI.run(["report", "--db", merged, "1"])
         #expect(report.status == 0)
-        #expect(report.stdout.contains("| runs | 48 of 48 planned"))
+        #expect(report.stdout.contains("48 of 48 runs in 16 cells"))
         #expect(report.stdout.contains("4 of 4 shards, so the whole grid"))
     }
 
