@@ -56,3 +56,9 @@ int pipelab_isolate_network(void) {
 int pipelab_sqlite_fast_malloc(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
+
+int pipelab_sqlite_distrust_schema(struct sqlite3 *db) {
+    int status = sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
+    if (status != SQLITE_OK) return status;
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)0);
+}

@@ -36,6 +36,12 @@ public struct Shard: Equatable, Sendable {
                 try number(text, name: name, accepted: "accepted: a whole number from 0")
             }
         }
+        // Two schedulers' indexes at once (a CI runner inside a Slurm job, a leftover export) would
+        // each name another shard: which one is meant is the user's to say.
+        let indexes = ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "PIPELAB_SHARD_INDEX"].filter { environment[$0] != nil }
+        if indexes.count > 1 {
+            throw InputError("\(indexes.joined(separator: " and ")) are both set, so the shard is ambiguous; accepted: --shard auto with one scheduler's variables, or --shard K/N")
+        }
         let (index, count, names): (Int, Int, String)
         if let id = try variable("SLURM_ARRAY_TASK_ID") {
             (index, count) = try slurm(id: id, variable)
@@ -71,11 +77,19 @@ public struct Shard: Equatable, Sendable {
             throw InputError("SLURM_ARRAY_TASK_MIN: not set while SLURM_ARRAY_TASK_ID is; accepted: a Slurm array job (sbatch --array=0-3)")
         }
         let step = try variable("SLURM_ARRAY_TASK_STEP") ?? 1
+        // Every value is a whole number from 0 (number()), so id - minimum cannot overflow; the
+        // last id, minimum + (count - 1) * step, is computed only for a count a shard may have
+        // and with overflow reported, not trapped.
         guard step >= 1, id >= minimum, (id - minimum) % step == 0 else {
             throw InputError("SLURM_ARRAY_TASK_ID: \(id) is not MIN \(minimum) plus a multiple of STEP \(step); accepted: an array of evenly spaced ids (--array=0-3 or --array=0-30:10)")
         }
+        guard count >= 1, count <= maximumCount else {
+            throw InputError("SLURM_ARRAY_TASK_COUNT: \(count) is not a number of shards; \(accepted)")
+        }
         let rank = (id - minimum) / step
-        if let maximum = try variable("SLURM_ARRAY_TASK_MAX"), maximum != minimum + (count - 1) * step {
+        let (span, spanOverflow) = (count - 1).multipliedReportingOverflow(by: step)
+        let (last, lastOverflow) = minimum.addingReportingOverflow(span)
+        if let maximum = try variable("SLURM_ARRAY_TASK_MAX"), spanOverflow || lastOverflow || maximum != last {
             throw InputError("SLURM_ARRAY_TASK_MAX: \(maximum) does not follow from MIN \(minimum), STEP \(step) and COUNT \(count), so the ids are not evenly spaced; accepted: --array=A-B or --array=A-B:STEP")
         }
         return (rank, count)

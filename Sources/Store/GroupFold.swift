@@ -5,30 +5,18 @@ import PipeLabKernel
 /// A group of shards as one sweep, for the report: the group's hosts, sweeps, runs and steps are
 /// copied (by `copy(from:group:)`, in SQL) into a temporary database and their runs put under the
 /// group's first sweep, so that every query and chart of a one-sweep report covers the whole
-/// group. The temporary file is removed when this is released.
+/// group. The temporary database is SQLite's own (an empty path): its file is unlinked as soon as
+/// it is opened, so nothing is left in TMPDIR however the process ends.
 public final class GroupFold {
     public let store: Store
     /// The one sweep of the temporary database.
     public let sweepID: Int64
-    private let path: String
 
     public init(_ selection: SweepSelection, from source: Store) throws(StoreError) {
         guard let group = selection.group else { throw StoreError(.other, "sweep \(selection.record.id) is not a shard") }
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("pipelab-group-\(UUIDv7.next()).sqlite").path
-        do {
-            store = try Store(path: path, create: true)
-            _ = try store.copy(from: source.path, group: group)
-            sweepID = try store.foldSweeps()
-        } catch {
-            Self.remove(path)
-            throw error
-        }
-    }
-
-    deinit { Self.remove(path) }
-
-    private static func remove(_ path: String) {
-        for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
+        store = try Store(path: "", create: true)
+        _ = try store.copy(from: source.path, group: group)
+        sweepID = try store.foldSweeps()
     }
 }
 

@@ -10,32 +10,48 @@ public struct MergeCounts: Equatable, Sendable {
     public var steps = 0
 }
 
-/// `pipelab merge`: copies hosts, sweeps, skipped, runs, steps (and packets, where both sides
-/// have that table) from another pipelab database into this one, by UUID. A row whose UUID is
-/// already here is left alone, so merging a file twice adds nothing; integer ids are given anew
-/// and the references remapped through the UUIDs. Everything is INSERT … SELECT over an attached
-/// database, so no input is ever held in memory.
+/// `pipelab merge`: copies hosts, sweeps, skipped, runs, steps (and packets) from another
+/// pipelab database into this one, by UUID. A row whose UUID is already here is left alone, so
+/// merging a file twice adds nothing; integer ids are given anew and the references remapped
+/// through the UUIDs. The input is untrusted (InputCheck): it is attached read-only, nothing of
+/// it is executed, and its shape and rows are checked before a row is copied. Everything is
+/// INSERT … SELECT over the attached file, so no input is held in memory or copied to TMPDIR.
 extension Store {
     /// Tables whose rows belong to a run, copied for the runs an input adds.
     package static let runChildTables = ["steps", "packets"]
 
-    /// Merges the pipelab database at `input`, which is never written: it is read through a
-    /// read-only connection and copied (VACUUM INTO) to a temporary file, which is migrated to
-    /// this pipelab's schema and attached. One transaction per input: on failure nothing of it stays.
-    public func merge(from input: String) throws(StoreError) -> MergeCounts {
-        let snapshot = try Self.migratedSnapshot(of: input)
-        defer { try? FileManager.default.removeItem(atPath: snapshot) }
-        return try copy(from: snapshot, group: nil)
+    /// Checks the database at `input` as merge will read it, before any output exists: exit 65
+    /// with the file and the rule when it is not pipelab's or breaks a rule; `stop` is asked
+    /// every few thousand steps of SQLite's work and ends the check when it says so.
+    public static func checkMergeInput(_ input: String, stop: @escaping () -> Bool) throws(StoreError) {
+        guard FileManager.default.fileExists(atPath: input) else {
+            throw StoreError(.notFound, "no database at \(input)")
+        }
+        let source = try Connection(path: input, create: false, readOnly: true)
+        source.interrupt(when: stop)
+        // Reading first: SQLite finds a file that is not a database here.
+        _ = try source.prepare("SELECT count(*) FROM sqlite_master").rows { $0.int(0) }
+        try InputCheck(source, schema: "main", path: input).run()
     }
 
-    /// Copies what this database lacks from the database at `path` (at this schema, or older:
-    /// only the columns both have are copied): everything, or only the sweeps of one `group` of
-    /// shards and their hosts.
+    /// Merges the pipelab database at `input` in one transaction: on failure nothing of it stays.
+    /// It is checked again inside that transaction, which reads one snapshot of it throughout.
+    public func merge(from input: String, stop: @escaping () -> Bool) throws(StoreError) -> MergeCounts {
+        try Connection.refuseSpecial(input)
+        db.interrupt(when: stop)
+        defer { db.interrupt(when: nil) }
+        return try copy(from: input, group: nil)
+    }
+
+    /// Copies what this database lacks from the database at `path`, checked first (InputCheck):
+    /// everything, or only the sweeps of one `group` of shards and their hosts.
     package func copy(from path: String, group: String?) throws(StoreError) -> MergeCounts {
-        try db.prepare("ATTACH DATABASE ? AS input").bind([.text(path)]).run()
+        try db.prepare("ATTACH DATABASE ? AS input").bind([.text(Connection.uri(path, readOnly: true, mode: "ro"))]).run()
         defer { try? db.execute("DETACH DATABASE input") }
         let scope: Statement.Value = group.map { .text($0) } ?? .null
         return try db.writeTransaction { () throws(StoreError) -> MergeCounts in
+            try InputCheck(db, schema: "input", path: path).run()
+            try refuseOtherFacts(path)
             var counts = MergeCounts()
             counts.hosts = try copyNew("hosts", scope: scope, where: "?1 IS NULL OR source.id IN (SELECT host_id FROM input.sweeps WHERE group_uuid = ?1)")
             counts.sweeps = try copyNew("sweeps", scope: scope, where: "?1 IS NULL OR source.group_uuid = ?1", remapping: [
@@ -56,6 +72,27 @@ extension Store {
                 if table == "steps" { counts.steps = copied }
             }
             return counts
+        }
+    }
+
+    /// A host is its facts: an input row that shares a host's or a sweep's UUID with this
+    /// database but says something else of it would have its runs put under the wrong machine.
+    private func refuseOtherFacts(_ path: String) throws(StoreError) {
+        let host = try db.prepare("""
+            SELECT i.uuid FROM input.hosts i JOIN main.hosts m ON m.uuid = i.uuid
+            WHERE (i.hostname, i.kernel, i.os, i.arch, i.cpus, i.sysctls) IS NOT (m.hostname, m.kernel, m.os, m.arch, m.cpus, m.sysctls)
+            LIMIT 1
+            """).rows { $0.text(0) }
+        if let uuid = host.first {
+            throw StoreError(.notADatabase, "\(path): host \(uuid) is already in \(db.path) with other facts (hostname, kernel, os, arch, cpus or sysctls); a host's UUID names its facts; nothing was merged")
+        }
+        let sweep = try db.prepare("""
+            SELECT i.uuid FROM input.sweeps i JOIN main.sweeps m ON m.uuid = i.uuid
+            JOIN input.hosts ih ON ih.id = i.host_id JOIN main.hosts mh ON mh.id = m.host_id
+            WHERE ih.uuid IS NOT mh.uuid OR i.spec IS NOT m.spec LIMIT 1
+            """).rows { $0.text(0) }
+        if let uuid = sweep.first {
+            throw StoreError(.notADatabase, "\(path): sweep \(uuid) is already in \(db.path) with another host or spec; nothing was merged")
         }
     }
 
@@ -105,29 +142,5 @@ extension Store {
 
     private func changes() throws(StoreError) -> Int {
         Int(try db.prepare("SELECT changes()").rows { $0.int(0) }.first ?? 0)
-    }
-
-    /// A temporary copy of the input at this pipelab's schema. The input is opened read-only:
-    /// a file that is not SQLite, not pipelab's, or from a newer pipelab is refused untouched.
-    package static func migratedSnapshot(of input: String) throws(StoreError) -> String {
-        guard FileManager.default.fileExists(atPath: input) else {
-            throw StoreError(.notFound, "no database at \(input)")
-        }
-        let source = try Connection(path: input, create: false, readOnly: true)
-        let tables = try source.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").rows { $0.text(0) }
-        guard tables.contains("pipelab_migrations") else {
-            throw StoreError(.notADatabase, "\(input) is a SQLite database but not pipelab's (no pipelab_migrations table); it was left unchanged")
-        }
-        try Migrator.refuseNewer(source)
-        let snapshot = FileManager.default.temporaryDirectory
-            .appendingPathComponent("pipelab-merge-\(UUIDv7.next()).sqlite").path
-        try source.prepare("VACUUM INTO ?").bind([.text(snapshot)]).run()
-        do {
-            _ = try Store(path: snapshot, create: false)
-        } catch {
-            try? FileManager.default.removeItem(atPath: snapshot)
-            throw error
-        }
-        return snapshot
     }
 }

@@ -11,8 +11,12 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case notADatabase, tooNew
         /// The file or its directory cannot be opened, created or written (read-only, disk full).
         case cannotOpen
+        /// The path names something that is not a regular file (a FIFO, a device, a directory).
+        case notAFile
         /// Another process holds the database or the sweep.
         case busy
+        /// A signal asked the work to stop (SQLITE_INTERRUPT from the progress handler).
+        case interrupted
         case notFound, other
     }
     public let kind: Kind
@@ -31,13 +35,17 @@ private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 package final class Connection {
     package let handle: OpaquePointer
     package let path: String
+    /// Kept alive while SQLite's progress handler points at it.
+    private var stopCheck: StopCheck?
 
     /// Before SQLite's first use: no global allocation statistics, which pipelab never reads.
     private static let configured: Void = { _ = pipelab_sqlite_fast_malloc() }()
 
-    /// Opens `path`; `create` allows a new file. Nothing is written here.
+    /// Opens `path`; `create` allows a new file. Nothing is written here. Every file is read as
+    /// someone else's: the defensive flag and an untrusted schema (pipelab_sqlite_distrust_schema).
     package init(path: String, create: Bool, readOnly: Bool = false) throws(StoreError) {
         Self.configured
+        try Self.refuseSpecial(path)
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY
             : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
@@ -50,22 +58,69 @@ package final class Connection {
         }
         handle = db
         self.path = path
+        guard pipelab_sqlite_distrust_schema(db) == SQLITE_OK else {
+            throw StoreError(.other, "cannot open database \(path): SQLite refused the defensive flag")
+        }
         sqlite3_busy_timeout(db, 30_000)
         sqlite3_extended_result_codes(db, 1)
     }
 
     deinit { sqlite3_close_v2(handle) }
 
+    /// A FIFO or a device would hang SQLite's open (a FIFO blocks until a writer comes) or be
+    /// read as a database; only a regular file, or a path that does not exist yet, is opened.
+    package static func refuseSpecial(_ path: String) throws(StoreError) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return }
+        let kind: String
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFIFO: kind = "a FIFO"
+        case S_IFCHR, S_IFBLK: kind = "a device"
+        case S_IFDIR: kind = "a directory"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        throw StoreError(.notAFile, "\(path) is \(kind), not a database file; accepted: the path of a regular file, such as pipelab.sqlite")
+    }
+
     /// The file as a URI. A reader of a database on read-only media (no -wal or -shm beside it,
     /// and none can be made) opens it immutable: no process can be writing it there. Anywhere
     /// else a reader shares the -shm with writers and sees their commits.
-    private static func uri(_ path: String, readOnly: Bool) -> String {
+    package static func uri(_ path: String, readOnly: Bool, mode: String? = nil) -> String {
+        if path == ":memory:" { return "file::memory:" }
         let escaped = path.utf8.map { byte -> String in
             let c = Character(Unicode.Scalar(byte))
             return byte < 0x80 && (c.isLetter || c.isNumber || "/-_.~".contains(c)) ? String(c) : "%" + String(byte, radix: 16, uppercase: true).leftPadded()
         }.joined()
         let walFree = access(path + "-wal", F_OK) != 0 && access(path + "-shm", F_OK) != 0
-        return "file:\(escaped)" + (readOnly && walFree && access(directory(of: path), W_OK) != 0 ? "?immutable=1" : "")
+        let immutable = readOnly && walFree && access(directory(of: path), W_OK) != 0
+        let parameters = (mode.map { ["mode=" + $0] } ?? []) + (immutable ? ["immutable=1"] : [])
+        return "file:\(escaped)" + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&"))
+    }
+
+    /// Asks `stop` every few thousand virtual-machine steps of any statement; when it says so the
+    /// statement ends with SQLITE_INTERRUPT (StoreError.interrupted). Nil removes the handler.
+    package func interrupt(when stop: (() -> Bool)?) {
+        stopCheck = stop.map(StopCheck.init)
+        guard let stopCheck else {
+            sqlite3_progress_handler(handle, 0, nil, nil)
+            return
+        }
+        sqlite3_progress_handler(handle, 10_000, { context in
+            guard let context else { return 0 }
+            return Unmanaged<StopCheck>.fromOpaque(context).takeUnretainedValue().stop() ? 1 : 0
+        }, Unmanaged.passUnretained(stopCheck).toOpaque())
+    }
+
+    /// Between statements: the same question the progress handler asks within one.
+    package func checkStop() throws(StoreError) {
+        if stopCheck?.stop() == true { throw error(SQLITE_INTERRUPT, "interrupted") }
+    }
+
+    private final class StopCheck {
+        let stop: () -> Bool
+        init(_ stop: @escaping () -> Bool) { self.stop = stop }
     }
 
     package func execute(_ sql: String) throws(StoreError) {
@@ -133,6 +188,8 @@ package final class Connection {
                 return StoreError(.cannotOpen, "cannot write database \(path): \(readOnly); make it writable, or pass another --db")
             }
             return StoreError(.cannotOpen, "cannot write database \(path): \(text); check that the file and its directory are writable and the disk is healthy")
+        case SQLITE_INTERRUPT:
+            return StoreError(.interrupted, "interrupted; database \(path) is as it was before the interrupted transaction")
         case SQLITE_BUSY, SQLITE_LOCKED:
             return StoreError(.busy, "database \(path) is locked by another process (\(text)); try again once it is done")
         default:

@@ -31,6 +31,7 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
+        if let out { try OutputFile.checkUpFront(out, option: "--out") }
         let store = try database.openForReading()
         let comparison: SweepComparison
         do {

@@ -70,7 +70,8 @@ extension CommandFailure {
         case .notADatabase, .tooNew: CommandFailure(message: error.message, exitCode: 65)
         case .cannotOpen: CommandFailure(message: error.message, exitCode: 73)
         case .busy: CommandFailure(message: error.message, exitCode: 75)
-        case .notFound: CommandFailure(message: error.message, exitCode: 64)
+        case .interrupted: CommandFailure(message: error.message, exitCode: 130)
+        case .notFound, .notAFile: CommandFailure(message: error.message, exitCode: 64)
         case .other: CommandFailure(message: error.message, exitCode: 70)
         }
     }

@@ -13,10 +13,11 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Copy the sweeps of other pipelab databases (shards, machines) into one, by UUID.",
         discussion: """
-            Merging a file twice adds nothing. Inputs are never changed: an older one is migrated \
-            in a temporary copy. Each input is merged in one transaction, in order; the first that \
-            fails (not a pipelab database, or from a newer pipelab: exit 65) stops the merge, and \
-            leaves the database with what the inputs before it added.
+            Merging a file twice adds nothing. Inputs are only read, never executed or changed: \
+            each is checked first (its tables must be pipelab's at this schema version, its rows \
+            within the documented rules; exit 65 naming the file and the rule), all before the \
+            output is created. Each input is then merged in one transaction, in order; Ctrl-C \
+            ends the merge at once (exit 130) and leaves the output with the inputs before it.
             """)
 
     @Argument(help: "The databases to merge into --db.") var inputs: [String] = []
@@ -27,10 +28,15 @@ struct MergeCommand: ParsableCommand {
         for input in inputs where !FileManager.default.fileExists(atPath: input) {
             throw InputError("\(input): no such file; accepted: paths of pipelab databases")
         }
+        Interrupts.install()
+        let stop = { Interrupts.requested }
+        for input in inputs {
+            do { try Store.checkMergeInput(input, stop: stop) } catch { throw CommandFailure.store(error) }
+        }
         let store = try database.open(create: true)
         for input in inputs {
             let added: MergeCounts
-            do { added = try store.merge(from: input) } catch { throw CommandFailure.store(error) }
+            do { added = try store.merge(from: input, stop: stop) } catch { throw CommandFailure.store(error) }
             print("\(input): added " + [Plural.count(added.hosts, "host"), Plural.count(added.sweeps, "sweep"), Plural.count(added.runs, "run"), Plural.count(added.steps, "step")].joined(separator: ", "))
         }
     }

@@ -54,7 +54,8 @@ struct RunCommand: ParsableCommand {
             guard scenario.transport.isTCP else {
                 throw InputError("--pcap: a \(scenario.transport.rawValue) run has no packets; accepted: --pcap with --transport tcp4 or tcp6")
             }
-            do { try OutputFile.checkDestination(pcap) } catch {
+            try OutputFile.checkUpFront(pcap, option: "--pcap")
+            do { _ = try OutputFile.checkDestination(pcap) } catch {
                 throw InputError("--pcap: \(error); accepted: a file path in an existing directory")
             }
         }

@@ -58,6 +58,63 @@ import Testing
         #expect(output.stderr.contains("nowhere: No such file or directory"), "\(output.stderr)")
     }
 
+    /// A FIFO, a device node (a copy of /dev/null made with mknod) and a link to a device are never
+    /// replaced by a regular file: refused with one line before the run, and nothing is recorded.
+    @Test func specialFilesAreRefusedBeforeTheRun() throws {
+        let directory = try temporaryDirectory()
+        let fifo = directory.appendingPathComponent("fifo").path
+        let device = directory.appendingPathComponent("null").path
+        let link = directory.appendingPathComponent("stdout-like").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        var null = stat()
+        #expect(stat("/dev/null", &null) == 0)
+        #expect(mknod(device, S_IFCHR | 0o666, null.st_rdev) == 0)
+        #expect(symlink(device, link) == 0)
+        for target in [fifo, device, link] {
+            let output = try CLI.run(["run", "--sleep", "0", "--pcap", target, "--db", "lab.sqlite"], in: directory)
+            #expect(output.status == 64, "\(target): \(output.stderr)")
+            #expect(output.stderr.split(separator: "\n").count == 1 && output.stderr.contains("--pcap:"), "\(output.stderr)")
+            #expect(output.stdout.isEmpty)
+        }
+        let report = try CLI.run(["report", "--out", link + ".md"], in: directory)
+        #expect(report.status != 0)
+        var status = stat()
+        #expect(stat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
+        #expect(lstat(device, &status) == 0 && status.st_mode & S_IFMT == S_IFCHR)
+        #expect(lstat(link, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK)
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("lab.sqlite").path))
+        let empty = try CLI.run(["run", "--sleep", "0", "--pcap", ""], in: directory)
+        #expect(empty.status == 64 && empty.stderr.contains("--pcap: the path is empty") && empty.stdout.isEmpty, "\(empty.stderr)")
+    }
+
+    /// A link to a regular file is written through: the file gets the content, the link stays.
+    @Test func aLinkToARegularFileIsWrittenThrough() throws {
+        let directory = try Self.databaseWithTwoSweeps()
+        let target = directory.appendingPathComponent("target.md").path
+        try Data("old\n".utf8).write(to: URL(fileURLWithPath: target))
+        let link = directory.appendingPathComponent("link.md").path
+        #expect(symlink(target, link) == 0)
+        let output = try CLI.run(["compare", "1", "2", "--out", "link.md", "--db", "lab.sqlite"], in: directory)
+        #expect(output.status == 0, "\(output.stderr)")
+        var status = stat()
+        #expect(lstat(link, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK)
+        #expect(try String(contentsOfFile: target, encoding: .utf8).contains("pipelab compare"))
+    }
+
+    /// A FIFO or a device given as a database is refused at once; it would hang SQLite's open.
+    @Test(.timeLimit(.minutes(1)), arguments: [["sweeps"], ["report"], ["run", "--sleep", "0"], ["merge", "IN"], ["sweep", "--sleep", "0"]])
+    func aFIFOIsNotADatabase(_ command: [String]) throws {
+        let directory = try temporaryDirectory()
+        let fifo = directory.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let merging = command == ["merge", "IN"]
+        let arguments = merging ? ["merge", "--db", "out.sqlite", fifo] : command + ["--db", fifo]
+        let output = try CLI.run(arguments, in: directory)
+        #expect(output.status == 64, "\(command): \(output.stderr)")
+        #expect(output.stderr.contains("is a FIFO, not a database file"), "\(output.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("out.sqlite").path))
+    }
+
     /// Read, not set and restored: other tests spawn processes meanwhile.
     private func umaskValue() -> mode_t {
         let status = FileManager.default.contents(atPath: "/proc/self/status").map { String(decoding: $0, as: UTF8.self) } ?? ""

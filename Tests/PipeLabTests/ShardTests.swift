@@ -69,9 +69,12 @@ import Testing
         #expect(again.status == 0)
         #expect(again.stdout.split(separator: "\n").allSatisfy { $0.hasSuffix("added 0 hosts, 0 sweeps, 0 runs, 0 steps") })
 
-        // The merged group reports as one sweep of all 48 runs.
-        let report = try CLI.run(["report", "--db", merged, "1"])
+        // The merged group reports as one sweep of all 48 runs, through a temporary database that
+        // is never visible in TMPDIR (SQLite unlinks it at once), so no kill can leave it behind.
+        let temporary = try temporaryDirectory()
+        let report = try CLI.run(["report", "--db", merged, "1"], environment: ["TMPDIR": temporary.path])
         #expect(report.status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty)
         #expect(report.stdout.contains("48 of 48 runs in 16 cells"))
         #expect(report.stdout.contains("4 of 4 shards, so the whole grid"))
     }
@@ -125,6 +128,15 @@ import Testing
             (["JOB_COMPLETION_INDEX": "4", "PIPELAB_SHARDS": "4"], nil, "JOB_COMPLETION_INDEX"),
             (["PIPELAB_SHARD_INDEX": "0"], nil, "PIPELAB_SHARD_COUNT"),
             (["PIPELAB_SHARD_INDEX": "-1", "PIPELAB_SHARD_COUNT": "2"], nil, "PIPELAB_SHARD_INDEX"),
+            // Extreme values are refused, never trapped on (the step once overflowed MIN + (COUNT − 1) × STEP).
+            (["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "2",
+              "SLURM_ARRAY_TASK_STEP": "9223372036854775807", "SLURM_ARRAY_TASK_MAX": "1"], nil, "SLURM_ARRAY_TASK_MAX"),
+            (["SLURM_ARRAY_TASK_ID": "9223372036854775807", "SLURM_ARRAY_TASK_MIN": "0",
+              "SLURM_ARRAY_TASK_COUNT": "9223372036854775807", "SLURM_ARRAY_TASK_MAX": "9223372036854775807"], nil, "SLURM_ARRAY_TASK_COUNT"),
+            (["SLURM_ARRAY_TASK_ID": "99999999999999999999", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "2"], nil, "SLURM_ARRAY_TASK_ID"),
+            // Two schedulers at once name two shards: refused, not resolved by precedence.
+            (["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "2",
+              "PIPELAB_SHARD_INDEX": "1", "PIPELAB_SHARD_COUNT": "2"], nil, "SLURM_ARRAY_TASK_ID and PIPELAB_SHARD_INDEX"),
         ]
         for (environment, shards, variable) in refusals {
             #expect(throws: InputError.self) { try Shard.fromScheduler(environment, shards: shards, group: "g") }
@@ -205,8 +217,9 @@ import Testing
         #expect(try CLI.run(["merge", "--db", merged, dir.appendingPathComponent("absent.sqlite").path]).status == 64)
     }
 
-    /// A database at schema version 1 is merged through a migrated copy; the file stays as it was.
-    @Test func anOlderInputIsMigratedInACopyAndLeftUnchanged() throws {
+    /// A database at schema version 1 is refused (65) with the way forward: migrating it would run
+    /// its own triggers, which merge never does. Migrated (as its owner may choose), it merges.
+    @Test func anOlderInputIsRefusedUntilMigratedAndLeftUnchanged() throws {
         let dir = try temporaryDirectory()
         let old = dir.appendingPathComponent("v1.sqlite").path
         // A leading newline: sqlite3 would take SQL that starts with "--" for an option.
@@ -225,10 +238,14 @@ import Testing
         #expect(created.status == 0, "\(created.stderr)")
         let before = try Data(contentsOf: URL(fileURLWithPath: old))
         let merged = dir.appendingPathComponent("merged.sqlite").path
+        let refused = try CLI.run(["merge", "--db", merged, old])
+        #expect(refused.status == 65 && refused.stderr.contains("lacks migration 2") && refused.stderr.contains("pipelab migrate --db"), "\(refused.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: old)) == before)
+        #expect(!FileManager.default.fileExists(atPath: merged))
+        #expect(try CLI.run(["migrate", "--db", old]).status == 0)
         let output = try CLI.run(["merge", "--db", merged, old])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.hasSuffix("added 1 host, 1 sweep, 1 run, 1 step\n"))
-        #expect(try Data(contentsOf: URL(fileURLWithPath: old)) == before)
         let copied = try CLIShell.sqlite3(merged, "SELECT r.uuid, r.signature, r.first_errno_name, r.peer_late, s.group_uuid IS NULL FROM runs r JOIN sweeps s ON s.id = r.sweep_id;")
         #expect(copied.stdout == "r-uuid|ok,EPIPE,EPIPE|EPIPE|0|1\n")
     }

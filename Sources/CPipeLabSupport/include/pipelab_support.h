@@ -9,6 +9,13 @@ int pipelab_die_with_parent(int expected_parent);
 /// first used; sqlite3_config is variadic too. Returns SQLite's result code.
 int pipelab_sqlite_fast_malloc(void);
 
+/// Makes a connection safe to point at a file someone else wrote (sqlite3_db_config is variadic):
+/// SQLITE_DBCONFIG_DEFENSIVE (no writable_schema, no direct writes to shadow tables, no
+/// journal_mode=OFF) and SQLITE_DBCONFIG_TRUSTED_SCHEMA off (functions with side effects and
+/// virtual tables are not run from the file's triggers and views). Returns SQLite's result code.
+struct sqlite3;
+int pipelab_sqlite_distrust_schema(struct sqlite3 *db);
+
 /// Bytes waiting unread in a socket's receive queue or a pipe (ioctl FIONREAD, which is SIOCINQ
 /// for sockets; ioctl is variadic). Returns the count, or -1 with errno set.
 int pipelab_unread_bytes(int fd);

@@ -1,0 +1,112 @@
+import PipeLabExperiment
+
+/// The documented rules a row of an input database must keep before merge copies it: values of
+/// the column's type, numbers in the ranges pipelab itself accepts (Limits), bounded text, every
+/// reference to a row of the same file, and no more runs than a sweep planned. A row that keeps
+/// them cannot crash or exhaust `report` (no 2^63 − 1 shards to enumerate, no 50 MB names).
+enum RowRules {
+    struct Column {
+        var name: String
+        var type: String
+        var notNull: Bool
+    }
+
+    struct Rule {
+        /// SQL over the row `t` that is true when the rule holds.
+        var holds: String
+        var description: String
+    }
+
+    /// Integers outside ±2^53 have no use in pipelab and would overflow its arithmetic (sums,
+    /// differences, abs) or a Double's exact range.
+    static let integerBound: Int64 = 1 << 53
+    static let textBytes = 4_096
+    /// A UUID is 36 characters; a little room for the identities older pipelabs or users made.
+    static let uuidCharacters = 64
+    /// A step or a signature token per send, and a few for the setup and the peer.
+    static let stepsPerSend = 2, stepsBeyondSends = 64
+
+    /// What names a row in a message.
+    static func key(of table: String) -> String {
+        switch table {
+        case "skipped": "t.sweep_id || '/' || t.transport || '/' || t.peer"
+        case "steps": "t.run_id || '/' || t.seq"
+        case "packets": "t.run_id || '/' || t.number"
+        default: "t.id"
+        }
+    }
+
+    /// Ranges narrower than the type's, by table and column: the limits pipelab's own input has.
+    static let ranges: [String: [String: ClosedRange<Int64>]] = [
+        "hosts": ["cpus": 1...65_536],
+        "sweeps": ["planned_runs": 0...Int64(Limits.runs), "skipped_cells": 0...Int64(Limits.runs),
+                   "shard_count": 1...Int64(Shard.maximumCount), "shard_index": 0...Int64(Shard.maximumCount - 1)],
+        "skipped": ["cells": 0...Int64(Limits.runs)],
+        "runs": ["sleep_ns": 0...Limits.durationNs, "interval_ns": 0...Limits.durationNs, "rtt_ns": 0...Limits.durationNs,
+                 "sends": 1...Int64(Limits.sends), "payload_bytes": 1...Limits.payloadBytes,
+                 "repeat_index": 0...Int64(Limits.repeats - 1), "first_failing_send": 1...Int64(Limits.sends),
+                 "fatal_send": 1...Int64(Limits.sends), "first_errno": 0...4_095, "loss_seed": 0...Int64(UInt32.max),
+                 "peer_late": 0...1, "peer_left_unread": 0...1, "peer_read_bytes": 0...Limits.payloadBytes],
+        "steps": ["seq": 1...Int64(stepsPerSend * Limits.sends + stepsBeyondSends), "send_number": 1...Int64(Limits.sends),
+                  "bytes": 0...Limits.payloadBytes, "errno": 0...4_095, "sigpipe": 0...1],
+        "packets": ["number": 1...integerBound, "length": 0...65_535, "lost": 0...1],
+    ]
+
+    /// Texts longer than `textBytes` that pipelab writes.
+    static let textLimits: [String: [String: Int]] = [
+        "hosts": ["uuid": uuidCharacters, "sysctls": 65_536],
+        "sweeps": ["uuid": uuidCharacters, "name": Limits.nameCharacters, "group_uuid": uuidCharacters,
+                   "spec": 1 << 20, "command_line": 1 << 16],
+        "runs": ["uuid": uuidCharacters, "signature": 16 * Limits.sends + 64],
+    ]
+
+    /// Each row's references, and what its parent allows.
+    static let relations: [String: [Rule]] = [
+        "sweeps": [
+            Rule(holds: "EXISTS (SELECT 1 FROM {input}.hosts h WHERE h.id = t.host_id)", description: "its host_id is a host of the same file"),
+            Rule(holds: "t.shard_index IS NULL OR t.shard_index < t.shard_count", description: "shard_index is below shard_count"),
+            Rule(holds: "(t.group_uuid IS NULL) = (t.shard_count IS NULL) AND (t.shard_count IS NULL) = (t.shard_index IS NULL)",
+                 description: "group_uuid, shard_index and shard_count are all set or all NULL"),
+            Rule(holds: "(SELECT COUNT(*) FROM {input}.runs r WHERE r.sweep_id = t.id) <= t.planned_runs",
+                 description: "no more runs than the sweep planned (planned_runs)"),
+        ],
+        "skipped": [Rule(holds: "EXISTS (SELECT 1 FROM {input}.sweeps s WHERE s.id = t.sweep_id)", description: "its sweep_id is a sweep of the same file")],
+        "runs": [
+            Rule(holds: "EXISTS (SELECT 1 FROM {input}.sweeps s WHERE s.id = t.sweep_id)", description: "its sweep_id is a sweep of the same file"),
+            Rule(holds: "t.first_failing_send IS NULL OR t.first_failing_send <= t.sends", description: "first_failing_send is one of its sends"),
+            Rule(holds: "t.fatal_send IS NULL OR t.fatal_send <= t.sends", description: "fatal_send is one of its sends"),
+        ],
+        "steps": [
+            Rule(holds: "EXISTS (SELECT 1 FROM {input}.runs r WHERE r.id = t.run_id AND t.seq <= \(stepsPerSend) * r.sends + \(stepsBeyondSends))",
+                 description: "its run_id is a run of the same file, with at most \(stepsPerSend) steps per send and \(stepsBeyondSends) more"),
+        ],
+        "packets": [Rule(holds: "EXISTS (SELECT 1 FROM {input}.runs r WHERE r.id = t.run_id)", description: "its run_id is a run of the same file")],
+    ]
+
+    static func rules(for table: String, columns: [Column], schema: String) -> [Rule] {
+        let columnRules = columns.map { column -> Rule in
+            let name = "t.\"\(column.name)\""
+            let null = column.notNull ? "" : "\(name) IS NULL OR "
+            let nullText = column.notNull ? "" : " or NULL"
+            switch column.type.uppercased() {
+            case "INTEGER":
+                let range = ranges[table]?[column.name] ?? (-integerBound...integerBound)
+                return Rule(holds: "\(null)(typeof(\(name)) = 'integer' AND \(name) BETWEEN \(range.lowerBound) AND \(range.upperBound))",
+                            description: "\(column.name) is an integer from \(range.lowerBound) to \(range.upperBound)\(nullText)")
+            case "REAL":
+                let range = table == "runs" && column.name == "loss_percent" ? 0...100 : (-integerBound...integerBound)
+                return Rule(holds: "\(null)(typeof(\(name)) IN ('integer', 'real') AND \(name) BETWEEN \(range.lowerBound) AND \(range.upperBound))",
+                            description: "\(column.name) is a number from \(range.lowerBound) to \(range.upperBound)\(nullText)")
+            default:
+                let limit = textLimits[table]?[column.name] ?? textBytes
+                return Rule(holds: "\(null)(typeof(\(name)) = 'text' AND length(CAST(\(name) AS BLOB)) <= \(limit))",
+                            description: "\(column.name) is text of at most \(limit) bytes\(nullText)")
+            }
+        }
+        // Relations come after the columns: they compare values the column rules have bounded.
+        let relationRules = (relations[table] ?? []).map { rule in
+            Rule(holds: rule.holds.replacingOccurrences(of: "{input}.", with: "\(schema)."), description: rule.description)
+        }
+        return columnRules + relationRules
+    }
+}
