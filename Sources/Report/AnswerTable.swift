@@ -122,7 +122,7 @@ package struct AnswerTable {
             return (last == "killed:SIGPIPE" ? "killed" : "killed by \(last.dropFirst(7))") + " in send #\(tokens.count)"
         }
         if signature == "harness-error" { return "not measured (harness error)" }
-        return tokens.last == "timeout" ? "not killed; blocks until the timeout" : "not killed"
+        return tokens.last == "timeout" ? "not killed, blocks until the timeout" : "not killed"
     }
 
     /// One phrase; or, where it depends on a parameter, each phrase with where it holds (`(5B)`);

@@ -80,7 +80,9 @@ public enum SweepSummary {
                 parts.append("races " + race.span.replacingOccurrences(of: "below ", with: "<") + ": \(race.differing) of \(race.runs)")
             }
             let head = "  " + RunView.pad(label, labelWidth) + "  "
-            return TextWrap.parts(parts, separator: " · ", width: width - head.count).enumerated().map {
+            // Wrapped between words, so that a long part breaks too.
+            let words = parts.joined(separator: " · ").split(separator: " ").map(String.init)
+            return TextWrap.parts(words, separator: " ", width: width - head.count).enumerated().map {
                 ($0.offset == 0 ? head : String(repeating: " ", count: head.count)) + $0.element
             }
         }
