@@ -82,8 +82,10 @@ import Testing
                                   "--sends", "3", "--payload", "5", "--repeat", "3", "--matrix"], in: directory)
         #expect(output.status == 0, "\(output.stderr)")
         Self.expectTidy(output.stdout)
-        let rows = output.stdout.split(separator: "\n").filter { $0.hasPrefix("tcp4 ") || $0.hasPrefix("unix ") }
-        #expect(rows.count == 2 && rows[0].hasSuffix("  ..P") && rows[1].hasSuffix("  .PP"), "\(rows)")
+        // A run the machine disturbed is marked `*`, but leaves no disagreement.
+        let rows = output.stdout.split(separator: "
+").filter { $0.hasPrefix("tcp4 ") || $0.hasPrefix("unix ") }
+        #expect(rows.count == 2 && rows[0].contains("  ..P") && rows[1].contains("  .PP"), "\(rows)")
         #expect(!output.stdout.contains("the cell's runs disagree"))
         #expect(!output.stdout.contains("%"))
         #expect(output.stdout.contains("racing: 0 of 2 cells"))
