@@ -83,8 +83,7 @@ import Testing
         #expect(output.status == 0, "\(output.stderr)")
         Self.expectTidy(output.stdout)
         // A run the machine disturbed is marked `*`, but leaves no disagreement.
-        let rows = output.stdout.split(separator: "
-").filter { $0.hasPrefix("tcp4 ") || $0.hasPrefix("unix ") }
+        let rows = output.stdout.split(separator: "\n").filter { $0.hasPrefix("tcp4 ") || $0.hasPrefix("unix ") }
         #expect(rows.count == 2 && rows[0].contains("  ..P") && rows[1].contains("  .PP"), "\(rows)")
         #expect(!output.stdout.contains("the cell's runs disagree"))
         #expect(!output.stdout.contains("%"))
