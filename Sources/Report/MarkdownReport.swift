@@ -73,15 +73,16 @@ public enum MarkdownReport {
             "Sweep \(s.id), " + Markdown.text(s.status.rawValue) + ": "
                 + "\(runs) of \(Plural.count(s.plannedRuns, "run")) in \(Plural.count(matrix.scenarios.count, "cell")); "
                 + "\(matrix.nondeterministic.count) racing, \(Plural.count(data.disturbed.count, "run")) disturbed.",
-            Markdown.text("Linux \(host.kernel) on \(host.hostname) (\(host.os), \(host.arch), \(host.cpus) CPUs); pipelab \(s.pipelabVersion), started \(s.startedAt)\(took)."),
+            Markdown.text("Linux \(host.kernel) on \(host.hostname) (\(host.arch), \(host.cpus) CPUs); pipelab \(s.pipelabVersion), started \(s.startedAt)\(took)."),
         ].joined(separator: "\\\n") + "\n"
     }
 
     /// One paragraph: what the table is read at, and what its columns count.
     package static func answerIntro(_ answer: AnswerTable) -> String {
-        var text = "What the client sees once the peer is gone, \(answer.scope), in undisturbed runs; the first failing call is with SIGPIPE not fatal (any disposition but `default`)."
-        text += " A run that races ends otherwise than at the longer sleeps"
-        if let common = answer.commonRaceOutcome { text += ", mostly as \"\(common)\"" }
+        var text = "What the client sees once the peer is gone, \(answer.scope), in undisturbed runs. Fails first: with SIGPIPE not fatal."
+        if answer.hasDefault { text += " Kills: where `default` SIGPIPE ends the process." }
+        text += " Races: runs that end otherwise than at longer sleeps"
+        if let common = answer.commonRaceOutcome { text += ", mostly as \"\(common)\" unless said" }
         return text + " (CI: Wilson 95 %)."
     }
 

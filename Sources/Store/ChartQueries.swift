@@ -9,8 +9,6 @@ public struct ChartData: Sendable {
     public var skipped: [SkippedCombination]
     /// One run per distinct signature, most frequent signature first.
     public var representatives: [RepresentativeRun]
-    /// Every probe the sweep recorded (the heatmap and race window draw one of them).
-    public var probes: [Probe] = []
     /// Undisturbed runs of peer close and probe none by cell and first failing send, for the link chart.
     public var linkGroups: [LinkGroup] = []
 
@@ -44,7 +42,8 @@ public struct RunGroup: Sendable, Equatable {
     public var runs: Int
 }
 
-/// The lowest-numbered run with a signature (undisturbed if there is one), with its steps, to draw as a sequence diagram.
+/// A typical run with a signature, with its steps and packets, to draw as a sequence diagram: of the
+/// cell with the most undisturbed runs of that signature, the one of median duration.
 public struct RepresentativeRun: Sendable {
     public var runID: Int64
     public var scenario: Scenario
@@ -55,15 +54,17 @@ public struct RepresentativeRun: Sendable {
     /// All runs of the sweep with this signature, and the cells they are in.
     public var signatureRuns: Int
     public var signatureCells: Int
+    /// Runs of the signature in the cell it was drawn from.
+    public var cellRuns: Int = 1
     public var steps: [Step]
+    /// Captured packets (TCP runs of a sweep made with `--capture`); empty otherwise.
+    public var packets: [Packet] = []
 }
 
 extension Store {
     public func chartData(sweepID: Int64) throws(StoreError) -> ChartData {
         ChartData(sweep: try sweep(id: sweepID), runGroups: try runGroups(sweepID: sweepID),
-                  skipped: try skipped(sweepID: sweepID).filter { $0.probe == .none }, representatives: try representativeRuns(sweepID: sweepID),
-                  probes: try db.prepare("SELECT DISTINCT probe FROM runs WHERE sweep_id = ?").bind([.int(sweepID)])
-                    .rows { Probe(rawValue: $0.text(0)) }.compactMap { $0 },
+                  skipped: try skipped(sweepID: sweepID), representatives: try representativeRuns(sweepID: sweepID),
                   linkGroups: try linkGroups(sweepID: sweepID))
     }
 
@@ -79,16 +80,13 @@ extension Store {
         }
     }
 
-    /// The heatmap and the race window draw one probe and one network: none and plain loopback where
-    /// the sweep has them (the sends' own story), else those of the first run recorded.
+    /// Every cell's runs by signature and first failure: the heatmap draws each probe and network
+    /// as a facet of its own; the race window reads the families it draws.
     package func runGroups(sweepID: Int64) throws(StoreError) -> [RunGroup] {
         try db.prepare("""
             SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, outcome, first_failing_send,
                    first_errno_name, term_signal, COUNT(*)
-            FROM runs r WHERE sweep_id = ?1 AND probe || ' ' || interval_ns || ' ' || rtt_ns || ' ' || loss_percent = COALESCE(
-                (SELECT probe || ' ' || interval_ns || ' ' || rtt_ns || ' ' || loss_percent FROM runs
-                  WHERE sweep_id = ?1 AND probe = 'none' AND interval_ns = 0 AND rtt_ns = 0 AND loss_percent = 0 LIMIT 1),
-                (SELECT probe || ' ' || interval_ns || ' ' || rtt_ns || ' ' || loss_percent FROM runs WHERE sweep_id = ?1 ORDER BY id LIMIT 1))
+            FROM runs r WHERE sweep_id = ?1
               -- Like a cell's verdict, the charts leave out the runs the machine disturbed, unless
               -- a cell has nothing else.
               AND (peer_late = 0 OR NOT EXISTS (
@@ -96,9 +94,9 @@ extension Store {
                    AND u.sigpipe = r.sigpipe AND u.sleep_ns = r.sleep_ns AND u.sends = r.sends
                    AND u.payload_bytes = r.payload_bytes AND u.probe = r.probe AND u.interval_ns = r.interval_ns
                    AND u.rtt_ns = r.rtt_ns AND u.loss_percent = r.loss_percent AND u.peer_late = 0))
-            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, outcome, first_failing_send,
-                     first_errno_name, term_signal
-            ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature
+            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, outcome,
+                     first_failing_send, first_errno_name, term_signal
+            ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature
             """).bind([.int(sweepID)]).rows { row in
             RunGroup(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(10),
                      outcome: Outcome(rawValue: row.text(11)) ?? .harnessError, firstFailingSend: row.optionalInt(12).map { Int($0) },
@@ -108,29 +106,46 @@ extension Store {
 
     package func representativeRuns(sweepID: Int64) throws(StoreError) -> [RepresentativeRun] {
         var runs = try db.prepare("""
-            WITH bySignature AS (
-                SELECT signature, COALESCE(MIN(CASE WHEN peer_late = 0 THEN id END), MIN(id)) AS id, COUNT(*) AS runs,
-                       COUNT(DISTINCT transport || ' ' || peer || ' ' || sigpipe || ' ' || sleep_ns || ' ' || sends || ' ' || payload_bytes || ' ' || probe || ' ' || interval_ns || ' ' || rtt_ns || ' ' || loss_percent) AS cells
-                FROM runs WHERE sweep_id = ? GROUP BY signature)
-            SELECT r.id, r.transport, r.peer, r.sigpipe, r.sleep_ns, r.sends, r.payload_bytes, r.probe, r.interval_ns, r.rtt_ns, r.loss_percent, r.repeat_index, r.signature,
-                   r.outcome, r.term_signal, b.runs, b.cells
-            FROM bySignature b JOIN runs r ON r.id = b.id
-            ORDER BY b.runs DESC, r.signature
+            WITH cells AS (
+                SELECT signature, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, COUNT(*) AS n
+                FROM runs WHERE sweep_id = ?1 AND peer_late = 0
+                GROUP BY signature, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent),
+            totals AS (SELECT signature, SUM(n) AS runs, COUNT(*) AS cells FROM cells GROUP BY signature),
+            -- The cell with the most runs of each signature (SQLite takes the bare columns from the MAX row).
+            largest AS (SELECT signature, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, MAX(n) AS n
+                        FROM cells GROUP BY signature),
+            ranked AS (
+                SELECT r.id, r.signature, l.n,
+                       ROW_NUMBER() OVER (PARTITION BY r.signature ORDER BY r.duration_ns, r.id) AS position
+                FROM runs r JOIN largest l ON r.signature = l.signature AND r.transport = l.transport AND r.peer = l.peer
+                    AND r.sigpipe = l.sigpipe AND r.sleep_ns = l.sleep_ns AND r.sends = l.sends AND r.payload_bytes = l.payload_bytes
+                    AND r.probe = l.probe AND r.interval_ns = l.interval_ns AND r.rtt_ns = l.rtt_ns AND r.loss_percent = l.loss_percent
+                WHERE r.sweep_id = ?1 AND r.peer_late = 0)
+            SELECT r.id, r.transport, r.peer, r.sigpipe, r.sleep_ns, r.sends, r.payload_bytes, r.probe, r.interval_ns, r.rtt_ns, r.loss_percent,
+                   r.repeat_index, r.signature, r.outcome, r.term_signal, t.runs, t.cells, k.n
+            FROM ranked k JOIN runs r ON r.id = k.id JOIN totals t ON t.signature = k.signature
+            WHERE k.position = (k.n + 1) / 2
+            ORDER BY t.runs DESC, r.signature
             """).bind([.int(sweepID)]).rows { row in
             RepresentativeRun(runID: row.int(0), scenario: Self.scenario(row, from: 1) ?? .classic, repeatIndex: Int(row.int(11)),
                               signature: row.text(12), outcome: Outcome(rawValue: row.text(13)) ?? .harnessError,
                               termSignal: row.optionalText(14), signatureRuns: Int(row.int(15)), signatureCells: Int(row.int(16)),
-                              steps: [])
+                              cellRuns: Int(row.int(17)), steps: [])
         }
-        var position: [Int64: Int] = [:]
-        for (index, run) in runs.enumerated() { position[run.runID] = index }
-        try db.prepare("""
-            SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps
-            WHERE run_id IN (SELECT COALESCE(MIN(CASE WHEN peer_late = 0 THEN id END), MIN(id)) FROM runs WHERE sweep_id = ? GROUP BY signature)
-            ORDER BY run_id, seq
-            """).bind([.int(sweepID)]).forEachRow { row in
-            guard let index = position[row.int(0)], let step = Self.step(row, from: 1) else { return }
-            runs[index].steps.append(step)
+        for index in runs.indices {
+            try db.prepare("""
+                SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps
+                WHERE run_id = ? ORDER BY seq
+                """).bind([.int(runs[index].runID)]).forEachRow { row in
+                if let step = Self.step(row, from: 1) { runs[index].steps.append(step) }
+            }
+            runs[index].packets = try db.prepare("""
+                SELECT t_ns, direction, flags, seq, ack, length, step_seq, lost FROM packets WHERE run_id = ? ORDER BY number
+                """).bind([.int(runs[index].runID)]).rows { row -> Packet? in
+                guard let direction = Packet.Direction(rawValue: row.text(1)) else { return nil }
+                return Packet(tNs: row.int(0), direction: direction, flags: row.text(2), seq: row.int(3), ack: row.optionalInt(4),
+                              length: row.int(5), stepSeq: row.optionalInt(6).map { Int($0) }, headers: [], wireLength: 0, lost: row.int(7) != 0)
+            }.compactMap { $0 }
         }
         return runs
     }

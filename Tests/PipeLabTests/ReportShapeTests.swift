@@ -38,7 +38,7 @@ import Testing
         // The answer first: the title, a header of at most 6 lines, then the answer table.
         let answer = try #require(lines.firstIndex(of: "## The answer"))
         #expect(answer <= 8, "the answer starts at line \(answer + 1)")
-        let table = try #require(lines.firstIndex { $0.hasPrefix("| transport | peer | first failing call") })
+        let table = try #require(lines.firstIndex { $0.hasPrefix("| transport | peer | fails first | kills | races |") })
         #expect(table <= answer + 4)
         #expect(lines[table + 2].hasPrefix("| tcp4") && lines[table + 2].contains("| close | send \\#"), "\(lines[table + 2])")
         // Bookkeeping last: the impossible combinations are the last section.
