@@ -70,13 +70,13 @@ extension Store {
 
     package func linkGroups(sweepID: Int64) throws(StoreError) -> [LinkGroup] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent,
-                   first_failing_send, COUNT(*)
+            SELECT \(Dimensions.columnList()),
+                   first_failing_send, COUNT(*) AS runs
             FROM runs WHERE sweep_id = ? AND peer = 'close' AND probe = 'none' AND peer_late = 0
-            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, first_failing_send
-            """).bind([.int(sweepID)]).rows { row in
-            LinkGroup(scenario: Self.scenario(row, from: 0) ?? .classic, firstFailingSend: row.optionalInt(10).map { Int($0) },
-                      runs: Int(row.int(11)))
+            GROUP BY \(Dimensions.columnList()), first_failing_send
+            """).bind([.int(sweepID)]).rows { (row: Row) throws(StoreError) in
+            LinkGroup(scenario: try row.scenario(), firstFailingSend: row.optionalInt("first_failing_send").map { Int($0) },
+                      runs: Int(row.int("runs")))
         }
     }
 
@@ -84,53 +84,46 @@ extension Store {
     /// as a facet of its own; the race window reads the families it draws.
     package func runGroups(sweepID: Int64) throws(StoreError) -> [RunGroup] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, outcome, first_failing_send,
-                   first_errno_name, term_signal, COUNT(*)
+            SELECT \(Dimensions.columnList()), signature, outcome, first_failing_send,
+                   first_errno_name, term_signal, COUNT(*) AS runs
             FROM runs r WHERE sweep_id = ?1
               -- Like a cell's verdict, the charts leave out the runs the machine disturbed, unless
               -- a cell has nothing else.
               AND (peer_late = 0 OR NOT EXISTS (
-                SELECT 1 FROM runs u WHERE u.sweep_id = r.sweep_id AND u.transport = r.transport AND u.peer = r.peer
-                   AND u.sigpipe = r.sigpipe AND u.sleep_ns = r.sleep_ns AND u.sends = r.sends
-                   AND u.payload_bytes = r.payload_bytes AND u.probe = r.probe AND u.interval_ns = r.interval_ns
-                   AND u.rtt_ns = r.rtt_ns AND u.loss_percent = r.loss_percent AND u.peer_late = 0))
-            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, outcome,
-                     first_failing_send, first_errno_name, term_signal
-            ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature
-            """).bind([.int(sweepID)]).rows { row in
-            RunGroup(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(10),
-                     outcome: Outcome(rawValue: row.text(11)) ?? .harnessError, firstFailingSend: row.optionalInt(12).map { Int($0) },
-                     firstErrnoName: row.optionalText(13), termSignal: row.optionalText(14), runs: Int(row.int(15)))
+                SELECT 1 FROM runs u WHERE u.sweep_id = r.sweep_id AND \(Self.sameCell("u", "r")) AND u.peer_late = 0))
+            GROUP BY \(Dimensions.columnList()), signature, outcome, first_failing_send, first_errno_name, term_signal
+            ORDER BY \(Dimensions.columnList()), signature
+            """).bind([.int(sweepID)]).rows { (row: Row) throws(StoreError) in
+            RunGroup(scenario: try row.scenario(), signature: row.text("signature"), outcome: try row.decoded("outcome"),
+                     firstFailingSend: row.optionalInt("first_failing_send").map { Int($0) },
+                     firstErrnoName: row.optionalText("first_errno_name"), termSignal: row.optionalText("term_signal"), runs: Int(row.int("runs")))
         }
     }
 
     package func representativeRuns(sweepID: Int64) throws(StoreError) -> [RepresentativeRun] {
         var runs = try db.prepare("""
             WITH cells AS (
-                SELECT signature, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, COUNT(*) AS n
+                SELECT signature, \(Dimensions.columnList()), COUNT(*) AS n
                 FROM runs WHERE sweep_id = ?1 AND peer_late = 0
-                GROUP BY signature, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent),
+                GROUP BY signature, \(Dimensions.columnList())),
             totals AS (SELECT signature, SUM(n) AS runs, COUNT(*) AS cells FROM cells GROUP BY signature),
             -- The cell with the most runs of each signature (SQLite takes the bare columns from the MAX row).
-            largest AS (SELECT signature, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, MAX(n) AS n
-                        FROM cells GROUP BY signature),
+            largest AS (SELECT signature, \(Dimensions.columnList()), MAX(n) AS n FROM cells GROUP BY signature),
             ranked AS (
                 SELECT r.id, r.signature, l.n,
                        ROW_NUMBER() OVER (PARTITION BY r.signature ORDER BY r.duration_ns, r.id) AS position
-                FROM runs r JOIN largest l ON r.signature = l.signature AND r.transport = l.transport AND r.peer = l.peer
-                    AND r.sigpipe = l.sigpipe AND r.sleep_ns = l.sleep_ns AND r.sends = l.sends AND r.payload_bytes = l.payload_bytes
-                    AND r.probe = l.probe AND r.interval_ns = l.interval_ns AND r.rtt_ns = l.rtt_ns AND r.loss_percent = l.loss_percent
+                FROM runs r JOIN largest l ON r.signature = l.signature AND \(Self.sameCell("r", "l"))
                 WHERE r.sweep_id = ?1 AND r.peer_late = 0)
-            SELECT r.id, r.transport, r.peer, r.sigpipe, r.sleep_ns, r.sends, r.payload_bytes, r.probe, r.interval_ns, r.rtt_ns, r.loss_percent,
-                   r.repeat_index, r.signature, r.outcome, r.term_signal, t.runs, t.cells, k.n
+            SELECT r.id, \(Dimensions.columnList("r")), r.repeat_index, r.signature, r.outcome, r.term_signal,
+                   t.runs AS signature_runs, t.cells AS signature_cells, k.n AS cell_runs
             FROM ranked k JOIN runs r ON r.id = k.id JOIN totals t ON t.signature = k.signature
             WHERE k.position = (k.n + 1) / 2
             ORDER BY t.runs DESC, r.signature
-            """).bind([.int(sweepID)]).rows { row in
-            RepresentativeRun(runID: row.int(0), scenario: Self.scenario(row, from: 1) ?? .classic, repeatIndex: Int(row.int(11)),
-                              signature: row.text(12), outcome: Outcome(rawValue: row.text(13)) ?? .harnessError,
-                              termSignal: row.optionalText(14), signatureRuns: Int(row.int(15)), signatureCells: Int(row.int(16)),
-                              cellRuns: Int(row.int(17)), steps: [])
+            """).bind([.int(sweepID)]).rows { (row: Row) throws(StoreError) in
+            RepresentativeRun(runID: row.int("id"), scenario: try row.scenario(), repeatIndex: Int(row.int("repeat_index")),
+                              signature: row.text("signature"), outcome: try row.decoded("outcome"),
+                              termSignal: row.optionalText("term_signal"), signatureRuns: Int(row.int("signature_runs")),
+                              signatureCells: Int(row.int("signature_cells")), cellRuns: Int(row.int("cell_runs")), steps: [])
         }
         for index in runs.indices {
             try db.prepare("""

@@ -25,10 +25,11 @@ import Testing
         _ = try XMLDocument(data: Data(svg.utf8))
         #expect(try ChartTests.rasterize(svg, in: directory, name: "link").count > 2_000)
         // tcp4: send #3 fails (#2 provokes the RST); unix: send #2 fails; one column per network.
-        // Every undisturbed run of a column in one dot (a run the machine disturbed is left out).
-        for column in ["tcp4 every 5ms", "tcp4 loopback", "unix every 5ms"] {
-            #expect(svg.contains(try Regex("\(column): (\\d+) of \\1 runs")), "\(column)")
-        }
+        // Every undisturbed run agrees (a run whose pause the busy machine held back is left out).
+        let allOf = { (label: String) in svg.contains("\(label): 2 of 2 runs") || svg.contains("\(label): 1 of 1 runs") }
+        #expect(allOf("tcp4 every 5ms"))
+        #expect(allOf("tcp4 loopback"))
+        #expect(allOf("unix every 5ms"))
         // One network only: no chart.
         var single = data
         single.linkGroups = data.linkGroups.filter { $0.scenario.network == .plain }
