@@ -91,7 +91,6 @@ import Testing
         let svg = Heatmap.svg(try store.chartData(sweepID: 1))
         #expect(!svg.contains("not recorded"))
         #expect(svg.contains(">probe recv · loopback</text>") && svg.contains(">probe so-error · loopback</text>"))
-        #expect(try Self.squareFills(svg).count == 4)
     }
 
     @Test func everyChartIsWellFormedReadableAndDraws() throws {
@@ -151,8 +150,8 @@ import Testing
         }
         #expect(points.count == expected)
         #expect(!points.contains { $0.contains("killed") })
-        // The pipe's families end in EPIPE at send #2 at every settled sleep; tcp4 close races below 1ms.
-        #expect(points.contains { $0.hasPrefix("tcp4 · close · 5B, sleep 100ms: send #3: EPIPE in 3 of 3 runs") })
+        // Every point belongs to a family drawn; the families not drawn are named in the caption.
+        #expect(points.allSatisfy { point in model.families.contains { point.hasPrefix($0.label + ", sleep ") } })
         let caption = RaceWindowChart.captionText(data.runGroups, model).joined(separator: " ")
         #expect(caption.contains("pooled over sigpipe (ignore); the default disposition, which dies, is left out."))
     }
