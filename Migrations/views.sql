@@ -56,11 +56,14 @@ WITH base AS (
     FROM slipped s
 ), caused AS (
     SELECT j.*,
-           CASE WHEN late_peer THEN CASE WHEN lost_before THEN 'link' ELSE 'cpu' END
-                WHEN late_pause OR late_start THEN 'cpu' END AS disturbance,
-           CASE WHEN late_peer THEN CASE WHEN lost_before THEN 'segment-lost' ELSE 'peer-late' END
+           -- The machine's first, as pipelab records it: such a run leaves the verdict.
+           CASE WHEN late_peer AND NOT lost_before THEN 'cpu'
+                WHEN late_pause OR late_start THEN 'cpu'
+                WHEN late_peer THEN 'link' END AS disturbance,
+           CASE WHEN late_peer AND NOT lost_before THEN 'peer-late'
                 WHEN late_pause THEN 'pause-late'
-                WHEN late_start THEN 'peer-started-late' END AS disturbance_reason
+                WHEN late_start THEN 'peer-started-late'
+                WHEN late_peer THEN 'segment-lost' END AS disturbance_reason
     FROM judged j
 )
 SELECT run_id, sweep_id,
