@@ -15,6 +15,7 @@ public final class Store {
         db = try Connection(path: path, create: create)
         // Reading first: SQLite discovers a file that is not a database here, without writing.
         _ = try db.prepare("SELECT count(*) FROM sqlite_master").rows { $0.int(0) }
+        try refuseDamaged()
         try Migrator.refuseNewer(db)
         try setJournalModeWAL()
         try db.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
@@ -37,6 +38,15 @@ public final class Store {
         if !FileManager.default.fileExists(atPath: path) {
             throw StoreError(.notFound, "no pipelab database at \(path) (run `pipelab sweep` first, or pass --db)")
         }
+    }
+
+    /// A damaged page anywhere (not only in the schema the first read sees) is found before the
+    /// first write, so a recording command never adds to a file it would make worse: quick_check
+    /// reads every page once (about a second per GB), cheap beside any sweep.
+    private func refuseDamaged() throws(StoreError) {
+        let problems = try db.prepare("PRAGMA quick_check(1)").rows { $0.text(0) }
+        guard let problem = problems.first, problem != "ok" else { return }
+        throw StoreError(.notADatabase, "\(db.path) is damaged (\(problem)); it was left unchanged; restore it from a copy, or recover what is readable with `sqlite3 \(db.path) .recover`")
     }
 
     /// WAL lets reports and sqlite3 sessions read while a sweep writes. Switching needs a moment

@@ -30,7 +30,8 @@ extension Store {
         spec.name = "run"
         // One transaction: a failure leaves no sweep behind, not a `running` one without its run.
         try db.writeTransaction { () throws(StoreError) in
-            let sweep = try createSweep(name: "run", spec: spec.json(), commandLine: commandLine, plannedRuns: 1, skipped: [], host: host, isolation: Isolation.available.rawValue)
+            let sweep = try createSweep(name: "run", spec: spec.json(), commandLine: commandLine, plannedRuns: 1, skipped: [], host: host, isolation: Isolation.available.rawValue,
+                                        privilegesLost: Privileges.current.recorded)
             try runWriter(sweepID: sweep.id).write([run])
             try setStatus(of: sweep.id, to: .completed)
         }

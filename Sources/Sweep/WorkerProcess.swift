@@ -12,6 +12,9 @@ package final class WorkerProcess {
     /// The steps of the run in progress, written by the worker, read here once the run ends.
     package let log: StepLog
 
+    /// The recorder's real-time tokens, shared by all its workers (RealTimeTokens).
+    private static let realTimeTokens = RealTimeTokens.create()
+
     /// How a worker ended: never fold a signal into an exit code.
     package init(executable: String) throws(SystemError) {
         let (ours, theirs) = try Channel.pair()
@@ -27,6 +30,7 @@ package final class WorkerProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, theirs.fd, WorkerMain.channelFD)
         posix_spawn_file_actions_adddup2(&actions, logFD, StepLog.workerFD)
+        if let tokens = Self.realTimeTokens { posix_spawn_file_actions_adddup2(&actions, tokens, RealTimeTokens.workerFD) }
 
         // Its own process group keeps a terminal's Ctrl-C for the recorder, which then lets the
         // runs in flight finish; an empty mask and default SIGPIPE give every worker a clean start

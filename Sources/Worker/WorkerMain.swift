@@ -70,6 +70,8 @@ package final class RunPerformer {
     private var link: Link?
     private var linkFailure: Int32 = 0
     private var probeBuffer = [UInt8](repeating: 0, count: Int(Probe.recvBytes))
+    /// The sweep's real-time tokens; without them (a worker started another way) no client uses the class.
+    private let realTimeTokens = RealTimeTokens()
 
     package init(channel: Channel, log: StepLog) throws(SystemError) {
         self.channel = channel
@@ -139,6 +141,8 @@ package final class RunPerformer {
             peer.begin(peerJob)
             if child > 0, case .signaled(let signal) = Self.wait(for: child) {
                 ending.append(.clientKilled(token: token, signal: signal))
+                // A client killed in the real-time class leaves its token locked in the description it shares with us.
+                realTimeTokens?.give()
             }
         } else {
             peer.begin(peerJob)
@@ -172,18 +176,22 @@ package final class RunPerformer {
         // call returns: every pause after the sleep is timed too (an interval of 0 is a pause of 0;
         // leaving the class after send #2 let the scheduler hold send #3 back by up to 4 ms in a
         // default sweep). Where it is not allowed (no CAP_SYS_NICE) the pauses are as the scheduler gives.
-        var boosted = false
-        defer { if boosted { _ = pipelab_set_realtime(0) } }
+        // The class is bounded (RealTimePhase): a token per CPU, and never a busy stretch past its budget.
+        var realTime = RealTimePhase(tokens: realTimeTokens)
+        defer { realTime.leave() }
         let boost = scenario.sleepNs > 0 || scenario.intervalNs > 0 || scenario.hasLink
         for sendNumber in 1...scenario.sends {
             if sendNumber == 2 {
-                boosted = boost && pipelab_set_realtime(1) == 0
+                if boost { realTime.beforePause() }
                 MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
+                realTime.afterPause(scenario.sleepNs)
                 if scenario.probe != .none {
                     ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
                 }
             } else if sendNumber > 2 && scenario.intervalNs > 0 {
+                realTime.beforePause()
                 MonotonicClock.sleep(nanoseconds: scenario.intervalNs)
+                realTime.afterPause(scenario.intervalNs)
             }
             sigpipe.beforeCall()
             recorder.record(.client, isSocket ? .send : .write, bytes: scenario.payloadBytes, fd: fd,
@@ -191,11 +199,13 @@ package final class RunPerformer {
                 isSocket ? Glibc.send(fd, payload.baseAddress, payload.count, flags)
                          : Glibc.write(fd, payload.baseAddress, payload.count)
             }
+            realTime.afterCall()
         }
         // With a single send the client still sleeps and probes after it.
         if scenario.sends == 1 && scenario.probe != .none {
-            boosted = boost && pipelab_set_realtime(1) == 0
+            if boost { realTime.beforePause() }
             MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
+            realTime.afterPause(scenario.sleepNs)
             ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
         }
     }

@@ -60,6 +60,7 @@ struct RunCommand: ParsableCommand {
             }
         }
         let store = try db.map { path in try DatabaseOption(explicitPath: path).open(create: true) }
+        if let notice = Privileges.current.notice { writeStandardError(notice) }
         let result: RunResult
         do {
             result = try SingleRun.perform(scenario, timeoutNs: timeoutNs, lossSeed: lossSeed)
