@@ -12,9 +12,18 @@ public enum Operation: String, Sendable, Codable, CaseIterable {
     case ioctl
     /// The client's getsockopt(SO_ERROR) probe.
     case getsockopt
+    /// A real program's other ways of writing to the connection (strace's names for them).
+    case sendto, sendmsg, writev
+    /// A real program setting its SIGPIPE disposition (rt_sigaction); `value` says to what.
+    case sigaction
 
     /// The client's data-carrying calls: the ones the signature describes.
-    public var isClientWrite: Bool { self == .send || self == .write }
+    public var isClientWrite: Bool {
+        switch self {
+        case .send, .write, .sendto, .sendmsg, .writev: true
+        case .connect, .accept, .recv, .read, .poll, .shutdown, .setsockopt, .close, .ioctl, .getsockopt, .sigaction: false
+        }
+    }
 }
 
 /// One recorded system call.
@@ -36,7 +45,7 @@ public struct Step: Sendable, Codable, Equatable {
     /// TCP_INFO state of the caller's socket after the call (TCP only; nil once the fd is closed).
     public var tcpState: TCPState?
     /// What the call delivered besides its return value: poll's revents, getsockopt(SO_ERROR)'s
-    /// error; nil for every other call.
+    /// error, the SIGPIPE disposition a sigaction set (`SigpipeDisposition`); nil for every other call.
     public var value: Int64?
 
     public init(actor: Actor, op: Operation, bytes: Int64, result: Int64?, errno: Int32, sigpipe: Bool,

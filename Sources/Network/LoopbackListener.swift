@@ -61,6 +61,26 @@ package final class LoopbackListener {
         }
     }
 
+    /// Where a client in another process connects: the address as text and the port.
+    package var target: (host: String, port: UInt16) {
+        let far = acrossLink(address)
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        far.withUnsafeBytes { raw in
+            _ = inet_ntop(family, raw.baseAddress! + (family == AF_INET6 ? 8 : 4), &text, socklen_t(text.count))
+        }
+        return (String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+                UInt16(far[2]) << 8 | UInt16(far[3]))
+    }
+
+    /// Accepts the first connection: a real client's, whose address the worker cannot know before.
+    package func acceptFirst() -> CallResult {
+        while true {
+            let result = call { Int(Glibc.accept(fd, nil, nil)) }
+            if result.failed && (result.errno == EINTR || result.errno == ECONNABORTED) { continue }
+            return result
+        }
+    }
+
     /// Accepts the connection whose peer is `client`; any other (a stray) is reset and refused.
     package func accept(expecting client: Int32) -> CallResult {
         let expected = Sockets.address(of: client, peer: false).map(acrossLink)

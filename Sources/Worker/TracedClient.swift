@@ -1,0 +1,116 @@
+import PipeLabExperiment
+import PipeLabKernel
+
+/// A real client's steps, read from its strace record: its connect to the peer's port and, on that
+/// connection, every write (write, send, sendto, sendmsg, writev), shutdown and close, plus each
+/// rt_sigaction that sets SIGPIPE. A SIGPIPE delivered right after a write of the same thread is
+/// that write's, and is marked the way pipelab's own client marks it, so signatures mean the same:
+/// seen by a handler → `+SIGPIPE`; with the default action the program never returns from the
+/// write (no result, as for a harness client killed inside its send); while ignored it is not
+/// marked (a traced process is told of an ignored signal, an untraced one is not).
+package struct TracedClient {
+    package var steps: [Step] = []
+    /// The disposition the program's writes met last (as it started, or as it set it).
+    package var disposition: SigpipeDisposition
+
+    /// - Parameter port: the peer's port, which tells the experiment's connection from any other.
+    /// - Parameter runStartNs: the run's start on the wall clock strace stamps lines with.
+    package init(_ events: [StraceEvent], port: UInt16, runStartNs: Int64, startedWith disposition: SigpipeDisposition) {
+        self.disposition = disposition
+        var connection: Set<Int32> = []
+        // Per thread, the step of its last call if that call was a write on the connection.
+        var lastWrite: [Int32: Int] = [:]
+        for event in events {
+            switch event {
+            case .call(let call):
+                lastWrite[call.pid] = nil
+                guard let op = Self.operation(call.name) else { continue }
+                if op == .sigaction {
+                    guard call.arguments.first == "SIGPIPE", call.arguments.count > 1,
+                          let set = Self.disposition(call.arguments[1]) else { continue }
+                    self.disposition = set
+                    append(call, op: .sigaction, bytes: 0, runStartNs: runStartNs, value: set.rawValue)
+                    continue
+                }
+                guard let fd = call.arguments.first.flatMap({ Int32($0) }) else { continue }
+                if op == .connect {
+                    guard call.arguments.count > 1, Self.port(call.arguments[1]) == port else { continue }
+                    connection.insert(fd)
+                }
+                guard connection.contains(fd) else { continue }
+                if op == .close { connection.remove(fd) }
+                append(call, op: op, bytes: op.isClientWrite ? Self.bytes(call) : 0, runStartNs: runStartNs)
+                if op.isClientWrite { lastWrite[call.pid] = steps.count - 1 }
+            case .signal(let pid, _, let name):
+                guard name == "SIGPIPE", let index = lastWrite[pid] else { continue }
+                switch self.disposition {
+                case .handler:
+                    steps[index].sigpipe = true
+                case .default:
+                    (steps[index].result, steps[index].errno, steps[index].sigpipe) = (nil, 0, true)
+                case .ignore:
+                    break
+                }
+            case .killed:
+                continue
+            }
+        }
+        steps.sort { $0.startNs < $1.startNs }
+    }
+
+    private mutating func append(_ call: StraceCall, op: Operation, bytes: Int64, runStartNs: Int64, value: Int64? = nil) {
+        steps.append(Step(actor: .client, op: op, bytes: bytes, result: call.result,
+                          errno: call.result == -1 ? call.errnoName.flatMap(ErrnoName.code(of:)) ?? 0 : 0,
+                          sigpipe: false, startNs: call.timeNs - runStartNs, durationNs: call.durationNs, tcpState: nil,
+                          value: value))
+    }
+
+    /// The syscalls strace is asked to trace (`-e trace=`), as the steps name them.
+    package static let traced = ["connect", "write", "writev", "sendto", "sendmsg", "shutdown", "close", "rt_sigaction"]
+
+    private static func operation(_ name: String) -> Operation? {
+        switch name {
+        case "connect": .connect
+        case "write": .write
+        case "writev": .writev
+        case "send": .send
+        case "sendto": .sendto
+        case "sendmsg": .sendmsg
+        case "shutdown": .shutdown
+        case "close": .close
+        case "rt_sigaction": .sigaction
+        default: nil
+        }
+    }
+
+    /// write and sendto carry a count as their third argument; writev and sendmsg a list of iovecs.
+    private static func bytes(_ call: StraceCall) -> Int64 {
+        if call.name == "writev" || call.name == "sendmsg" {
+            return call.arguments.joined(separator: ",").ranges(after: "iov_len=").reduce(0) { $0 + $1 }
+        }
+        return call.arguments.count > 2 ? Int64(call.arguments[2]) ?? 0 : 0
+    }
+
+    /// `{sa_family=AF_INET, sin_port=htons(41234), …}` → 41234 (IPv4 and IPv6 alike).
+    private static func port(_ address: String) -> UInt16? {
+        address.ranges(after: "_port=htons(").first.flatMap { UInt16(exactly: $0) }
+    }
+
+    /// `{sa_handler=SIG_IGN, …}` → ignore; NULL (a query) → nil.
+    private static func disposition(_ action: String) -> SigpipeDisposition? {
+        guard action.hasPrefix("{sa_handler=") else { return nil }
+        let handler = action.dropFirst(12).prefix { $0 != "," && $0 != "}" }
+        switch handler {
+        case "SIG_DFL": return .default
+        case "SIG_IGN": return .ignore
+        default: return .handler
+        }
+    }
+}
+
+extension String {
+    /// The decimal numbers that directly follow each occurrence of `marker`.
+    fileprivate func ranges(after marker: String) -> [Int64] {
+        split(separator: marker, omittingEmptySubsequences: false).dropFirst().compactMap { Int64($0.prefix { $0.isNumber }) }
+    }
+}
