@@ -104,7 +104,8 @@ public enum RunView {
         if let result = run.probeResult { lines.append("probe:     \(s.probe.rawValue) → \(result)") }
         if let message = run.harnessMessage { lines.append("harness:   \(message)") }
         if let disturbance = evidence.disturbance {
-            lines.append("disturbed: \(disturbance.cause == .cpu ? "yes, by the machine" : "by the link") (\(disturbance.reason.rawValue))")
+            let reasons = evidence.disturbances.filter { $0.cause == disturbance.cause }.map(\.reason.rawValue)
+            lines.append("disturbed: \(disturbance.cause == .cpu ? "yes, by the machine" : "by the link") (\(reasons.joined(separator: ", ")))")
         }
         lines += ["", "Why:"]
         for paragraph in Explainer.explain(run) {
