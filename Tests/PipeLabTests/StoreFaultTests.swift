@@ -92,7 +92,7 @@ import Testing
         let handle = try FileHandle(forWritingTo: database)
         let size = try handle.seekToEnd()
         #expect(size > 8 * 4096)
-        try handle.seek(toOffset: size - 4096 + 100)
+        try handle.seek(toOffset: size - 4096)
         try handle.write(contentsOf: Data(repeating: 0xA5, count: 3000))
         try handle.close()
         let before = try Data(contentsOf: database)
@@ -100,7 +100,8 @@ import Testing
             let output = try CLI.run(command + (command[0] == "merge" ? [] : ["--db", database.path]))
             #expect(output.status == 65, "\(command): \(output.stderr)")
             #expect(output.stderr.split(separator: "\n").count == 1)
-            #expect(output.stderr.contains("is damaged"), "\(output.stderr)")
+            // Merge reads the damaged rows as an input before it opens the output: refused by a rule.
+            #expect(output.stderr.contains("is damaged") || (command[0] == "merge" && output.stderr.contains("breaks the rule")), "\(output.stderr)")
             #expect(try Data(contentsOf: database) == before)
         }
     }
