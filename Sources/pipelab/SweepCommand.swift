@@ -41,7 +41,8 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Finish an interrupted sweep (default: the latest interrupted one).") var resume = false
     @Flag(name: .customLong("other-host"), help: "With --resume: extend a sweep recorded on another host here; its new runs are filed under that host.") var otherHost = false
     @Argument(help: "With --resume: the sweep's id, name or UUID.") var sweep: String?
-    @Flag(help: "No progress line.") var quiet = false
+    @Flag(help: "No progress line, and of the summary only its last two lines (the sweep and the next command).") var quiet = false
+    @Flag(help: "Print the full outcome matrix (every cell's signatures) before the summary.") var matrix = false
     @Flag(help: "Record each TCP run's packets in the packets table (with --resume: for the runs still to do).") var capture = false
     @OptionGroup var sharding: ShardOptions
     @OptionGroup var database: DatabaseOption
@@ -111,7 +112,7 @@ struct SweepCommand: ParsableCommand {
     private func finish(_ record: SweepRecord, store: Store) throws {
         let summary = SweepSummary.text(sweep: record, cells: try store.cellSignatures(sweepID: record.id),
                                         skipped: try store.skipped(sweepID: record.id), databasePath: store.path,
-                                        databaseArgument: database.isDefault ? nil : store.path)
+                                        databaseArgument: database.isDefault ? nil : store.path, matrix: matrix, quiet: quiet)
         print(TerminalText.shown(summary, keepingLineBreaks: true), terminator: "")
         if record.status == .interrupted {
             throw CommandFailure(message: "interrupted by \(Interrupts.received.map(SignalName.of) ?? "a signal"); completed runs are recorded", exitCode: 130)
