@@ -15,13 +15,16 @@ public struct Scenario: Hashable, Sendable, Codable {
     public var rttNs: Int64
     /// Per-packet loss on the link in each direction, in hundredths of a percent.
     public var lossBasisPoints: Int
+    /// Who makes the client's calls: pipelab's own client, or a real program.
+    public var client: ClientProgram
 
     /// The classic case: DESIGN.md's `run` defaults.
     public static let classic = Scenario(
         transport: .tcp4, peer: .close, sigpipe: .ignore, sleepNs: 1_000_000_000, sends: 3, payloadBytes: 5)
 
     public init(transport: Transport, peer: PeerAction, sigpipe: SigpipeMode, sleepNs: Int64, sends: Int, payloadBytes: Int64,
-                probe: Probe = .none, intervalNs: Int64 = 0, rttNs: Int64 = 0, lossBasisPoints: Int = 0) {
+                probe: Probe = .none, intervalNs: Int64 = 0, rttNs: Int64 = 0, lossBasisPoints: Int = 0,
+                client: ClientProgram = .harness) {
         self.transport = transport
         self.peer = peer
         self.sigpipe = sigpipe
@@ -32,6 +35,7 @@ public struct Scenario: Hashable, Sendable, Codable {
         self.intervalNs = intervalNs
         self.rttNs = rttNs
         self.lossBasisPoints = lossBasisPoints
+        self.client = client
     }
 
     /// The cell's interval, rtt and loss.
@@ -42,6 +46,7 @@ public struct Scenario: Hashable, Sendable, Codable {
 
     /// Why this combination cannot exist, or nil when it can be run.
     public var inapplicableReason: String? {
+        if let reason = client.inapplicableReason(transport: transport, sigpipe: sigpipe, probe: probe) { return reason }
         if hasLink && !transport.isTCP {
             return "rtt and loss are properties of the link TCP crosses: a \(transport == .pipe ? "pipe" : "Unix socket") has none"
         }

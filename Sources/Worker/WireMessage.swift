@@ -15,6 +15,11 @@ package enum WireMessage: Equatable {
     case step(token: Int64, Step)
     /// Worker → recorder: the forked client of the run was killed by a signal.
     case clientKilled(token: Int64, signal: Int32)
+    /// Worker → recorder: how a real client program ended (its exit status, nil when a signal ended
+    /// it) and the SIGPIPE disposition its writes met.
+    case clientEnded(token: Int64, exitCode: Int32?, disposition: SigpipeDisposition)
+    /// Worker → recorder: the next bytes of what a real client program printed (its report).
+    case clientOutput(token: Int64, [UInt8])
     /// Worker → recorder: the run is over.
     case runDone(token: Int64)
     /// Worker → recorder: the harness could not set the run up.
@@ -26,7 +31,7 @@ package enum WireMessage: Equatable {
     package var endsRun: Bool {
         switch self {
         case .runDone, .harnessError: true
-        case .job, .callBegins, .step, .clientKilled, .packet: false
+        case .job, .callBegins, .step, .clientKilled, .clientEnded, .clientOutput, .packet: false
         }
     }
 
@@ -46,9 +51,10 @@ package enum WireMessage: Equatable {
         case let .job(token, scenario, lossSeed, capture):
             (s[0], s[1], s[2], s[3], s[4]) = (1, token, scenario.transport.index, scenario.peer.index, scenario.sigpipe.index)
             (s[5], s[6], s[7], s[8]) = (scenario.sleepNs, Int64(scenario.sends), scenario.payloadBytes, scenario.probe.index)
-            // Loss (at most 10,000 basis points) in the low 16 bits, the seed above it, capture in bit 48.
+            // Loss (at most 10,000 basis points) in the low 16 bits, the seed above it, capture in
+            // bit 48, the client from bit 49.
             (s[9], s[10]) = (scenario.intervalNs, scenario.rttNs)
-            s[11] = Int64(scenario.lossBasisPoints) | Int64(lossSeed) << 16 | (capture ? 1 << 48 : 0)
+            s[11] = Int64(scenario.lossBasisPoints) | Int64(lossSeed) << 16 | (capture ? 1 << 48 : 0) | scenario.client.index << 49
         case let .callBegins(token, actor, op, bytes, startNs):
             (s[0], s[1], s[2], s[3], s[4], s[5]) = (2, token, actor.index, op.index, bytes, startNs)
         case let .step(token, step):
@@ -61,6 +67,12 @@ package enum WireMessage: Equatable {
             (s[0], s[1], s[2], s[3]) = (5, token, stage.index, Int64(errno))
         case let .clientKilled(token, signal):
             (s[0], s[1], s[2]) = (6, token, Int64(signal))
+        case let .clientEnded(token, exitCode, disposition):
+            (s[0], s[1], s[2], s[3]) = (8, token, exitCode.map(Int64.init) ?? -1, disposition.rawValue)
+        case let .clientOutput(token, bytes):
+            // Up to `outputBytes` bytes from slot 3 on; their count in slot 2.
+            (s[0], s[1], s[2]) = (9, token, Int64(min(bytes.count, Self.outputBytes)))
+            bytes.withUnsafeBytes { UnsafeMutableRawPointer(s + 3).copyMemory(from: $0.baseAddress!, byteCount: min($0.count, Self.outputBytes)) }
         case let .packet(token, packet):
             // Lengths and direction in one slot, the captured bytes in the last eight.
             (s[0], s[1], s[2]) = (7, token, packet.tNs)
@@ -80,9 +92,10 @@ package enum WireMessage: Equatable {
                   let sigpipe = SigpipeMode(index: s[4]), let probe = Probe(index: s[8]),
                   (0...Limits.durationNs).contains(s[5]), (1...Int64(Limits.sends)).contains(s[6]),
                   (1...Limits.payloadBytes).contains(s[7]), (0...Limits.durationNs).contains(s[9]),
-                  (0...RttText.maximumNs).contains(s[10]), (0...10_000).contains(s[11] & 0xffff), s[11] >> 49 == 0 else { return nil }
+                  (0...RttText.maximumNs).contains(s[10]), (0...10_000).contains(s[11] & 0xffff),
+                  let client = ClientProgram(index: s[11] >> 49) else { return nil }
             let scenario = Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: s[5], sends: Int(s[6]), payloadBytes: s[7],
-                                    probe: probe, intervalNs: s[9], rttNs: s[10], lossBasisPoints: Int(s[11] & 0xffff))
+                                    probe: probe, intervalNs: s[9], rttNs: s[10], lossBasisPoints: Int(s[11] & 0xffff), client: client)
             guard scenario.inapplicableReason == nil else { return nil }
             return .job(token: s[1], scenario: scenario, lossSeed: UInt32(truncatingIfNeeded: s[11] >> 16), capture: s[11] >> 48 == 1)
         case 2:
@@ -109,8 +122,25 @@ package enum WireMessage: Equatable {
             let headers = Array(UnsafeRawBufferPointer(start: s.baseAddress.map { UnsafeRawPointer($0 + 4) }, count: count))
             return .packet(token: s[1], CapturedPacket(tNs: s[2], direction: s[3] >> 24 & 1 == 1 ? .peerToClient : .clientToPeer,
                                                        wireLength: Int(s[3] & 0xffff), headers: headers, lost: s[3] >> 25 & 1 == 1))
+        case 8:
+            guard let disposition = SigpipeDisposition(rawValue: s[3]), (-1...255).contains(s[2]) else { return nil }
+            return .clientEnded(token: s[1], exitCode: s[2] < 0 ? nil : Int32(s[2]), disposition: disposition)
+        case 9:
+            guard (0...Int64(outputBytes)).contains(s[2]) else { return nil }
+            return .clientOutput(token: s[1], Array(UnsafeRawBufferPointer(start: s.baseAddress.map { UnsafeRawPointer($0 + 3) }, count: Int(s[2]))))
         default:
             return nil
+        }
+    }
+
+    /// The bytes of program output one record carries.
+    package static let outputBytes = (slots - 3) * 8
+
+    /// A program's output as the records that carry it.
+    package static func clientOutput(token: Int64, _ text: String) -> [WireMessage] {
+        let bytes = Array(text.utf8)
+        return stride(from: 0, to: bytes.count, by: outputBytes).map {
+            .clientOutput(token: token, Array(bytes[$0..<min(bytes.count, $0 + outputBytes)]))
         }
     }
 }
@@ -126,6 +156,7 @@ package enum HarnessStage: String, CaseIterable {
     case pipe = "creating the pipe"
     case payload = "mapping the payload"
     case link = "creating the emulated link (a TUN device in the worker's network namespace)"
+    case clientProgram = "starting the real client program (is it installed, and strace?)"
     case barrier = "making the run's start barrier"
 }
 
@@ -151,3 +182,4 @@ extension Probe: WireEnum { package static let wireOrder = Array(allCases) }
 extension Actor: WireEnum { package static let wireOrder = Array(allCases) }
 extension Operation: WireEnum { package static let wireOrder = Array(allCases) }
 extension HarnessStage: WireEnum { package static let wireOrder = Array(allCases) }
+extension ClientProgram: WireEnum { package static let wireOrder = Array(allCases) }

@@ -14,7 +14,8 @@ public enum WorkerMain {
     /// line, when this process was not started by a recorder or the channel carries anything else.
     /// - Parameter recorder: the pid of the recorder that spawned this worker.
     /// - Parameter isolate: enter a network namespace of its own first (the recorder found it allowed).
-    public static func serve(recorder: Int32, isolate: Bool = false, channelFD: Int32 = channelFD) -> Int32 {
+    /// - Parameter userCommand: `--client-cmd`'s program, for runs of client `command`.
+    public static func serve(recorder: Int32, isolate: Bool = false, userCommand: String? = nil, channelFD: Int32 = channelFD) -> Int32 {
         let notByHand = "this mode is started by `pipelab sweep` and `pipelab run`, not by hand"
         // A recorder killed outright must not leave workers behind, stuck in a hanging send.
         guard pipelab_die_with_parent(recorder) == 0 else {
@@ -39,7 +40,7 @@ public enum WorkerMain {
         let channel = Channel(fd: channelFD)
         let runner: RunPerformer
         do {
-            runner = try RunPerformer(channel: channel, log: try StepLog(fd: StepLog.workerFD))
+            runner = try RunPerformer(channel: channel, log: try StepLog(fd: StepLog.workerFD), userCommand: userCommand)
         } catch {
             writeStandardError("pipelab worker: \(error)")
             return 70
@@ -71,10 +72,14 @@ package final class RunPerformer {
     private var linkFailure: Int32 = 0
     private var probeBuffer = [UInt8](repeating: 0, count: Int(Probe.recvBytes))
 
-    package init(channel: Channel, log: StepLog) throws(SystemError) {
+    private let realClient: RealClientJobs
+
+    /// - Parameter userCommand: `--client-cmd`'s program, for runs of client `command`.
+    package init(channel: Channel, log: StepLog, userCommand: String? = nil) throws(SystemError) {
         self.channel = channel
         self.log = log
         peer = try PeerThread()
+        realClient = RealClientJobs(peer: peer, userCommand: userCommand)
     }
 
     package func perform(_ job: Channel.Job) {
@@ -101,6 +106,10 @@ package final class RunPerformer {
                                     isTCP: scenario.transport.isTCP)
         // Begun before the connect, so the handshake is in it.
         capture?.begin(runStartNs: recorder.runStartNs)
+        if scenario.client.isReal {
+            channel.send(realClient.perform(token: token, scenario, recorder: recorder, capture: capture, link: scenario.hasLink ? link : nil))
+            return
+        }
         let ends: (client: Int32, peer: Int32)
         switch connect(scenario.transport, overLink: scenario.hasLink, recorder: recorder) {
         case .success(let connected): ends = connected

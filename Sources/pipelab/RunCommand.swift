@@ -41,8 +41,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write the run's packets (TCP only) to this pcapng file, for tcpdump -r or Wireshark.")
     var pcap: String?
 
+    @OptionGroup var client: ClientOptions
+
     func run() throws {
-        let scenario = try scenario.scenario()
+        var scenario = try scenario.scenario()
+        let userCommand = try client.apply(to: &scenario)
         let timeoutNs = try DurationText.parseTimeout(timeout, name: "--timeout")
         let lossSeed = try seed.map { (text: String) throws(InputError) in try LossSeedText.parse(text) }
         if lossSeed != nil && scenario.lossBasisPoints == 0 {
@@ -62,7 +65,7 @@ struct RunCommand: ParsableCommand {
         let store = try db.map { path in try DatabaseOption(explicitPath: path).open(create: true) }
         let result: RunResult
         do {
-            result = try SingleRun.perform(scenario, timeoutNs: timeoutNs, lossSeed: lossSeed)
+            result = try SingleRun.perform(scenario, timeoutNs: timeoutNs, lossSeed: lossSeed, userCommand: userCommand)
         } catch {
             throw CommandFailure.harness(error)
         }
