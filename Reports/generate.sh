@@ -7,28 +7,34 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --static-swift-stdlib --product pipelab >/dev/null
 PIPELAB="$(swift build -c release --static-swift-stdlib --show-bin-path)/pipelab"
-DB="$(mktemp -d)/reports.sqlite"
+REPORTS="$PWD/Reports"
 # Charts are named after their report (default-heatmap.svg, …): none is left from an older run.
 rm -f Reports/*.svg
+# The sweeps run in a folder of their own, into its pipelab.sqlite, with the spec file at the path
+# the repository has: the command lines they record, which the reports print, name no path of
+# this machine.
+WORK="$(mktemp -d)"
+mkdir "$WORK/Examples" && cp Examples/race-window.json "$WORK/Examples/"
+cd "$WORK"
 
 # The built-in default grid: every value of every dimension.
-"$PIPELAB" sweep --name default --quiet --db "$DB" >/dev/null
-"$PIPELAB" report default --db "$DB" --out Reports/default.md >/dev/null
+"$PIPELAB" sweep --name default --quiet >/dev/null
+"$PIPELAB" report default --out "$REPORTS"/default.md >/dev/null
 
 # The race window: where the outcome stops being deterministic as the sleep shrinks.
-"$PIPELAB" sweep --spec Examples/race-window.json --quiet --db "$DB" >/dev/null
-"$PIPELAB" report race-window --db "$DB" --out Reports/race-window.md >/dev/null
+"$PIPELAB" sweep --spec Examples/race-window.json --quiet >/dev/null
+"$PIPELAB" report race-window --out "$REPORTS"/race-window.md >/dev/null
 
 # Two sweeps of the default grid with only settled sleeps (10ms, 1s), compared: on one machine
 # they must come out equal. Sleep 0 is left out because there the client and the peer race.
-"$PIPELAB" sweep --name settled-a --sleep 10ms,1s --quiet --db "$DB" >/dev/null
-"$PIPELAB" sweep --name settled-b --sleep 10ms,1s --quiet --db "$DB" >/dev/null
-"$PIPELAB" compare settled-a settled-b --db "$DB" --out Reports/settled-a-vs-settled-b.md
+"$PIPELAB" sweep --name settled-a --sleep 10ms,1s --quiet >/dev/null
+"$PIPELAB" sweep --name settled-b --sleep 10ms,1s --quiet >/dev/null
+"$PIPELAB" compare settled-a settled-b --out "$REPORTS"/settled-a-vs-settled-b.md
 
 # A real link: the classic case over emulated round trips, sends back to back or apart. Over a
 # link every send made before the RST provoked by send #2 is back succeeds: the failure moves later.
 "$PIPELAB" sweep --name real-link --transport tcp4 --peer close --sigpipe ignore --sleep 100ms --sends 10 --payload 5 \
-    --rtt 0,1ms,20ms,100ms --interval 0,5ms,20ms --repeat 3 --capture --quiet --db "$DB" >/dev/null
-"$PIPELAB" report real-link --db "$DB" --out Reports/real-link.md >/dev/null
+    --rtt 0,1ms,20ms,100ms --interval 0,5ms,20ms --repeat 3 --capture --quiet >/dev/null
+"$PIPELAB" report real-link --out "$REPORTS"/real-link.md >/dev/null
 
-echo "wrote Reports/default.md, Reports/race-window.md, Reports/settled-a-vs-settled-b.md, Reports/real-link.md (database: $DB)"
+echo "wrote Reports/default.md, Reports/race-window.md, Reports/settled-a-vs-settled-b.md, Reports/real-link.md (database: $WORK/pipelab.sqlite)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fault injection against the real pipelab binary (README "Fault contract"):
+# Fault injection against the real pipelab binary (docs/internals.md, "Fault contract"):
 #   20 random kills (SIGINT, SIGTERM, SIGKILL) of sweeps, each resumed to completion and checked
 #   (PRAGMA integrity_check, no duplicate (cell, repeat), every run with its steps, no orphan
 #   worker); a full disk on a small tmpfs and a read-only file and directory (root only: a tmpfs

@@ -67,7 +67,7 @@ public enum MarkdownReport {
         let s = data.sweep, host = s.host
         let runs = data.cells.reduce(0) { $0 + $1.runs }
         let cellCount = Set(data.cells.map(\.scenario)).count
-        var rows: [[String]] = [
+        let rows: [[String]] = [
             ["sweep", "\(s.id) (" + Markdown.code(s.uuid) + "), " + Markdown.text(s.status.rawValue)],
             ["host", Markdown.text("\(host.hostname): Linux \(host.kernel), \(host.os), \(host.arch), \(host.cpus) CPUs")],
             ["pipelab", Markdown.text(s.pipelabVersion) + ", started " + Markdown.text(s.startedAt)

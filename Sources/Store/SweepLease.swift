@@ -12,7 +12,7 @@ extension Store {
     /// This process, as the lease names it.
     package static let leaseHolder: (hostname: String, pid: Int64) = {
         var name = [CChar](repeating: 0, count: 256)
-        let hostname = gethostname(&name, name.count - 1) == 0 ? String(cString: name) : "unknown"
+        let hostname = gethostname(&name, name.count - 1) == 0 ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "unknown"
         return (hostname, Int64(getpid()))
     }()
 

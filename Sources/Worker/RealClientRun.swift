@@ -31,7 +31,7 @@ package struct RealClientRun {
                                 recorder: StepRecorder) throws(SystemError) -> RealClientRun {
         var template = Array("/tmp/pipelab-client-XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else { throw SystemError("creating a folder for a client's trace", errno: errno) }
-        let folder = String(cString: template)
+        let folder = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let (trace, output, errors) = (folder + "/trace", folder + "/output", folder + "/errors")
         let target = listener.target

@@ -91,7 +91,7 @@ enum OutputFile {
         var template = Array(url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).XXXXXX").path.utf8CString)
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw SystemError("creating a temporary file beside \(destination)", errno: errno) }
-        let temporary = String(cString: template)
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { close(fd) }
         do {
             // mkstemp makes the file 0600; a report is as readable as any file the user creates.

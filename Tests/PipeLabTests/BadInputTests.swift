@@ -170,7 +170,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
 
     /// Every file in `directory` with its bytes.
     /// Every file and its bytes, except SQLite's -wal and -shm companions of a WAL database, which
-    /// any reader may create (README, "The database"); the database file itself must not change.
+    /// any reader may create (docs/schema.md); the database file itself must not change.
     static func contents(of directory: URL) throws -> [String: Data] {
         var files: [String: Data] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: directory.path)

@@ -30,39 +30,50 @@ import Testing
         var signature: String { json["signature"] as? String ?? "" }
     }
 
-    /// Within 10 % + 200 µs of the request.
-    static func close(_ measuredNs: Int, to requestedNs: Int) -> Bool {
-        abs(measuredNs - requestedNs) <= requestedNs / 10 + 200_000
+    /// A run whose own records say the machine did not disturb it (`peer_late` false): one the
+    /// busy machine delayed did not run the experiment as meant, so it is made again, at most twice.
+    static func undisturbed(_ arguments: [String]) throws -> Run {
+        var run = try Run(arguments)
+        for _ in 0..<2 where run.json["peer_late"] as? Bool == true { run = try Run(arguments) }
+        return run
+    }
+
+    /// The link holds every packet rtt/2 each way and never lets one through early, so a round
+    /// trip the kernel's packet stamps measure is at least the one asked for; a busy machine only
+    /// adds to it. The upper bound is loose (half the rtt and 10 ms more) and still tells the rtt
+    /// asked for from twice it, or from no link at all.
+    static func isRoundTrip(_ measuredNs: Int, of requestedNs: Int) -> Bool {
+        measuredNs >= requestedNs && measuredNs <= requestedNs + requestedNs / 2 + 10_000_000
     }
 
     /// The handshake (SYN out, SYN-ACK in) and the late data and its RST each take one round trip:
     /// both are answered by the peer's kernel at once.
     @Test(arguments: [1_000_000, 20_000_000, 100_000_000])
     func roundTripIsTheOneAskedFor(rttNs: Int) throws {
-        let run = try Run(["--rtt", "\(rttNs)ns", "--sleep", "\(3 * rttNs + 10_000_000)ns"])
+        let run = try Self.undisturbed(["--rtt", "\(rttNs)ns", "--sleep", "\(3 * rttNs + 10_000_000)ns"])
         // Send #3 follows send #2 at once, long before the RST is back.
         #expect(run.signature == "ok,ok,ok")
         let syn = try #require(run.first("client->peer", "S")), synAck = try #require(run.first("peer->client", "S."))
-        #expect(Self.close(run.time(synAck) - run.time(syn), to: rttNs), "handshake \(run.time(synAck) - run.time(syn)) ns for \(rttNs)")
+        #expect(Self.isRoundTrip(run.time(synAck) - run.time(syn), of: rttNs), "handshake \(run.time(synAck) - run.time(syn)) ns for \(rttNs)")
         let send2 = try #require(run.sends.dropFirst().first?["start_ns"] as? Int)
         let late = try #require(run.first("client->peer", "P.", after: send2)), rst = try #require(run.rst)
-        #expect(Self.close(run.time(rst) - run.time(late), to: rttNs), "late data to RST \(run.time(rst) - run.time(late)) ns for \(rttNs)")
+        #expect(Self.isRoundTrip(run.time(rst) - run.time(late), of: rttNs), "late data to RST \(run.time(rst) - run.time(late)) ns for \(rttNs)")
     }
 
     /// Back to back, every send is made before the RST provoked by send #2 is back: all succeed.
     @Test func backToBackSendsAllSucceedWhileTheRstTravels() throws {
-        let run = try Run(["--rtt", "20ms", "--sleep", "1s", "--sends", "5"])
+        let run = try Self.undisturbed(["--rtt", "20ms", "--sleep", "1s", "--sends", "5"])
         #expect(run.signature == "ok,ok,ok,ok,ok")
         let send2 = try #require(run.sends.dropFirst().first?["start_ns"] as? Int)
         let late = try #require(run.first("client->peer", "P.", after: send2)), rst = try #require(run.rst)
-        #expect(Self.close(run.time(rst) - run.time(late), to: 20_000_000))
+        #expect(Self.isRoundTrip(run.time(rst) - run.time(late), of: 20_000_000))
         let lastReturned = try #require(run.sends.last.map { ($0["start_ns"] as? Int ?? 0) + ($0["duration_ns"] as? Int ?? 0) })
         #expect(lastReturned < run.time(rst))
     }
 
     /// Sends 5 ms apart: those started before the RST arrived succeed, the first started after it fails.
     @Test func firstFailingSendIsTheFirstStartedAfterTheRst() throws {
-        let run = try Run(["--rtt", "20ms", "--interval", "5ms", "--sends", "10", "--sleep", "100ms"])
+        let run = try Self.undisturbed(["--rtt", "20ms", "--interval", "5ms", "--sends", "10", "--sleep", "100ms"])
         let rst = run.time(try #require(run.rst))
         let starts = run.sends.compactMap { $0["start_ns"] as? Int }
         let firstAfter = try #require(starts.firstIndex { $0 > rst }, "no send started after the RST at \(rst)") + 1

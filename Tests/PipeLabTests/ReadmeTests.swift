@@ -8,19 +8,16 @@ import Foundation
 @testable import PipeLabWorker
 import Testing
 
-/// The README documents the database: every table, view and column, and example queries that
-/// run as written against a database recorded by a real sweep.
+/// docs/schema.md documents the database: every table, view and column, and example queries
+/// that run as written against a database recorded by a real sweep named `default`, as the
+/// README's Quick start names its sweep.
 @Suite struct ReadmeTests {
-    static let readme: String = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("README.md")
-        return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-    }()
+    static let schema = ReadmeCommandTests.text(of: "docs/schema.md")
 
-    /// The text of the README from `heading` to the next heading of the same or a higher level.
+    /// The text of docs/schema.md from `heading` to the next heading of the same or a higher level.
     static func section(_ heading: String) -> String? {
-        guard let start = readme.range(of: heading + "\n") ?? readme.range(of: heading + ":") else { return nil }
-        let rest = readme[start.upperBound...]
+        guard let start = schema.range(of: heading + "\n") ?? schema.range(of: heading + ":") else { return nil }
+        let rest = schema[start.upperBound...]
         let level = heading.prefix { $0 == "#" }
         let end = rest.range(of: "\n" + level + " ")?.lowerBound ?? rest.endIndex
         return String(rest[..<end])
@@ -29,7 +26,7 @@ import Testing
     static func recordedDatabase() throws -> String {
         let directory = try temporaryDirectory()
         let output = try CLI.run(["sweep", "--transport", "tcp4,unix", "--peer", "close,linger0", "--sigpipe", "ignore,default",
-                                  "--sleep", "0,1s", "--sends", "3", "--payload", "5", "--repeat", "2", "--quiet"], in: directory)
+                                  "--sleep", "0,1s", "--sends", "3", "--payload", "5", "--repeat", "2", "--name", "default", "--quiet"], in: directory)
         guard output.status == 0 else { throw TestFailure("sweep failed: \(output.stderr)") }
         return directory.appendingPathComponent("pipelab.sqlite").path
     }
@@ -40,20 +37,20 @@ import Testing
             .stdout.split(separator: "\n").map(String.init)
         #expect(objects.count == 17)
         for object in objects {
-            let section = try #require(Self.section("#### `\(object)`"), "README has no section for \(object)")
+            let section = try #require(Self.section("### `\(object)`"), "docs/schema.md has no section for \(object)")
             let columns = try CLIShell.sqlite3(db, "SELECT name FROM pragma_table_info('\(object)');").stdout.split(separator: "\n")
             #expect(!columns.isEmpty)
             // A view documented as "the columns of `other`" inherits that section.
-            let documented = section.contains("The columns of `cell_outcomes`") ? (Self.section("#### `cell_outcomes`") ?? "") : section
+            let documented = section.contains("The columns of `cell_outcomes`") ? (Self.section("### `cell_outcomes`") ?? "") : section
             for column in columns {
-                #expect(documented.contains("`\(column)`"), "README does not document \(object).\(column)")
+                #expect(documented.contains("`\(column)`"), "docs/schema.md does not document \(object).\(column)")
             }
         }
     }
 
     @Test func exampleQueriesRunAsWritten() throws {
         let db = try Self.recordedDatabase()
-        let section = try #require(Self.section("### Example queries"))
+        let section = try #require(Self.section("## Example queries"))
         let queries = section.components(separatedBy: "```sql\n").dropFirst().compactMap { $0.components(separatedBy: "```").first }
         #expect(queries.count >= 5)
         var rowsSeen = 0

@@ -9,7 +9,7 @@ import Glibc
 @testable import PipeLabWorker
 import Testing
 
-/// Every SQLite failure ends with the README's exit code and a line that says what to do.
+/// Every SQLite failure ends with the exit code docs/guide.md documents and a line that says what to do.
 @Suite struct StoreFaultTests {
     static let quickSweep = ["sweep", "--transport", "unix,tcp4", "--sleep", "0", "--repeat", "20", "--quiet"]
 

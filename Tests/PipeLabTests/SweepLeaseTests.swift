@@ -68,7 +68,7 @@ import Testing
         // sweep state, one on another machine that went silent a minute ago.
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, 255)
-        let hostname = String(cString: name)
+        let hostname = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         for (host, pid, heartbeat) in [(hostname, 2_000_000_000, "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"),
                                        ("elsewhere", 1, "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-60 seconds')")] {
             #expect(try CLIShell.sqlite3(database.path, """

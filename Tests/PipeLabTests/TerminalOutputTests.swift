@@ -75,7 +75,10 @@ import Testing
                                   "--sends", "3", "--payload", "5", "--repeat", "3", "--quiet"], in: directory)
         #expect(output.status == 0, "\(output.stderr)")
         Self.expectTidy(output.stdout)
-        #expect(Self.legend(output.stdout).count == 2)
+        // A run the machine disturbed is listed with its signature, but leaves no disagreement.
+        let legend = Self.legend(output.stdout)
+        #expect(legend["ok,ok,EPIPE"] != nil && legend["ok,EPIPE,EPIPE"] != nil)
+        #expect(legend.count == 2 || output.stdout.contains("the machine disturbed"), "\(legend)")
         #expect(!output.stdout.contains("disagree"))
         #expect(!output.stdout.contains("%"))
         #expect(output.stdout.contains("6 of 6 runs recorded in 2 cells, 0 nondeterministic"))
