@@ -47,9 +47,9 @@ package final class RealClientJobs {
             close(open)
         }
         var exitCode: Int32?
-        switch run.termination {
-        case .exited(let code): exitCode = code
-        case .signaled(let signal): ending.append(.clientKilled(token: token, signal: signal))
+        switch (run.traced.writerKilledBy, run.termination) {
+        case (let signal?, _), (nil, .signaled(let signal)): ending.append(.clientKilled(token: token, signal: signal))
+        case (nil, .exited(let code)): exitCode = code
         }
         ending.append(.clientEnded(token: token, exitCode: exitCode, disposition: run.traced.disposition))
         ending += WireMessage.clientOutput(token: token, ClientReport.tail(run.output + run.errors))
