@@ -34,6 +34,8 @@ public struct RunEvidence: Sendable {
     public let peerFirstCall: Step?
     /// The client's timed pauses as they really ran: the sleep, then each interval.
     public let pauses: [Pause]
+    /// The call the run was stopped or killed in: announced, never returned.
+    public let pendingCall: Step?
 
     /// Sleeps at least this long should let the peer end the connection before send #2: on an idle
     /// machine the peer ends it within a fraction of a millisecond of the data's arrival.
@@ -59,6 +61,7 @@ public struct RunEvidence: Sendable {
         // A real program times its own pauses, in its runtime and slowed by strace: how long they
         // took says nothing of the machine.
         pauses = run.scenario.client.isReal ? [] : Pause.of(run.scenario, writes: writes, probe: probe)
+        pendingCall = run.steps.last { $0.result == nil }
         rstArrivalNs = run.packets.first { $0.direction == .peerToClient && $0.flags.hasPrefix("R") && !$0.lost }?.tNs
         fatalSend = run.outcome == .killed ? writes.firstIndex { $0.result == nil }.map { $0 + 1 } : nil
         let measurement = peerSteps.first { $0.op == .ioctl }
@@ -147,16 +150,24 @@ public struct RunEvidence: Sendable {
         return peerFirst.startNs > first.startNs &+ Self.settledSleepNs
     }
 
-    /// Why the run is not the plain experiment, by cause; nil when it is. A peer late because the
-    /// link dropped a segment before the call it should have preceded is the link's doing (the
-    /// experiment); a late peer without a loss, a late pause, or a peer that started late is the machine's.
-    public var disturbance: Disturbance? {
+    /// Everything that kept the run from being the plain experiment, the link's first: a peer late
+    /// because the link dropped a segment before the call it should have preceded is the link's
+    /// doing (the experiment); a late peer without a loss, a late pause, or a peer that started
+    /// late is the machine's.
+    public var disturbances: [Disturbance] {
+        var found: [Disturbance] = []
         if peerLate {
-            return lostBeforeSleepEnds.isEmpty ? Disturbance(.cpu, .peerLate) : Disturbance(.link, .segmentLost)
+            found.append(lostBeforeSleepEnds.isEmpty ? Disturbance(.cpu, .peerLate) : Disturbance(.link, .segmentLost))
         }
-        if latePause != nil { return Disturbance(.cpu, .pauseLate) }
-        if peerStartedLate { return Disturbance(.cpu, .peerStartedLate) }
-        return nil
+        if latePause != nil { found.append(Disturbance(.cpu, .pauseLate)) }
+        if peerStartedLate { found.append(Disturbance(.cpu, .peerStartedLate)) }
+        return found
+    }
+
+    /// The run's disturbance as recorded (`runs.disturbance`): the machine's when there is any,
+    /// since it takes the run out of the verdict; else the link's; nil when neither.
+    public var disturbance: Disturbance? {
+        disturbances.first(where: \.leavesVerdict) ?? disturbances.first
     }
 
     /// The machine disturbed the run: it is kept but left out of its cell's verdict (`runs.peer_late`).

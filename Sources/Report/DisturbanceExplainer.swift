@@ -4,8 +4,13 @@ import PipeLabStore
 /// The sentence on a disturbed run (DESIGN.md, "Run validity"): what the steps and packets show,
 /// by cause. The machine's leave the verdict; the link's are the experiment and counted.
 package enum DisturbanceExplainer {
-    package static func sentence(_ e: RunEvidence) -> String? {
-        guard let disturbance = e.disturbance else { return nil }
+    /// One sentence per disturbance the run shows; the machine's only when `machine` (a report
+    /// leaves those runs out, while the link's are part of the mechanism it explains).
+    package static func sentences(_ e: RunEvidence, machine: Bool) -> [String] {
+        e.disturbances.filter { machine || !$0.leavesVerdict }.compactMap { sentence($0, e) }
+    }
+
+    package static func sentence(_ disturbance: Disturbance, _ e: RunEvidence) -> String? {
         let call = e.scenario.transport.isSocket ? "send" : "write"
         let next = e.writes.count >= 2 ? "\(call) #2 started" : "the probe was made"
         let kept = "It is kept, flagged `peer_late` (`disturbance` = 'cpu'), and left out of its cell's verdict."
@@ -15,11 +20,15 @@ package enum DisturbanceExplainer {
             let link = e.scenario.hasLink && !e.packets.isEmpty ? " and the link dropped nothing before it" : ""
             return "The machine disturbed this run: the peer had not begun to end the connection when \(next), although the \(DurationText.format(e.scenario.sleepNs)) sleep should have let it\(link) (the peer was starved of the CPU). \(kept)"
         case .pauseLate:
-            guard let pause = e.latePause else { return nil }
-            let which = pause.kind == .sleep
-                ? "the \(DurationText.format(pause.askedNs)) sleep after \(call) #1"
-                : "the \(DurationText.format(pause.askedNs)) pause before \(call) #\(pause.beforeSend)"
-            return "The machine disturbed this run: \(which) took \(DurationDisplay.format(pause.tookNs)), more than 1 % + 100 µs over (the client got the CPU late). \(kept)"
+            let late = e.pauses.filter(\.isLate).map { pause in
+                let next = pause.kind == .sleep && e.writes.count < 2 ? "the probe" : "\(call) #\(pause.beforeSend)"
+                guard pause.askedNs > 0 else {
+                    return "\(next) began \(DurationDisplay.format(pause.tookNs)) after the call before it returned, with no pause asked"
+                }
+                let which = pause.kind == .sleep ? "sleep" : "pause"
+                return "the \(DurationText.format(pause.askedNs)) \(which) before \(next) took \(DurationDisplay.format(pause.tookNs))"
+            }
+            return "The machine disturbed this run: \(Plural.list(late)), more than 1 % + 100 µs over (the client got the CPU late). \(kept)"
         case .peerStartedLate:
             guard let first = e.writes.first, let peer = e.peerFirstCall else { return nil }
             return "The machine disturbed this run: the peer's first call began \(DurationDisplay.format(peer.startNs - first.startNs)) after \(call) #1 did, so the client's calls did not race a waiting peer (the peer was starved of the CPU). \(kept)"

@@ -30,9 +30,7 @@ public enum Explainer {
         let evidence = Told(RunEvidence(run), detail: detail, ownShutdown: run.scenario.probe == .shutdownWrite && run.probeResult == "0")
         if detail == .mechanism, let race = allSendsFirst(evidence) { return [race] }
         var paragraphs = [peerParagraph(evidence)]
-        if detail == .run, let disturbed = DisturbanceExplainer.sentence(evidence.evidence) {
-            paragraphs.append(disturbed)
-        }
+        paragraphs += DisturbanceExplainer.sentences(evidence.evidence, machine: detail == .run)
         var reported = false
         let probe = ProbeExplainer.sentence(run, detail: detail)
         for (index, write) in evidence.writes.enumerated() {
@@ -314,12 +312,36 @@ public enum Explainer {
             }
             return "\(at) raised SIGPIPE, whose default action ends the process: the process that sent was killed inside the call, exactly as a C program dies of a broken pipe (a shell shows exit status 141 = 128 + 13). The call never returned, so no errno was seen."
         case .timeout:
-            guard let number else {
-                return "The run did not finish within its timeout and was stopped before the client's next call."
-            }
-            return "\(call) #\(number) blocked and had not returned when the run's timeout stopped it: nobody reads on the other side any more, so the buffer space it waited for never came free."
+            return timeoutSentence(e, call: call, number: number)
         case .ok, .error, .harnessError:
             return nil
+        }
+    }
+}
+
+extension Explainer {
+    /// Where the run was when its timeout stopped it, from the call it was in (announced, never
+    /// returned) and the packets the link dropped.
+    package static func timeoutSentence(_ e: Told, call: String, number: Int?) -> String {
+        let lost = e.lostPackets
+        let dropped = lost.isEmpty ? "" : " The link dropped " + PacketStory.list(lost, e.evidence) + "."
+        if let number {
+            let why = e.peerEnd != nil && e.scenario.peer == .shutdownWrite
+                ? ": nobody reads on the other side any more, so the buffer space it waited for never came free"
+                : ""
+            return "\(call) #\(number) blocked and had not returned when the run's timeout stopped it\(why).\(dropped)"
+        }
+        switch e.pendingCall.map({ ($0.actor, $0.op) }) {
+        case (.client, .connect)?:
+            return "The run's timeout stopped it inside connect(): the handshake had not completed.\(dropped)"
+        case (.peer, .accept)?:
+            return "The run's timeout stopped it inside the peer's accept(): the handshake had not completed on the peer's side.\(dropped)"
+        default:
+            let made = e.writes.count == e.scenario.sends ? "after the client had made all its calls" : "between the client's calls"
+            let peer = e.peerReadBytes == nil && e.scenario.peer != .closeUnread
+                ? ", while the peer was still waiting in its read for our data" : e.peerEnd == nil ? ", before the peer ended the connection" : ""
+            let retry = lost.contains { $0.direction == .clientToPeer && $0.length > 0 } ? " TCP's retransmissions had not got it through by then." : ""
+            return "The run's timeout stopped it \(made)\(peer).\(dropped)\(retry)"
         }
     }
 }

@@ -119,7 +119,8 @@ public enum RunView {
             if let error = report.error { lines.append("told:      \(error)") }
         }
         if let disturbance = evidence.disturbance {
-            lines.append("disturbed: \(disturbance.cause == .cpu ? "yes, by the machine" : "by the link") (\(disturbance.reason.rawValue))")
+            let reasons = evidence.disturbances.filter { $0.cause == disturbance.cause }.map(\.reason.rawValue)
+            lines.append("disturbed: \(disturbance.cause == .cpu ? "yes, by the machine" : "by the link") (\(reasons.joined(separator: ", ")))")
         }
         lines += ["", "Why:"]
         for paragraph in Explainer.explain(run) + RuntimeExplainer.sentences(run) {

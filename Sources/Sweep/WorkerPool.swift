@@ -7,8 +7,8 @@ import PipeLabWorker
 
 /// The recording process's pool of long-lived workers. It hands each idle worker the next run,
 /// reads the run's steps from the worker's step log when the run ends, replaces a worker that
-/// dies, and kills runs that hang past the timeout. (SIGPIPE's default action does not end a
-/// worker: for the dispositions where it can, the worker forks the client that it kills.)
+/// dies, and stops runs that hang past the timeout, first asking the worker for their packets.
+/// (SIGPIPE's default action does not end a worker: its runs' clients are forked children.)
 public final class WorkerPool {
     private let size: Int
     private let cpuBoundLimit: Int
@@ -127,13 +127,38 @@ public final class WorkerPool {
         return finished
     }
 
+    /// A worker has this long to send a stopped run's packets before it is killed without them.
+    static let stopGraceMs: Int32 = 1_000
+
     private func expireIfOverdue(_ slot: Slot) -> RunResult? {
         guard var run = slot.inFlight, MonotonicClock.nowNs() - run.startNs > timeoutNs else { return nil }
+        var finished: RunResult?
+        if slot.process.requestStop() {
+            finished = Self.collectStopped(&run, from: slot.process)
+        }
         _ = slot.process.kill()
-        run.absorb(slot.process.log.read())
+        if finished == nil { run.absorb(slot.process.log.read()) }
         slot.inFlight = nil
         slot.respawn(executable: executable, userCommand: userCommand)
-        return run.timedOut()
+        return finished ?? run.timedOut()
+    }
+
+    /// Reads the stopped run's packets until the worker says it has sent them all; returns the
+    /// run's own result when it ended on its own in the meantime.
+    private static func collectStopped(_ run: inout InFlight, from process: WorkerProcess) -> RunResult? {
+        let deadline = MonotonicClock.nowNs() + Int64(stopGraceMs) * 1_000_000
+        while MonotonicClock.nowNs() < deadline {
+            var ready = pollfd(fd: process.channel.fd, events: Int16(POLLIN), revents: 0)
+            let waitMs = Int32(clamping: max(0, (deadline - MonotonicClock.nowNs()) / 1_000_000))
+            guard poll(&ready, 1, waitMs) > 0 else { return nil }
+            guard case .messages(let messages) = process.channel.receive(blocking: false) else { return nil }
+            for message in messages {
+                if case .runStopped(let token) = message, token == run.token { return nil }
+                if message.endsRun { run.absorb(process.log.read()) }
+                if let result = run.handle(message) { return result }
+            }
+        }
+        return nil
     }
 }
 

@@ -72,6 +72,12 @@ package final class WorkerProcess {
         return ProcessTermination(waitStatus: status)
     }
 
+    /// Asks the worker to send the packets of the run it is stuck in (StopReporter); only the worker
+    /// itself, not its process group: a forked client keeps the signal's default action.
+    package func requestStop() -> Bool {
+        Glibc.kill(pid, StopReporter.stopSignal) == 0
+    }
+
     /// Kills the worker and the client it may have forked: each worker leads its own process group.
     package func kill() -> ProcessTermination {
         _ = Glibc.kill(-pid, SIGKILL)

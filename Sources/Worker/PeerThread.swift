@@ -20,9 +20,8 @@ package final class PeerThread: @unchecked Sendable {
     private var fdStillOpen = false
     private var start = sem_t()
     private var done = sem_t()
-    /// Test-only: the first run of this worker waits this long before ending the connection, so
-    /// that a test can disturb a run on purpose (environment variable PIPELAB_TEST_PEER_DELAY).
-    private var testDelayNs = PeerThread.testDelayFromEnvironment()
+    /// Test-only: the first run of this worker is disturbed on purpose (see TestDelays).
+    private var testDelays = TestDelays.fromEnvironment()
 
     package init() throws(SystemError) {
         sem_init(&start, 0, 0)
@@ -70,6 +69,7 @@ package final class PeerThread: @unchecked Sendable {
         let fd = job.fd
         let isSocket = job.transport.isSocket
         job.barrier.open()
+        MonotonicClock.sleep(nanoseconds: testDelays.peerStartNs)
         if job.action == .closeUnread {
             var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             recorder.record(.peer, .poll, bytes: 0, fd: fd) { Int(Glibc.poll(&request, 1, -1)) }
@@ -84,10 +84,8 @@ package final class PeerThread: @unchecked Sendable {
         // What is left unread decides FIN or RST on TCP (tcp_close()) and ECONNRESET on a Unix
         // socket (unix_release_sock()): measured, not inferred.
         recorder.record(.peer, .ioctl, bytes: 0, fd: fd) { Int(pipelab_unread_bytes(fd)) }
-        if testDelayNs > 0 {
-            MonotonicClock.sleep(nanoseconds: testDelayNs)
-            testDelayNs = 0
-        }
+        MonotonicClock.sleep(nanoseconds: testDelays.peerEndNs)
+        testDelays = .none
         switch job.action {
         case .close, .closeUnread:
             recorder.record(.peer, .close, bytes: 0, fd: nil) { Int(Glibc.close(fd)) }
@@ -103,10 +101,5 @@ package final class PeerThread: @unchecked Sendable {
             recorder.record(.peer, .close, bytes: 0, fd: nil) { Int(Glibc.close(fd)) }
             return false
         }
-    }
-
-    package static func testDelayFromEnvironment() -> Int64 {
-        guard let text = getenv("PIPELAB_TEST_PEER_DELAY") else { return 0 }
-        return (try? DurationText.parse(String(cString: text), name: "PIPELAB_TEST_PEER_DELAY")) ?? 0
     }
 }

@@ -26,12 +26,14 @@ package enum WireMessage: Equatable {
     case harnessError(token: Int64, stage: HarnessStage, errno: Int32)
     /// Worker → recorder: one of the run's packets (sent before `runDone`).
     case packet(token: Int64, CapturedPacket)
+    /// Worker → recorder: the run, stopped at its timeout, has sent the packets it captured.
+    case runStopped(token: Int64)
 
     /// Whether the message closes its run, so the recorder reads the step log.
     package var endsRun: Bool {
         switch self {
         case .runDone, .harnessError: true
-        case .job, .callBegins, .step, .clientKilled, .clientEnded, .clientOutput, .packet: false
+        case .job, .callBegins, .step, .clientKilled, .clientEnded, .clientOutput, .packet, .runStopped: false
         }
     }
 
@@ -68,10 +70,10 @@ package enum WireMessage: Equatable {
         case let .clientKilled(token, signal):
             (s[0], s[1], s[2]) = (6, token, Int64(signal))
         case let .clientEnded(token, exitCode, disposition):
-            (s[0], s[1], s[2], s[3]) = (8, token, exitCode.map(Int64.init) ?? -1, disposition.rawValue)
+            (s[0], s[1], s[2], s[3]) = (9, token, exitCode.map(Int64.init) ?? -1, disposition.rawValue)
         case let .clientOutput(token, bytes):
             // Up to `outputBytes` bytes from slot 3 on; their count in slot 2.
-            (s[0], s[1], s[2]) = (9, token, Int64(min(bytes.count, Self.outputBytes)))
+            (s[0], s[1], s[2]) = (10, token, Int64(min(bytes.count, Self.outputBytes)))
             bytes.withUnsafeBytes { UnsafeMutableRawPointer(s + 3).copyMemory(from: $0.baseAddress!, byteCount: min($0.count, Self.outputBytes)) }
         case let .packet(token, packet):
             // Lengths and direction in one slot, the captured bytes in the last eight.
@@ -79,6 +81,8 @@ package enum WireMessage: Equatable {
             s[3] = Int64(packet.wireLength & 0xffff) | Int64(packet.headers.count) << 16 | (packet.direction == .peerToClient ? 1 << 24 : 0)
                 | (packet.lost ? 1 << 25 : 0)
             UnsafeMutableRawPointer(s + 4).copyMemory(from: packet.headers, byteCount: min(packet.headers.count, Capture.headerBytes))
+        case let .runStopped(token):
+            (s[0], s[1]) = (8, token)
         }
     }
 
@@ -123,9 +127,11 @@ package enum WireMessage: Equatable {
             return .packet(token: s[1], CapturedPacket(tNs: s[2], direction: s[3] >> 24 & 1 == 1 ? .peerToClient : .clientToPeer,
                                                        wireLength: Int(s[3] & 0xffff), headers: headers, lost: s[3] >> 25 & 1 == 1))
         case 8:
+            return .runStopped(token: s[1])
+        case 9:
             guard let disposition = SigpipeDisposition(rawValue: s[3]), (-1...255).contains(s[2]) else { return nil }
             return .clientEnded(token: s[1], exitCode: s[2] < 0 ? nil : Int32(s[2]), disposition: disposition)
-        case 9:
+        case 10:
             guard (0...Int64(outputBytes)).contains(s[2]) else { return nil }
             return .clientOutput(token: s[1], Array(UnsafeRawBufferPointer(start: s.baseAddress.map { UnsafeRawPointer($0 + 3) }, count: Int(s[2]))))
         default:
@@ -158,6 +164,7 @@ package enum HarnessStage: String, CaseIterable {
     case link = "creating the emulated link (a TUN device in the worker's network namespace)"
     case clientProgram = "starting the real client program (is it installed, and strace?)"
     case barrier = "making the run's start barrier"
+    case fork = "forking the client"
 }
 
 /// Enum cases travel as their position in `allCases`, kept once per type so that encoding a

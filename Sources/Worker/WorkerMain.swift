@@ -26,6 +26,7 @@ public enum WorkerMain {
             writeStandardError("pipelab worker: \(problem); \(notByHand)")
             return 64
         }
+        StopReporter.blockStopSignal()
         // Before any thread starts: the peer thread and the forked clients inherit the namespace.
         if isolate {
             let failure = pipelab_isolate_network()
@@ -66,11 +67,14 @@ package final class RunPerformer {
     private let channel: Channel
     private let log: StepLog
     private let peer: PeerThread
+    private let stopReporter: StopReporter
     private let payload = ZeroPayload()
     private var capture: Capture?
     private var link: Link?
     private var linkFailure: Int32 = 0
     private var probeBuffer = [UInt8](repeating: 0, count: Int(Probe.recvBytes))
+    /// Test-only: the client's pause before send #3 in this worker's first run (see TestDelays).
+    private var testPauseNs = TestDelays.fromEnvironment().pauseNs
 
     private let realClient: RealClientJobs
 
@@ -79,6 +83,7 @@ package final class RunPerformer {
         self.channel = channel
         self.log = log
         peer = try PeerThread()
+        stopReporter = try StopReporter(channel: channel)
         realClient = RealClientJobs(peer: peer, userCommand: userCommand)
     }
 
@@ -106,14 +111,18 @@ package final class RunPerformer {
                                     isTCP: scenario.transport.isTCP)
         // Begun before the connect, so the handshake is in it.
         capture?.begin(runStartNs: recorder.runStartNs)
+        stopReporter.arm(token: token, capture: capture, link: scenario.hasLink ? link : nil)
         if scenario.client.isReal {
-            channel.send(realClient.perform(token: token, scenario, recorder: recorder, capture: capture, link: scenario.hasLink ? link : nil))
+            let ending = realClient.perform(token: token, scenario, recorder: recorder, capture: capture, link: scenario.hasLink ? link : nil)
+            _ = stopReporter.disarm()
+            channel.send(ending)
             return
         }
         let ends: (client: Int32, peer: Int32)
         switch connect(scenario.transport, overLink: scenario.hasLink, recorder: recorder) {
         case .success(let connected): ends = connected
         case .failure(let failure):
+            _ = stopReporter.disarm()
             channel.send(.harnessError(token: token, stage: failure.stage, errno: failure.errno))
             return
         }
@@ -126,41 +135,49 @@ package final class RunPerformer {
         do { barrier = try StartBarrier() } catch {
             closeQuietly(ends.client, tcp: scenario.transport.isTCP)
             closeQuietly(ends.peer, tcp: scenario.transport.isTCP)
+            _ = stopReporter.disarm()
             channel.send(.harnessError(token: token, stage: .barrier, errno: error.errno))
             return
         }
         defer { barrier.close() }
         let peerJob = PeerThread.Job(fd: ends.peer, action: scenario.peer, transport: scenario.transport,
                                      recorder: recorder.forPeer, barrier: barrier)
-        if scenario.sigpipe == .default || scenario.sigpipe == .nosignal {
-            // SIGPIPE may end the process that sends: a forked child makes the client's calls and
-            // dies in place of the worker, as the C programs it stands for would.
-            let worker = getpid()
-            let child = fork()
-            if child == 0 {
-                guard pipelab_die_with_parent(worker) == 0 else { _exit(0) }
-                // The peer's end must not stay open in the client, or the peer could never end it.
-                Glibc.close(ends.peer)
-                barrier.pass()
-                clientSends(scenario, bytes, fd: ends.client, recorder: recorder)
-                _exit(0)
-            }
-            peer.begin(peerJob)
-            if child > 0, case .signaled(let signal) = Self.wait(for: child) {
-                ending.append(.clientKilled(token: token, signal: signal))
-            }
-        } else {
-            peer.begin(peerJob)
+        // The client's calls are made by a forked child, whatever the disposition: SIGPIPE's default
+        // action may end the process that sends (the child dies in place of the worker, as the C
+        // programs it stands for would), and a race must not depend on whether the client is a
+        // thread of the peer's process or a process of its own (measured at sleep 0 with the
+        // client on the worker's thread: `ok,ok,ok` in 3-6 % of tcp4 runs against 12 % forked).
+        let worker = getpid()
+        let child = fork()
+        if child == 0 {
+            guard pipelab_die_with_parent(worker) == 0 else { _exit(0) }
+            // The peer's end must not stay open in the client, or the peer could never end it.
+            Glibc.close(ends.peer)
             barrier.pass()
             clientSends(scenario, bytes, fd: ends.client, recorder: recorder)
+            _exit(0)
+        }
+        guard child > 0 else {
+            let failure = errno
+            closeQuietly(ends.client, tcp: scenario.transport.isTCP)
+            closeQuietly(ends.peer, tcp: scenario.transport.isTCP)
+            _ = stopReporter.disarm()
+            channel.send(.harnessError(token: token, stage: .fork, errno: failure))
+            return
+        }
+        testPauseNs = 0
+        peer.begin(peerJob)
+        if case .signaled(let signal) = Self.wait(for: child) {
+            ending.append(.clientKilled(token: token, signal: signal))
         }
         let peerStillOpen = peer.finish()
-        if let capture, let ports {
-            // The answer to the client's last send may still be on the link: wait a round trip for
-            // it, with a tenth and 1 ms to spare for the link thread's and the kernel's own delays.
-            if scenario.hasLink { MonotonicClock.sleep(nanoseconds: scenario.rttNs + scenario.rttNs / 10 + 1_000_000) }
-            let lost = scenario.hasLink ? link?.takeDropped() ?? [] : []
-            ending += capture.drain(clientPort: ports.client, peerPort: ports.peer, lost: lost).map { .packet(token: token, $0) }
+        // The answer to the client's last send may still be on the link: wait a round trip for it,
+        // with a tenth and 1 ms to spare for the link thread's and the kernel's own delays.
+        if capture != nil && scenario.hasLink { MonotonicClock.sleep(nanoseconds: scenario.rttNs + scenario.rttNs / 10 + 1_000_000) }
+        // A stop at the timeout that came first has sent the packets already.
+        if stopReporter.disarm(), let capture, let ports {
+            ending += StopReporter.packets(token: token, capture: capture, link: scenario.hasLink ? link : nil,
+                                           clientPort: ports.client, peerPort: ports.peer)
         }
         // Harness teardown, not part of the experiment: abortive closes leave no TIME_WAIT, so a
         // sweep of 100,000 runs never runs out of ports.
@@ -191,8 +208,8 @@ package final class RunPerformer {
                 if scenario.probe != .none {
                     ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
                 }
-            } else if sendNumber > 2 && scenario.intervalNs > 0 {
-                MonotonicClock.sleep(nanoseconds: scenario.intervalNs)
+            } else if sendNumber > 2 {
+                MonotonicClock.sleep(nanoseconds: scenario.intervalNs + (sendNumber == 3 ? testPauseNs : 0))
             }
             sigpipe.beforeCall()
             recorder.record(.client, isSocket ? .send : .write, bytes: scenario.payloadBytes, fd: fd,
@@ -246,6 +263,7 @@ package final class RunPerformer {
             do { client = try listener.newClientSocket() } catch {
                 return .failure(SetupFailure(stage: .clientSocket, errno: error.errno))
             }
+            stopReporter.note(clientFD: client, peerPort: Sockets.port(of: listener.fd, peer: false))
             // Announced like the sends, so a connect or accept that hangs is recorded as a step.
             let connected = recorder.record(.client, .connect, bytes: 0, fd: client, announce: true) { listener.connect(client).value }
             guard !connected.failed else {

@@ -25,9 +25,11 @@ import Testing
         _ = try XMLDocument(data: Data(svg.utf8))
         #expect(try ChartTests.rasterize(svg, in: directory, name: "link").count > 2_000)
         // tcp4: send #3 fails (#2 provokes the RST); unix: send #2 fails; one column per network.
-        #expect(svg.contains("tcp4 every 5ms: 2 of 2 runs"))
-        #expect(svg.contains("tcp4 loopback: 2 of 2 runs"))
-        #expect(svg.contains("unix every 5ms: 2 of 2 runs"))
+        // Every undisturbed run agrees (a run whose pause the busy machine held back is left out).
+        let allOf = { (label: String) in svg.contains("\(label): 2 of 2 runs") || svg.contains("\(label): 1 of 1 runs") }
+        #expect(allOf("tcp4 every 5ms"))
+        #expect(allOf("tcp4 loopback"))
+        #expect(allOf("unix every 5ms"))
         // One network only: no chart.
         var single = data
         single.linkGroups = data.linkGroups.filter { $0.scenario.network == .plain }
