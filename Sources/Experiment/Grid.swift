@@ -1,10 +1,13 @@
-/// The expansion of a spec into cells and runs, in a specified order:
-/// repeat (outermost), then transport, peer, sigpipe, probe, network (interval, rtt, loss), sleep,
-/// sends, payload, each in the order its values were given. Probes other than none take only the
-/// sleeps in `probe-sleep` (when given), networks other than plain only those in `link-sleep` and
-/// probe none: the grid is then a union of smaller grids. Unix sockets and pipes take no link (rtt
-/// and loss 0): their cells with one are not cells at all, as a probe's absent sleeps are not.
-/// `shuffle` visits the same runs in a seeded pseudo-random permutation.
+/// The expansion of a spec into cells and runs, in a specified order: repeat (outermost), then
+/// the dimensions of the table expanded per combination (transport, peer, sigpipe, probe, interval,
+/// rtt, loss: every dimension but the three below), then sleep, sends and payload, each in the
+/// order its values were given. Sleep, sends and payload are the inner loops because a run's
+/// expected time is theirs (ShardPlan balances shards by them); a new dimension is a combination
+/// one and needs nothing here. Probes other than none take only the sleeps in `probe-sleep` (when
+/// given), networks other than plain only those in `link-sleep` and probe none: the grid is then a
+/// union of smaller grids. A combination that `Dimensions.impossible` rules out is not a cell: it
+/// is listed in `skipped` with its reason, except the link's rules, whose cells are left out as a
+/// probe's absent sleeps are. `shuffle` visits the same runs in a seeded pseudo-random permutation.
 /// Cells and runs are computed from their position, never stored: a grid's memory does not grow
 /// with its size. Counts saturate instead of overflowing; `Grid.check` refuses a grid beyond
 /// `Limits.runs` before anything is opened.
@@ -17,40 +20,49 @@ public struct Grid: Sendable {
     /// With `--shard`: which part of the grid's runs this sweep runs.
     public let shard: ShardPlan?
 
+    /// The dimensions each combination fixes, outermost first.
+    package static let combinationDimensions = Dimensions.all.filter { $0.gridLevel == .combination }
+
     public init(_ spec: SweepSpec, shard: Shard? = nil) {
         self.spec = spec
         var runnable: [GridCells.Combination] = []
         var skipped: [SkippedCombination] = []
-        for transport in spec.transport {
-            for peer in spec.peer {
-                for sigpipe in spec.sigpipe {
-                    for probe in spec.probe {
-                        let networks = transport.crossesLink ? spec.networks : spec.networks.filter { $0.rttNs == 0 && $0.lossBasisPoints == 0 }
-                        let cellCount = networks.reduce(0) { total, network in
-                            let cells = GridCells.product([spec.sleeps(for: probe, network: network).count, spec.sends.count, spec.payload.count])
-                            return total.addingReportingOverflow(cells).overflow ? Int.max : total + cells
-                        }
-                        let sample = Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: 0, sends: 1,
-                                              payloadBytes: 1, probe: probe)
-                        if let reason = sample.inapplicableReason {
-                            skipped.append(SkippedCombination(transport: transport, peer: peer, sigpipe: sigpipe, probe: probe,
-                                                              cells: cellCount, reason: reason))
-                            continue
-                        }
-                        for network in networks {
-                            let sleeps = spec.sleeps(for: probe, network: network)
-                            guard !sleeps.isEmpty else { continue }
-                            runnable.append(GridCells.Combination(transport: transport, peer: peer, sigpipe: sigpipe, probe: probe,
-                                                                  network: network, sleep: sleeps))
-                        }
-                    }
+        for base in Self.combinations(of: spec) {
+            let sleeps = spec.sleeps(for: base.probe, network: base.network)
+            if let (rule, reason) = base.impossibility {
+                guard rule.listedAsSkipped else { continue }
+                let cells = GridCells.product([sleeps.count, spec.sends.count, spec.payload.count])
+                let listed = SkippedCombination(transport: base.transport, peer: base.peer, sigpipe: base.sigpipe, probe: base.probe,
+                                                cells: cells, reason: reason)
+                // The networks of one (transport, peer, sigpipe, probe) are adjacent: one entry for them all.
+                if let last = skipped.indices.last, skipped[last].label == listed.label {
+                    skipped[last].cells = skipped[last].cells.addingReportingOverflow(cells).overflow ? Int.max : skipped[last].cells + cells
+                } else {
+                    skipped.append(listed)
                 }
+                continue
             }
+            guard !sleeps.isEmpty else { continue }
+            runnable.append(GridCells.Combination(base: base, sleep: sleeps))
         }
         cells = GridCells(combinations: runnable, sends: spec.sends, payload: spec.payload)
         self.skipped = skipped
         let runnableCells = cells
         self.shard = shard.map { ShardPlan($0, cells: runnableCells, repeats: spec.repeats) }
+    }
+
+    /// Every combination of the combination dimensions' values, in grid order (the first
+    /// dimension outermost), as the classic scenario with those values set.
+    package static func combinations(of spec: SweepSpec) -> [Scenario] {
+        combinationDimensions.reduce([Scenario.classic]) { partial, dimension in
+            partial.flatMap { scenario in
+                spec[dimension].map { value in
+                    var next = scenario
+                    dimension.set(value, in: &next)
+                    return next
+                }
+            }
+        }
     }
 
     /// Runs of the whole grid, every shard's.
@@ -108,11 +120,8 @@ public struct Grid: Sendable {
 /// mixed-radix number over its sleeps, the sends and the payloads.
 public struct GridCells: RandomAccessCollection, Sendable {
     package struct Combination: Sendable {
-        package var transport: Transport
-        package var peer: PeerAction
-        package var sigpipe: SigpipeMode
-        package var probe: Probe
-        package var network: NetworkCell
+        /// The combination dimensions' values (sleep, sends and payload as in the classic case).
+        package var base: Scenario
         package var sleep: [Int64]
     }
 
@@ -142,10 +151,11 @@ public struct GridCells: RandomAccessCollection, Sendable {
     public subscript(index: Int) -> Scenario {
         let place = place(of: index)
         let combination = combinations[place.combination]
-        return Scenario(transport: combination.transport, peer: combination.peer, sigpipe: combination.sigpipe,
-                        sleepNs: combination.sleep[place.sleep], sends: sends[place.sends], payloadBytes: payload[place.payload],
-                        probe: combination.probe, intervalNs: combination.network.intervalNs, rttNs: combination.network.rttNs,
-                        lossBasisPoints: combination.network.lossBasisPoints)
+        var scenario = combination.base
+        scenario.sleepNs = combination.sleep[place.sleep]
+        scenario.sends = sends[place.sends]
+        scenario.payloadBytes = payload[place.payload]
+        return scenario
     }
 
     /// The cell at `index` as positions: its combination, and its sleep (among the combination's),

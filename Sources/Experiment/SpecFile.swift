@@ -1,7 +1,7 @@
 import Foundation
 
 /// Reads a sweep spec file: a JSON object whose keys are the flag names (see SweepSpec.keys).
-/// The six parameters take a list or a single value; strings as on the command line, numbers
+/// The dimensions take a list or a single value; strings as on the command line, numbers
 /// where a number is natural (`"sends": [1, 3]`, `"sleep": [0, "1ms"]`).
 public enum SpecFile {
     /// A spec is a few lines; the cap keeps `--spec /dev/zero` from reading without end.
@@ -40,8 +40,8 @@ public enum SpecFile {
         return overrides
     }
 
-    package static let listKeys: Set<String> = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "probe", "probe-sleep",
-                                        "interval", "rtt", "loss", "link-sleep"]
+    /// The keys whose value may be a list: the dimensions, probe-sleep and link-sleep.
+    package static let listKeys = Set(Dimensions.all.map(\.specKey) + ["probe-sleep", "link-sleep"])
 
     /// The JSON value as the text a flag would carry.
     package static func text(of value: Any, key: String, label: String) throws(InputError) -> String {
@@ -73,6 +73,6 @@ public enum SpecFile {
                 return String(whole)
             }
         }
-        throw InputError("\(label): wrong type; accepted: a string, a whole number, or (for the six parameters) a list of them")
+        throw InputError("\(label): wrong type; accepted: a string, a whole number, or (for the dimensions) a list of them")
     }
 }

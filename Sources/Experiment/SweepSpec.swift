@@ -7,22 +7,13 @@ public enum RunOrder: String, ParameterValue {
     public static let parameterName = "order"
 }
 
-/// A whole sweep: a list of values per parameter, and how to run them. Flags, spec files and the
-/// `sweeps.spec` column all use the same keys.
+/// A whole sweep: a list of values per dimension, and how to run them. Flags, spec files and the
+/// `sweeps.spec` column all use the same keys: the dimensions' names (Dimensions.all) and the rest.
 public struct SweepSpec: Equatable, Sendable {
-    public var transport: [Transport]
-    public var peer: [PeerAction]
-    public var sigpipe: [SigpipeMode]
-    public var sleep: [Int64]
-    public var sends: [Int]
-    public var payload: [Int64]
-    public var probe: [Probe]
+    /// Each dimension's values by its name, every dimension present, in the order given.
+    public private(set) var values: [String: [DimensionValue]]
     /// The sleeps at which probes other than none run (those of `sleep` listed here); nil: every sleep.
     public var probeSleep: [Int64]?
-    public var interval: [Int64]
-    public var rtt: [Int64]
-    /// Loss in basis points (hundredths of a percent).
-    public var loss: [Int]
     /// The sleeps at which networks other than plain loopback with back-to-back sends run, with
     /// probe none only (a sub-grid, like probe-sleep); nil: every sleep and every probe.
     public var linkSleep: [Int64]?
@@ -33,15 +24,30 @@ public struct SweepSpec: Equatable, Sendable {
     public var order: RunOrder
     public var seed: UInt64
 
-    /// The built-in grid: every value of every enumerated dimension, sleeps from a race (0) through
-    /// a settled connection (10ms) to the classic case (1s), three sends, a small and a large
-    /// payload, three repeats; every probe, the probes other than none at the settled 10ms sleep only
-    /// (a union of two grids); back-to-back sends on plain loopback. It finishes in well under a minute on two cores.
+    /// A spec whose dimensions take `values` where given and their `pipelab run` default elsewhere.
+    public init(values: [String: [DimensionValue]], probeSleep: [Int64]? = nil, linkSleep: [Int64]? = nil, repeats: Int, jobs: Int,
+                timeoutNs: Int64, name: String? = nil, order: RunOrder = .grid, seed: UInt64 = 1) {
+        self.values = Dictionary(uniqueKeysWithValues: Dimensions.all.map { ($0.name, values[$0.name] ?? [$0.runDefault]) })
+        (self.probeSleep, self.linkSleep, self.repeats, self.jobs) = (probeSleep, linkSleep, repeats, jobs)
+        (self.timeoutNs, self.name, self.order, self.seed) = (timeoutNs, name, order, seed)
+    }
+
+    /// The values of one dimension.
+    public subscript(dimension: ScenarioDimension) -> [DimensionValue] {
+        get { values[dimension.name] ?? [dimension.runDefault] }
+        set { values[dimension.name] = newValue }
+    }
+
+    /// The dimensions with more than one value: those a report or terminal needs an axis for.
+    public var varyingDimensions: [ScenarioDimension] { Dimensions.all.filter { self[$0].count > 1 } }
+
+    /// The built-in grid: every dimension's built-in values (Dimensions.all), three repeats; the
+    /// probes other than none at the settled 10ms sleep only, and the intervals and links at 10ms
+    /// with probe none only (a union of grids). It finishes in well under a minute on two cores.
     public static let builtIn = SweepSpec(
-        transport: Transport.allCases, peer: PeerAction.allCases, sigpipe: SigpipeMode.allCases,
-        sleep: [0, 10_000_000, 1_000_000_000], sends: [3], payload: [5, 65_536],
-        probe: Probe.allCases, probeSleep: [10_000_000],
-        interval: [0, 5_000_000], rtt: [0, 20_000_000], loss: [0], linkSleep: [10_000_000], repeats: 3, jobs: defaultJobs(sleeps: [1_000_000_000]), timeoutNs: 5_000_000_000, name: nil, order: .grid, seed: 1)
+        values: Dictionary(uniqueKeysWithValues: Dimensions.all.map { ($0.name, $0.builtIn) }),
+        probeSleep: [10_000_000], linkSleep: [10_000_000], repeats: 3, jobs: defaultJobs(sleeps: [1_000_000_000]),
+        timeoutNs: 5_000_000_000)
 
     /// Runs in flight when `--jobs` is not given. Runs that sleep cost no CPU, so a grid with
     /// sleeps of a millisecond or more keeps many runs in flight (16 per CPU, at most 64); a grid
@@ -64,23 +70,16 @@ public struct SweepSpec: Equatable, Sendable {
         interval.flatMap { i in rtt.flatMap { r in loss.map { NetworkCell(intervalNs: i, rttNs: r, lossBasisPoints: $0) } } }
     }
 
-    /// The keys a spec file may hold.
-    public static let keys = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "probe", "probe-sleep",
-                              "interval", "rtt", "loss", "link-sleep", "repeat", "jobs", "timeout", "name", "order", "seed"]
+    /// The keys a spec file may hold: the dimensions', then how the grid is cut and run.
+    public static let keys = Dimensions.all.map(\.specKey) + settingKeys
+    package static let settingKeys = ["probe-sleep", "link-sleep", "repeat", "jobs", "timeout", "name", "order", "seed"]
 
     /// Canonical JSON, as stored with the sweep and accepted back by `--spec`.
     public func json() -> String {
-        var members: [(String, JSONValue)] = [
-            ("transport", .array(transport.map { .string($0.rawValue) })),
-            ("peer", .array(peer.map { .string($0.rawValue) })),
-            ("sigpipe", .array(sigpipe.map { .string($0.rawValue) })),
-            ("sleep", .array(sleep.map { .string(DurationText.format($0)) })),
-            ("sends", .array(sends.map { .int(Int64($0)) })),
-            ("payload", .array(payload.map { .string(SizeText.format($0)) })),
-            ("probe", .array(probe.map { .string($0.rawValue) })),
-            ("interval", .array(interval.map { .string(DurationText.format($0)) })),
-            ("rtt", .array(rtt.map { .string(DurationText.format($0)) })),
-            ("loss", .array(loss.map { .string(LossText.format($0)) })),
+        var members: [(String, JSONValue)] = Dimensions.all.map { dimension in
+            (dimension.specKey, .array(self[dimension].map(dimension.json)))
+        }
+        members += [
             ("repeat", .int(Int64(repeats))),
             ("jobs", .int(Int64(jobs))),
             ("timeout", .string(DurationText.format(timeoutNs))),
@@ -98,17 +97,9 @@ public struct SweepSpec: Equatable, Sendable {
 
 /// Values given on the command line or in a spec file; nil means "not given here".
 public struct SpecOverrides: Sendable {
-    public var transport: [Transport]?
-    public var peer: [PeerAction]?
-    public var sigpipe: [SigpipeMode]?
-    public var sleep: [Int64]?
-    public var sends: [Int]?
-    public var payload: [Int64]?
-    public var probe: [Probe]?
+    /// The dimensions given, by name.
+    public var values: [String: [DimensionValue]] = [:]
     public var probeSleep: [Int64]?
-    public var interval: [Int64]?
-    public var rtt: [Int64]?
-    public var loss: [Int]?
     public var linkSleep: [Int64]?
     public var repeats: Int?
     public var jobs: Int?
@@ -119,31 +110,12 @@ public struct SpecOverrides: Sendable {
 
     public init() {}
 
-    /// `base` with every value given here put over it.
+    /// The spec these values give. With no dimension given at all: `base` (the built-in grid) with
+    /// the settings given here over it. With any dimension given: each dimension left out takes its
+    /// single `pipelab run` default, and probe-sleep and link-sleep apply only when given.
     public func applied(to base: SweepSpec) -> SweepSpec {
-        var spec = base
-        if let transport { spec.transport = transport }
-        if let peer { spec.peer = peer }
-        if let sigpipe { spec.sigpipe = sigpipe }
-        if let sleep { spec.sleep = sleep }
-        if let sends { spec.sends = sends }
-        if let payload { spec.payload = payload }
-        // The built-in's probes belong to the built-in grid: a grid of one's own has probe none
-        // unless probes are asked for, and probes at every sleep unless probe-sleep says otherwise.
-        let ownGrid = transport != nil || peer != nil || sigpipe != nil || sleep != nil || sends != nil || payload != nil
-        if ownGrid || probe != nil {
-            spec.probe = probe ?? [.none]
-            spec.probeSleep = nil
-        }
+        var spec = values.isEmpty ? base : SweepSpec(values: values, repeats: base.repeats, jobs: base.jobs, timeoutNs: base.timeoutNs)
         if let probeSleep { spec.probeSleep = probeSleep }
-        // The same for the built-in's links: a grid of one's own has plain loopback and back-to-back
-        // sends unless asked otherwise.
-        if ownGrid || probe != nil || interval != nil || rtt != nil || loss != nil {
-            spec.interval = interval ?? [0]
-            spec.rtt = rtt ?? [0]
-            spec.loss = loss ?? [0]
-            spec.linkSleep = nil
-        }
         if let linkSleep { spec.linkSleep = linkSleep }
         if let repeats { spec.repeats = repeats }
         spec.jobs = jobs ?? SweepSpec.defaultJobs(sleeps: spec.sleep)
@@ -154,21 +126,15 @@ public struct SpecOverrides: Sendable {
         return spec
     }
 
-    /// Sets one key from its text form: a comma-separated list for the seven parameters and probe-sleep.
-    /// `label` names the source in messages (`--sleep`, or `spec.json: key 'sleep'`).
+    /// Sets one key from its text form: a comma-separated list for the dimensions, probe-sleep and
+    /// link-sleep. `label` names the source in messages (`--sleep`, or `spec.json: key 'sleep'`).
     public mutating func set(_ key: String, _ text: String, label: String) throws(InputError) {
+        if let dimension = Dimensions.named(key) {
+            values[dimension.name] = try dimension.parseList(text, label: label)
+            return
+        }
         switch key {
-        case "transport": transport = try Self.list(text, label) { (t: String) throws(InputError) in try Transport.parse(t, name: label) }
-        case "peer": peer = try Self.list(text, label) { (t: String) throws(InputError) in try PeerAction.parse(t, name: label) }
-        case "sigpipe": sigpipe = try Self.list(text, label) { (t: String) throws(InputError) in try SigpipeMode.parse(t, name: label) }
-        case "sleep": sleep = try Self.list(text, label) { (t: String) throws(InputError) in try DurationText.parse(t, name: label) }
-        case "sends": sends = try Self.list(text, label) { (t: String) throws(InputError) in try CountText.parse(t, name: label, maximum: Limits.sends) }
-        case "payload": payload = try Self.list(text, label) { (t: String) throws(InputError) in try SizeText.parse(t, name: label) }
-        case "probe": probe = try Self.list(text, label) { (t: String) throws(InputError) in try Probe.parse(t, name: label) }
         case "probe-sleep": probeSleep = try Self.list(text, label) { (t: String) throws(InputError) in try DurationText.parse(t, name: label) }
-        case "interval": interval = try Self.list(text, label) { (t: String) throws(InputError) in try DurationText.parse(t, name: label) }
-        case "rtt": rtt = try Self.list(text, label) { (t: String) throws(InputError) in try RttText.parse(t, name: label) }
-        case "loss": loss = try Self.list(text, label) { (t: String) throws(InputError) in try LossText.parse(t, name: label) }
         case "link-sleep": linkSleep = try Self.list(text, label) { (t: String) throws(InputError) in try DurationText.parse(t, name: label) }
         case "repeat": repeats = try CountText.parse(text, name: label, maximum: Limits.repeats)
         case "jobs": jobs = try CountText.parse(text, name: label, maximum: Limits.jobs)

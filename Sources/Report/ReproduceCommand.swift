@@ -22,23 +22,15 @@ public enum ReproduceCommand {
         return (lines + [current]).joined(separator: " \\\n")
     }
 
-    /// Each option with its value, one string each.
+    /// Each option with its value, one string each: every dimension not at its single `pipelab run`
+    /// default (a sweep gives a dimension left out that default), and at least one, since a sweep
+    /// with no dimension flag at all runs the built-in grid.
     package static func options(_ spec: SweepSpec) -> [String] {
-        var options = ["--transport " + spec.transport.map(\.rawValue).joined(separator: ","),
-                       "--peer " + spec.peer.map(\.rawValue).joined(separator: ","),
-                       "--sigpipe " + spec.sigpipe.map(\.rawValue).joined(separator: ","),
-                       "--sleep " + spec.sleep.map(DurationText.format).joined(separator: ","),
-                       "--sends " + spec.sends.map(String.init).joined(separator: ","),
-                       "--payload " + spec.payload.map(SizeText.format).joined(separator: ","),
-                       "--probe " + spec.probe.map(\.rawValue).joined(separator: ","),
-                       "--repeat \(spec.repeats)", "--jobs \(spec.jobs)",
-                       "--timeout " + DurationText.format(spec.timeoutNs), "--order " + spec.order.rawValue]
-        // Only where the grid has them, so a command for a sweep of the classic network reads as before.
-        if spec.interval != [0] || spec.rtt != [0] || spec.loss != [0] {
-            options.append("--interval " + spec.interval.map(DurationText.format).joined(separator: ","))
-            options.append("--rtt " + spec.rtt.map(DurationText.format).joined(separator: ","))
-            options.append("--loss " + spec.loss.map(LossText.format).joined(separator: ","))
-        }
+        var dimensions = Dimensions.all.filter { spec[$0] != [$0.runDefault] }
+        if dimensions.isEmpty { dimensions = Array(Dimensions.all.prefix(1)) }
+        var options = dimensions.map { "\($0.flag) \($0.format(spec[$0]))" }
+        options += ["--repeat \(spec.repeats)", "--jobs \(spec.jobs)", "--timeout " + DurationText.format(spec.timeoutNs),
+                    "--order " + spec.order.rawValue]
         if let probeSleep = spec.probeSleep { options.append("--probe-sleep " + probeSleep.map(DurationText.format).joined(separator: ",")) }
         if let linkSleep = spec.linkSleep { options.append("--link-sleep " + linkSleep.map(DurationText.format).joined(separator: ",")) }
         if spec.order == .shuffle { options.append("--seed \(spec.seed)") }

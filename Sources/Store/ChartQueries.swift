@@ -69,13 +69,13 @@ extension Store {
 
     package func linkGroups(sweepID: Int64) throws(StoreError) -> [LinkGroup] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent,
-                   first_failing_send, COUNT(*)
+            SELECT \(Dimensions.columnList()),
+                   first_failing_send, COUNT(*) AS runs
             FROM runs WHERE sweep_id = ? AND peer = 'close' AND probe = 'none' AND peer_late = 0
-            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, first_failing_send
-            """).bind([.int(sweepID)]).rows { row in
-            LinkGroup(scenario: Self.scenario(row, from: 0) ?? .classic, firstFailingSend: row.optionalInt(10).map { Int($0) },
-                      runs: Int(row.int(11)))
+            GROUP BY \(Dimensions.columnList()), first_failing_send
+            """).bind([.int(sweepID)]).rows { (row: Row) throws(StoreError) in
+            LinkGroup(scenario: try row.scenario(), firstFailingSend: row.optionalInt("first_failing_send").map { Int($0) },
+                      runs: Int(row.int("runs")))
         }
     }
 
@@ -83,8 +83,8 @@ extension Store {
     /// the sweep has them (the sends' own story), else those of the first run recorded.
     package func runGroups(sweepID: Int64) throws(StoreError) -> [RunGroup] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, outcome, first_failing_send,
-                   first_errno_name, term_signal, COUNT(*)
+            SELECT \(Dimensions.columnList()), signature, outcome, first_failing_send,
+                   first_errno_name, term_signal, COUNT(*) AS runs
             FROM runs r WHERE sweep_id = ?1 AND probe || ' ' || interval_ns || ' ' || rtt_ns || ' ' || loss_percent = COALESCE(
                 (SELECT probe || ' ' || interval_ns || ' ' || rtt_ns || ' ' || loss_percent FROM runs
                   WHERE sweep_id = ?1 AND probe = 'none' AND interval_ns = 0 AND rtt_ns = 0 AND loss_percent = 0 LIMIT 1),
@@ -92,17 +92,14 @@ extension Store {
               -- Like a cell's verdict, the charts leave out the runs the machine disturbed, unless
               -- a cell has nothing else.
               AND (peer_late = 0 OR NOT EXISTS (
-                SELECT 1 FROM runs u WHERE u.sweep_id = r.sweep_id AND u.transport = r.transport AND u.peer = r.peer
-                   AND u.sigpipe = r.sigpipe AND u.sleep_ns = r.sleep_ns AND u.sends = r.sends
-                   AND u.payload_bytes = r.payload_bytes AND u.probe = r.probe AND u.interval_ns = r.interval_ns
-                   AND u.rtt_ns = r.rtt_ns AND u.loss_percent = r.loss_percent AND u.peer_late = 0))
+                SELECT 1 FROM runs u WHERE u.sweep_id = r.sweep_id AND \(Self.sameCell("u", "r")) AND u.peer_late = 0))
             GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, outcome, first_failing_send,
                      first_errno_name, term_signal
             ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature
-            """).bind([.int(sweepID)]).rows { row in
-            RunGroup(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(10),
-                     outcome: Outcome(rawValue: row.text(11)) ?? .harnessError, firstFailingSend: row.optionalInt(12).map { Int($0) },
-                     firstErrnoName: row.optionalText(13), termSignal: row.optionalText(14), runs: Int(row.int(15)))
+            """).bind([.int(sweepID)]).rows { (row: Row) throws(StoreError) in
+            RunGroup(scenario: try row.scenario(), signature: row.text("signature"), outcome: try row.decoded("outcome"),
+                     firstFailingSend: row.optionalInt("first_failing_send").map { Int($0) },
+                     firstErrnoName: row.optionalText("first_errno_name"), termSignal: row.optionalText("term_signal"), runs: Int(row.int("runs")))
         }
     }
 
@@ -110,17 +107,17 @@ extension Store {
         var runs = try db.prepare("""
             WITH bySignature AS (
                 SELECT signature, COALESCE(MIN(CASE WHEN peer_late = 0 THEN id END), MIN(id)) AS id, COUNT(*) AS runs,
-                       COUNT(DISTINCT transport || ' ' || peer || ' ' || sigpipe || ' ' || sleep_ns || ' ' || sends || ' ' || payload_bytes || ' ' || probe || ' ' || interval_ns || ' ' || rtt_ns || ' ' || loss_percent) AS cells
+                       COUNT(DISTINCT \(Dimensions.all.map(\.column).joined(separator: " || ' ' || "))) AS cells
                 FROM runs WHERE sweep_id = ? GROUP BY signature)
-            SELECT r.id, r.transport, r.peer, r.sigpipe, r.sleep_ns, r.sends, r.payload_bytes, r.probe, r.interval_ns, r.rtt_ns, r.loss_percent, r.repeat_index, r.signature,
-                   r.outcome, r.term_signal, b.runs, b.cells
+            SELECT r.id, \(Dimensions.columnList("r")), r.repeat_index, r.signature,
+                   r.outcome, r.term_signal, b.runs AS signature_runs, b.cells AS signature_cells
             FROM bySignature b JOIN runs r ON r.id = b.id
             ORDER BY b.runs DESC, r.signature
-            """).bind([.int(sweepID)]).rows { row in
-            RepresentativeRun(runID: row.int(0), scenario: Self.scenario(row, from: 1) ?? .classic, repeatIndex: Int(row.int(11)),
-                              signature: row.text(12), outcome: Outcome(rawValue: row.text(13)) ?? .harnessError,
-                              termSignal: row.optionalText(14), signatureRuns: Int(row.int(15)), signatureCells: Int(row.int(16)),
-                              steps: [])
+            """).bind([.int(sweepID)]).rows { (row: Row) throws(StoreError) in
+            RepresentativeRun(runID: row.int("id"), scenario: try row.scenario(), repeatIndex: Int(row.int("repeat_index")),
+                              signature: row.text("signature"), outcome: try row.decoded("outcome"),
+                              termSignal: row.optionalText("term_signal"), signatureRuns: Int(row.int("signature_runs")),
+                              signatureCells: Int(row.int("signature_cells")), steps: [])
         }
         var position: [Int64: Int] = [:]
         for (index, run) in runs.enumerated() { position[run.runID] = index }

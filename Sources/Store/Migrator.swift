@@ -19,6 +19,18 @@ package struct Migrator {
 
     package static var latestVersion: Int { all.last?.version ?? 0 }
 
+    /// Migrations/views.sql: every view, made anew after the migrations (views hold no data).
+    package static let views = embeddedMigrations.first { $0.file == viewsFile }?.sql ?? ""
+    package static let viewsFile = "views.sql"
+
+    /// A hash of views.sql kept in PRAGMA user_version (31 bits, never 0): whether the database's
+    /// views are this binary's.
+    package static let viewsHash: Int64 = {
+        var hash: UInt32 = 2_166_136_261
+        for byte in views.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return Int64(hash & 0x7fff_ffff | 1)
+    }()
+
     /// The highest version applied to the database (0 for a new one).
     package static func appliedVersion(_ db: Connection) throws(StoreError) -> (version: Int, by: String?) {
         let exists = try db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pipelab_migrations'")
@@ -37,10 +49,12 @@ package struct Migrator {
         return all.filter { !applied.contains($0.version) }
     }
 
-    /// Refuses a database from a newer pipelab; applies what is missing.
+    /// Refuses a database from a newer pipelab; applies what is missing, then makes the views
+    /// those of views.sql if they are not.
     package static func migrate(_ db: Connection) throws(StoreError) {
         try refuseNewer(db)
-        guard try !missing(db).isEmpty else { return }
+        let stale = try viewsAreStale(db)
+        guard try !missing(db).isEmpty || stale else { return }
         try db.writeTransaction { () throws(StoreError) in
             // Read again inside the lock: another process may have migrated meanwhile.
             for migration in try missing(db) {
@@ -50,7 +64,26 @@ package struct Migrator {
                            .text(PipeLabVersion.current)])
                     .run()
             }
+            guard try viewsAreStale(db) else { return }
+            let names = try db.prepare("SELECT name FROM sqlite_master WHERE type = 'view'").rows { (row: Row) -> String in row.text(0) }
+            for name in names {
+                try db.execute("DROP VIEW \"\(name.replacingOccurrences(of: "\"", with: "\"\""))\"")
+            }
+            try db.execute(views)
+            try db.execute("PRAGMA user_version = \(viewsHash)")
         }
+    }
+
+    package static func viewsAreStale(_ db: Connection) throws(StoreError) -> Bool {
+        try db.prepare("PRAGMA user_version").rows { $0.int(0) }.first != viewsHash
+    }
+
+    /// For a reader: views.sql as TEMP views of this connection when the file's views are not
+    /// this binary's (written by an older pipelab), so queries see today's views and the file is
+    /// not changed. TEMP views shadow the file's views of the same name.
+    package static func useCurrentViews(_ db: Connection) throws(StoreError) {
+        guard try viewsAreStale(db) else { return }
+        try db.execute(views.replacingOccurrences(of: "CREATE VIEW ", with: "CREATE TEMP VIEW "))
     }
 
     /// A readable SQLite file without pipelab's bookkeeping table: another program's database.

@@ -86,23 +86,22 @@ extension Store {
         var chosen: [Int64: CellExample] = [:]
         var order: [Int64] = []
         try db.prepare("""
-            SELECT MIN(id), COUNT(*), transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent
+            SELECT MIN(id) AS id, COUNT(*) AS runs, \(Dimensions.columnList())
             FROM runs WHERE sweep_id = ? AND peer_late = 0
-            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, peer_left_unread
+            GROUP BY \(Dimensions.columnList()), signature, peer_left_unread
             ORDER BY MIN(id)
-            """).bind([.int(sweepID)]).forEachRow { row in
-            guard let scenario = Self.scenario(row, from: 2) else { return }
-            order.append(row.int(0))
-            chosen[row.int(0)] = CellExample(run: RunResult(
-                scenario: scenario, repeatIndex: 0, outcome: .ok, termSignal: nil, steps: [], harnessMessage: nil,
-                startedAt: 0, durationNs: 0), runs: Int(row.int(1)))
+            """).bind([.int(sweepID)]).forEachRow { (row: Row) throws(StoreError) in
+            order.append(row.int("id"))
+            chosen[row.int("id")] = CellExample(run: RunResult(
+                scenario: try row.scenario(), repeatIndex: 0, outcome: .ok, termSignal: nil, steps: [], harnessMessage: nil,
+                startedAt: 0, durationNs: 0), runs: Int(row.int("runs")))
         }
         try db.prepare("""
             SELECT id, outcome, term_signal, repeat_index FROM runs WHERE sweep_id = ? AND id IN (
                 SELECT MIN(id) FROM runs WHERE sweep_id = ? AND peer_late = 0
-                GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, peer_left_unread)
-            """).bind([.int(sweepID), .int(sweepID)]).forEachRow { row in
-            chosen[row.int(0)]?.run.outcome = Outcome(rawValue: row.text(1)) ?? .harnessError
+                GROUP BY \(Dimensions.columnList()), signature, peer_left_unread)
+            """).bind([.int(sweepID), .int(sweepID)]).forEachRow { (row: Row) throws(StoreError) in
+            chosen[row.int(0)]?.run.outcome = try row.decoded("outcome")
             chosen[row.int(0)]?.run.termSignal = row.optionalText(2).flatMap(SignalName.number)
             chosen[row.int(0)]?.run.repeatIndex = Int(row.int(3))
         }
@@ -110,7 +109,7 @@ extension Store {
             SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps
             WHERE run_id IN (
                 SELECT MIN(id) FROM runs WHERE sweep_id = ? AND peer_late = 0
-                GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, peer_left_unread)
+                GROUP BY \(Dimensions.columnList()), signature, peer_left_unread)
             ORDER BY run_id, seq
             """).bind([.int(sweepID)]).forEachRow { row in
             if let step = Self.step(row, from: 1) { chosen[row.int(0)]?.run.steps.append(step) }
@@ -120,12 +119,12 @@ extension Store {
 
     package func disturbedRuns(sweepID: Int64) throws(StoreError) -> [DisturbedRun] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, repeat_index, signature, slept_ns, peer_end_after_send2_ns, disturbance_reason
+            SELECT \(Dimensions.columnList()), repeat_index, signature, slept_ns, peer_end_after_send2_ns, disturbance_reason
             FROM disturbed_runs WHERE sweep_id = ? ORDER BY run_id
-            """).bind([.int(sweepID)]).rows { row in
-            DisturbedRun(scenario: Self.scenario(row, from: 0) ?? .classic, repeatIndex: Int(row.int(10)), signature: row.text(11),
-                         sleptNs: row.optionalInt(12), peerEndAfterSend2Ns: row.optionalInt(13),
-                         reason: row.optionalText(14).flatMap(Disturbance.Reason.init(rawValue:)))
+            """).bind([.int(sweepID)]).rows { (row: Row) throws(StoreError) in
+            DisturbedRun(scenario: try row.scenario(), repeatIndex: Int(row.int("repeat_index")), signature: row.text("signature"),
+                         sleptNs: row.optionalInt("slept_ns"), peerEndAfterSend2Ns: row.optionalInt("peer_end_after_send2_ns"),
+                         reason: row.optionalText("disturbance_reason").flatMap(Disturbance.Reason.init(rawValue:)))
         }
     }
 

@@ -42,11 +42,11 @@ enum RowRules {
         "sweeps": ["planned_runs": 0...Int64(Limits.runs), "skipped_cells": 0...Int64(Limits.runs),
                    "shard_count": 1...Int64(Shard.maximumCount), "shard_index": 0...Int64(Shard.maximumCount - 1)],
         "skipped": ["cells": 0...Int64(Limits.runs)],
-        "runs": ["sleep_ns": 0...Limits.durationNs, "interval_ns": 0...Limits.durationNs, "rtt_ns": 0...Limits.durationNs,
-                 "sends": 1...Int64(Limits.sends), "payload_bytes": 1...Limits.payloadBytes,
+        // The cell's columns: the dimension table's ranges.
+        "runs": Dimensions.integerColumnRanges.merging([
                  "repeat_index": 0...Int64(Limits.repeats - 1), "first_failing_send": 1...Int64(Limits.sends),
                  "fatal_send": 1...Int64(Limits.sends), "first_errno": 0...4_095, "loss_seed": 0...Int64(UInt32.max),
-                 "peer_late": 0...1, "peer_left_unread": 0...1, "peer_read_bytes": 0...Limits.payloadBytes],
+                 "peer_late": 0...1, "peer_left_unread": 0...1, "peer_read_bytes": 0...Limits.payloadBytes]) { $1 },
         "steps": ["seq": 1...Int64(stepsPerSend * Limits.sends + stepsBeyondSends), "send_number": 1...Int64(Limits.sends),
                   "bytes": 0...Limits.payloadBytes, "errno": 0...4_095, "sigpipe": 0...1],
         "packets": ["number": 1...integerBound, "length": 0...65_535, "lost": 0...1],

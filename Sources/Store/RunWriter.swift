@@ -20,13 +20,14 @@ public final class RunWriter {
     package init(store: Store, sweepID: Int64) throws(StoreError) {
         self.store = store
         self.sweepID = sweepID
+        // The cell's columns come from the dimension table; the rest follow them.
+        let cellPlaces = Dimensions.all.map { _ in "?" }.joined(separator: ", ")
         insertRun = try store.db.prepare("""
-            INSERT INTO runs (uuid, sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe,
-                              interval_ns, rtt_ns, loss_percent, repeat_index,
+            INSERT INTO runs (uuid, sweep_id, \(Dimensions.columnList()), repeat_index,
                               outcome, term_signal, signature, first_failing_send, first_errno, first_errno_name,
                               harness_error, started_at, duration_ns,
                               slept_ns, peer_late, fatal_send, peer_read_bytes, peer_left_unread, probe_result, loss_seed)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? / 100.0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, \(cellPlaces), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertStep = try store.db.prepare("""
             INSERT INTO steps (run_id, seq, actor, op, send_number, bytes, result, errno, errno_name, sigpipe,
@@ -40,16 +41,13 @@ public final class RunWriter {
         // Only disturbed runs need it, so it stays off the hot path of a sweep.
         recordDisturbance = try store.db.prepare("UPDATE runs SET disturbance = ?, disturbance_reason = ? WHERE id = ?")
         deleteHarnessError = try store.db.prepare("""
-            DELETE FROM runs WHERE sweep_id = ? AND transport = ? AND peer = ? AND sigpipe = ? AND sleep_ns = ? AND sends = ?
-                AND payload_bytes = ? AND probe = ? AND interval_ns = ? AND rtt_ns = ? AND loss_percent = ? / 100.0
-                AND repeat_index = ? AND outcome = 'harness-error'
+            DELETE FROM runs WHERE sweep_id = ? AND \(Store.cellEquals) AND repeat_index = ? AND outcome = 'harness-error'
             """)
         var recorded = Set<RunRequest>()
         try store.db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, repeat_index FROM runs
-            WHERE sweep_id = ? AND outcome = 'harness-error'
-            """).bind([.int(sweepID)]).forEachRow { row in
-            if let scenario = Store.scenario(row, from: 0) { recorded.insert(RunRequest(scenario: scenario, repeatIndex: Int(row.int(7)))) }
+            SELECT \(Dimensions.columnList()), repeat_index FROM runs WHERE sweep_id = ? AND outcome = 'harness-error'
+            """).bind([.int(sweepID)]).forEachRow { (row: Row) throws(StoreError) in
+            recorded.insert(RunRequest(scenario: try row.scenario(), repeatIndex: Int(row.int("repeat_index"))))
         }
         harnessErrors = recorded
     }
@@ -68,21 +66,11 @@ public final class RunWriter {
         try store.renewLease(sweepID: sweepID)
     }
 
-    /// The ten parameters and the repeat index, at `first` and the ten places after it.
-    private static func bindCell(_ statement: Statement, from first: Int32, _ run: RunResult) {
-        let s = run.scenario
-        statement.bind(first, constant: s.transport.rawValue)
-        statement.bind(first + 1, constant: s.peer.rawValue)
-        statement.bind(first + 2, constant: s.sigpipe.rawValue)
-        statement.bind(first + 3, s.sleepNs)
-        statement.bind(first + 4, Int64(s.sends))
-        statement.bind(first + 5, s.payloadBytes)
-        statement.bind(first + 6, constant: s.probe.rawValue)
-        statement.bind(first + 7, s.intervalNs)
-        statement.bind(first + 8, s.rttNs)
-        // Bound as basis points: the statement divides by 100.0, so the stored REAL is exact to the hundredth.
-        statement.bind(first + 9, Int64(s.lossBasisPoints))
-        statement.bind(first + 10, Int64(run.repeatIndex))
+    /// The cell's columns and the repeat index from position `first`; returns the next position.
+    private static func bindCell(_ statement: Statement, from first: Int32, _ run: RunResult) -> Int32 {
+        let next = statement.bindCell(run.scenario, from: first)
+        statement.bind(next, Int64(run.repeatIndex))
+        return next + 1
     }
 
     private func insert(_ run: RunResult) throws(StoreError) {
@@ -92,31 +80,32 @@ public final class RunWriter {
         if harnessErrors.remove(request) != nil {
             deleteHarnessError.clear()
             deleteHarnessError.bind(1, sweepID)
-            Self.bindCell(deleteHarnessError, from: 2, run)
+            _ = Self.bindCell(deleteHarnessError, from: 2, run)
             try deleteHarnessError.run()
         }
         if run.outcome == .harnessError { harnessErrors.insert(request) }
         insertRun.clear()
         insertRun.bind(1, newUUID())
         insertRun.bind(2, sweepID)
-        Self.bindCell(insertRun, from: 3, run)
-        insertRun.bind(14, constant: run.outcome.rawValue)
-        insertRun.bind(15, constant: run.termSignal.map(SignalName.of))
-        insertRun.bind(16, run.signature)
-        insertRun.bind(17, failure.map { Int64($0.send) })
-        insertRun.bind(18, failingErrno.map { Int64($0) })
-        insertRun.bind(19, constant: failingErrno.map(ErrnoName.of))
-        insertRun.bind(20, run.harnessMessage)
-        insertRun.bind(21, Timestamp.iso8601(run.startedAt))
-        insertRun.bind(22, run.durationNs)
+        // The columns after the cell's and the repeat index.
+        let rest = Self.bindCell(insertRun, from: 3, run)
         let evidence = RunEvidence(run)
-        insertRun.bind(23, evidence.sleptNs)
-        insertRun.bind(24, Int64(evidence.machineDisturbed ? 1 : 0))
-        insertRun.bind(25, evidence.fatalSend.map { Int64($0) })
-        insertRun.bind(26, evidence.peerReadBytes)
-        insertRun.bind(27, evidence.peerLeftUnread.map { Int64($0 ? 1 : 0) })
-        insertRun.bind(28, run.probeResult)
-        insertRun.bind(29, run.lossSeed.map { Int64($0) })
+        insertRun.bind(rest, constant: run.outcome.rawValue)
+        insertRun.bind(rest + 1, constant: run.termSignal.map(SignalName.of))
+        insertRun.bind(rest + 2, run.signature)
+        insertRun.bind(rest + 3, failure.map { Int64($0.send) })
+        insertRun.bind(rest + 4, failingErrno.map { Int64($0) })
+        insertRun.bind(rest + 5, constant: failingErrno.map(ErrnoName.of))
+        insertRun.bind(rest + 6, run.harnessMessage)
+        insertRun.bind(rest + 7, Timestamp.iso8601(run.startedAt))
+        insertRun.bind(rest + 8, run.durationNs)
+        insertRun.bind(rest + 9, evidence.sleptNs)
+        insertRun.bind(rest + 10, Int64(evidence.machineDisturbed ? 1 : 0))
+        insertRun.bind(rest + 11, evidence.fatalSend.map { Int64($0) })
+        insertRun.bind(rest + 12, evidence.peerReadBytes)
+        insertRun.bind(rest + 13, evidence.peerLeftUnread.map { Int64($0 ? 1 : 0) })
+        insertRun.bind(rest + 14, run.probeResult)
+        insertRun.bind(rest + 15, run.lossSeed.map { Int64($0) })
         try insertRun.run()
         let runID = store.db.lastInsertedRowID
         if let disturbance = evidence.disturbance {

@@ -243,6 +243,10 @@ package final class Statement {
         sqlite3_bind_int64(statement, index, value)
     }
 
+    package func bind(_ index: Int32, _ value: Double) {
+        sqlite3_bind_double(statement, index, value)
+    }
+
     package func bind(_ index: Int32, _ value: Int64?) {
         if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
     }

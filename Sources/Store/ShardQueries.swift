@@ -61,17 +61,13 @@ extension Store {
     /// Signature counts per cell over several sweeps, as `cellSignatures(sweepID:)` gives for one.
     public func cellSignatures(sweepIDs: [Int64]) throws(StoreError) -> [CellSignature] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, outcome, SUM(runs),
-                   SUM(SUM(runs)) OVER (PARTITION BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent),
-                   SUM(disturbed_runs)
+            SELECT \(Dimensions.columnList()), signature, outcome, SUM(runs) AS runs,
+                   SUM(SUM(runs)) OVER (PARTITION BY \(Dimensions.columnList())) AS cell_runs,
+                   SUM(disturbed_runs) AS disturbed_runs
             FROM cell_signatures WHERE sweep_id IN (SELECT value FROM json_each(?))
-            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, outcome
-            ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, SUM(runs) DESC, signature
-            """).bind([.text(Self.jsonList(sweepIDs))]).rows { row in
-            CellSignature(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(10),
-                          outcome: Outcome(rawValue: row.text(11)) ?? .harnessError, runs: Int(row.int(12)), cellRuns: Int(row.int(13)),
-                          disturbedRuns: Int(row.int(14)))
-        }
+            GROUP BY \(Dimensions.columnList()), signature, outcome
+            ORDER BY \(Dimensions.columnList()), SUM(runs) DESC, signature
+            """).bind([.text(Self.jsonList(sweepIDs))]).rows(Self.cellSignature)
     }
 
     /// Every sweep of the database whose spec is `spec`'s, apart from jobs and name: the same

@@ -31,6 +31,7 @@ public final class Store {
         try Migrator.refuseForeign(db)
         try Migrator.refuseNewer(db)
         try Migrator.refuseOlder(db)
+        try Migrator.useCurrentViews(db)
     }
 
     private static func refuseMissing(_ path: String) throws(StoreError) {

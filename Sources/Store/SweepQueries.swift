@@ -110,10 +110,10 @@ extension Store {
     public func skipped(sweepID: Int64) throws(StoreError) -> [SkippedCombination] {
         try db.prepare("SELECT transport, peer, sigpipe, probe, cells, reason FROM skipped WHERE sweep_id = ? ORDER BY rowid")
             .bind([.int(sweepID)])
-            .rows { row in
-                SkippedCombination(transport: Transport(rawValue: row.text(0)) ?? .tcp4, peer: PeerAction(rawValue: row.text(1)) ?? .close,
-                                   sigpipe: SigpipeMode(rawValue: row.text(2)) ?? .ignore, probe: Probe(rawValue: row.text(3)) ?? .none,
-                                   cells: Int(row.int(4)), reason: row.text(5))
+            .rows { (row: Row) throws(StoreError) in
+                SkippedCombination(transport: try row.decoded("transport"), peer: try row.decoded("peer"),
+                                   sigpipe: try row.decoded("sigpipe"), probe: try row.decoded("probe"),
+                                   cells: Int(row.int("cells")), reason: row.text("reason"))
             }
     }
 
@@ -122,12 +122,10 @@ extension Store {
     public func recordedRequests(sweepID: Int64, rerunningHarnessErrors: Bool = false) throws(StoreError) -> Set<RunRequest> {
         var done = Set<RunRequest>()
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, repeat_index FROM runs
+            SELECT \(Dimensions.columnList()), repeat_index FROM runs
             WHERE sweep_id = ? AND NOT (? AND outcome = 'harness-error')
-            """).bind([.int(sweepID), .int(rerunningHarnessErrors ? 1 : 0)]).forEachRow { row in
-            if let scenario = Self.scenario(row, from: 0) {
-                done.insert(RunRequest(scenario: scenario, repeatIndex: Int(row.int(10))))
-            }
+            """).bind([.int(sweepID), .int(rerunningHarnessErrors ? 1 : 0)]).forEachRow { (row: Row) throws(StoreError) in
+            done.insert(RunRequest(scenario: try row.scenario(), repeatIndex: Int(row.int("repeat_index"))))
         }
         return done
     }
@@ -135,25 +133,16 @@ extension Store {
     /// Signature counts per cell of a sweep, in grid order of the parameters' values.
     public func cellSignatures(sweepID: Int64) throws(StoreError) -> [CellSignature] {
         try db.prepare("""
-            SELECT transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, signature, outcome, runs, cell_runs, disturbed_runs
+            SELECT \(Dimensions.columnList()), signature, outcome, runs, cell_runs, disturbed_runs
             FROM cell_signatures WHERE sweep_id = ?
-            ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, runs DESC, signature
-            """).bind([.int(sweepID)]).rows { row in
-            CellSignature(scenario: Self.scenario(row, from: 0) ?? .classic, signature: row.text(10),
-                          outcome: Outcome(rawValue: row.text(11)) ?? .harnessError, runs: Int(row.int(12)), cellRuns: Int(row.int(13)),
-                          disturbedRuns: Int(row.int(14)))
-        }
+            ORDER BY \(Dimensions.columnList()), runs DESC, signature
+            """).bind([.int(sweepID)]).rows(Self.cellSignature)
     }
 
-    /// Reads the ten parameter columns starting at `column`: transport, peer, sigpipe, sleep_ns,
-    /// sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent.
-    package static func scenario(_ row: Row, from column: Int32) -> Scenario? {
-        guard let transport = Transport(rawValue: row.text(column)), let peer = PeerAction(rawValue: row.text(column + 1)),
-              let sigpipe = SigpipeMode(rawValue: row.text(column + 2)), let probe = Probe(rawValue: row.text(column + 6)) else { return nil }
-        return Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: row.int(column + 3),
-                        sends: Int(row.int(column + 4)), payloadBytes: row.int(column + 5), probe: probe,
-                        intervalNs: row.int(column + 7), rttNs: row.int(column + 8),
-                        lossBasisPoints: LossText.basisPoints(percent: row.double(column + 9)))
+    /// A row of signature counts per cell: the cell's columns, signature, outcome, runs, cell_runs, disturbed_runs.
+    package static func cellSignature(_ row: Row) throws(StoreError) -> CellSignature {
+        CellSignature(scenario: try row.scenario(), signature: row.text("signature"), outcome: try row.decoded("outcome"),
+                      runs: Int(row.int("runs")), cellRuns: Int(row.int("cell_runs")), disturbedRuns: Int(row.int("disturbed_runs")))
     }
 }
 

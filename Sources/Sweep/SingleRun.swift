@@ -23,13 +23,9 @@ public enum SingleRun {
 extension Store {
     /// `pipelab run --db`: one run recorded as a completed one-run sweep named "run", whole or not at all.
     public func recordSingleRun(_ run: RunResult, commandLine: String, host: HostInfo) throws(StoreError) {
-        let s = run.scenario
-        var spec = SweepSpec.builtIn
-        (spec.transport, spec.peer, spec.sigpipe) = ([s.transport], [s.peer], [s.sigpipe])
-        (spec.sleep, spec.sends, spec.payload, spec.repeats, spec.jobs) = ([s.sleepNs], [s.sends], [s.payloadBytes], 1, 1)
-        (spec.probe, spec.probeSleep) = ([s.probe], nil)
-        (spec.interval, spec.rtt, spec.loss, spec.linkSleep) = ([s.intervalNs], [s.rttNs], [s.lossBasisPoints], nil)
-        spec.name = "run"
+        // The grid of this one cell: each dimension's value, from the table.
+        let cell = Dictionary(uniqueKeysWithValues: Dimensions.all.map { ($0.name, [$0.value(of: run.scenario)]) })
+        let spec = SweepSpec(values: cell, repeats: 1, jobs: 1, timeoutNs: SweepSpec.builtIn.timeoutNs, name: "run")
         // One transaction: a failure leaves no sweep behind, not a `running` one without its run.
         try db.writeTransaction { () throws(StoreError) in
             let sweep = try createSweep(name: "run", spec: spec.json(), commandLine: commandLine, plannedRuns: 1, skipped: [], host: host, isolation: Isolation.available.rawValue)

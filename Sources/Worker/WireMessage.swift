@@ -2,7 +2,7 @@ import PipeLabNetwork
 import PipeLabExperiment
 import PipeLabKernel
 
-/// The wire protocol between the recorder and its workers: fixed-size records of twelve Int64,
+/// The wire protocol between the recorder and its workers: fixed-size records of `slots` Int64,
 /// batched into SOCK_SEQPACKET messages, so each batch arrives whole and in order even when the
 /// worker's client and peer threads write at the same time, and no parsing can go wrong.
 package enum WireMessage: Equatable {
@@ -15,11 +15,6 @@ package enum WireMessage: Equatable {
     case step(token: Int64, Step)
     /// Worker → recorder: the forked client of the run was killed by a signal.
     case clientKilled(token: Int64, signal: Int32)
-    /// Worker → recorder: how a real client program ended (its exit status, nil when a signal ended
-    /// it) and the SIGPIPE disposition its writes met.
-    case clientEnded(token: Int64, exitCode: Int32?, disposition: SigpipeDisposition)
-    /// Worker → recorder: the next bytes of what a real client program printed (its report).
-    case clientOutput(token: Int64, [UInt8])
     /// Worker → recorder: the run is over.
     case runDone(token: Int64)
     /// Worker → recorder: the harness could not set the run up.
@@ -28,6 +23,11 @@ package enum WireMessage: Equatable {
     case packet(token: Int64, CapturedPacket)
     /// Worker → recorder: the run, stopped at its timeout, has sent the packets it captured.
     case runStopped(token: Int64)
+    /// Worker → recorder: how a real client program ended (its exit status, nil when a signal ended
+    /// it) and the SIGPIPE disposition its writes met.
+    case clientEnded(token: Int64, exitCode: Int32?, disposition: SigpipeDisposition)
+    /// Worker → recorder: the next bytes of what a real client program printed (its report).
+    case clientOutput(token: Int64, [UInt8])
 
     /// Whether the message closes its run, so the recorder reads the step log.
     package var endsRun: Bool {
@@ -37,7 +37,10 @@ package enum WireMessage: Equatable {
         }
     }
 
-    package static let slots = 12
+    /// A job's record: kind, token, one slot per dimension (Dimensions.all, in order), then the
+    /// loss seed and the capture flag; other records use at most twelve.
+    package static let slots = max(12, 3 + Dimensions.all.count)
+    private static let jobSettingsSlot = 2 + Dimensions.all.count
     package static let byteCount = slots * MemoryLayout<Int64>.size
 
     package func encode() -> [Int64] {
@@ -46,17 +49,15 @@ package enum WireMessage: Equatable {
         return slots
     }
 
-    /// Writes the record's twelve slots, with no allocation (the step log's hot path).
+    /// Writes the record's slots, with no allocation for a step (the step log's hot path).
     package func encode(into s: UnsafeMutablePointer<Int64>) {
         s.update(repeating: 0, count: Self.slots)
         switch self {
         case let .job(token, scenario, lossSeed, capture):
-            (s[0], s[1], s[2], s[3], s[4]) = (1, token, scenario.transport.index, scenario.peer.index, scenario.sigpipe.index)
-            (s[5], s[6], s[7], s[8]) = (scenario.sleepNs, Int64(scenario.sends), scenario.payloadBytes, scenario.probe.index)
-            // Loss (at most 10,000 basis points) in the low 16 bits, the seed above it, capture in
-            // bit 48, the client from bit 49.
-            (s[9], s[10]) = (scenario.intervalNs, scenario.rttNs)
-            s[11] = Int64(scenario.lossBasisPoints) | Int64(lossSeed) << 16 | (capture ? 1 << 48 : 0) | scenario.client.index << 49
+            (s[0], s[1]) = (1, token)
+            for (offset, dimension) in Dimensions.all.enumerated() { s[2 + offset] = dimension.wire(dimension.value(of: scenario)) }
+            // The seed in the low 32 bits, capture in bit 32, the client from bit 33.
+            s[Self.jobSettingsSlot] = Int64(lossSeed) | (capture ? 1 << 32 : 0) | scenario.client.index << 33
         case let .callBegins(token, actor, op, bytes, startNs):
             (s[0], s[1], s[2], s[3], s[4], s[5]) = (2, token, actor.index, op.index, bytes, startNs)
         case let .step(token, step):
@@ -69,18 +70,18 @@ package enum WireMessage: Equatable {
             (s[0], s[1], s[2], s[3]) = (5, token, stage.index, Int64(errno))
         case let .clientKilled(token, signal):
             (s[0], s[1], s[2]) = (6, token, Int64(signal))
-        case let .clientEnded(token, exitCode, disposition):
-            (s[0], s[1], s[2], s[3]) = (9, token, exitCode.map(Int64.init) ?? -1, disposition.rawValue)
-        case let .clientOutput(token, bytes):
-            // Up to `outputBytes` bytes from slot 3 on; their count in slot 2.
-            (s[0], s[1], s[2]) = (10, token, Int64(min(bytes.count, Self.outputBytes)))
-            bytes.withUnsafeBytes { UnsafeMutableRawPointer(s + 3).copyMemory(from: $0.baseAddress!, byteCount: min($0.count, Self.outputBytes)) }
         case let .packet(token, packet):
             // Lengths and direction in one slot, the captured bytes in the last eight.
             (s[0], s[1], s[2]) = (7, token, packet.tNs)
             s[3] = Int64(packet.wireLength & 0xffff) | Int64(packet.headers.count) << 16 | (packet.direction == .peerToClient ? 1 << 24 : 0)
                 | (packet.lost ? 1 << 25 : 0)
             UnsafeMutableRawPointer(s + 4).copyMemory(from: packet.headers, byteCount: min(packet.headers.count, Capture.headerBytes))
+        case let .clientEnded(token, exitCode, disposition):
+            (s[0], s[1], s[2], s[3]) = (9, token, exitCode.map(Int64.init) ?? -1, disposition.rawValue)
+        case let .clientOutput(token, bytes):
+            // Up to `outputBytes` bytes from slot 3 on; their count in slot 2.
+            (s[0], s[1], s[2]) = (10, token, Int64(min(bytes.count, Self.outputBytes)))
+            bytes.withUnsafeBytes { UnsafeMutableRawPointer(s + 3).copyMemory(from: $0.baseAddress!, byteCount: min($0.count, Self.outputBytes)) }
         case let .runStopped(token):
             (s[0], s[1]) = (8, token)
         }
@@ -92,16 +93,16 @@ package enum WireMessage: Equatable {
         guard s.count == slots else { return nil }
         switch s[0] {
         case 1:
-            guard let transport = Transport(index: s[2]), let peer = PeerAction(index: s[3]),
-                  let sigpipe = SigpipeMode(index: s[4]), let probe = Probe(index: s[8]),
-                  (0...Limits.durationNs).contains(s[5]), (1...Int64(Limits.sends)).contains(s[6]),
-                  (1...Limits.payloadBytes).contains(s[7]), (0...Limits.durationNs).contains(s[9]),
-                  (0...RttText.maximumNs).contains(s[10]), (0...10_000).contains(s[11] & 0xffff),
-                  let client = ClientProgram(index: s[11] >> 49) else { return nil }
-            let scenario = Scenario(transport: transport, peer: peer, sigpipe: sigpipe, sleepNs: s[5], sends: Int(s[6]), payloadBytes: s[7],
-                                    probe: probe, intervalNs: s[9], rttNs: s[10], lossBasisPoints: Int(s[11] & 0xffff), client: client)
+            var scenario = Scenario.classic
+            for (offset, dimension) in Dimensions.all.enumerated() {
+                guard let value = dimension.fromWire(s[2 + offset]) else { return nil }
+                dimension.set(value, in: &scenario)
+            }
+            let settings = s[Self.jobSettingsSlot]
+            guard let client = ClientProgram(index: settings >> 33) else { return nil }
+            scenario.client = client
             guard scenario.inapplicableReason == nil else { return nil }
-            return .job(token: s[1], scenario: scenario, lossSeed: UInt32(truncatingIfNeeded: s[11] >> 16), capture: s[11] >> 48 == 1)
+            return .job(token: s[1], scenario: scenario, lossSeed: UInt32(truncatingIfNeeded: settings), capture: settings >> 32 == 1)
         case 2:
             guard let actor = Actor(index: s[2]), let op = Operation(index: s[3]) else { return nil }
             return .callBegins(token: s[1], actor: actor, op: op, bytes: s[4], startNs: s[5])
@@ -182,10 +183,6 @@ extension WireEnum {
     }
 }
 
-extension Transport: WireEnum { package static let wireOrder = Array(allCases) }
-extension PeerAction: WireEnum { package static let wireOrder = Array(allCases) }
-extension SigpipeMode: WireEnum { package static let wireOrder = Array(allCases) }
-extension Probe: WireEnum { package static let wireOrder = Array(allCases) }
 extension Actor: WireEnum { package static let wireOrder = Array(allCases) }
 extension Operation: WireEnum { package static let wireOrder = Array(allCases) }
 extension HarnessStage: WireEnum { package static let wireOrder = Array(allCases) }

@@ -13,9 +13,10 @@ struct SweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Run a grid of scenarios and record every run in SQLite.",
         discussion: """
-            With no options: the built-in grid, which covers every value of every dimension and \
-            finishes in under a minute. Each parameter flag takes a comma-separated list; flags \
-            override --spec. Ctrl-C stops starting runs, lets those in flight finish, marks the \
+            Each dimension flag takes a comma-separated list. A dimension left out takes its single \
+            `pipelab run` default (the value shown first in its help); with no dimension flag at \
+            all (and none in --spec), the built-in grid, which covers every value of every \
+            enumerated dimension and finishes in under a minute. Flags override --spec. Ctrl-C stops starting runs, lets those in flight finish, marks the \
             sweep interrupted and exits 130; --resume finishes it.
 
             Examples:
@@ -26,22 +27,9 @@ struct SweepCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Transports (default: \(SweepDefaults.transport)).",
-            completion: Completions.list(Transport.self)) var transport: String?
-    @Option(help: "Peer endings (default: \(SweepDefaults.peer)).",
-            completion: Completions.list(PeerAction.self)) var peer: String?
-    @Option(help: "SIGPIPE dispositions (default: \(SweepDefaults.sigpipe)).",
-            completion: Completions.list(SigpipeMode.self)) var sigpipe: String?
-    @Option(help: "Sleeps after the first send, e.g. 0,250us,10ms,1s (default: \(SweepDefaults.sleep)).") var sleep: String?
-    @Option(help: "Numbers of sends, e.g. 1,3 (default: \(SweepDefaults.sends)).") var sends: String?
-    @Option(help: "Bytes per send, e.g. 5,64KiB,4MiB (default: \(SweepDefaults.payload)).") var payload: String?
-    @Option(help: "Probes after the sleep: none,recv,poll,so-error,shutdown-wr (default: \(SweepDefaults.probe)).",
-            completion: Completions.list(Probe.self)) var probe: String?
-    @Option(name: .customLong("probe-sleep"), help: "Run probes other than none only at these of the sleeps (default: \(SweepDefaults.probeSleep)).") var probeSleep: String?
-    @Option(help: "Pauses between the client's later sends, e.g. 0,5ms (default: \(SweepDefaults.interval)).") var interval: String?
-    @Option(help: "Round-trip times of an emulated link, TCP only, e.g. 0,1ms,20ms (default: \(SweepDefaults.rtt)).") var rtt: String?
-    @Option(help: "Per-packet losses on that link in percent, e.g. 0,1% (default: \(SweepDefaults.loss)).") var loss: String?
-    @Option(name: .customLong("link-sleep"), help: "Run intervals and links other than 0 only at these of the sleeps, with probe none (default: \(SweepDefaults.linkSleep)).") var linkSleep: String?
+    @OptionGroup var dimensions: SweepDimensionOptions
+    @Option(name: .customLong("probe-sleep"), help: "Run probes other than none only at these of the sleeps (default: every sleep; in the built-in grid: \(SweepDefaults.probeSleep)).") var probeSleep: String?
+    @Option(name: .customLong("link-sleep"), help: "Run intervals and links other than 0 only at these of the sleeps, with probe none (default: every sleep and probe; in the built-in grid: \(SweepDefaults.linkSleep)).") var linkSleep: String?
     @Option(name: .customLong("repeat"), help: "Runs per cell (default: \(SweepDefaults.repeats)).") var repeats: String?
     @Option(help: "Runs in flight (default: \(SweepDefaults.jobs)).") var jobs: String?
     @Option(help: "Stop a run that takes longer than this (default: \(SweepDefaults.timeout)).") var timeout: String?
@@ -74,6 +62,7 @@ struct SweepCommand: ParsableCommand {
     /// Built-in grid ← spec file ← flags; every value, and the grid's size, checked before anything is opened.
     func parsedSpec() throws(InputError) -> SweepSpec {
         var overrides = try spec.map { (path: String) throws(InputError) in try SpecFile.read(path: path) } ?? SpecOverrides()
+        for (dimension, value) in dimensions.given { try overrides.set(dimension.name, value, label: dimension.flag) }
         for (key, value) in flagValues { try overrides.set(key, value, label: "--\(key)") }
         let spec = overrides.applied(to: .builtIn)
         try Grid.check(spec)
@@ -85,16 +74,15 @@ struct SweepCommand: ParsableCommand {
 
     private var flagValues: [(String, String)] {
         let all: [(String, String?)] = [
-            ("transport", transport), ("peer", peer), ("sigpipe", sigpipe), ("sleep", sleep), ("sends", sends),
-            ("payload", payload), ("probe", probe), ("probe-sleep", probeSleep),
-            ("interval", interval), ("rtt", rtt), ("loss", loss), ("link-sleep", linkSleep), ("repeat", repeats), ("jobs", jobs), ("timeout", timeout), ("name", name),
+            ("probe-sleep", probeSleep), ("link-sleep", linkSleep), ("repeat", repeats), ("jobs", jobs), ("timeout", timeout), ("name", name),
             ("order", order), ("seed", seed),
         ]
         return all.compactMap { key, value in value.map { (key, $0) } }
     }
 
     private func resumeSweep() throws {
-        let fixed = flagValues.filter { $0.0 != "jobs" }.map { "--" + $0.0 } + (spec == nil ? [] : ["--spec"]) + sharding.given
+        let fixed = dimensions.given.map(\.0.flag) + flagValues.filter { $0.0 != "jobs" }.map { "--" + $0.0 }
+            + (spec == nil ? [] : ["--spec"]) + sharding.given
         guard fixed.isEmpty else {
             throw InputError("--resume runs the sweep's stored spec; it cannot be combined with \(fixed.joined(separator: ", ")); accepted: only --jobs, --capture, --db, --quiet with --resume")
         }

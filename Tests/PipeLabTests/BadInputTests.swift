@@ -86,7 +86,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(arguments: ["sweep", "--sleep", (1...10_000).map { "\($0)ns" }.joined(separator: ","),
                              "--sends", (1...10_000).map(String.init).joined(separator: ","),
                              "--payload", (1...10_000).map(String.init).joined(separator: ",")],
-                 problem: "the grid has 249000000000000 runs (83000000000000 cells × 3 repeats)", accepted: "at most 10000000 runs"),
+                 problem: "the grid has 3000000000000 runs (1000000000000 cells × 3 repeats)", accepted: "at most 10000000 runs"),
         BadInput(arguments: ["sweep", "--repeat", "10000000"], problem: "cells × 10000000 repeats)"),
         BadInput(arguments: ["sweep", "--transport", "pipe", "--peer", "linger0", "--sigpipe", "ignore,handler"],
                  problem: "no cell of the grid can exist: SO_LINGER is a socket option: a pipe cannot close abortively (pipe/linger0/ignore, pipe/linger0/handler)"),

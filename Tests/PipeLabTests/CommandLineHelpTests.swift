@@ -15,14 +15,16 @@ import Testing
         #expect(help.status == 0)
         // Help wraps long lines; the defaults are read with the wrapping undone.
         let text = help.stdout.replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression)
-        let grid = SweepSpec.builtIn
-        for (option, value) in [
-            ("transport", grid.transport.map(\.rawValue).joined(separator: ",")),
-            ("peer", grid.peer.map(\.rawValue).joined(separator: ",")),
-            ("sigpipe", grid.sigpipe.map(\.rawValue).joined(separator: ",")),
-            ("sleep", "0,10ms,1s"), ("sends", "3"), ("payload", "5,64KiB"), ("repeat", "3"), ("timeout", "5s"),
-            ("name", "sweep"), ("order", "grid"), ("seed", "1"),
-        ] {
+        // A dimension left out: its run default; none given at all: the built-in grid.
+        #expect(text.contains("A dimension left out takes its single `pipelab run` default"))
+        #expect(text.contains("with no dimension flag at all (and none in --spec), the built-in grid"))
+        for dimension in Dimensions.all {
+            let line = try #require(text.firstRange(of: "\(dimension.flag) <"), "no \(dimension.flag) in help")
+            let rest = text[line.upperBound...].prefix(400)
+            #expect(rest.contains("(left out: \(dimension.format(dimension.runDefault)), as in `pipelab run`; with no dimension flag at all: the built-in grid's \(dimension.format(dimension.builtIn)))"),
+                    "\(dimension.flag): \(rest)")
+        }
+        for (option, value) in [("repeat", "3"), ("timeout", "5s"), ("name", "sweep"), ("order", "grid"), ("seed", "1")] {
             let line = try #require(text.firstRange(of: "--\(option) <"), "no --\(option) in help")
             let rest = text[line.upperBound...].prefix(200)
             #expect(rest.contains("(default: \(value))"), "--\(option): \(rest)")

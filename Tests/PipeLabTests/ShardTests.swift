@@ -12,7 +12,7 @@ import Testing
 @Suite struct ShardTests {
     /// A small grid that runs in about a second: 2 × 2 × 2 sleeps × 2 payloads × 3 repeats = 48 runs.
     static let grid = ["--transport", "unix", "--peer", "close,linger0", "--sigpipe", "ignore,nosignal",
-                       "--sleep", "0,1ms", "--repeat", "3", "--quiet"]
+                       "--sleep", "0,1ms", "--payload", "5,64KiB", "--repeat", "3", "--quiet"]
     static let cellColumns = "transport, peer, sigpipe, sleep_ns, sends, payload_bytes, repeat_index"
 
     /// Four processes at once, each told its part the way a Slurm array with a step tells it

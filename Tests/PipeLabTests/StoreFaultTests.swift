@@ -11,7 +11,10 @@ import Testing
 
 /// Every SQLite failure ends with the exit code docs/guide.md documents and a line that says what to do.
 @Suite struct StoreFaultTests {
-    static let quickSweep = ["sweep", "--transport", "unix,tcp4", "--sleep", "0", "--repeat", "20", "--quiet"]
+    /// 2000 runs of no sleep: enough rows to fill a small disk.
+    static let quickSweep = ["sweep", "--transport", "unix,tcp4", "--peer", "close,shutdown-wr,shutdown-rdwr,linger0,close-unread",
+                             "--sigpipe", "default,ignore,handler,nosignal,blocked", "--sleep", "0", "--payload", "5,64KiB",
+                             "--repeat", "20", "--quiet"]
 
     @Test func aFullDiskExits73AndKeepsWhatWasRecorded() throws {
         guard geteuid() == 0 else { return }  // a small tmpfs needs root

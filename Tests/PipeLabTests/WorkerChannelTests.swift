@@ -33,8 +33,10 @@ import Testing
         ("transport index 9", job(2, 9)),
         ("sigpipe index -1", job(4, -1)),
         ("unknown kind", job(0, 99)),
-        ("a pipe that lingers", { var r = job(2, Transport.wireOrder.firstIndex(of: .pipe).map(Int64.init) ?? 3)
-                                  r[3] = Int64(PeerAction.wireOrder.firstIndex(of: .linger0) ?? 3); return r }()),
+        ("a pipe that lingers", { var r = job(2, Dimensions.transport.wire(.name("pipe")))
+                                  r[3] = Dimensions.peer.wire(.name("linger0")); return r }()),
+        ("loss 100.01%", job(11, 10_001)),
+        ("a seed beyond 32 bits", job(12, 1 << 40)),
         ("a step record, not a job", WireMessage.runDone(token: 1).encode()),
         ("errno beyond Int32 in a record the worker must not get", { var r = WireMessage.clientKilled(token: 1, signal: 9).encode(); r[2] = Int64.max; return r }()),
         ("nine records in one message", Array((0..<9).map { _ in job() }.joined())),
@@ -52,7 +54,7 @@ import Testing
     @Test func aMessageThatIsNotWholeRecordsGetsOneLineAndExit64() throws {
         let result = try WorkerUnderTest.feed(Array("hello".utf8))
         #expect(result.termination == .exited(64))
-        #expect(result.stderr == "pipelab worker: the channel carried a message of 5 bytes (not 1 to 8 records of 96 bytes); accepted: job records from the recorder that started this worker\n")
+        #expect(result.stderr == "pipelab worker: the channel carried a message of 5 bytes (not 1 to 8 records of \(WireMessage.byteCount) bytes); accepted: job records from the recorder that started this worker\n")
     }
 
     @Test func aValidJobRunsAndTheWorkerEndsQuietlyWhenTheChannelCloses() throws {
