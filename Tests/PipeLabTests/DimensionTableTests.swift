@@ -10,9 +10,11 @@ import Testing
 /// flag through a real run into its database column, the JSON output, its axis label, the wire
 /// record, a spec file and a reproduce command, and comes back the same value each time.
 @Suite struct DimensionTableTests {
-    /// A value other than the run default that a real run can take: a built-in value, else a small one.
+    /// A value other than the run default that a real run can take: a built-in value, another
+    /// choice, else a small number.
     static func sample(_ dimension: ScenarioDimension) throws -> DimensionValue {
-        let candidates = dimension.builtIn + ["1", "2", "1%"].compactMap { try? dimension.parse($0, label: "test") }
+        let candidates = dimension.builtIn + (dimension.choices ?? []).map { DimensionValue.name($0) }
+            + ["1", "2", "1%"].compactMap { try? dimension.parse($0, label: "test") }
         return try #require(candidates.first { value in
             var scenario = Scenario.classic
             dimension.set(value, in: &scenario)
