@@ -18,7 +18,8 @@ mkdir "$WORK/Examples" && cp Examples/race-window.json "$WORK/Examples/"
 cd "$WORK"
 
 # The built-in default grid: every value of every dimension.
-"$PIPELAB" sweep --name default --quiet >/dev/null
+# --capture: the sequence diagrams draw each TCP run's packets between the lanes.
+"$PIPELAB" sweep --name default --capture --quiet >/dev/null
 "$PIPELAB" report default --out "$REPORTS"/default.md >/dev/null
 
 # The race window: where the outcome stops being deterministic as the sleep shrinks.

@@ -2,16 +2,18 @@ import PipeLabStore
 import PipeLabExperiment
 
 /// A set of cells written compactly, as a union of products of parameter values:
-/// `tcp4, tcp6 · close · ignore, nosignal · 10ms, 1s · 5 B · recv; unix · …`. Dimensions with one value
-/// in the whole sweep are left out, and a dimension covering every value of the sweep reads "any".
+/// `tcp4, tcp6 · close · ignore, nosignal · sleep ≥ 10ms · 5B; unix · …`. Dimensions with one value
+/// in the whole sweep, and those a product covers whole, are left out; `condensed` gives the
+/// smallest product that holds the set when the exact union would be long.
 public struct CellSet {
     /// One product: a set of values per dimension, in DESIGN.md's parameter order.
     package struct Product: Equatable {
         package var values: [[String]]
     }
 
-    private var products: [Product]
+    package private(set) var products: [Product]
     private let all: [[String]]
+    private let universe: [[String]]
 
     /// - Parameters:
     ///   - cells: the cells in the set.
@@ -19,6 +21,7 @@ public struct CellSet {
     public init(_ cells: [Scenario], in sweep: [Scenario]) {
         let order = (0..<Self.names.count).map { dimension in uniqued(sweep.map { Self.values($0)[dimension] }) }
         all = order
+        universe = uniqued(sweep.map { Self.values($0) })
         var products = uniqued(cells.map { Self.values($0) }).map { Product(values: $0.map { [$0] }) }
         // Merge the products that differ in one dimension only, a dimension at a time, until stable.
         var changed = true
@@ -53,16 +56,47 @@ public struct CellSet {
 
     package static let names = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "probe", "interval", "rtt", "loss"]
 
-    /// `tcp4 · close · ignore, nosignal · sleep 10ms, 1s; …` as plain text (escape it for Markdown).
+    /// `tcp4 · close · ignore, nosignal · sleep ≥ 10ms; …` as plain text (escape it for Markdown);
+    /// `every cell` when the set is the whole sweep.
     public var text: String {
-        products.map { product in
-            (0..<Self.names.count).compactMap { d -> String? in
-                guard all[d].count > 1 else { return nil }
-                let values = product.values[d]
-                if values.count == all[d].count { return "any \(Self.names[d])" }
-                let list = values.joined(separator: ", ")
-                return d == 3 ? "sleep " + list : list
-            }.joined(separator: " · ")
-        }.joined(separator: "; ")
+        let text = products.map(describe).joined(separator: "; ")
+        return text.isEmpty ? "every cell" : text
+    }
+
+    /// The exact text where it has at most `products` parts; else the smallest product holding
+    /// every cell of the set, and how many of the sweep's cells in it the set has.
+    package func condensed(products limit: Int = 2) -> String {
+        guard products.count > limit else { return text }
+        let box = Product(values: (0..<Self.names.count).map { d in
+            let union = Set(products.flatMap { $0.values[d] })
+            return all[d].filter { union.contains($0) }
+        })
+        let inBox = universe.filter { cell in cell.indices.allSatisfy { box.values[$0].contains(cell[$0]) } }.count
+        let mine = products.reduce(0) { $0 + $1.values.reduce(1) { $0 * $1.count } }
+        let text = describe(box)
+        return (text.isEmpty ? "every cell" : text) + " (\(mine) of the \(inBox) cells there)"
+    }
+
+    private func describe(_ product: Product) -> String {
+        (0..<Self.names.count).compactMap { d -> String? in
+            guard all[d].count > 1 else { return nil }
+            let values = product.values[d]
+            if values.count == all[d].count { return nil }
+            if d == 3 { return "sleep " + Self.range(values, of: all[d]) }
+            return values.joined(separator: ", ")
+        }.joined(separator: " · ")
+    }
+
+    /// Sleeps as `≥ 10ms` or `≤ 1ms` where they are the longest or shortest of the sweep's, else listed.
+    private static func range(_ values: [String], of all: [String]) -> String {
+        let sorted = all.sorted { ((try? DurationText.parse($0)) ?? 0) < ((try? DurationText.parse($1)) ?? 0) }
+        let set = Set(values)
+        if values.count >= 2, let first = sorted.firstIndex(where: set.contains), sorted[first...].allSatisfy(set.contains) {
+            return "≥ " + sorted[first]
+        }
+        if values.count >= 2, let last = sorted.lastIndex(where: set.contains), sorted[...last].allSatisfy(set.contains) {
+            return "≤ " + sorted[last]
+        }
+        return sorted.filter(set.contains).joined(separator: ", ")
     }
 }

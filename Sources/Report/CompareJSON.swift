@@ -7,7 +7,8 @@ import PipeLabKernel
 public enum CompareJSON {
     public static func render(_ comparison: SweepComparison) -> String {
         JSONValue.object([
-            ("verdict", .string(comparison.differs ? "different" : "equal")),
+            ("verdict", .string(["no-difference", "different", "nothing-compared"][Int(comparison.exitCode.rawValue)])),
+            ("compared", .int(Int64(comparison.compared))),
             ("same_sweep", .bool(comparison.sameSweep)),
             ("a", sweep(comparison.a)),
             ("b", sweep(comparison.b)),

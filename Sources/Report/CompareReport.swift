@@ -31,7 +31,7 @@ public enum CompareReport {
         let sections: [(SweepComparison.Verdict, String, String)] = [
             (.differs, "Cells that differ", "The test says these cells' signatures changed between A and B (\(threshold))."),
             (.notEnoughRepeats, "Not enough repeats to tell",
-             "The runs of these cells disagree, but there are too few of them for any split to reach \(threshold). "
+             "The runs of these cells disagree, but there are too few of them for any split to reach \(threshold): "
                 + repeatsAdvice(comparison)),
             (.noSignificantDifference, "Disagreeing runs without a significant difference",
              "The runs of these cells disagree (a race, or a rare signature), but A and B differ no more than chance explains."),
@@ -66,31 +66,66 @@ public enum CompareReport {
     }
 
     /// The overall verdict, what the cells in both sweeps came to, and how they were judged.
+    /// The counts first (never a bare verdict): cells compared, differing, too few repeats, in
+    /// one sweep only; then how the cells were judged.
     package static func verdict(_ comparison: SweepComparison) -> String {
         let count = { (verdict: SweepComparison.Verdict) in comparison.cells(verdict).count }
-        let shared = comparison.cells.count - count(.onlyInA) - count(.onlyInB)
-        let elsewhere = "Cells only in A: \(count(.onlyInA)); only in B: \(count(.onlyInB))."
-        guard shared > 0 else { return "**Nothing to compare**: no cell is in both sweeps. " + elsewhere + "\n" }
-        let headline = comparison.differs
-            ? "**Different**: cells in both sweeps that differ significantly: \(count(.differs)) of \(shared)."
-            : "**Equal**: no cell in both sweeps differs significantly (\(shared) compared)."
+        let onlyOne = count(.onlyInA) + count(.onlyInB)
+        var headline = "**\(Plural.count(comparison.compared, "cell")) compared, \(count(.differs)) differ significantly**"
+        headline += "; \(count(.notEnoughRepeats)) with too few repeats to tell; \(onlyOne) in one sweep only (A: \(count(.onlyInA)), B: \(count(.onlyInB)))."
+        if comparison.compared == 0 {
+            headline += " No cell could be compared" + (count(.notEnoughRepeats) > 0 ? ": " + repeatsAdvice(comparison) : ".")
+            return headline + "\n"
+        }
         let breakdown = [(SweepComparison.Verdict.same, "one signature in every run of both sweeps"),
-                         (.notEnoughRepeats, "too few repeats to tell"),
                          (.noSignificantDifference, "disagreeing runs but no significant difference")]
-            .filter { count($0.0) > 0 }.map { " With \($0.1): \(count($0.0))." }.joined()
+            .filter { count($0.0) > 0 }.map { " Of those compared, with \($0.1): \(count($0.0))." }.joined()
         let method = "Each cell in both sweeps is a table of its signatures' run counts in A and B, tested with Fisher's exact test "
             + "(Freeman-Halton with more than two signatures; Pearson's chi-square beyond 100,000 tables). "
             + "Family-wise α = \(pValue(SweepComparison.alpha)) with Bonferroni's correction, counting only the k cells "
             + "whose run counts could reach p ≤ α/k (Tarone; here k = \(comparison.testableCells)): a cell differs when p ≤ \(pValue(comparison.threshold))."
-        return headline + breakdown + " " + elsewhere + "\n\n" + method + "\n"
+        return headline + breakdown + "\n\n" + method + "\n"
     }
 
+    /// How many runs each side has in the cells with too few, and how many would do. With as many
+    /// runs on both sides: the n for which a complete split reaches the strictest threshold possible
+    /// here. Otherwise the side with fewer is grown, against the other side's runs as recorded,
+    /// until its runs all of one signature would reach it in every such cell.
     package static func repeatsAdvice(_ comparison: SweepComparison) -> String {
-        guard let n = comparison.repeatsForCompleteSplit else { return "" }
-        let tested = comparison.cells.count { $0.test != nil }
-        return "With \(n) runs per sweep a complete split (every run one signature in A, another in B) would reach "
-            + "p ≤ \(pValue(SweepComparison.alpha))/\(tested), the strictest threshold possible here (cells with disagreeing runs: \(tested)): "
-            + "rerun both with `--repeat \(n)` or more (more if the split is partial)."
+        let cells = comparison.cells(.notEnoughRepeats)
+        guard !cells.isEmpty else { return "" }
+        let tested = max(1, comparison.cells.count { $0.test != nil })
+        let threshold = SweepComparison.alpha / Double(tested)
+        func runs(_ values: [Int]) -> String {
+            let low = values.min() ?? 0, high = values.max() ?? 0
+            return low == high ? "\(low)" : "\(low) to \(high)"
+        }
+        var text = "these cells have \(runs(cells.map(\.runsA))) runs each in A and \(runs(cells.map(\.runsB))) in B (undisturbed)."
+        let shortA = cells.allSatisfy { $0.runsA < $0.runsB }, shortB = cells.allSatisfy { $0.runsB < $0.runsA }
+        let atThreshold = "would reach p ≤ \(pValue(SweepComparison.alpha))/\(tested)"
+        if shortA || shortB, let needed = cells.map({ runsNeeded($0, growingA: shortA, threshold: threshold) }).reduce(Optional(0), { a, b in
+            guard let a, let b else { return nil }
+            return max(a, b)
+        }) {
+            let side = shortA ? "A" : "B"
+            text += " With \(needed) runs of one signature in \(side) against the other's as recorded, a complete split \(atThreshold): rerun \(side) with `--repeat \(needed)` or more (more if the split is partial)."
+        } else if let n = comparison.repeatsForCompleteSplit {
+            text += " With \(n) runs in each, a complete split (every run one signature in A, another in B) \(atThreshold): rerun both with `--repeat \(n)` or more (more if the split is partial)."
+        }
+        return text
+    }
+
+    /// The fewest runs the shorter side needs, all of one signature, for the cell's test to reach
+    /// `threshold` against the other side's counts; nil when no n up to `limit` does.
+    package static func runsNeeded(_ cell: SweepComparison.Cell, growingA: Bool, threshold: Double, limit: Int = 200) -> Int? {
+        let other = cell.counts.map { growingA ? $0.b : $0.a }
+        let start = (growingA ? cell.runsA : cell.runsB) + 1
+        guard start <= limit else { return nil }
+        return (start...limit).first { n in
+            other.indices.contains { s in
+                ContingencyTest(other.indices.map { i in growingA ? (a: i == s ? n : 0, b: other[i]) : (a: other[i], b: i == s ? n : 0) }).p <= threshold
+            }
+        }
     }
 
     /// Three significant digits: `0.486`, `0.00794`, `1.45e-11`.

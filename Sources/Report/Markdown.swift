@@ -24,7 +24,7 @@ public enum Markdown {
     /// A code span for a value pipelab itself produced (a signature, a command); anything that
     /// could escape the span is shown as escaped text instead.
     public static func code(_ raw: String) -> String {
-        let safe = raw.allSatisfy { $0.isLetter || $0.isNumber || " ,:+-_./=()'\"@%".contains($0) }
+        let safe = raw.allSatisfy { $0.isLetter || $0.isNumber || " ,:+-_./=()'\"@%×".contains($0) }
         return safe && !raw.isEmpty ? "`" + raw + "`" : text(raw)
     }
 

@@ -3,14 +3,14 @@ import PipeLabExperiment
 import PipeLabKernel
 import PipeLabStore
 
-/// `pipelab report`: a pure function from the recorded data of one sweep to Markdown, in the order
-/// a reader asks: what happened, where it races, why, runs the machine disturbed, timings, how to
-/// reproduce. Every table fits GitHub's 980 px column (MarkdownWidth), and the built-in grid's
-/// report stays under 300 lines.
+/// `pipelab report`: a pure function from the recorded data of one sweep to Markdown, answer
+/// first: a header of a few lines, the answer table (what the client sees per transport and peer
+/// ending), then the charts, where it races, why (one section per mechanism), runs the machine
+/// disturbed, timings, how to reproduce, and the combinations that cannot exist last.
 public enum MarkdownReport {
     /// A chart written beside the report (each carries its caption inside the SVG).
     public struct Chart: Sendable {
-        /// Where the report shows it: the heatmap (and the link chart) under what happened, the race window under the
+        /// Where the report shows it: the heatmap (and the link chart) under the answer, the race window under the
         /// races, the sequence diagrams linked in one line under the explanations.
         public enum Kind: Sendable { case heatmap, link, raceWindow, sequence }
         public var kind: Kind
@@ -28,25 +28,22 @@ public enum MarkdownReport {
         let sweep = data.sweep
         let spec = (try? SpecFile.parse(Data(sweep.spec.utf8), source: "stored spec"))?.applied(to: .builtIn)
         let matrix = OutcomeMatrix(data.cells)
-        let letters = SignatureLetters(matrix)
+        let answer = AnswerTable(data.cells)
         var out = "# pipelab report: \(Markdown.text(sweep.name))\n\n"
         out += header(data, matrix: matrix)
-        out += "\n## What happened\n\n"
-        let order = uniqued(matrix.rows.map(\.sigpipe)).map { "`\($0.rawValue)`" }.joined(separator: " ")
-        out += "Each signature is one token per send (`ok`, `short:N`, or the errno), `+SIGPIPE` when the call raised SIGPIPE, `killed:SIGNAME` when a signal ended the process. The table below gives each cell's signature by its letter, one letter per SIGPIPE disposition in the order \(order); `*` marks a cell whose repeats disagree (the letter is its most frequent signature; the next section has the rest), `·` a combination that cannot exist.\n\n"
-        out += letters.legend
-        out += "\n" + matrixTables(matrix, letters: letters)
+        out += "\n## The answer\n\n"
+        out += answerIntro(answer) + "\n\n" + answer.markdown
         out += embedded(charts, .heatmap)
         out += embedded(charts, .link)
-        out += "\n## Where it races and where it settles\n\n"
-        out += races(matrix, letters: letters, examples: data.examples, data: data)
+        out += "\n## Where it races\n\n"
+        out += races(matrix, examples: data.examples, data: data)
         out += embedded(charts, .raceWindow)
         out += "\n## Why\n\n"
-        out += explanations(data, letters: letters)
+        out += explanations(data)
         let sequences = charts.filter { $0.kind == .sequence }
         if !sequences.isEmpty {
-            out += "\nOne run of each signature drawn as a sequence of calls: "
-                + sequences.map { "[\(Markdown.text($0.title))](\($0.file))" }.joined(separator: " · ") + "\n"
+            out += "\nA typical run of each signature drawn as a sequence of calls: "
+                + sequences.map { "[\(Markdown.text($0.title))](\($0.file))" }.joined(separator: ", ") + ".\n"
         }
         out += "\n## Runs the machine disturbed\n\n"
         out += disturbed(data)
@@ -55,7 +52,11 @@ public enum MarkdownReport {
         out += appendix
         out += "\n## Reproduce\n\n"
         if let spec { out += Markdown.codeBlock(ReproduceCommand.wrapped(spec), language: "sh") }
-        out += "\nRecorded command line: " + Markdown.code(sweep.commandLine) + "\n"
+        out += "\nRecorded command line: " + Markdown.code(sweep.commandLine) + "; sweep UUID " + Markdown.code(sweep.uuid) + ".\n"
+        if !data.skipped.isEmpty {
+            out += "\n## Not run: combinations that cannot exist\n\n"
+            out += Plural.count(sweep.skippedCells, "cell") + " of the grid cannot exist and were not run:\n\n" + skippedList(data)
+        }
         return out
     }
 
@@ -63,61 +64,26 @@ public enum MarkdownReport {
         charts.filter { $0.kind == kind }.map { "\n![\(Markdown.text($0.title))](\($0.file))\n" }.joined()
     }
 
+    /// At most four lines: which sweep, on what, and how many runs.
     package static func header(_ data: ReportData, matrix: OutcomeMatrix) -> String {
         let s = data.sweep, host = s.host
         let runs = data.cells.reduce(0) { $0 + $1.runs }
-        let cellCount = Set(data.cells.map(\.scenario)).count
-        let rows: [[String]] = [
-            ["sweep", "\(s.id) (" + Markdown.code(s.uuid) + "), " + Markdown.text(s.status.rawValue)],
-            ["host", Markdown.text("\(host.hostname): Linux \(host.kernel), \(host.os), \(host.arch), \(host.cpus) CPUs")],
-            ["pipelab", Markdown.text(s.pipelabVersion) + ", started " + Markdown.text(s.startedAt)
-                + (duration(from: s.startedAt, to: s.endedAt).map { ", took " + $0 } ?? "")],
-            ["runs", "\(runs) of \(s.plannedRuns) planned, \(data.disturbed.count) disturbed"],
-            ["cells", "\(Plural.count(cellCount, "cell")) run, \(matrix.nondeterministic.count) racing"],
-        ]
-        var out = Markdown.table(["", ""], rows)
-        if !data.skipped.isEmpty {
-            out += "\nNot run: " + Plural.count(s.skippedCells, "cell") + " that cannot exist:\n\n" + skippedList(data)
-        }
-        return out
+        let took = duration(from: s.startedAt, to: s.endedAt).map { ", took " + $0 } ?? ""
+        return [
+            "Sweep \(s.id), " + Markdown.text(s.status.rawValue) + ": "
+                + "\(runs) of \(Plural.count(s.plannedRuns, "run")) in \(Plural.count(matrix.scenarios.count, "cell")); "
+                + "\(matrix.nondeterministic.count) racing, \(Plural.count(data.disturbed.count, "run")) disturbed.",
+            Markdown.text("Linux \(host.kernel) on \(host.hostname) (\(host.arch), \(host.cpus) CPUs); pipelab \(s.pipelabVersion), started \(s.startedAt)\(took)."),
+        ].joined(separator: "\\\n") + "\n"
     }
 
-    /// One table per transport: rows peer and sigpipe, columns the (probe, sleep, sends, payload) of the grid.
-    /// The grid as one table (split by columns where it is too wide): a row per transport and
-    /// peer, a column per sleep, sends, payload and probe, and in each cell one letter per SIGPIPE
-    /// disposition of the sweep, in the order the intro names.
-    package static func matrixTables(_ matrix: OutcomeMatrix, letters: SignatureLetters) -> String {
-        var out = ""
-        let multipleSends = Set(matrix.columns.map(\.sends)).count > 1
-        let multiplePayloads = Set(matrix.columns.map(\.payloadBytes)).count > 1
-        let multipleProbes = Set(matrix.columns.map(\.probe)).count > 1
-        let multipleNetworks = Set(matrix.columns.map(\.network)).count > 1
-        let dispositions = uniqued(matrix.rows.map(\.sigpipe))
-        // A header line per parameter (GitHub breaks a header at <br>): columns stay as narrow as
-        // their letters, so more of them fit in the column.
-        let header = ["transport, peer"] + matrix.columns.map { column in
-            var lines = [DurationText.format(column.sleepNs)]
-            if multipleSends { lines.append("×\(column.sends)") }
-            if multiplePayloads { lines.append(SizeText.label(column.payloadBytes)) }
-            if multipleProbes && column.probe != .none { lines.append(column.probe.rawValue) }
-            if multipleNetworks && column.network != .plain { lines += column.network.label.components(separatedBy: " every ").enumerated().map { $0.offset == 0 ? $0.element : "every " + $0.element } }
-            return lines.map(Markdown.text).joined(separator: "<br>")
-        }
-        let pairs = uniqued(matrix.rows.map { "\($0.transport.rawValue) \($0.peer.rawValue)" })
-        let body = pairs.map { pair -> [String] in
-            let row = matrix.rows.first { "\($0.transport.rawValue) \($0.peer.rawValue)" == pair }
-            return [pair] + matrix.columns.map { column in
-                dispositions.map { sigpipe -> String in
-                    guard let row, let cell = matrix.cell(OutcomeMatrix.RowKey(transport: row.transport, peer: row.peer, sigpipe: sigpipe), column),
-                          let first = letters.counted(cell).first else { return "·" }
-                    return letters.letter(first.signature) + (cell.isDeterministic ? "" : "\\*")
-                }.joined(separator: " ")
-            }
-        }
-        for part in MarkdownWidth.split(header: header, rows: body, keep: 1) {
-            out += Markdown.table(part.header, part.rows) + "\n"
-        }
-        return out
+    /// One paragraph: what the table is read at, and what its columns count.
+    package static func answerIntro(_ answer: AnswerTable) -> String {
+        var text = "What the client sees once the peer is gone, \(answer.scope), in undisturbed runs. Fails first: with SIGPIPE not fatal."
+        if answer.hasDefault { text += " Kills: where `default` SIGPIPE ends the process." }
+        text += " Races: runs that end otherwise than at longer sleeps"
+        if let common = answer.commonRaceOutcome { text += ", mostly as \"\(common)\" unless said" }
+        return text + " (CI: Wilson 95 %)."
     }
 
     /// The impossible combinations, one line per reason, written compactly.
@@ -125,15 +91,15 @@ public enum MarkdownReport {
         func combination(_ t: Transport, _ p: PeerAction, _ g: SigpipeMode, _ probe: Probe) -> Scenario {
             Scenario(transport: t, peer: p, sigpipe: g, sleepNs: 0, sends: 1, payloadBytes: 1, probe: probe)
         }
-        let skipped = data.skipped.map { combination($0.transport, $0.peer, $0.sigpipe, $0.probe) }
-        let universe = skipped + data.cells.map { combination($0.scenario.transport, $0.scenario.peer, $0.scenario.sigpipe, $0.scenario.probe) }
+        let universe = data.skipped.map { combination($0.transport, $0.peer, $0.sigpipe, $0.probe) }
+            + data.cells.map { combination($0.scenario.transport, $0.scenario.peer, $0.scenario.sigpipe, $0.scenario.probe) }
         return uniqued(data.skipped.map(\.reason)).map { reason in
             let combos = data.skipped.filter { $0.reason == reason }.map { combination($0.transport, $0.peer, $0.sigpipe, $0.probe) }
             return "- " + Markdown.text(CellSet(combos, in: universe).text) + ": " + Markdown.text(reason) + "\n"
         }.joined()
     }
 
-    package static func races(_ matrix: OutcomeMatrix, letters: SignatureLetters, examples: [CellExample], data: ReportData) -> String {
+    package static func races(_ matrix: OutcomeMatrix, examples: [CellExample], data: ReportData) -> String {
         let racing = matrix.nondeterministic
         let sleeps = uniqued(matrix.columns.map(\.sleepNs)).sorted()
         guard !racing.isEmpty else {
@@ -141,7 +107,7 @@ public enum MarkdownReport {
         }
         let latest = racing.map(\.column.sleepNs).max() ?? 0
         let all = matrix.scenarios
-        var out = "\(Plural.count(racing.count, "cell")) of \(all.count) gave different signatures on different repeats."
+        var out = "In \(racing.count) of \(Plural.count(all.count, "cell")) the repeats gave different signatures."
         let short = racing.filter { $0.column.sleepNs < RunEvidence.settledSleepNs }
         let settledCells = Set(racing.filter { $0.column.sleepNs >= RunEvidence.settledSleepNs }.map { OutcomeMatrix.scenario($0.row, $0.column) })
         if !short.isEmpty {
@@ -152,92 +118,100 @@ public enum MarkdownReport {
             let overlapping = Set(examples.filter { settledCells.contains($0.run.scenario) && RunEvidence($0.run).firstSendOverlapsPeerEnd }
                 .map(\.run.scenario))
             out += overlapping == settledCells
-                ? " At longer sleeps (\(Plural.count(settledCells.count, "cell"))) the peer began to end the connection before send #2 in every run counted, yet the runs differ: the first send was still in progress when the peer ended the connection, and how far it had got (how much of its data had arrived) varies from run to run."
-                : " At longer sleeps (\(Plural.count(settledCells.count, "cell"))) the peer began to end the connection before send #2 in every run counted, yet the runs differ: the order of the calls was the same, what varies lies in the kernel's timing (each signature's mechanism is under Why)."
+                ? " At longer sleeps (\(Plural.count(settledCells.count, "cell"))) the first send was still in progress when the peer ended the connection, and how much of its data had arrived varies from run to run."
+                : " At longer sleeps (\(Plural.count(settledCells.count, "cell"))) the order of the calls was the same in every run counted; what varies lies in the kernel's timing (each signature's mechanism is under Why)."
         }
         if let settled = sleeps.first(where: { $0 > latest }) {
-            out += " No cell races at a sleep of \(DurationText.format(settled)) or more; the last racing sleep is \(DurationText.format(latest)).\n\n"
+            out += " No cell races at a sleep of \(DurationText.format(settled)) or more.\n\n"
         } else {
             out += " Cells differ up to the longest sleep in the grid (\(DurationText.format(latest))).\n\n"
         }
         // Cells whose repeats show the same set of signatures are listed together, counts pooled.
         var groups: [(signatures: [String], cells: [Scenario], counts: [String: Int], runs: Int)] = []
         for (row, column, cell) in racing {
-            let scenario = OutcomeMatrix.scenario(row, column)
             let seen = cell.undisturbed
             let key = seen.map(\.signature).sorted()
             let index = groups.firstIndex { $0.signatures == key } ?? {
                 groups.append((key, [], [:], 0))
                 return groups.count - 1
             }()
-            groups[index].cells.append(scenario)
+            groups[index].cells.append(OutcomeMatrix.scenario(row, column))
             for entry in seen { groups[index].counts[entry.signature, default: 0] += entry.runs }
             groups[index].runs += seen.reduce(0) { $0 + $1.runs }
         }
-        out += "Cells whose repeats show the same signatures are listed together, with the share of each signature among their runs:\n\n"
-        // The groups with the most runs; the rest in one line, so that the report stays short.
-        let shown = groups.sorted { $0.runs > $1.runs }.prefix(Self.raceGroupsShown)
-        let rest = groups.count - shown.count
-        for group in shown {
+        out += "Cells whose repeats show the same signatures, with their runs:\n\n"
+        let sorted = groups.sorted { ($0.runs, $1.signatures.joined(separator: " ")) > ($1.runs, $0.signatures.joined(separator: " ")) }
+        for group in sorted.prefix(Self.raceGroupsShown) {
             let shares = group.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
-                .map { "**\(letters.letter($0.key))** \(Percent.of($0.value, group.runs))" }.joined(separator: " · ")
-            out += "- \(shares) of \(Plural.count(group.runs, "run")) in " + Markdown.text(CellSet(group.cells, in: all).text) + "\n"
+                .map { Markdown.code(SignatureText.compact($0.key)) + " \(Share.text($0.value, of: group.runs))" }.joined(separator: ", ")
+            out += "- \(shares), in " + Markdown.text(CellSet(group.cells, in: all).condensed()) + "\n"
         }
-        if rest > 0 {
-            let cells = groups.sorted { $0.runs > $1.runs }.dropFirst(shown.count).reduce(0) { $0 + $1.cells.count }
-            out += "- and \(Plural.count(rest, "more group")) (\(Plural.count(cells, "cell"))) with fewer runs: `SELECT * FROM nondeterministic_cells WHERE sweep_id = \(data.sweep.id);`\n"
+        if sorted.count > Self.raceGroupsShown {
+            let rest = sorted.dropFirst(Self.raceGroupsShown)
+            out += "- and \(Plural.count(rest.count, "more group")) (\(Plural.count(rest.reduce(0) { $0 + $1.cells.count }, "cell"))) with fewer runs: `SELECT * FROM nondeterministic_cells WHERE sweep_id = \(data.sweep.id);`\n"
         }
         return out
     }
 
     /// Race groups listed one by one; the others are counted in one line.
-    package static let raceGroupsShown = 12
+    package static let raceGroupsShown = 3
 
-    /// One explanation per mechanism: the representative runs grouped by signature and by the text
-    /// their recorded steps give, each naming the cells it covers.
-    package static func explanations(_ data: ReportData, letters: SignatureLetters) -> String {
+    /// One section per mechanism (WhySections), after what each disposition makes of SIGPIPE; then the probes.
+    package static func explanations(_ data: ReportData) -> String {
         let plain = data.examples.filter { $0.run.scenario.probe == .none }
         let probed = data.examples.filter { $0.run.scenario.probe != .none }
         guard !data.examples.isEmpty else { return "No run was recorded undisturbed, so there is nothing to explain.\n" }
         let all = uniqued(data.cells.map(\.scenario))
-        var out = "Derived from the steps each run recorded: what the peer read and left unread (its FIONREAD before it ended the connection), the order of the calls, each call's result and errno. One paragraph per mechanism, with the cells it covers; `pipelab run` tells one run in full, with its TCP states.\n\n"
+        var out = "From the steps the runs recorded (what the peer left unread, the order of the calls, each result and errno), one section per mechanism, failures first; `pipelab run` tells one run in full.\n\n"
         out += sigpipeNote(Set(data.cells.map(\.scenario.sigpipe)))
-        out += mechanisms(plain, in: all, letters: letters) { Explainer.explain($0, detail: .mechanism) }
+        out += WhySections.markdown(WhySections.sections(plain) { Explainer.explain($0, detail: .mechanism) },
+                                    in: all.filter { $0.probe == .none })
         if !probed.isEmpty {
-            out += "\nThe probes: what the client's extra call after the sleep returned or consumed, and what that left for the next send (the runs are as above otherwise).\n\n"
-            out += mechanisms(probed, in: all, letters: letters) { ProbeExplainer.sentence($0, detail: .mechanism).map { [$0] } ?? [] }
+            out += "\n### The probes\n\nWhat the client's extra call after the sleep returned or consumed, and what that left for the next send (the runs are as above otherwise).\n\n"
+            out += probes(probed, in: all.filter { $0.probe != .none })
         }
         return out
     }
 
-    /// Bullets of the examples grouped by the text `explain` gives them: runs whose mechanism reads
-    /// alike are one explanation, whatever their signatures (which differ by what the SIGPIPE
-    /// disposition made of the same EPIPE, or by a short count), naming the cells it covers.
-    package static func mechanisms(_ examples: [CellExample], in all: [Scenario], letters: SignatureLetters,
-                           _ explain: (RunResult) -> [String]) -> String {
-        var groups: [(signatures: [String], text: [String], cells: [Scenario], runs: Int)] = []
-        var index: [[String]: Int] = [:]
+    /// One bullet per probe sentence that changes what the sends see, with where it holds; the
+    /// results of a probe that leaves the sends as they were without it in one bullet per probe.
+    package static func probes(_ examples: [CellExample], in all: [Scenario]) -> String {
+        var groups: [(text: String, cells: [Scenario], runs: Int)] = []
+        var looks: [(probe: Probe, result: String, cells: [Scenario], runs: Int)] = []
         for example in examples {
             let run = example.run
-            let text = explain(run)
-            guard !text.isEmpty else { continue }
-            if let at = index[text] {
-                groups[at].cells.append(run.scenario)
+            guard let text = ProbeExplainer.sentence(run, detail: .mechanism) else { continue }
+            if text.hasSuffix(Self.unchanged), let result = run.probeResult {
+                if let at = looks.firstIndex(where: { $0.probe == run.scenario.probe && $0.result == result }) {
+                    if !looks[at].cells.contains(run.scenario) { looks[at].cells.append(run.scenario) }
+                    looks[at].runs += example.runs
+                } else {
+                    looks.append((run.scenario.probe, result, [run.scenario], example.runs))
+                }
+            } else if let at = groups.firstIndex(where: { $0.text == text }) {
+                if !groups[at].cells.contains(run.scenario) { groups[at].cells.append(run.scenario) }
                 groups[at].runs += example.runs
-                if !groups[at].signatures.contains(run.signature) { groups[at].signatures.append(run.signature) }
             } else {
-                index[text] = groups.count
-                groups.append(([run.signature], text, [run.scenario], example.runs))
+                groups.append((text, [run.scenario], example.runs))
             }
         }
-        for at in groups.indices { groups[at].signatures.sort { letters.rank($0) < letters.rank($1) } }
-        groups.sort { (letters.rank($0.signatures[0]), -$0.runs) < (letters.rank($1.signatures[0]), -$1.runs) }
-        return groups.map { group in
-            "- " + group.signatures.map { "**\(letters.letter($0))** " + Markdown.code($0) }.joined(separator: ", ") + " in "
-                + Markdown.text(CellSet(group.cells, in: all).text) + " (\(Plural.count(group.runs, "run"))): "
-                + group.text.map(Markdown.text).joined(separator: " ") + "\n"
+        var out = groups.sorted { $0.runs > $1.runs }.map { group in
+            let probe = group.cells[0].probe
+            return "- **\(probe.rawValue)** in " + Markdown.text(CellSet(group.cells, in: all.filter { $0.probe == probe }).condensed())
+                + " (\(Plural.count(group.runs, "run"))): " + Markdown.text(group.text) + "\n"
         }.joined()
+        for probe in uniqued(looks.map(\.probe)) {
+            let mine = looks.filter { $0.probe == probe }.sorted { $0.runs > $1.runs }
+            let cells = all.filter { $0.probe == probe }
+            out += "- **\(probe.rawValue)** left the sends as they were without it. It returned:\n"
+                + mine.map { "  - " + Markdown.code($0.result) + " in " + Markdown.text(CellSet($0.cells, in: cells).condensed(products: 1)) + " (\(Plural.count($0.runs, "run")))\n" }
+                    .joined()
+        }
+        return out
     }
+
+    /// How ProbeExplainer ends a sentence about a probe that changed nothing for the sends.
+    package static let unchanged = "the sends go on as without a probe."
 
     /// What each disposition present makes of SIGPIPE, said once for all the mechanisms.
     package static func sigpipeNote(_ present: Set<SigpipeMode>) -> String {
@@ -250,14 +224,14 @@ public enum MarkdownReport {
         ]
         let said = SigpipeMode.allCases.filter(present.contains).compactMap { meaning[$0] }
         guard !said.isEmpty else { return "" }
-        return "The kernel raises SIGPIPE when a send or write can send nothing because the other end is gone or the socket is shut down for sending: with EPIPE, never with ECONNRESET. A pipe write cut short by the reader's close raises it too, with its count (pipe\\_write()); a socket send cut short does not (tcp\\_sendmsg() and unix\\_stream\\_sendmsg() raise it only when nothing was sent). What the process sees depends on the disposition: " + said.joined(separator: "; ") + ".\n\n"
+        return "The kernel raises SIGPIPE when a send or write can send nothing because the other end is gone or the socket is shut down for sending: with EPIPE, never with ECONNRESET. A pipe write cut short by the reader's close raises it too, with its count (pipe\\_write()); a socket send cut short does not (tcp\\_sendmsg() and unix\\_stream\\_sendmsg() raise it only when nothing was sent).\n\nWhat the process sees depends on the disposition:\n\n" + said.map { "- " + $0 + "\n" }.joined() + "\n"
     }
 
     package static func disturbed(_ data: ReportData) -> String {
         guard !data.disturbed.isEmpty else {
             return "None: in every run whose sleep was \(DurationText.format(RunEvidence.settledSleepNs)) or more (and covered the round trip) the peer had begun to end the connection before send #2, every timed pause ended within 1 % + 100 µs of its time, and at shorter sleeps the peer was waiting when send #1 began.\n"
         }
-        let shown = data.disturbed.prefix(8)
+        let shown = data.disturbed.prefix(3)
         let meaning: [(Disturbance.Reason, String)] = [
             (.peerLate, "the peer had not begun to end the connection when send #2 started (or the probe, with one send), although the sleep should have let it and the link dropped nothing before"),
             (.pauseLate, "a timed pause (the sleep or an interval) ran more than 1 % + 100 µs over"),
@@ -272,7 +246,7 @@ public enum MarkdownReport {
         out += Markdown.table(["cell", "repeat", "signature", "why", "slept", "peer late by"], shown.map { run in
             let s = run.scenario
             return [Markdown.text("\(s.transport.rawValue) \(s.peer.rawValue) \(s.sigpipe.rawValue) \(DurationText.format(s.sleepNs)) ×\(s.sends) \(SizeText.label(s.payloadBytes))"),
-                    String(run.repeatIndex), Markdown.code(run.signature), run.reason.map { Markdown.code($0.rawValue) } ?? "",
+                    String(run.repeatIndex), Markdown.code(SignatureText.compact(run.signature)), run.reason.map { Markdown.code($0.rawValue) } ?? "",
                     display(run.sleptNs),
                     run.reason != .peerLate ? "" : run.peerEndAfterSend2Ns.map(DurationDisplay.format) ?? "never"]
         }, rightAligned: [1, 4, 5])
@@ -304,7 +278,7 @@ public enum MarkdownReport {
             let tolerance = SleepTolerance.of(group.sleepNs)
             let within = group.errorsNs.filter { abs($0) <= tolerance }.count
             return [DurationText.format(group.sleepNs), String(group.errorsNs.count),
-                    display(Percentile.of(group.errorsNs, 50)), display(group.errorsNs.max()), Percent.of(within, group.errorsNs.count)]
+                    display(Percentile.of(group.errorsNs, 50)), display(group.errorsNs.max()), Share.text(within, of: group.errorsNs.count)]
         }, rightAligned: [1, 2, 3, 4])
         return out
     }
@@ -323,12 +297,4 @@ public enum MarkdownReport {
 /// The tolerance a sleep is held to: 1 % of the request plus 100 µs.
 public enum SleepTolerance {
     public static func of(_ sleepNs: Int64) -> Int64 { sleepNs / 100 + 100_000 }
-}
-
-/// `67 %`: a share for people.
-package enum Percent {
-    package static func of(_ part: Int, _ whole: Int) -> String {
-        guard whole > 0 else { return "–" }
-        return "\(Int((Double(part) * 100 / Double(whole)).rounded())) %"
-    }
 }

@@ -51,6 +51,20 @@ public struct SweepComparison: Sendable {
 
     public var sameSweep: Bool { a.uuid == b.uuid }
     public var differs: Bool { cells.contains { $0.verdict == .differs } }
+    /// Cells in both sweeps that could be judged: all but those with too few repeats to tell.
+    public var compared: Int { cells.count { [.same, .differs, .noSignificantDifference].contains($0.verdict) } }
+
+    /// What `pipelab compare` exits with (documented in its help and the README).
+    public enum ExitCode: Int32, Sendable {
+        /// At least one cell compared, none differs significantly.
+        case noDifference = 0
+        /// At least one cell differs significantly.
+        case differs = 1
+        /// No cell could be compared: none is in both sweeps, or all have too few repeats.
+        case nothingCompared = 2
+    }
+
+    public var exitCode: ExitCode { differs ? .differs : compared == 0 ? .nothingCompared : .noDifference }
 
     public func cells(_ verdict: Verdict) -> [Cell] { cells.filter { $0.verdict == verdict } }
 

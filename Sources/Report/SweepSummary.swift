@@ -1,74 +1,107 @@
 import PipeLabStore
 import PipeLabExperiment
 
-/// The compact text `pipelab sweep` prints when it ends: the outcome matrix (a letter per
-/// signature, shares where a cell's runs disagree), its legend, the counts, the database, the
-/// sweep's id, and how to finish the sweep when it was interrupted. No line of the matrix or the
-/// legend is wider than `width`, and no line ends in a space.
+/// What `pipelab sweep` prints when it ends, in at most about 40 lines of at most `width`
+/// columns: what ran, the answer in compact form (AnswerTable), racing and disturbed counts, the
+/// combinations that cannot exist grouped by reason, and last two lines that say where the sweep
+/// is and what to do next (all `--quiet` prints). The full matrix comes first with `--matrix`.
 public enum SweepSummary {
     public static let width = 100
 
-    /// `databaseArgument`: the path the resume command must name with `--db`, or nil when
-    /// pipelab finds the database without it.
+    /// `databaseArgument`: the path later commands must name with `--db`, or nil when pipelab
+    /// finds the database without it.
     public static func text(sweep: SweepRecord, cells: [CellSignature], skipped: [SkippedCombination],
-                            databasePath: String, databaseArgument: String?) -> String {
+                            databasePath: String, databaseArgument: String?, matrix showMatrix: Bool = false, quiet: Bool = false) -> String {
         let matrix = OutcomeMatrix(cells)
         var lines: [String] = []
-        if !matrix.rows.isEmpty {
-            lines += TerminalMatrix.lines(matrix, letters: SignatureLetters(matrix), width: width)
+        if showMatrix && !matrix.rows.isEmpty {
+            lines += TerminalMatrix.lines(matrix, skipped: skipped, width: width)
             lines.append("")
-            lines += legend(matrix)
+            lines += TerminalMatrix.legend(matrix)
             lines.append("")
         }
-        let runs = cells.reduce(0) { $0 + $1.runs }
-        let cellCount = matrix.scenarios.count
-        lines.append("sweep \(sweep.id) '\(sweep.name)' \(sweep.status.rawValue): \(runs) of \(Plural.count(sweep.plannedRuns, "run")) recorded in \(Plural.count(cellCount, "cell")), \(matrix.nondeterministic.count) nondeterministic")
+        lines += TextWrap.parts(ran(cells, sweep: sweep), separator: " × ", width: width - 4)
+            .enumerated().map { ($0.offset == 0 ? "ran " : "    ") + $0.element }
+        let answer = AnswerTable(cells)
+        if !answer.rows.isEmpty {
+            lines.append("")
+            lines.append("what the client sees once the peer is gone, \(answer.scope):")
+            lines += answerLines(answer)
+        }
+        lines.append("")
+        let disturbed = cells.filter { $0.disturbedRuns > 0 }
+        lines.append("racing: \(matrix.nondeterministic.count) of \(Plural.count(matrix.scenarios.count, "cell")) (repeats disagree); "
+            + "disturbed: \(Plural.count(disturbed.reduce(0) { $0 + $1.disturbedRuns }, "run")) in \(Plural.count(Set(disturbed.map(\.scenario)).count, "cell")) (left out)")
         if !skipped.isEmpty {
-            lines.append("skipped \(Plural.count(sweep.skippedCells, "cell")) that cannot exist:")
-            for s in skipped {
-                lines.append("  \(s.label): \(s.reason)")
+            lines.append("not run, \(Plural.count(sweep.skippedCells, "cell")) that cannot exist:")
+            for reason in uniqued(skipped.map(\.reason)) {
+                let count = skipped.filter { $0.reason == reason }.reduce(0) { $0 + $1.cells }
+                lines += TextWrap.parts("\(Plural.count(count, "cell")): \(reason)".split(separator: " ").map(String.init), separator: " ", width: width - 4)
+                    .enumerated().map { ($0.offset == 0 ? "  " : "    ") + $0.element }
             }
         }
-        lines.append("database: \(databasePath)   sweep id: \(sweep.id) (\(sweep.uuid))")
-        if sweep.status == .interrupted {
-            lines.append("interrupted: `\(resumeCommand(sweep, databaseArgument: databaseArgument))` runs the rest")
-        }
+        let status = "sweep \(sweep.id) '\(sweep.name)' \(sweep.status.rawValue): \(cells.reduce(0) { $0 + $1.runs }) of \(Plural.count(sweep.plannedRuns, "run")), database \(databasePath)"
+        let next = sweep.status == .interrupted
+            ? "next: \(resumeCommand(sweep, databaseArgument: databaseArgument)) runs the rest"
+            : "next: \(reportCommand(sweep, databaseArgument: databaseArgument))"
+        lines = quiet ? [status, next] : lines + ["", status, next]
         return lines.map(TextWrap.trimmed).joined(separator: "\n") + "\n"
     }
 
-    /// Each letter's signature with its runs and cells (long signatures broken after a comma),
-    /// then a line for each mark the matrix uses.
-    package static func legend(_ matrix: OutcomeMatrix) -> [String] {
-        var lines: [String] = []
-        for (index, entry) in matrix.signatures.enumerated() {
-            let head = "  \(SignatureLetters.letter(at: index)) = "
-            var tokens = entry.signature.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            tokens[tokens.count - 1] += "   (\(Plural.count(entry.runs, "run")) in \(Plural.count(entry.cells, "cell")))"
-            let wrapped = TextWrap.parts(tokens, separator: ",", width: width - head.count)
-            lines += wrapped.enumerated().map { ($0 == 0 ? head : String(repeating: " ", count: head.count)) + $1 }
+    /// `1380 cells`, `4 transport`, …, `3 repeats each`: the parts of the line saying what ran,
+    /// each dimension that varies with its count of values.
+    package static func ran(_ cells: [CellSignature], sweep: SweepRecord) -> [String] {
+        let scenarios = uniqued(cells.map(\.scenario))
+        let dimensions: [(String, (Scenario) -> String)] = [
+            ("transport", { $0.transport.rawValue }), ("peer", { $0.peer.rawValue }), ("sigpipe", { $0.sigpipe.rawValue }),
+            ("sleep", { DurationText.format($0.sleepNs) }), ("sends", { String($0.sends) }), ("payload", { SizeText.label($0.payloadBytes) }),
+            ("probe", { $0.probe.rawValue }), ("network", { $0.network.label }),
+        ]
+        let varying = dimensions.compactMap { name, value -> String? in
+            let values = uniqued(scenarios.map(value))
+            return values.count > 1 ? "\(values.count) \(name)" : nil
         }
-        let cells = matrix.rows.flatMap { row in matrix.columns.map { matrix.cell(row, $0) } }
-        if !matrix.nondeterministic.isEmpty {
-            lines.append("  A 67% · B 33% = the cell's runs disagree: each signature's share, most frequent first")
+        let repeats = cells.map(\.cellRuns).max() ?? 0
+        var parts = varying.isEmpty ? ["1 cell"] : ["\(scenarios.count) cells: " + varying[0]] + varying.dropFirst()
+        parts[parts.count - 1] += ", up to \(Plural.count(repeats, "repeat")) each"
+        return parts
+    }
+
+    /// One line per row (rows that read alike for several transports merged), wrapped at `width`.
+    package static func answerLines(_ answer: AnswerTable) -> [String] {
+        let labels = answer.rows.map { $0.transports.map(\.rawValue).joined(separator: ",") + " " + $0.peer.rawValue }
+        let labelWidth = labels.map(\.count).max() ?? 0
+        return zip(labels, answer.rows).flatMap { label, row -> [String] in
+            // Terse for a terminal line: `#3` for send #3, `<10ms` for below 10ms.
+            let terse = { (text: String) in text.replacingOccurrences(of: "send #", with: "#") }
+            var parts = [terse(row.fails)]
+            if answer.hasDefault { parts.append("default: " + terse(row.kills)) }
+            if let race = row.race {
+                parts.append("races " + race.span.replacingOccurrences(of: "below ", with: "<") + ": \(race.differing) of \(race.runs)")
+            }
+            let head = "  " + RunView.pad(label, labelWidth) + "  "
+            // Wrapped between words, so that a long part breaks too.
+            let words = parts.joined(separator: " · ").split(separator: " ").map(String.init)
+            return TextWrap.parts(words, separator: " ", width: width - head.count).enumerated().map {
+                ($0.offset == 0 ? head : String(repeating: " ", count: head.count)) + $0.element
+            }
         }
-        if cells.contains(where: { $0 == nil }) {
-            lines.append("  \(TerminalMatrix.empty) = no run recorded in this cell")
-        }
-        let disturbed = cells.compactMap { $0?.disturbed.values.reduce(0, +) }.filter { $0 > 0 }
-        if !disturbed.isEmpty {
-            lines.append("  \(TerminalMatrix.disturbedMark) = the machine disturbed \(Plural.count(disturbed.reduce(0, +), "run")) in \(Plural.count(disturbed.count, "cell")) (a late peer or pause), left out of the verdicts")
-        }
-        return lines
+    }
+
+    /// `pipelab report 3 --db 'my lab.sqlite' --out report.md`, ready to paste into a shell.
+    package static func reportCommand(_ sweep: SweepRecord, databaseArgument: String?) -> String {
+        "pipelab report \(sweep.id)" + databaseFlag(databaseArgument) + " --out report.md"
     }
 
     /// `pipelab sweep --resume 3 --db 'my lab.sqlite'`, ready to paste into a shell.
     package static func resumeCommand(_ sweep: SweepRecord, databaseArgument: String?) -> String {
-        var command = "pipelab sweep --resume \(sweep.id)"
-        if let databaseArgument {
-            let quoted = ReproduceCommand.shellQuoted(databaseArgument)
-            // Attached when it starts with '-', so that it is not read as an option.
-            command += quoted.hasPrefix("-") ? " --db=\(quoted)" : " --db \(quoted)"
-        }
-        return command
+        "pipelab sweep --resume \(sweep.id)" + databaseFlag(databaseArgument)
+    }
+
+    private static func databaseFlag(_ argument: String?) -> String {
+        guard let argument else { return "" }
+        let quoted = ReproduceCommand.shellQuoted(argument)
+        // Attached when it starts with '-', so that it is not read as an option.
+        return quoted.hasPrefix("-") ? " --db=\(quoted)" : " --db \(quoted)"
     }
 }

@@ -9,8 +9,6 @@ public struct ChartData: Sendable {
     public var skipped: [SkippedCombination]
     /// One run per distinct signature, most frequent signature first.
     public var representatives: [RepresentativeRun]
-    /// Every probe the sweep recorded (the heatmap and race window draw one of them).
-    public var probes: [Probe] = []
     /// Undisturbed runs of peer close and probe none by cell and first failing send, for the link chart.
     public var linkGroups: [LinkGroup] = []
 
@@ -44,7 +42,8 @@ public struct RunGroup: Sendable, Equatable {
     public var runs: Int
 }
 
-/// The lowest-numbered run with a signature (undisturbed if there is one), with its steps, to draw as a sequence diagram.
+/// A typical run with a signature, with its steps and packets, to draw as a sequence diagram: of the
+/// cell with the most undisturbed runs of that signature, the one of median duration.
 public struct RepresentativeRun: Sendable {
     public var runID: Int64
     public var scenario: Scenario
@@ -55,15 +54,17 @@ public struct RepresentativeRun: Sendable {
     /// All runs of the sweep with this signature, and the cells they are in.
     public var signatureRuns: Int
     public var signatureCells: Int
+    /// Runs of the signature in the cell it was drawn from.
+    public var cellRuns: Int = 1
     public var steps: [Step]
+    /// Captured packets (TCP runs of a sweep made with `--capture`); empty otherwise.
+    public var packets: [Packet] = []
 }
 
 extension Store {
     public func chartData(sweepID: Int64) throws(StoreError) -> ChartData {
         ChartData(sweep: try sweep(id: sweepID), runGroups: try runGroups(sweepID: sweepID),
-                  skipped: try skipped(sweepID: sweepID).filter { $0.probe == .none }, representatives: try representativeRuns(sweepID: sweepID),
-                  probes: try db.prepare("SELECT DISTINCT probe FROM runs WHERE sweep_id = ?").bind([.int(sweepID)])
-                    .rows { Probe(rawValue: $0.text(0)) }.compactMap { $0 },
+                  skipped: try skipped(sweepID: sweepID), representatives: try representativeRuns(sweepID: sweepID),
                   linkGroups: try linkGroups(sweepID: sweepID))
     }
 
@@ -79,23 +80,19 @@ extension Store {
         }
     }
 
-    /// The heatmap and the race window draw one probe and one network: none and plain loopback where
-    /// the sweep has them (the sends' own story), else those of the first run recorded.
+    /// Every cell's runs by signature and first failure: the heatmap draws each probe and network
+    /// as a facet of its own; the race window reads the families it draws.
     package func runGroups(sweepID: Int64) throws(StoreError) -> [RunGroup] {
         try db.prepare("""
             SELECT \(Dimensions.columnList()), signature, outcome, first_failing_send,
                    first_errno_name, term_signal, COUNT(*) AS runs
-            FROM runs r WHERE sweep_id = ?1 AND probe || ' ' || interval_ns || ' ' || rtt_ns || ' ' || loss_percent = COALESCE(
-                (SELECT probe || ' ' || interval_ns || ' ' || rtt_ns || ' ' || loss_percent FROM runs
-                  WHERE sweep_id = ?1 AND probe = 'none' AND interval_ns = 0 AND rtt_ns = 0 AND loss_percent = 0 LIMIT 1),
-                (SELECT probe || ' ' || interval_ns || ' ' || rtt_ns || ' ' || loss_percent FROM runs WHERE sweep_id = ?1 ORDER BY id LIMIT 1))
+            FROM runs r WHERE sweep_id = ?1
               -- Like a cell's verdict, the charts leave out the runs the machine disturbed, unless
               -- a cell has nothing else.
               AND (peer_late = 0 OR NOT EXISTS (
                 SELECT 1 FROM runs u WHERE u.sweep_id = r.sweep_id AND \(Self.sameCell("u", "r")) AND u.peer_late = 0))
-            GROUP BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature, outcome, first_failing_send,
-                     first_errno_name, term_signal
-            ORDER BY transport, peer, sigpipe, sleep_ns, sends, payload_bytes, signature
+            GROUP BY \(Dimensions.columnList()), signature, outcome, first_failing_send, first_errno_name, term_signal
+            ORDER BY \(Dimensions.columnList()), signature
             """).bind([.int(sweepID)]).rows { (row: Row) throws(StoreError) in
             RunGroup(scenario: try row.scenario(), signature: row.text("signature"), outcome: try row.decoded("outcome"),
                      firstFailingSend: row.optionalInt("first_failing_send").map { Int($0) },
@@ -105,29 +102,43 @@ extension Store {
 
     package func representativeRuns(sweepID: Int64) throws(StoreError) -> [RepresentativeRun] {
         var runs = try db.prepare("""
-            WITH bySignature AS (
-                SELECT signature, COALESCE(MIN(CASE WHEN peer_late = 0 THEN id END), MIN(id)) AS id, COUNT(*) AS runs,
-                       COUNT(DISTINCT \(Dimensions.all.map(\.column).joined(separator: " || ' ' || "))) AS cells
-                FROM runs WHERE sweep_id = ? GROUP BY signature)
-            SELECT r.id, \(Dimensions.columnList("r")), r.repeat_index, r.signature,
-                   r.outcome, r.term_signal, b.runs AS signature_runs, b.cells AS signature_cells
-            FROM bySignature b JOIN runs r ON r.id = b.id
-            ORDER BY b.runs DESC, r.signature
+            WITH cells AS (
+                SELECT signature, \(Dimensions.columnList()), COUNT(*) AS n
+                FROM runs WHERE sweep_id = ?1 AND peer_late = 0
+                GROUP BY signature, \(Dimensions.columnList())),
+            totals AS (SELECT signature, SUM(n) AS runs, COUNT(*) AS cells FROM cells GROUP BY signature),
+            -- The cell with the most runs of each signature (SQLite takes the bare columns from the MAX row).
+            largest AS (SELECT signature, \(Dimensions.columnList()), MAX(n) AS n FROM cells GROUP BY signature),
+            ranked AS (
+                SELECT r.id, r.signature, l.n,
+                       ROW_NUMBER() OVER (PARTITION BY r.signature ORDER BY r.duration_ns, r.id) AS position
+                FROM runs r JOIN largest l ON r.signature = l.signature AND \(Self.sameCell("r", "l"))
+                WHERE r.sweep_id = ?1 AND r.peer_late = 0)
+            SELECT r.id, \(Dimensions.columnList("r")), r.repeat_index, r.signature, r.outcome, r.term_signal,
+                   t.runs AS signature_runs, t.cells AS signature_cells, k.n AS cell_runs
+            FROM ranked k JOIN runs r ON r.id = k.id JOIN totals t ON t.signature = k.signature
+            WHERE k.position = (k.n + 1) / 2
+            ORDER BY t.runs DESC, r.signature
             """).bind([.int(sweepID)]).rows { (row: Row) throws(StoreError) in
             RepresentativeRun(runID: row.int("id"), scenario: try row.scenario(), repeatIndex: Int(row.int("repeat_index")),
                               signature: row.text("signature"), outcome: try row.decoded("outcome"),
                               termSignal: row.optionalText("term_signal"), signatureRuns: Int(row.int("signature_runs")),
-                              signatureCells: Int(row.int("signature_cells")), steps: [])
+                              signatureCells: Int(row.int("signature_cells")), cellRuns: Int(row.int("cell_runs")), steps: [])
         }
-        var position: [Int64: Int] = [:]
-        for (index, run) in runs.enumerated() { position[run.runID] = index }
-        try db.prepare("""
-            SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps
-            WHERE run_id IN (SELECT COALESCE(MIN(CASE WHEN peer_late = 0 THEN id END), MIN(id)) FROM runs WHERE sweep_id = ? GROUP BY signature)
-            ORDER BY run_id, seq
-            """).bind([.int(sweepID)]).forEachRow { row in
-            guard let index = position[row.int(0)], let step = Self.step(row, from: 1) else { return }
-            runs[index].steps.append(step)
+        for index in runs.indices {
+            try db.prepare("""
+                SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps
+                WHERE run_id = ? ORDER BY seq
+                """).bind([.int(runs[index].runID)]).forEachRow { row in
+                if let step = Self.step(row, from: 1) { runs[index].steps.append(step) }
+            }
+            runs[index].packets = try db.prepare("""
+                SELECT t_ns, direction, flags, seq, ack, length, step_seq, lost FROM packets WHERE run_id = ? ORDER BY number
+                """).bind([.int(runs[index].runID)]).rows { row -> Packet? in
+                guard let direction = Packet.Direction(rawValue: row.text(1)) else { return nil }
+                return Packet(tNs: row.int(0), direction: direction, flags: row.text(2), seq: row.int(3), ack: row.optionalInt(4),
+                              length: row.int(5), stepSeq: row.optionalInt(6).map { Int($0) }, headers: [], wireLength: 0, lost: row.int(7) != 0)
+            }.compactMap { $0 }
         }
         return runs
     }

@@ -11,8 +11,9 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Show what differs between two sweeps, judged cell by cell with Fisher's exact test.",
         discussion: """
-            Exits 0 when no cell differs significantly, 1 when one does (like diff), 64 on bad \
-            input.
+            Exits 0 when at least one cell was compared and none differs significantly, 1 when \
+            one does (like diff), 2 when no cell could be compared (no cell in both sweeps, or \
+            too few repeats in all of them), 64 on bad input.
 
             Examples:
               pipelab compare monday tuesday
@@ -42,6 +43,6 @@ struct CompareCommand: ParsableCommand {
         }
         let text = format == .json ? CompareJSON.render(comparison) : CompareReport.render(comparison)
         if let out { try OutputFile.write([.init(path: out, content: text)]) } else { print(text, terminator: "") }
-        if comparison.differs { throw ExitStatus(code: 1) }
+        if comparison.exitCode != .noDifference { throw ExitStatus(code: comparison.exitCode.rawValue) }
     }
 }

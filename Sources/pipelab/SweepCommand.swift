@@ -40,7 +40,8 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "A JSON spec file with the same keys as these flags.") var spec: String?
     @Flag(help: "Finish an interrupted sweep (default: the latest interrupted one).") var resume = false
     @Argument(help: "With --resume: the sweep's id, name or UUID.") var sweep: String?
-    @Flag(help: "No progress line.") var quiet = false
+    @Flag(help: "No progress line, and of the summary only its last two lines (the sweep and the next command).") var quiet = false
+    @Flag(help: "Print the full outcome matrix (every cell's signatures) before the summary.") var matrix = false
     @Flag(help: "Record each TCP run's packets in the packets table (with --resume: for the runs still to do).") var capture = false
     @OptionGroup var sharding: ShardOptions
     @OptionGroup var database: DatabaseOption
@@ -101,7 +102,7 @@ struct SweepCommand: ParsableCommand {
     private func finish(_ record: SweepRecord, store: Store) throws {
         print(SweepSummary.text(sweep: record, cells: try store.cellSignatures(sweepID: record.id),
                                 skipped: try store.skipped(sweepID: record.id), databasePath: store.path,
-                                databaseArgument: database.isDefault ? nil : store.path), terminator: "")
+                                databaseArgument: database.isDefault ? nil : store.path, matrix: matrix, quiet: quiet), terminator: "")
         if record.status == .interrupted {
             throw CommandFailure(message: "interrupted by \(Interrupts.received.map(SignalName.of) ?? "a signal"); completed runs are recorded", exitCode: 130)
         }

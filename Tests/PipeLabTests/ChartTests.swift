@@ -64,6 +64,11 @@ import Testing
         #expect(square("tcp4 linger0 ignore sleep 100ms 3 × 5B: ")?.fill == FirstFailure.econnreset.color)
         #expect(square("tcp4 linger0 default sleep 100ms 3 × 5B: ")?.fill == FirstFailure.econnreset.color)
         #expect(square("tcp4 linger0 ignore sleep 100ms 3 × 5B: ")?.text == "2")
+        // Under the default disposition the process goes on and SIGPIPE kills it at the next send:
+        // a band in the colour of death, and the tooltip names the send.
+        #expect(fills.keys.contains { $0.hasPrefix("tcp4 linger0 default sleep 100ms 3 × 5B: ") && $0.contains("then killed by SIGPIPE at send 3") })
+        #expect(!fills.keys.contains { $0.hasPrefix("tcp4 linger0 ignore ") && $0.contains("killed") })
+        #expect(heatmap.svg.contains(">then killed by SIGPIPE at a later send</text>"))
         // A pipe without a reader: EPIPE at the first write after the close.
         #expect(square("pipe close ignore sleep 100ms 3 × 5B: ")?.fill == FirstFailure.epipe.color)
         #expect(square("pipe close default sleep 100ms 3 × 5B: ")?.fill == FirstFailure.killedBySigpipe.color)
@@ -74,6 +79,18 @@ import Testing
         #expect(fills.count == 8 * 3)
         #expect(heatmap.svg.contains(">killed by SIGPIPE</text>"))
         #expect(!heatmap.svg.contains(">short write</text>"), "the legend lists only what is drawn")
+    }
+
+    /// A sweep without probe none draws its probe's facet, never "not recorded" for cells that ran (issue 16).
+    @Test func aProbeOnlySweepsHeatmapDrawsItsFacet() throws {
+        let directory = try temporaryDirectory()
+        let output = try CLI.run(["sweep", "--transport", "tcp4,unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", "10ms",
+                                  "--probe", "recv,so-error", "--repeat", "1", "--quiet"], in: directory)
+        #expect(output.status == 0, "\(output.stderr)")
+        let store = try Store(path: directory.appendingPathComponent("pipelab.sqlite").path, create: false)
+        let svg = Heatmap.svg(try store.chartData(sweepID: 1))
+        #expect(!svg.contains("not recorded"))
+        #expect(svg.contains(">probe recv · loopback</text>") && svg.contains(">probe so-error · loopback</text>"))
     }
 
     @Test func everyChartIsWellFormedReadableAndDraws() throws {
@@ -117,21 +134,26 @@ import Testing
         return try Data(contentsOf: output)
     }
 
-    @Test func raceWindowHasOneSeriesPerSignatureWithIntervals() throws {
+    @Test func raceWindowHasOnePanelPerFamilyAndOneSeriesPerFirstFailure() throws {
         let race = try #require(try Self.charts().first { $0.name == "race-window" })
         let data = try Self.sweep.get()
+        let model = RaceWindowChart.Model(data.runGroups)
         let document = try XMLDocument(data: Data(race.svg.utf8))
-        // One titled point per (transport, sleep, signature that occurs in that transport).
+        // One titled point per (family drawn, sleep, first failure that occurs in that family), default left out.
         let points = try document.nodes(forXPath: "//*[local-name()='circle']/*[local-name()='title']").compactMap(\.stringValue)
         var expected = 0
-        for transport in [Transport.tcp4, .pipe] {
-            let signatures = Set(data.runGroups.filter { $0.scenario.transport == transport }.map(\.signature))
-            expected += signatures.count * 3
+        for family in model.families {
+            let outcomes = Set(data.runGroups.filter {
+                $0.scenario.transport == family.transport && $0.scenario.peer == family.peer && $0.scenario.sigpipe != .default
+            }.map { AnswerTable.failure($0.signature) })
+            expected += outcomes.count * 3
         }
         #expect(points.count == expected)
-        #expect(points.contains { $0.hasPrefix("pipe, sleep 100ms: ok,EPIPE,EPIPE in 3 of 6 runs") })
-        let caption = RaceWindowChart.captionText(data.runGroups, RaceWindowChart.Model(data.runGroups)).joined(separator: " ")
-        #expect(caption.contains("pooled over peer (close, linger0), sigpipe (default, ignore), sends (3), payload (5B)."))
+        #expect(!points.contains { $0.contains("killed") })
+        // Every point belongs to a family drawn; the families not drawn are named in the caption.
+        #expect(points.allSatisfy { point in model.families.contains { point.hasPrefix($0.label + ", sleep ") } })
+        let caption = RaceWindowChart.captionText(data.runGroups, model).joined(separator: " ")
+        #expect(caption.contains("pooled over sigpipe (ignore); the default disposition, which dies, is left out."))
     }
 
     @Test func chartsOfTheFixedFixtureMatchGoldenFiles() throws {

@@ -96,7 +96,8 @@ import Testing
         }
         let compare = try CLI.run(["compare", "first", "second"], in: directory)
         #expect(compare.status == 0, "\(compare.stdout)\(compare.stderr)")
-        #expect(compare.stdout.contains("**Equal**: no cell in both sweeps differs significantly (2 compared)."))
+        #expect(compare.stdout.contains("**2 cells compared, 0 differ significantly**; 0 with too few repeats to tell; 0 in one sweep only (A: 0, B: 0)."))
+        #expect(!compare.stdout.contains("Equal"))
         for (row, width) in Self.tableRowWidths(compare.stdout) { #expect(width <= 110, "\(row)") }
     }
 
@@ -109,25 +110,56 @@ import Testing
         let output = try fixture.compare("before", "after")
         #expect(output.status == 1, "\(output.stderr)")
         #expect(output.stderr.isEmpty)
-        #expect(output.stdout.contains("**Different**: cells in both sweeps that differ significantly: 1 of 2."))
+        #expect(output.stdout.contains("**2 cells compared, 1 differ significantly**"))
         // The changed cell, its counts as a table of signatures × {A, B}, and p = 2 / C(40, 20).
         #expect(output.stdout.contains("## Cells that differ"))
         #expect(output.stdout.contains("| tcp4/close/ignore/10ms/3/5 | s1 | 20/20 | 0/20 | 1.45e-11 |\n|  | s2 | 0/20 | 20/20 |  |"))
         #expect(output.stdout.contains("- s1: `ok,ok,EPIPE`\n- s2: `ok,ECONNRESET,EPIPE`"))
     }
 
-    @Test func threeAgainstThreeIsNotEnoughRepeatsToTell() throws {
+    @Test func threeAgainstThreeIsNotEnoughRepeatsToTellAndComparesNothing() throws {
         let fixture = try Fixture()
         try fixture.record("a", uuidSuffix: 1, [(Self.tcpRace, Self.repeated("ok,ok,ok", 3))])
         try fixture.record("b", uuidSuffix: 2, [(Self.tcpRace, Self.repeated("ok,ok,EPIPE", 3))])
         let output = try fixture.compare("a", "b")
-        #expect(output.status == 0, "\(output.stderr)")
-        #expect(output.stdout.contains("**Equal**: no cell in both sweeps differs significantly (1 compared). With too few repeats to tell: 1."))
+        #expect(output.status == 2, "\(output.stderr)")
+        #expect(output.stdout.contains("**0 cells compared, 0 differ significantly**; 1 with too few repeats to tell; 0 in one sweep only (A: 0, B: 0). No cell could be compared: these cells have 3 runs each in A and 3 in B (undisturbed)."))
         #expect(output.stdout.contains("## Not enough repeats to tell"))
         // A complete 3/3 split has p = 2 / C(6, 3) = 0.1; 5 runs per side bring it to 2 / 252 ≤ 0.01.
         #expect(output.stdout.contains("| tcp4/close/ignore/0/3/5 | s1 | 3/3 | 0/3 | 0.1 |"))
-        #expect(output.stdout.contains("With 5 runs per sweep a complete split (every run one signature in A, another in B) would reach p ≤ 0.01/1"))
+        #expect(output.stdout.contains("With 5 runs in each, a complete split (every run one signature in A, another in B) would reach p ≤ 0.01/1"))
         #expect(output.stdout.contains("rerun both with `--repeat 5` or more"))
+    }
+
+    @Test func thirtyAgainstThreeAdvisesRepeatsForTheSideWithFewer() throws {
+        let fixture = try Fixture()
+        try fixture.record("many", uuidSuffix: 1, [(Self.tcpRace, Self.repeated("ok,ok,ok", 20) + Self.repeated("ok,ok,EPIPE", 10)),
+                                                   (Self.tcpSettled, Self.repeated("ok,ok,EPIPE", 30))])
+        try fixture.record("few", uuidSuffix: 2, [(Self.tcpRace, Self.repeated("ok,ok,ok", 2) + ["ok,ok,EPIPE"]),
+                                                  (Self.tcpSettled, Self.repeated("ok,ok,EPIPE", 3))])
+        let output = try fixture.compare("many", "few")
+        #expect(output.status == 0, "one cell compared, none differs: \(output.stdout)")
+        #expect(output.stdout.contains("**1 cell compared, 0 differ significantly**; 1 with too few repeats to tell"))
+        #expect(output.stdout.contains("these cells have 30 runs each in A and 3 in B (undisturbed)."))
+        // 20 and 10 in A against n runs all `ok,ok,EPIPE` in B: the fewest n that reaches p ≤ 0.01.
+        let advice = try #require(output.stdout.firstMatch(of: /rerun B with `--repeat (\d+)`/)).1
+        let needed = try #require(Int(advice))
+        #expect(ContingencyTest([(a: 20, b: 0), (a: 10, b: needed)]).p <= 0.01)
+        #expect(ContingencyTest([(a: 20, b: 0), (a: 10, b: needed - 1)]).p > 0.01)
+        #expect(!output.stdout.contains("rerun both"))
+    }
+
+    @Test func disjointSweepsCompareNothingAndExitTwo() throws {
+        let fixture = try Fixture()
+        try fixture.record("tcp", uuidSuffix: 1, [(Self.tcpSettled, Self.repeated("ok,ok,EPIPE", 5))])
+        try fixture.record("unix", uuidSuffix: 2, [(Self.unixSettled, Self.repeated("ok,EPIPE,EPIPE", 5))])
+        let output = try fixture.compare("tcp", "unix")
+        #expect(output.status == 2, "\(output.stderr)")
+        #expect(output.stdout.contains("**0 cells compared, 0 differ significantly**; 0 with too few repeats to tell; 2 in one sweep only (A: 1, B: 1). No cell could be compared."))
+        let json = try fixture.compare("tcp", "unix", "--format", "json")
+        #expect(json.status == 2)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["verdict"] as? String == "nothing-compared")
     }
 
     @Test func aSweepComparedWithItselfSaysSo() throws {
@@ -139,7 +171,7 @@ import Testing
         let json = try fixture.compare("only", "only", "--format", "json")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["same_sweep"] as? Bool == true)
-        #expect(object["verdict"] as? String == "equal")
+        #expect(object["verdict"] as? String == "no-difference")
     }
 
     /// A comparison with every kind of cell: one that differs, a race with too few repeats, a race

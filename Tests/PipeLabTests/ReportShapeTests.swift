@@ -8,11 +8,14 @@ import Foundation
 @testable import PipeLabWorker
 import Testing
 
-/// The report of the built-in grid, recorded for real, stays readable: at most 300 lines of
-/// Markdown, no table row wider than GitHub's 980 px column holds (MarkdownWidth's budget of
-/// visible characters), and every chart it links is beside it.
+/// The report of the built-in grid, recorded for real, stays within the budgets a reader has
+/// (issue 17): at most 5,000 words and 40 KB of Markdown, no paragraph or list item over 700
+/// characters, no table row over 160 visible characters, the answer table right after a header
+/// of at most 6 lines, and every chart it links beside it.
 @Suite struct ReportShapeTests {
-    @Test func theBuiltInGridsReportIsShortAndNarrow() throws {
+    static let words = 5_000, bytes = 40_000, paragraph = 700, row = 160
+
+    @Test func theBuiltInGridsReportKeepsItsBudgets() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let sweep = try CLI.run(["sweep", "--quiet"], in: directory)
@@ -20,13 +23,26 @@ import Testing
         let report = try CLI.run(["report", "--out", "default.md"], in: directory)
         #expect(report.status == 0, "\(report.stderr)")
         let text = try String(contentsOf: directory.appendingPathComponent("default.md"), encoding: .utf8)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.count <= 300, "the report has \(lines.count) lines")
+        #expect(text.utf8.count <= Self.bytes, "\(text.utf8.count) bytes")
+        let words = text.split { $0 == " " || $0 == "\n" }.count
+        #expect(words <= Self.words, "\(words) words")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for line in lines where !line.hasPrefix("|") {
+            #expect(line.count <= Self.paragraph, "a paragraph or list item of \(line.count) characters: \(line.prefix(120))…")
+        }
         for line in lines where line.hasPrefix("|") {
-            let width = MarkdownWidth.rowWidth(Self.cells(String(line)))
-            #expect(width <= MarkdownWidth.budget, "\(width) visible characters: \(line)")
+            let width = MarkdownWidth.rowWidth(Self.cells(line))
+            #expect(width <= Self.row, "\(width) visible characters: \(line)")
         }
         #expect(!lines.contains { $0.hasSuffix(" ") })
+        // The answer first: the title, a header of at most 6 lines, then the answer table.
+        let answer = try #require(lines.firstIndex(of: "## The answer"))
+        #expect(answer <= 8, "the answer starts at line \(answer + 1)")
+        let table = try #require(lines.firstIndex { $0.hasPrefix("| transport | peer | fails first | kills | races |") })
+        #expect(table <= answer + 4)
+        #expect(lines[table + 2].hasPrefix("| tcp4") && lines[table + 2].contains("| close | send \\#"), "\(lines[table + 2])")
+        // Bookkeeping last: the impossible combinations are the last section.
+        #expect(lines.last { $0.hasPrefix("## ") } == "## Not run: combinations that cannot exist")
         // Every linked chart exists.
         let links = text.components(separatedBy: "](").dropFirst().compactMap { $0.split(separator: ")").first.map(String.init) }
         #expect(links.contains { $0.hasSuffix("heatmap.svg") })
@@ -43,7 +59,7 @@ import Testing
                                  "--sleep", "100ms", "--payload", "5", "--repeat", "2", "--quiet"], in: directory)
         #expect(sweep.status == 0, "\(sweep.stderr)")
         let report = try CLI.run(["report"], in: directory).stdout
-        let races = report.components(separatedBy: "## Where it races and where it settles").last?
+        let races = report.components(separatedBy: "## Where it races").last?
             .components(separatedBy: "## Why").first ?? ""
         #expect(races.contains("Nowhere"))
         #expect(!report.lowercased().contains("short sleep"))

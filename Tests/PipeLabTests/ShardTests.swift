@@ -75,7 +75,7 @@ import Testing
         let report = try CLI.run(["report", "--db", merged, "1"], environment: ["TMPDIR": temporary.path])
         #expect(report.status == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty)
-        #expect(report.stdout.contains("| runs | 48 of 48 planned"))
+        #expect(report.stdout.contains("48 of 48 runs in 16 cells"))
         #expect(report.stdout.contains("4 of 4 shards, so the whole grid"))
     }
 

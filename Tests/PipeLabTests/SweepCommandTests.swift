@@ -13,11 +13,12 @@ import Testing
     @Test func aSweepRecordsEveryRunWholeWithTheKernelsOutcomes() throws {
         let directory = try temporaryDirectory()
         let output = try CLI.run(["sweep", "--transport", "tcp4,unix,pipe", "--peer", "close,linger0", "--sigpipe", "ignore,nosignal,default",
-                                  "--sleep", "50ms", "--sends", "3", "--payload", "5", "--repeat", "2", "--name", "small", "--quiet"], in: directory)
+                                  "--sleep", "50ms", "--sends", "3", "--payload", "5", "--repeat", "2", "--name", "small"], in: directory)
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stderr.isEmpty)
-        #expect(output.stdout.contains("sweep 1 'small' completed: 28 of 28 runs recorded in 14 cells"))
-        #expect(output.stdout.contains("pipe linger0 ignore: SO_LINGER"))
+        #expect(output.stdout.contains("ran 14 cells: 3 transport × 2 peer × 3 sigpipe, up to 2 repeats each"))
+        #expect(output.stdout.contains("sweep 1 'small' completed: 28 of 28 runs"))
+        #expect(output.stdout.contains("  3 cells: SO_LINGER is a socket option"))
         let db = directory.appendingPathComponent("pipelab.sqlite").path
         let cells = try CLIShell.sqlite3(db, """
             SELECT transport || '/' || peer || '/' || sigpipe || ' ' || signature || ' ' || (runs - disturbed_runs)

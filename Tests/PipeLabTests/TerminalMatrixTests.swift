@@ -16,39 +16,63 @@ import Testing
     }
 
     @Test func disturbedRunsAreLeftOutOfTheCellAndCountedInOneLine() {
-        // 9 runs agree; the 1 other was disturbed, so the cell is `A`, marked, and not mixed.
+        // 9 runs agree; the 1 other was disturbed, so the cell is `..P`, marked, and not mixed.
         let matrix = OutcomeMatrix([Self.cell("ok,ok,EPIPE", runs: 9, of: 10), Self.cell("ok,ok,ok", runs: 1, of: 10, disturbed: 1)])
-        let lines = TerminalMatrix.lines(matrix, letters: SignatureLetters(matrix), width: 100)
-        #expect(lines.last == "tcp4       close  ignore   A*")
-        let legend = SweepSummary.legend(matrix)
+        let lines = TerminalMatrix.lines(matrix, skipped: [], width: 100)
+        #expect(lines.last == "tcp4       close  ignore   ..P*")
+        let legend = TerminalMatrix.legend(matrix)
         #expect(legend.contains("  * = the machine disturbed 1 run in 1 cell (a late peer or pause), left out of the verdicts"))
         #expect(!legend.contains { $0.contains("disagree") })
     }
 
-    @Test func sharesRoundWithoutClaimingAllOrNothing() {
-        #expect(TerminalMatrix.percent(1, of: 1000) == "<1%")
-        #expect(TerminalMatrix.percent(999, of: 1000) == ">99%")
-        #expect(TerminalMatrix.percent(19, of: 20) == "95%")
+    @Test func sharesAreCountsAndPercentagesNeverClaimAllOrNothing() {
+        #expect(Share.text(2, of: 3) == "2 of 3")
+        #expect(Share.text(19, of: 20) == "19 of 20 (95 %)")
+        #expect(Share.percent(1, of: 1000) == "<1 %")
+        #expect(Share.percent(999, of: 1000) == ">99 %")
+        #expect(Share.percent(0, of: 1000) == "0 %")
+        #expect(Share.withInterval(0, of: 30) == "0 of 30 (0 %, CI 0–11 %)")
+    }
+
+    @Test func signaturesReadTheSameWhateverElseTheSweepHolds() {
+        #expect(SignatureText.compact("ok,ok,EPIPE") == "ok,ok,EPIPE")
+        let long = (["ok", "ok"] + Array(repeating: "EPIPE", count: 9998)).joined(separator: ",")
+        #expect(SignatureText.compact(long) == "ok×2,EPIPE×9998")
+        #expect(SignatureText.code("ok,ECONNRESET,killed:SIGPIPE") == ".RK")
+        #expect(SignatureText.code("ok,ok,EPIPE+SIGPIPE") == "..P+")
+        #expect(SignatureText.code("ok,short:12656,ETIMEDOUT") == ".s[ETIMEDOUT]")
+        // A label depends on the signature alone, not on which others a sweep has.
+        let alone = OutcomeMatrix([Self.cell("ok,ok,EPIPE", runs: 1, of: 1)])
+        let crowded = OutcomeMatrix([Self.cell("ok,ok,EPIPE", runs: 1, of: 1)]
+            + (1...5).map { Self.cell("ok,short:\($0),EPIPE", runs: 3, of: 3, sleepNs: Int64($0)) })
+        #expect(TerminalMatrix.lines(alone, skipped: [], width: 100).last?.hasSuffix("..P") == true)
+        #expect(TerminalMatrix.lines(crowded, skipped: [], width: 100).contains { $0.contains("..P") })
     }
 
     @Test func aCellWithMoreSignaturesThanALineHoldsBreaksBetweenThem() {
-        let signatures = (1...30).map { "short:\($0),EPIPE" }
+        let signatures = (1...30).map { "ok,E\($0)X" }
         let matrix = OutcomeMatrix(signatures.map { Self.cell($0, runs: 1, of: 30) })
-        let lines = TerminalMatrix.lines(matrix, letters: SignatureLetters(matrix), width: 100)
-        #expect(lines.count > 5)
+        let lines = TerminalMatrix.lines(matrix, skipped: [], width: 100)
+        #expect(lines.count > 4)
         #expect(lines.allSatisfy { $0.count <= 100 && $0.last != " " })
-        let shown = lines.dropFirst(4).joined(separator: " ")
-        #expect(shown.contains("A 3% ·") && shown.contains("Z4 3%"))
-        #expect(shown.components(separatedBy: "3%").count - 1 == 30)
+        let shown = lines.dropFirst(2).joined(separator: " ")
+        #expect(shown.components(separatedBy: "X] 1").count - 1 == 30)
     }
 
-    @Test func aLongSignatureBreaksAfterACommaInTheLegend() {
-        let signature = Array(repeating: "ok", count: 60).joined(separator: ",") + ",EPIPE"
-        let legend = SweepSummary.legend(OutcomeMatrix([Self.cell(signature, runs: 1, of: 1)]))
-        #expect(legend.count > 1)
-        #expect(legend.allSatisfy { $0.count <= 100 })
-        #expect(legend.dropLast().allSatisfy { $0.hasSuffix(",") })
-        #expect(legend.map { $0.trimmingCharacters(in: .whitespaces) }.joined().hasPrefix("A = " + signature + "   (1 run in 1 cell)"))
+    @Test func signaturesThatDifferOnlyInAShortCountShareTheirCode() {
+        let matrix = OutcomeMatrix([Self.cell("ok,short:12656,ECONNRESET", runs: 2, of: 3), Self.cell("ok,short:56096,ECONNRESET", runs: 1, of: 3)])
+        #expect(TerminalMatrix.lines(matrix, skipped: [], width: 100).last?.hasSuffix("ignore   .sR") == true)
+    }
+
+    @Test func aCombinationThatCannotExistAndAMissingCellAreMarkedApart() {
+        let skipped = [SkippedCombination(transport: .tcp4, peer: .close, sigpipe: .ignore, probe: .recv, cells: 1, reason: "r")]
+        var recv = Self.cell("ok,ok,EPIPE", runs: 1, of: 1)
+        recv.scenario.probe = .recv
+        recv.scenario.transport = .unix
+        let lines = TerminalMatrix.lines(OutcomeMatrix([Self.cell("ok,ok,EPIPE", runs: 1, of: 1), recv]), skipped: skipped, width: 100)
+        #expect(lines.first?.trimmingCharacters(in: .whitespaces).hasPrefix("probe  none  recv") == true)
+        #expect(lines.contains { $0.hasPrefix("tcp4") && $0.contains("..P") && $0.hasSuffix(" \(TerminalMatrix.impossible)") })
+        #expect(lines.contains { $0.hasPrefix("unix") && $0.contains(" \(TerminalMatrix.missing) ") && $0.hasSuffix("..P") })
     }
 
     @Test func uuidPrefixesAreTheShortestThatTellThemApart() {

@@ -8,7 +8,8 @@ import Foundation
 @testable import PipeLabWorker
 import Testing
 
-/// What `pipelab sweep` prints at its end, on real sweeps: headers, shares, width, legend.
+/// What `pipelab sweep` prints at its end, on real sweeps: the summary's budget, the matrix
+/// behind `--matrix` (headers, shares, width, legend), and `--quiet`.
 @Suite struct TerminalOutputTests {
     static let width = 100
 
@@ -20,11 +21,23 @@ import Testing
         }
     }
 
-    /// The letter of each signature, read from the printed legend (`  A = ok,ok,EPIPE   (…)`).
-    static func legend(_ text: String) -> [String: String] {
-        var letters: [String: String] = [:]
-        for match in text.matches(of: /(?m)^  ([A-Z][0-9]*) = (\S+)   \(/) { letters[String(match.2)] = String(match.1) }
-        return letters
+    @Test func theBuiltInGridsSummaryFitsFortyLinesAndEndsWithTheNextCommand() throws {
+        let directory = try temporaryDirectory()
+        let output = try CLI.run(["sweep"], in: directory)
+        #expect(output.status == 0, "\(output.stderr)")
+        Self.expectTidy(output.stdout)
+        let lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        #expect(lines.count <= 40, "\(lines.count) lines:\n\(output.stdout)")
+        #expect(lines.first?.hasPrefix("ran 1380 cells: 4 transport × 5 peer × 5 sigpipe") == true)
+        #expect(lines.contains { $0.hasPrefix("  tcp4") && $0.contains(" close ") && $0.contains(": EPIPE") })
+        #expect(lines.contains { $0.hasPrefix("racing: ") })
+        // One line per reason a combination cannot exist, each reason once.
+        #expect(lines.filter { $0.contains("MSG_NOSIGNAL is a send(2) flag") }.count == 1)
+        #expect(lines.last == "next: pipelab report 1 --out report.md")
+        // --quiet: only the last two lines.
+        let quiet = try CLI.run(["sweep", "--transport", "unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", "10ms", "--quiet"], in: directory)
+        #expect(quiet.stdout.split(separator: "\n").count == 2)
+        #expect(quiet.stdout.hasSuffix("next: pipelab report 2 --out report.md\n"))
     }
 
     @Test func aMixedCellShowsEachSignaturesShareUnderHeaders() throws {
@@ -34,7 +47,7 @@ import Testing
         for _ in 0..<3 where found == nil {
             let directory = try temporaryDirectory()
             let output = try CLI.run(["sweep", "--transport", "tcp4,unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", "0,25us,50us",
-                                      "--sends", "3", "--payload", "5", "--repeat", "30", "--quiet"], in: directory)
+                                      "--sends", "3", "--payload", "5", "--repeat", "30", "--matrix"], in: directory)
             #expect(output.status == 0, "\(output.stderr)")
             let db = directory.appendingPathComponent("pipelab.sqlite").path
             let cells = try Store(path: db, create: false).cellSignatures(sweepID: 1)
@@ -47,57 +60,52 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("transport  peer   sigpipe") })
         let sleeps = try #require(lines.first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("sleep  0 ") })
         #expect(sleeps.contains("25us") && sleeps.contains("50us"))
-        #expect(lines.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("sends  3") })
-        #expect(lines.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("payload  5B") })
+        // Only the dimensions that vary get a header line.
+        #expect(!lines.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("sends ") })
         #expect(lines.contains { $0.contains("= the cell's runs disagree") })
 
-        // Each disagreeing cell, as the database counts it, appears on its row with its shares.
-        let letters = Self.legend(text)
+        // Each disagreeing cell, as the database counts it, appears on its row with its runs, in counts.
         let matrix = OutcomeMatrix(try Store(path: db, create: false).cellSignatures(sweepID: 1))
         for (row, _, cell) in matrix.nondeterministic {
-            let counted = cell.undisturbed
-            let total = counted.reduce(0) { $0 + $1.runs }
-            let expected = counted.map { (letter: letters[$0.signature] ?? "?", runs: $0.runs) }
-                .sorted { ($0.runs, $1.letter) > ($1.runs, $0.letter) }
-                .map { "\($0.letter) \(Int((Double($0.runs) * 100 / Double(total)).rounded()))%" }
-                .joined(separator: " · ")
+            let expected = TerminalMatrix.shares(cell).joined(separator: " · ")
             let rowLine = lines.first { $0.split(separator: " ").prefix(3).map(String.init) == [row.transport.rawValue, row.peer.rawValue, row.sigpipe.rawValue] }
             #expect(rowLine?.contains(expected) == true, "row \(row) lacks '\(expected)': \(rowLine ?? "none")")
         }
-        #expect(text.contains("nondeterministic"))
-        #expect(text.contains("\(matrix.nondeterministic.count) nondeterministic"))
+        #expect(!text.contains("%"), "shares of 30 runs are counts in the matrix")
+        #expect(text.contains("racing: \(matrix.nondeterministic.count) of 6 cells"))
     }
 
     @Test func cellsThatAgreeGetNoDisagreementLegend() throws {
         let directory = try temporaryDirectory()
         // Settled: tcp4 answers the late send with RST (ok,ok,EPIPE), a Unix socket fails at once.
         let output = try CLI.run(["sweep", "--transport", "tcp4,unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", "10ms",
-                                  "--sends", "3", "--payload", "5", "--repeat", "3", "--quiet"], in: directory)
+                                  "--sends", "3", "--payload", "5", "--repeat", "3", "--matrix"], in: directory)
         #expect(output.status == 0, "\(output.stderr)")
         Self.expectTidy(output.stdout)
-        // A run the machine disturbed is listed with its signature, but leaves no disagreement.
-        let legend = Self.legend(output.stdout)
-        #expect(legend["ok,ok,EPIPE"] != nil && legend["ok,EPIPE,EPIPE"] != nil)
-        #expect(legend.count == 2 || output.stdout.contains("the machine disturbed"), "\(legend)")
-        #expect(!output.stdout.contains("disagree"))
+        // A run the machine disturbed is marked `*`, but leaves no disagreement.
+        let rows = output.stdout.split(separator: "\n").filter { $0.hasPrefix("tcp4 ") || $0.hasPrefix("unix ") }
+        #expect(rows.count == 2 && rows[0].contains("  ..P") && rows[1].contains("  .PP"), "\(rows)")
+        #expect(!output.stdout.contains("the cell's runs disagree"))
         #expect(!output.stdout.contains("%"))
-        #expect(output.stdout.contains("6 of 6 runs recorded in 2 cells, 0 nondeterministic"))
+        #expect(output.stdout.contains("racing: 0 of 2 cells"))
+        #expect(output.stdout.contains("  tcp4 close  #3: EPIPE"))
+        #expect(output.stdout.contains("  unix close  #2: EPIPE"))
     }
 
     @Test func oneRunIsSingular() throws {
         let directory = try temporaryDirectory()
         let output = try CLI.run(["sweep", "--transport", "unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", "10ms",
-                                  "--sends", "3", "--payload", "5", "--repeat", "1", "--quiet"], in: directory)
+                                  "--sends", "3", "--payload", "5", "--repeat", "1"], in: directory)
         #expect(output.status == 0, "\(output.stderr)")
-        #expect(output.stdout.contains("= ok,EPIPE,EPIPE   (1 run in 1 cell)"))
-        #expect(output.stdout.contains("1 of 1 run recorded in 1 cell, 0 nondeterministic"))
+        #expect(output.stdout.contains("sweep 1 'sweep' completed: 1 of 1 run, database pipelab.sqlite"))
+        #expect(output.stdout.contains("racing: 0 of 1 cell (repeats disagree); disturbed: 0 runs in 0 cells"))
     }
 
     @Test func manyColumnsGoIntoBlocksThatRepeatTheRowLabels() throws {
         let directory = try temporaryDirectory()
         let sleeps = (0..<16).map { $0 == 0 ? "0" : "\($0)us" }
         let output = try CLI.run(["sweep", "--transport", "unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", sleeps.joined(separator: ","),
-                                  "--sends", "3", "--payload", "5,6", "--repeat", "1", "--quiet"], in: directory)
+                                  "--sends", "3", "--payload", "5,6", "--repeat", "1", "--matrix"], in: directory)
         #expect(output.status == 0, "\(output.stderr)")
         Self.expectTidy(output.stdout)
         let lines = output.stdout.split(separator: "\n").map(String.init)
@@ -120,7 +128,7 @@ import Testing
         #expect(output.status == 130)
         let text = output.stdout
         Self.expectTidy(text)
-        let hint = try #require(text.firstMatch(of: /interrupted: `([^`]+)` runs the rest/)).1
+        let hint = try #require(text.firstMatch(of: /next: (.+) runs the rest/)).1
         #expect(hint == "pipelab sweep --resume 1 --db 'my lab.sqlite'")
         // The hint, pasted into a shell, finishes the sweep.
         let shell = Process()

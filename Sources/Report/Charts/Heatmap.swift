@@ -1,41 +1,64 @@
 import PipeLabStore
 import PipeLabExperiment
 
-/// The grid as a heatmap: one panel per transport, one row per (peer, sigpipe), one column per
-/// (sends, payload, sleep); each square coloured by what happened to the first failing call of
-/// its runs, split into stripes where the repeats disagree.
+/// The grid as a heatmap: one facet per probe and network of the sweep, in it one panel per
+/// transport, one row per (peer, sigpipe), one column per (sends, payload, sleep); each square
+/// coloured by what happened to the first failing call of its runs, split into stripes where the
+/// repeats disagree, with a band in the colour of death where SIGPIPE then killed the process.
 public enum Heatmap {
     /// The squares to draw, derived from the recorded runs and the skipped combinations.
     package struct Model {
         package struct Column: Hashable { var sends: Int, payloadBytes: Int64, sleepNs: Int64 }
         package struct Row: Hashable { var peer: PeerAction, sigpipe: SigpipeMode }
-        /// Runs of a cell whose first failure is of one kind at one send.
-        package struct Share: Equatable { var kind: FirstFailure, send: Int?, runs: Int }
+        /// Runs of a cell whose first failure is of one kind at one send, and the send SIGPIPE
+        /// killed the process in afterwards (nil: it did not, or it was that first failure).
+        package struct Share: Equatable { var kind: FirstFailure, send: Int?, killedAt: Int? = nil, runs: Int }
+
+        /// A probe and a network: the heatmap draws one facet for each the sweep has.
+        package struct Facet: Hashable { var probe: Probe, network: NetworkCell }
 
         package var transports: [Transport] = []
         package var rows: [Row] = []
         package var columns: [Column] = []
         package var shares: [Scenario: [Share]] = [:]
         package var inapplicable = Set<[String]>()
+        package var facet: Facet
 
-        package init(groups: [RunGroup], skipped: [SkippedCombination]) {
-            let scenarios = groups.map(\.scenario)
-            let skippedKeys = skipped.map { ($0.transport, $0.peer, $0.sigpipe) }
-            transports = Transport.allCases.filter { t in scenarios.contains { $0.transport == t } || skippedKeys.contains { $0.0 == t } }
+        /// The facets of a sweep's runs: probe none on plain loopback first, then in the dimensions' order.
+        package static func facets(_ groups: [RunGroup]) -> [Facet] {
+            uniqued(groups.map { Facet(probe: $0.scenario.probe, network: $0.scenario.network) }).sorted {
+                ($0.probe.position, $0.network.rttNs, Int64($0.network.lossBasisPoints), $0.network.intervalNs)
+                    < ($1.probe.position, $1.network.rttNs, Int64($1.network.lossBasisPoints), $1.network.intervalNs)
+            }
+        }
+
+        /// `facet`: the probe and network drawn; the rows are those of the whole sweep, so that facets line up.
+        package init(groups allGroups: [RunGroup], skipped allSkipped: [SkippedCombination], facet: Facet? = nil) {
+            let facet = facet ?? Self.facets(allGroups).first ?? Facet(probe: .none, network: .plain)
+            self.facet = facet
+            let groups = allGroups.filter { $0.scenario.probe == facet.probe && $0.scenario.network == facet.network }
+            let skipped = allSkipped.filter { $0.probe == facet.probe }
+            let scenarios = allGroups.map(\.scenario)
+            let skippedKeys = allSkipped.map { ($0.transport, $0.peer, $0.sigpipe) }
+            // A facet draws the transports it ran or could not run; rows are the whole sweep's, so facets line up.
+            transports = Transport.allCases.filter { t in groups.contains { $0.scenario.transport == t } || skipped.contains { $0.transport == t } }
             let peers = PeerAction.allCases.filter { p in scenarios.contains { $0.peer == p } || skippedKeys.contains { $0.1 == p } }
             let sigpipes = SigpipeMode.allCases.filter { m in scenarios.contains { $0.sigpipe == m } || skippedKeys.contains { $0.2 == m } }
             rows = peers.flatMap { peer in sigpipes.map { Row(peer: peer, sigpipe: $0) } }
-            columns = Set(scenarios.map { Column(sends: $0.sends, payloadBytes: $0.payloadBytes, sleepNs: $0.sleepNs) })
+            columns = Set(groups.map { Column(sends: $0.scenario.sends, payloadBytes: $0.scenario.payloadBytes, sleepNs: $0.scenario.sleepNs) })
                 .sorted { ($0.sends, $0.payloadBytes, $0.sleepNs) < ($1.sends, $1.payloadBytes, $1.sleepNs) }
             inapplicable = Set(skipped.map { [$0.transport.rawValue, $0.peer.rawValue, $0.sigpipe.rawValue] })
             for group in groups {
                 let kind = FirstFailure.of(group)
                 let send = kind == .noneFailed || kind == .otherEnd ? nil : group.firstFailingSend
+                // Killed by SIGPIPE after another failure: the send it died in ends the signature.
+                let killedAt = kind != .killedBySigpipe && group.outcome == .killed && group.termSignal == "SIGPIPE"
+                    ? group.signature.split(separator: ",").count : nil
                 var cell = shares[group.scenario, default: []]
-                if let index = cell.firstIndex(where: { $0.kind == kind && $0.send == send }) {
+                if let index = cell.firstIndex(where: { $0.kind == kind && $0.send == send && $0.killedAt == killedAt }) {
                     cell[index].runs += group.runs
                 } else {
-                    cell.append(Share(kind: kind, send: send, runs: group.runs))
+                    cell.append(Share(kind: kind, send: send, killedAt: killedAt, runs: group.runs))
                 }
                 shares[group.scenario] = cell.sorted { ($0.kind, $0.send ?? 0) < ($1.kind, $1.send ?? 0) }
             }
@@ -47,10 +70,12 @@ public enum Heatmap {
 
         package func scenario(_ transport: Transport, _ row: Row, _ column: Column) -> Scenario {
             Scenario(transport: transport, peer: row.peer, sigpipe: row.sigpipe, sleepNs: column.sleepNs,
-                     sends: column.sends, payloadBytes: column.payloadBytes)
+                     sends: column.sends, payloadBytes: column.payloadBytes, probe: facet.probe, intervalNs: facet.network.intervalNs,
+                     rttNs: facet.network.rttNs, lossBasisPoints: facet.network.lossBasisPoints)
         }
 
         package var kindsPresent: [FirstFailure] { Set(shares.values.flatMap { $0.map(\.kind) }).sorted() }
+        package var killedLater: Bool { shares.values.contains { $0.contains { $0.killedAt != nil } } }
         package var hasMissingCells: Bool {
             transports.contains { t in rows.contains { r in !isInapplicable(t, r) && columns.contains { shares[scenario(t, r, $0)] == nil } } }
         }
@@ -63,62 +88,92 @@ public enum Heatmap {
         """
 
     public static func svg(_ data: ChartData) -> String {
-        let model = Model(groups: data.runGroups, skipped: data.skipped)
-        let sends = Set(model.columns.map(\.sends)), sleeps = Set(model.columns.map(\.sleepNs)).sorted()
+        let facets = Model.facets(data.runGroups)
+        let models = (facets.isEmpty ? [nil] : facets.map { Optional($0) }).map { Model(groups: data.runGroups, skipped: data.skipped, facet: $0) }
+        let all = Model(groups: data.runGroups, skipped: data.skipped)
+        let sends = Set(data.runGroups.map(\.scenario.sends))
         let groupLabel = { (c: Model.Column) in sends.count > 1 ? "\(c.sends) × \(SizeText.label(c.payloadBytes))" : SizeText.label(c.payloadBytes) }
-        let sleepLabels = sleeps.map(DurationText.format)
+        let sleepLabels = Set(data.runGroups.map(\.scenario.sleepNs)).sorted().map(DurationText.format)
 
-        // Row labels on the left: the peer, then the sigpipe disposition beside the squares.
-        let peerWidth = model.rows.map { SVG.textWidth($0.peer.rawValue) }.max() ?? 0
-        let sigpipeWidth = model.rows.map { SVG.textWidth($0.sigpipe.rawValue) }.max() ?? 0
-        let labelsRight = margin + peerWidth + 10 + sigpipeWidth + 6
-        let gridLeft = labelsRight + 4
-        // The largest square that fits every panel on one line, or wrap the panels at 14 px.
-        let columnCount = Double(max(model.columns.count, 1)), facetCount = Double(max(model.transports.count, 1))
-        let widestGroupLabel = model.columns.map { SVG.textWidth(groupLabel($0)) + 4 }.max() ?? 0
-        let fitting = ((SVG.columnWidth - gridLeft - margin) - (facetCount - 1) * facetGap) / (facetCount * columnCount)
-        let cell = min(34, max(14, fitting.rounded(.down), (widestGroupLabel / Double(max(sleeps.count, 1))).rounded(.up)))
-        let facetWidth = columnCount * cell
-        let perLine = max(1, Int((SVG.columnWidth - gridLeft - margin + facetGap) / (facetWidth + facetGap)))
+        // Row labels on the left of each facet: the peer, then the sigpipe disposition beside the squares.
+        let peerWidth = all.rows.map { SVG.textWidth($0.peer.rawValue) }.max() ?? 0
+        let sigpipeWidth = all.rows.map { SVG.textWidth($0.sigpipe.rawValue) }.max() ?? 0
+        let labelsWidth = peerWidth + 10 + sigpipeWidth + 10
+        // One square size for every facet: the largest with which the widest facet fits on one line (14 px at least).
+        let transports = Double(max(all.transports.count, 1))
+        let widest = Double(max(models.map(\.columns.count).max() ?? 1, 1))
+        let fitting = ((SVG.columnWidth - margin - labelsWidth - margin) - (transports - 1) * facetGap) / (transports * widest)
+        let cell = min(26, max(14, fitting.rounded(.down)))
         let rotateSleeps = sleepLabels.contains { SVG.textWidth($0) > cell - 2 }
         let sleepLabelHeight = rotateSleeps ? (sleepLabels.map { SVG.textWidth($0) }.max() ?? 0) + 6 : 16
-        let peerCount = Set(model.rows.map(\.peer)).count
-        let gridHeight = Double(model.rows.count) * cell + Double(max(peerCount - 1, 0)) * peerGap
-        let headerHeight = 18 + 18 + sleepLabelHeight
-        let lineHeight = headerHeight + gridHeight + 28
+        let peerCount = Set(all.rows.map(\.peer)).count
+        let gridHeight = Double(all.rows.count) * cell + Double(max(peerCount - 1, 0)) * peerGap
+        let titleHeight = facets.count > 1 ? 22.0 : 0
+        let headerHeight = titleHeight + 18 + 18 + sleepLabelHeight
+        let blockHeight = headerHeight + gridHeight + 28
 
         let runs = data.runGroups.reduce(0) { $0 + $1.runs }
-        let cellRuns = model.shares.values.map { $0.reduce(0) { $0 + $1.runs } }
+        let cellRuns = models.flatMap { $0.shares.values.map { $0.reduce(0) { $0 + $1.runs } } }
         var body = [
             SVG.text("What happened to the first failing send: \(data.sweep.name)", x: margin, y: 24, size: 16, bold: true),
-            SVG.text(subtitle(runs: runs, cells: model.shares.count, cellRuns: cellRuns, sends: sends.sorted())
-                        + (data.probes.count > 1 ? "; probe \(data.runGroups.first?.scenario.probe.rawValue ?? "none") only" : ""), x: margin, y: 44),
+            SVG.text(subtitle(runs: runs, cells: cellRuns.count, cellRuns: cellRuns, sends: sends.sorted())
+                     + (facets.count > 1 ? "; one block per probe and network" : ""), x: margin, y: 44),
         ]
-        let lines = stride(from: 0, to: model.transports.count, by: perLine).map { Array(model.transports[$0..<min($0 + perLine, model.transports.count)]) }
-        var top = 60.0
-        for transports in lines {
-            body += rowLabels(model, top: top + headerHeight, cell: cell, peerX: margin, sigpipeX: labelsRight)
-            for (index, transport) in transports.enumerated() {
-                let left = gridLeft + Double(index) * (facetWidth + facetGap)
-                body.append(SVG.text(transport.rawValue, x: left + facetWidth / 2, y: top + 14, size: 14, anchor: .middle, bold: true))
-                body += columnLabels(model, left: left, top: top + 18, cell: cell, groupLabel: groupLabel, rotate: rotateSleeps,
-                                     sleepLabelHeight: sleepLabelHeight)
-                body += squares(model, transport, left: left, top: top + headerHeight, cell: cell)
+        // Each facet a block: its transports side by side (wrapped when too wide); blocks packed into bands.
+        var top = 60.0, x = margin, bandHeight = 0.0, widthUsed = 0.0
+        for model in models {
+            let facetWidth = Double(max(model.columns.count, 1)) * cell
+            let perLine = max(1, Int((SVG.columnWidth - margin - labelsWidth - margin + facetGap) / (facetWidth + facetGap)))
+            let lines = stride(from: 0, to: model.transports.count, by: perLine).map { Array(model.transports[$0..<min($0 + perLine, model.transports.count)]) }
+            // Only the first block of a band carries the row labels: the rows are the same in every facet.
+            let titleWidth = facets.count > 1 ? SVG.textWidth(facetTitle(model.facet), size: 14) + facetGap : 0
+            let panelsWidth = max(Double(min(perLine, model.transports.count)) * (facetWidth + facetGap) - facetGap, titleWidth)
+            if x > margin && x + panelsWidth > SVG.columnWidth - margin {
+                top += bandHeight
+                (x, bandHeight) = (margin, 0)
             }
-            body.append(SVG.text("columns: payload, then sleep after the first send →", x: gridLeft, y: top + headerHeight + gridHeight + 18, fill: "#333333"))
-            top += lineHeight
+            let labelled = x == margin
+            let blockWidth = (labelled ? labelsWidth : 0) + panelsWidth
+            var lineTop = top
+            if facets.count > 1 {
+                body.append(SVG.text(facetTitle(model.facet), x: x + (labelled ? labelsWidth : 0), y: lineTop + 15, size: 14, bold: true, fill: "#333333"))
+            }
+            for line in lines {
+                let gridLeft = x + (labelled ? labelsWidth : 0)
+                if labelled { body += rowLabels(model, top: lineTop + headerHeight, cell: cell, peerX: x, sigpipeX: gridLeft - 4) }
+                for (index, transport) in line.enumerated() {
+                    let left = gridLeft + Double(index) * (facetWidth + facetGap)
+                    body.append(SVG.text(transport.rawValue, x: left + facetWidth / 2, y: lineTop + titleHeight + 14, size: 14, anchor: .middle, bold: true))
+                    body += columnLabels(model, left: left, top: lineTop + titleHeight + 18, cell: cell, groupLabel: groupLabel, rotate: rotateSleeps,
+                                         sleepLabelHeight: sleepLabelHeight)
+                    body += squares(model, transport, left: left, top: lineTop + headerHeight, cell: cell)
+                }
+                lineTop += blockHeight
+            }
+            x += blockWidth + facetGap
+            widthUsed = max(widthUsed, x - facetGap)
+            bandHeight = max(bandHeight, lineTop - top)
         }
-        let width = max(gridLeft + Double(min(perLine, model.transports.count)) * (facetWidth + facetGap) - facetGap + margin, 720)
-        let (legendElements, legendEnd) = legend(model, top: top + 4, width: width)
+        top += bandHeight
+        body.append(SVG.text("columns: payload, then sleep after the first send →", x: margin, y: top - 8, fill: "#333333"))
+        let width = max(widthUsed + margin, 720)
+        let (legendElements, legendEnd) = legend(models, top: top + 8, width: width)
         body += legendElements
         let caption = SVG.paragraphs([
             "A square's colour says how the first send that did not write all its bytes ended; the number on it is that send (1-based), "
-                + "shown where all runs of the cell agree on it. Where the runs of a cell ended differently, the square is split into "
+                + "shown where all runs of the cell agree on it. A band in the colour of SIGPIPE's death along a square's foot: "
+                + "the process went on after that failure and SIGPIPE killed it at a later send (the square's tooltip names it). "
+                + "Where the runs of a cell ended differently, the square is split into "
                 + "stripes, each as wide as its share of the runs (at least 3 px, so that a rare outcome still shows). "
                 + "Runs the machine disturbed (a late peer or pause) are left out, as in the report's verdicts.",
         ], x: margin, y: legendEnd + 20, width: width - 2 * margin)
         body += caption.elements
         return SVG.document(width: width, height: caption.end, defs: [hatch], body: body)
+    }
+
+    /// `probe none · loopback`, `probe recv`, `rtt 20ms`: what a facet holds.
+    package static func facetTitle(_ facet: Model.Facet) -> String {
+        "probe \(facet.probe.rawValue) · \(facet.network.label)"
     }
 
     package static func subtitle(runs: Int, cells: Int, cellRuns: [Int], sends: [Int]) -> String {
@@ -196,14 +251,21 @@ public enum Heatmap {
     package static func square(_ shares: [Model.Share], name: String, x: Double, y: Double, size: Double) -> String {
         let total = shares.reduce(0) { $0 + $1.runs }
         let described = shares.map { share in
-            share.kind.label + (share.send.map { " at send \($0)" } ?? "") + (shares.count > 1 || total > 1 ? " in \(share.runs)" : "")
-        }.joined(separator: ", ") + " of \(total) run\(total == 1 ? "" : "s")"
+            share.kind.label + (share.send.map { " at send \($0)" } ?? "") + (share.killedAt.map { ", then killed by SIGPIPE at send \($0)" } ?? "")
+                + (shares.count > 1 || total > 1 ? " in \(share.runs)" : "")
+        }.joined(separator: "; ") + " of \(total) run\(total == 1 ? "" : "s")"
         var parts: [String] = []
         var stripeX = x
         let kinds = FirstFailure.allCases.map { kind in (kind, shares.filter { $0.kind == kind }.reduce(0) { $0 + $1.runs }) }.filter { $0.1 > 0 }
         for (kind, width) in zip(kinds.map(\.0), stripeWidths(kinds.map(\.1), size: size)) {
             parts.append(SVG.rect(x: stripeX, y: y, width: width, height: size, fill: kind.color))
             stripeX += width
+        }
+        // The foot of the square in the colour of death, as wide as the runs SIGPIPE later killed.
+        let killed = shares.filter { $0.killedAt != nil }.reduce(0) { $0 + $1.runs }
+        if killed > 0 {
+            let band = max(Self.minimumStripe, size * Double(killed) / Double(max(total, 1)))
+            parts.append(SVG.rect(x: x, y: y + size - 5, width: band, height: 5, fill: FirstFailure.killedBySigpipe.color))
         }
         if shares.count == 1, let share = shares.first, let send = share.send, size >= 14 {
             parts.append(SVG.text(String(send), x: x + size / 2, y: y + size / 2 + 4.5, anchor: .middle, fill: share.kind.ink))
@@ -227,12 +289,15 @@ public enum Heatmap {
         return zip(runs, raised).map { $0.1 ? minimumStripe : rest * Double($0.0) / restRuns }
     }
 
-    package static func legend(_ model: Model, top: Double, width: Double) -> (elements: [String], end: Double) {
-        var items: [(swatch: String, label: String)] = model.kindsPresent.map { kind in
+    package static func legend(_ models: [Model], top: Double, width: Double) -> (elements: [String], end: Double) {
+        var items: [(swatch: String, label: String)] = Set(models.flatMap(\.kindsPresent)).sorted().map { kind in
             (#"fill="\#(kind.color)""#, kind.label)
         }
-        if !model.inapplicable.isEmpty { items.append((#"fill="url(#inapplicable)""#, "cannot exist (not run)")) }
-        if model.hasMissingCells { items.append((##"fill="white" stroke="#999999" stroke-dasharray="3 2""##, "not recorded")) }
+        if models.contains(where: \.killedLater) {
+            items.append((#"fill="white" stroke="\#(FirstFailure.killedBySigpipe.color)" stroke-width="4""#, "then killed by SIGPIPE at a later send"))
+        }
+        if models.contains(where: { !$0.inapplicable.isEmpty }) { items.append((#"fill="url(#inapplicable)""#, "cannot exist (not run)")) }
+        if models.contains(where: \.hasMissingCells) { items.append((##"fill="white" stroke="#999999" stroke-dasharray="3 2""##, "not recorded")) }
         var out: [String] = [], x = margin, y = top
         for item in items {
             let itemWidth = 16 + SVG.textWidth(item.label) + 22

@@ -17,12 +17,15 @@ public enum ReportCharts {
             charts.append(ReportChart(kind: .link, name: "link", title: "The first failing send against the network", svg: link))
         }
         if let race = RaceWindowChart.svg(data) {
-            charts.append(ReportChart(kind: .raceWindow, name: "race-window", title: "Share of each signature against the sleep, per transport", svg: race))
+            charts.append(ReportChart(kind: .raceWindow, name: "race-window", title: "First failure against the sleep, per transport, peer and payload", svg: race))
         }
-        for (index, run) in data.representatives.enumerated() {
-            charts.append(ReportChart(kind: .sequence, name: "sequence-\(index + 1)", title: "Sequence of run \(run.runID), signature \(run.signature)",
+        for (index, run) in data.representatives.prefix(sequencesDrawn).enumerated() {
+            charts.append(ReportChart(kind: .sequence, name: "sequence-\(index + 1)", title: SignatureText.compact(run.signature),
                                       svg: SequenceDiagram.svg(run)))
         }
         return charts
     }
+
+    /// Sequence diagrams drawn: those of the signatures with the most runs.
+    package static let sequencesDrawn = 12
 }

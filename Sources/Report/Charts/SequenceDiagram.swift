@@ -4,10 +4,11 @@ import PipeLabKernel
 
 /// One recorded run as a sequence diagram: a lane for the client and one for the peer, each
 /// system call a box in start order with its result, errno and SIGPIPE, the TCP state of the
-/// caller's socket after it, and the client's sleep as a gap.
+/// caller's socket after it, the client's sleep as a gap, and, where the run's packets were
+/// captured, each packet (data, FIN, RST) as an arrow between the lanes after the call in progress.
 public enum SequenceDiagram {
     package static let margin = 16.0, width = 840.0, rowHeight = 44.0, boxHeight = 36.0, boxWidth = 220.0
-    package static let timeRight = 100.0, clientX = 240.0, peerX = 590.0, sleepGap = 40.0
+    package static let timeRight = 100.0, clientX = 240.0, peerX = 590.0, sleepGap = 40.0, packetHeight = 20.0
 
     /// How a call ended, which sets its box's colours.
     package enum Result {
@@ -42,7 +43,7 @@ public enum SequenceDiagram {
                      + "sleep \(DurationText.format(s.sleepNs)), \(s.sends) send\(s.sends == 1 ? "" : "s") of \(SizeText.label(s.payloadBytes)), "
                      + (s.probe == .none ? "" : "probe \(s.probe.rawValue), ") + "repeat \(run.repeatIndex)", x: margin, y: 44),
             SVG.text(run.signatureRuns == 1 ? "the only run with this signature"
-                     : "the lowest-numbered of the \(run.signatureRuns) runs with this signature (in \(run.signatureCells) cell\(run.signatureCells == 1 ? "" : "s"))",
+                     : "a typical run (median duration) of the cell with the most runs of this signature: \(run.cellRuns) of its \(run.signatureRuns) runs (in \(run.signatureCells) cell\(run.signatureCells == 1 ? "" : "s"))",
                      x: margin, y: 62, fill: "#555555"),
             SVG.text("start", x: timeRight, y: 98, anchor: .end, fill: "#555555"),
         ]
@@ -67,6 +68,11 @@ public enum SequenceDiagram {
             if step.actor == .client, step.result == nil { clientEnd = y + boxHeight }
             if index == firstSend, s.sleepNs > 0 { sleepStart = y + boxHeight }
             y += rowHeight
+            // The packets that left or arrived while this call was the last one started (steps.seq is 1-based).
+            for packet in run.packets where packet.stepSeq == index + 1 {
+                boxes += arrow(packet, top: y - rowHeight + boxHeight + 2)
+                y += packetHeight
+            }
         }
         let bottom = y
         // Lifelines behind the boxes; the client's ends where its process died.
@@ -77,11 +83,31 @@ public enum SequenceDiagram {
         if s.sleepNs > 0 { notes.append("The purple bar on the client's lane is its sleep after send #1.") }
         if s.transport.isTCP {
             notes.append("The label right of a box is the TCP state of the caller's socket after the call (TCP_INFO); none once the socket is closed.")
+            notes.append(run.packets.isEmpty
+                ? "No packets were captured for this run (a sweep records them with --capture; pipelab run always does)."
+                : "Arrows between the lanes are the packets captured on the machine, after the call that was in progress, in tcpdump's flags (P. data, F. FIN, R RST) with their payload length; dashed: dropped by the emulated link.")
         }
         if run.outcome == .killed { notes.append("The client's lane ends in the call during which \(run.termSignal ?? "a signal") killed the process.") }
         let caption = SVG.paragraphs(notes, x: margin, y: bottom + 20, width: width - 2 * margin)
         body += caption.elements
         return SVG.document(width: width, height: caption.end, body: body)
+    }
+
+    /// One packet as an arrow from its sender's lane to the other, labelled with its flags and length.
+    package static func arrow(_ packet: Packet, top: Double) -> [String] {
+        let fromClient = packet.direction == .clientToPeer
+        let (from, to) = fromClient ? (clientX, peerX) : (peerX, clientX)
+        let y = top + packetHeight / 2
+        let color = packet.flags.contains("R") ? "#cc3311" : packet.flags.contains("F") ? "#1f5f99" : "#777777"
+        let head = fromClient ? -6.0 : 6.0
+        return [
+            SVG.text(DurationDisplay.format(packet.tNs), x: timeRight, y: y + 4, anchor: .end, fill: "#999999"),
+            SVG.line(x1: from, y1: y, x2: to, y2: y, stroke: color, width: 1.5, dashed: packet.lost),
+            SVG.line(x1: to + head, y1: y - 4, x2: to, y2: y, stroke: color, width: 1.5),
+            SVG.line(x1: to + head, y1: y + 4, x2: to, y2: y, stroke: color, width: 1.5),
+            SVG.text("\(packet.flags)" + (packet.length > 0 ? " len \(packet.length)" : "") + (packet.lost ? " (dropped)" : ""),
+                     x: (clientX + peerX) / 2, y: y - 3, anchor: .middle, fill: color),
+        ]
     }
 
     /// End of send #1 to the start of the client's next call, as recorded.

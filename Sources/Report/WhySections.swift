@@ -1,0 +1,164 @@
+import Foundation
+import PipeLabExperiment
+import PipeLabStore
+
+/// The report's "Why": one section per mechanism (how the peer's ending reached the client, as the
+/// recorded steps tell it), the ones where a call fails first. Each says where it holds in a
+/// condensed description, the signatures it gave with their runs, the mechanism, and the sends of
+/// its most frequent run with repeated sentences collapsed (`sends #2–#6 succeeded: …`).
+package enum WhySections {
+    package struct Section {
+        package var mechanism: String
+        /// Runs per signature, most first.
+        package var signatures: [(signature: String, runs: Int)]
+        package var cells: [Scenario]
+        /// The calls' sentences per variant (runs whose sends read differently), most runs first.
+        package var variants: [(sentences: [String], signatures: [String], runs: Int)]
+        package var runs: Int { signatures.reduce(0) { $0 + $1.runs } }
+        package var fails: Bool { signatures.contains { $0.signature.split(separator: ",").contains { $0 != "ok" } } }
+    }
+
+    /// Variants told beyond the most frequent one; the rest are counted.
+    package static let variantsShown = 1
+    /// Signatures named in a section's line; the rest are counted.
+    package static let signaturesShown = 3
+
+    package static func sections(_ examples: [CellExample], explain: (RunResult) -> [String]) -> [Section] {
+        var sections: [Section] = []
+        var index: [String: Int] = [:]
+        for example in examples {
+            let text = explain(example.run)
+            guard let mechanism = text.first else { continue }
+            let at = index[mechanism] ?? {
+                index[mechanism] = sections.count
+                sections.append(Section(mechanism: mechanism, signatures: [], cells: [], variants: []))
+                return sections.count - 1
+            }()
+            let signature = example.run.signature
+            if let s = sections[at].signatures.firstIndex(where: { $0.signature == signature }) {
+                sections[at].signatures[s].runs += example.runs
+            } else {
+                sections[at].signatures.append((signature, example.runs))
+            }
+            if !sections[at].cells.contains(example.run.scenario) { sections[at].cells.append(example.run.scenario) }
+            let sentences = collapsed(Array(text.dropFirst()))
+            if let v = sections[at].variants.firstIndex(where: { $0.sentences == sentences }) {
+                sections[at].variants[v].runs += example.runs
+                if !sections[at].variants[v].signatures.contains(signature) { sections[at].variants[v].signatures.append(signature) }
+            } else {
+                sections[at].variants.append((sentences, [signature], example.runs))
+            }
+        }
+        for at in sections.indices {
+            sections[at].variants = merged(sections[at].variants)
+            sections[at].signatures.sort { ($0.runs, $1.signature) > ($1.runs, $0.signature) }
+            sections[at].variants.sort { ($0.runs, $1.signatures.first ?? "") > ($1.runs, $0.signatures.first ?? "") }
+        }
+        return sections.sorted { ($0.fails ? 0 : 1, -$0.runs) < ($1.fails ? 0 : 1, -$1.runs) }
+    }
+
+    /// Variants whose every sentence the most frequent one also says (for another call number,
+    /// as when the process died at the send where the others got EPIPE) are folded into it.
+    package static func merged(_ variants: [(sentences: [String], signatures: [String], runs: Int)]) -> [(sentences: [String], signatures: [String], runs: Int)] {
+        let sorted = variants.sorted { $0.runs > $1.runs }
+        guard var main = sorted.first else { return [] }
+        let told = Set(main.sentences.map(template))
+        var rest: [(sentences: [String], signatures: [String], runs: Int)] = []
+        for variant in sorted.dropFirst() {
+            if variant.sentences.allSatisfy({ told.contains(template($0)) }) {
+                main.runs += variant.runs
+                main.signatures += variant.signatures.filter { !main.signatures.contains($0) }
+            } else {
+                rest.append(variant)
+            }
+        }
+        return [main] + rest
+    }
+
+    /// A sentence with its call numbers taken out.
+    private static func template(_ sentence: String) -> String {
+        sentence.replacingOccurrences(of: #"(each of )?(send|write)s? #\d+(–#\d+)?"#, with: "CALL", options: .regularExpression)
+    }
+
+    /// Consecutive sentences that differ only in the call's number become one: `sends #2–#6 succeeded: …`.
+    package static func collapsed(_ sentences: [String]) -> [String] {
+        var pieces: [(template: String, call: String?, first: Int, last: Int)] = []
+        for sentence in sentences {
+            guard let (call, number, template) = numbered(sentence) else {
+                pieces.append((sentence, nil, 0, 0))
+                continue
+            }
+            if let previous = pieces.last, previous.call == call, previous.template == template, previous.last + 1 == number {
+                pieces[pieces.count - 1].last = number
+            } else {
+                pieces.append((template, call, number, number))
+            }
+        }
+        return pieces.map { piece in
+            guard let call = piece.call else { return piece.template }
+            let head = piece.first == piece.last ? "\(call) #\(piece.first)" : "each of \(call)s #\(piece.first)–#\(piece.last)"
+            return piece.template.replacingOccurrences(of: placeholder, with: head)
+        }
+    }
+
+    private static let placeholder = "\u{1}CALL\u{1}"
+
+    /// `send #3 failed …` as (send, 3, `⟨CALL⟩ failed …`); nil for a sentence that does not open with a call.
+    private static func numbered(_ sentence: String) -> (String, Int, String)? {
+        for call in ["send", "write"] where sentence.hasPrefix(call + " #") {
+            let rest = sentence.dropFirst(call.count + 2)
+            let digits = rest.prefix { $0.isNumber }
+            guard let number = Int(digits) else { return nil }
+            return (call, number, placeholder + rest.dropFirst(digits.count))
+        }
+        return nil
+    }
+
+    /// The sections as Markdown: a heading naming the first failure and the transports and peers,
+    /// where it holds, its signatures, the mechanism, and the calls.
+    /// `all`: the cells the sections are drawn from, so that "where" names only what varies among them.
+    package static func markdown(_ sections: [Section], in all: [Scenario]) -> String {
+        // A first call every section tells alike is said once, before them.
+        var sections = sections
+        let told = sections.indices.filter { !(sections[$0].variants.first?.sentences.isEmpty ?? true) }
+        let firsts = told.map { sections[$0].variants[0].sentences[0] }
+        var out = ""
+        if told.count > 1, Set(firsts.map(template)).count == 1, let first = firsts.first(where: { $0.hasPrefix("send") }) ?? firsts.first {
+            let both = Set(firsts).count > 1
+            let common = both ? first.replacingOccurrences(of: "send #1", with: "send #1 (write #1 on a pipe)") : first
+            out = "Wherever the calls are told below, " + Markdown.text(common) + "\n\n"
+            for at in told { sections[at].variants[0].sentences.removeFirst() }
+        }
+        return out + sections.map { section in
+            // Named after what a call returns: the most frequent signature the signal did not end.
+            let main = (section.signatures.first { !$0.signature.hasSuffix("killed:SIGPIPE") } ?? section.signatures.first)?.signature ?? ""
+            let pairs = CellSet(section.cells.map(Self.pair), in: all.map(Self.pair)).text
+            var out = "### " + Markdown.text(AnswerTable.failure(main)) + " — " + Markdown.text(pairs) + "\n\n"
+            let hidden = section.signatures.dropFirst(signaturesShown)
+            out += "Where: " + Markdown.text(CellSet(section.cells, in: all).condensed()) + ". Signatures: "
+                + section.signatures.prefix(signaturesShown).map { Markdown.code(SignatureText.compact($0.signature)) + " \(Plural.count($0.runs, "run"))" }
+                    .joined(separator: ", ")
+                + (hidden.isEmpty ? "" : ", \(hidden.count) more in \(Plural.count(hidden.reduce(0) { $0 + $1.runs }, "run"))") + ".\n\n"
+            out += Markdown.text(section.mechanism) + "\n\n"
+            if let first = section.variants.first, !first.sentences.isEmpty {
+                out += first.sentences.map { "- " + Markdown.text($0) + "\n" }.joined()
+            }
+            // Variants with a fifth of the section's runs or more; the rest show in the signatures.
+            let others = section.variants.dropFirst().filter { $0.runs * 5 >= section.runs }
+            for variant in others.prefix(variantsShown) {
+                // What sets this variant apart: its first sentence that the main one does not have.
+                let distinct = variant.sentences.first { !(section.variants.first?.sentences.contains($0) ?? false) }
+                guard let distinct else { continue }
+                out += "- Also, in " + Plural.count(variant.runs, "run") + " ("
+                    + variant.signatures.map { Markdown.code(SignatureText.compact($0)) }.joined(separator: ", ") + "): "
+                    + Markdown.text(distinct) + "\n"
+            }
+            return out
+        }.joined(separator: "\n")
+    }
+
+    /// The cell reduced to its transport and peer, for a section's heading.
+    private static func pair(_ s: Scenario) -> Scenario {
+        Scenario(transport: s.transport, peer: s.peer, sigpipe: .ignore, sleepNs: 0, sends: 1, payloadBytes: 1)
+    }
+}
