@@ -9,8 +9,10 @@ import PipeLabWorker
 public enum SingleRun {
     /// Always captured: a run's packets are part of what it shows.
     /// `lossSeed` replays a run's losses (`run --seed`); nil draws a new seed.
-    public static func perform(_ scenario: Scenario, timeoutNs: Int64, lossSeed: UInt32? = nil, executable: String? = nil) throws -> RunResult {
-        let pool = WorkerPool(size: 1, timeoutNs: timeoutNs, executable: executable, capture: true)
+    /// `userCommand`: `--client-cmd`'s program, for client `command`.
+    public static func perform(_ scenario: Scenario, timeoutNs: Int64, lossSeed: UInt32? = nil, executable: String? = nil,
+                               userCommand: String? = nil) throws -> RunResult {
+        let pool = WorkerPool(size: 1, timeoutNs: timeoutNs, executable: executable, capture: true, userCommand: userCommand)
         var result: RunResult?
         try pool.perform([RunRequest(scenario: scenario, repeatIndex: 0, lossSeed: lossSeed)]) { result = $0 }
         guard let result else { throw SystemError("the worker pool finished without a result", errno: EIO) }

@@ -16,7 +16,8 @@ package final class WorkerProcess {
     private static let realTimeTokens = RealTimeTokens.create()
 
     /// How a worker ended: never fold a signal into an exit code.
-    package init(executable: String) throws(SystemError) {
+    /// - Parameter userCommand: `--client-cmd`'s program, handed to the worker for runs of client `command`.
+    package init(executable: String, userCommand: String? = nil) throws(SystemError) {
         let (ours, theirs) = try Channel.pair()
         let (log, logFD): (StepLog, Int32)
         do { (log, logFD) = try StepLog.create() } catch {
@@ -50,7 +51,8 @@ package final class WorkerProcess {
 
         // Each worker enters a network namespace of its own where the machine allows it.
         let isolate = Isolation.available == .netns ? ["--netns"] : []
-        let argv: [UnsafeMutablePointer<CChar>?] = (["worker", "--recorder", String(getpid())] + isolate).reduce(into: [strdup(executable)]) {
+        let command = userCommand.map { ["--client-cmd", $0] } ?? []
+        let argv: [UnsafeMutablePointer<CChar>?] = (["worker", "--recorder", String(getpid())] + isolate + command).reduce(into: [strdup(executable)]) {
             $0.append(strdup($1))
         } + [nil]
         defer { argv.forEach { free($0) } }

@@ -14,7 +14,8 @@ public enum WorkerMain {
     /// line, when this process was not started by a recorder or the channel carries anything else.
     /// - Parameter recorder: the pid of the recorder that spawned this worker.
     /// - Parameter isolate: enter a network namespace of its own first (the recorder found it allowed).
-    public static func serve(recorder: Int32, isolate: Bool = false, channelFD: Int32 = channelFD) -> Int32 {
+    /// - Parameter userCommand: `--client-cmd`'s program, for runs of client `command`.
+    public static func serve(recorder: Int32, isolate: Bool = false, userCommand: String? = nil, channelFD: Int32 = channelFD) -> Int32 {
         let notByHand = "this mode is started by `pipelab sweep` and `pipelab run`, not by hand"
         // A recorder killed outright must not leave workers behind, stuck in a hanging send.
         guard pipelab_die_with_parent(recorder) == 0 else {
@@ -40,7 +41,7 @@ public enum WorkerMain {
         let channel = Channel(fd: channelFD)
         let runner: RunPerformer
         do {
-            runner = try RunPerformer(channel: channel, log: try StepLog(fd: StepLog.workerFD))
+            runner = try RunPerformer(channel: channel, log: try StepLog(fd: StepLog.workerFD), userCommand: userCommand)
         } catch {
             writeStandardError("pipelab worker: \(error)")
             return 70
@@ -77,11 +78,15 @@ package final class RunPerformer {
     /// Test-only: the client's pause before send #3 in this worker's first run (see TestDelays).
     private var testPauseNs = TestDelays.fromEnvironment().pauseNs
 
-    package init(channel: Channel, log: StepLog) throws(SystemError) {
+    private let realClient: RealClientJobs
+
+    /// - Parameter userCommand: `--client-cmd`'s program, for runs of client `command`.
+    package init(channel: Channel, log: StepLog, userCommand: String? = nil) throws(SystemError) {
         self.channel = channel
         self.log = log
         peer = try PeerThread()
         stopReporter = try StopReporter(channel: channel)
+        realClient = RealClientJobs(peer: peer, userCommand: userCommand)
     }
 
     package func perform(_ job: Channel.Job) {
@@ -109,6 +114,12 @@ package final class RunPerformer {
         // Begun before the connect, so the handshake is in it.
         capture?.begin(runStartNs: recorder.runStartNs)
         stopReporter.arm(token: token, capture: capture, link: scenario.hasLink ? link : nil)
+        if scenario.client.isReal {
+            let ending = realClient.perform(token: token, scenario, recorder: recorder, capture: capture, link: scenario.hasLink ? link : nil)
+            _ = stopReporter.disarm()
+            channel.send(ending)
+            return
+        }
         let ends: (client: Int32, peer: Int32)
         switch connect(scenario.transport, overLink: scenario.hasLink, recorder: recorder) {
         case .success(let connected): ends = connected
