@@ -11,6 +11,8 @@
 #include <string.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 
 int pipelab_die_with_parent(int expected_parent) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return -1;
@@ -21,6 +23,29 @@ int pipelab_die_with_parent(int expected_parent) {
 int pipelab_unread_bytes(int fd) {
     int count = 0;
     return ioctl(fd, FIONREAD, &count) == 0 ? count : -1;
+}
+
+int pipelab_token_file(const char *name, int count) {
+    int fd = memfd_create(name, MFD_CLOEXEC);
+    if (fd < 0) return -1;
+    if (ftruncate(fd, count) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int pipelab_token_take(int fd, int count) {
+    for (int index = 0; index < count; index++) {
+        struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = index, .l_len = 1 };
+        if (fcntl(fd, F_OFD_SETLK, &lock) == 0) return index;
+    }
+    return -1;
+}
+
+void pipelab_token_give(int fd) {
+    struct flock lock = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+    (void)fcntl(fd, F_OFD_SETLK, &lock);
 }
 
 int pipelab_set_realtime(int on) {

@@ -58,7 +58,9 @@ public struct RunEvidence: Sendable {
         packets = run.packets
         probe = run.probeStep
         peerFirstCall = peerSteps.first { $0.op != .accept }
-        pauses = Pause.of(run.scenario, writes: writes, probe: probe)
+        // A real program times its own pauses, in its runtime and slowed by strace: how long they
+        // took says nothing of the machine.
+        pauses = run.scenario.client.isReal ? [] : Pause.of(run.scenario, writes: writes, probe: probe)
         pendingCall = run.steps.last { $0.result == nil }
         rstArrivalNs = run.packets.first { $0.direction == .peerToClient && $0.flags.hasPrefix("R") && !$0.lost }?.tNs
         fatalSend = run.outcome == .killed ? writes.firstIndex { $0.result == nil }.map { $0 + 1 } : nil
@@ -142,7 +144,9 @@ public struct RunEvidence: Sendable {
     /// At a sleep too short to settle, the peer's first call began more than 1 ms after send #1
     /// began: the client's sends did not meet a waiting peer, as they do on an idle machine.
     public var peerStartedLate: Bool {
-        guard !sleepIsSettled, let first = writes.first, let peerFirst = peerFirstCall else { return false }
+        // A real program sends as soon as it has connected, while the peer is still accepting: the
+        // peer's late start is part of what such a program meets.
+        guard !sleepIsSettled, !scenario.client.isReal, let first = writes.first, let peerFirst = peerFirstCall else { return false }
         return peerFirst.startNs > first.startNs &+ Self.settledSleepNs
     }
 

@@ -4,7 +4,8 @@ public enum Outcome: String, Sendable, Codable, CaseIterable {
     case ok
     /// At least one send failed with an errno.
     case error
-    /// The worker was killed by a signal (SIGPIPE's default action) during the run.
+    /// The worker was killed by a signal (SIGPIPE's default action) during the run, or a real
+    /// client program by any signal.
     case killed
     /// The run did not finish within its timeout and its worker was killed.
     case timeout
@@ -31,6 +32,8 @@ public struct RunResult: Sendable {
     public var lossSeed: UInt32?
     /// The run's TCP packets in time order, when it was captured.
     public var packets: [Packet] = []
+    /// What a real client program said and how it ended; nil for pipelab's own client.
+    public var client: ClientReport?
 
     public init(scenario: Scenario, repeatIndex: Int, outcome: Outcome, termSignal: Int32?, steps: [Step],
                 harnessMessage: String?, startedAt: Double, durationNs: Int64) {

@@ -15,6 +15,9 @@ public struct Scenario: Hashable, Sendable, Codable {
     public var rttNs: Int64
     /// Per-packet loss on the link in each direction, in hundredths of a percent.
     public var lossBasisPoints: Int
+    /// Who makes the client's calls: pipelab's own client, or a real program. Not yet an entry of
+    /// the dimension table (it needs its column, migration 0010): set by `run --client`.
+    public var client: ClientProgram = .harness
 
     /// The classic case: every dimension at its `pipelab run` default (Dimensions.all).
     public static let classic: Scenario = Dimensions.all.reduce(
@@ -43,7 +46,9 @@ public struct Scenario: Hashable, Sendable, Codable {
 
     /// Why this combination cannot exist (the first rule of `Dimensions.impossible` that applies),
     /// or nil when it can be run.
-    public var inapplicableReason: String? { impossibility?.reason }
+    public var inapplicableReason: String? {
+        client.inapplicableReason(transport: transport, sigpipe: sigpipe, probe: probe) ?? impossibility?.reason
+    }
 
     /// The rule that makes this combination impossible, with its reason.
     public var impossibility: (rule: Impossibility, reason: String)? {

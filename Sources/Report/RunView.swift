@@ -25,6 +25,15 @@ public enum RunView {
             ("steps", .array(run.steps.map(stepJSON))),
             ("packets", .array(run.packets.enumerated().map { packetJSON($1, number: $0 + 1) })),
         ]
+        if let report = run.client {
+            members.append(("client", .object([
+                ("program", .string(run.scenario.client.rawValue)),
+                ("exit_code", report.exitCode.map { Int64($0) }.json),
+                ("sigpipe", .string(report.disposition.name)),
+                ("error", report.error.json),
+                ("output", .string(report.output)),
+            ])))
+        }
         if let message = run.harnessMessage { members.append(("harness_error", .string(message))) }
         if let seed = run.lossSeed { members.append(("loss_seed", .int(Int64(seed)))) }
         return JSONValue.object(members).text
@@ -69,7 +78,8 @@ public enum RunView {
             "pipelab run: \(s.transport.rawValue), peer \(s.peer.rawValue), sigpipe \(s.sigpipe.rawValue), "
                 + "sleep \(DurationText.format(s.sleepNs)), \(s.sends) send\(s.sends == 1 ? "" : "s") of \(SizeText.format(s.payloadBytes)) bytes"
                 + (s.probe == .none ? "" : ", probe \(s.probe.rawValue)")
-                + (s.network == .plain ? "" : ", " + s.network.label),
+                + (s.network == .plain ? "" : ", " + s.network.label)
+                + (s.client.isReal ? ", client \(s.client.rawValue) (traced by strace)" : ""),
             "",
             pad("time", 12, right: true) + "  " + pad("actor", 7) + pad("call", 24) + pad("result", 10)
                 + pad("errno", 17) + pad("signal", 9) + "tcp state",
@@ -103,12 +113,17 @@ public enum RunView {
         lines += ["", "outcome:   \(run.outcome.rawValue)", "signature: \(run.signature)"]
         if let result = run.probeResult { lines.append("probe:     \(s.probe.rawValue) → \(result)") }
         if let message = run.harnessMessage { lines.append("harness:   \(message)") }
+        if let report = run.client {
+            let end = report.exitCode.map { "exit \($0)" } ?? "killed by \(SignalName.of(run.termSignal ?? 0))"
+            lines.append("program:   \(end), SIGPIPE \(report.disposition.name) when it wrote")
+            if let error = report.error { lines.append("told:      \(error)") }
+        }
         if let disturbance = evidence.disturbance {
             let reasons = evidence.disturbances.filter { $0.cause == disturbance.cause }.map(\.reason.rawValue)
             lines.append("disturbed: \(disturbance.cause == .cpu ? "yes, by the machine" : "by the link") (\(reasons.joined(separator: ", ")))")
         }
         lines += ["", "Why:"]
-        for paragraph in Explainer.explain(run) {
+        for paragraph in Explainer.explain(run) + RuntimeExplainer.sentences(run) {
             lines += wrap(paragraph, width: 96).map { "  " + $0 }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -117,7 +132,9 @@ public enum RunView {
     package static func line(for step: Step, sendNumber: Int?) -> String {
         let time = String(format3(Double(step.startNs) / 1e6)) + " ms"
         let callName = sendNumber.map { "\(step.op.rawValue) #\($0)" } ?? step.op.rawValue
-        let call = step.op == .ioctl ? "ioctl(FIONREAD)" : step.bytes > 0 ? "\(callName)(\(step.bytes) B)" : "\(callName)()"
+        let disposition = step.op == .sigaction ? step.value.flatMap(SigpipeDisposition.init(rawValue:)) : nil
+        let call = step.op == .ioctl ? "ioctl(FIONREAD)" : disposition.map { "sigaction(SIGPIPE, \($0.name))" }
+            ?? (step.bytes > 0 ? "\(callName)(\(step.bytes) B)" : "\(callName)()")
         let result = step.result.map(String.init) ?? "—"
         let errno = step.errno == 0 ? "" : "\(step.errnoName ?? "")(\(step.errno))"
         let signal = step.sigpipe ? "SIGPIPE" : ""

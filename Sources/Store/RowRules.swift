@@ -29,10 +29,10 @@ enum RowRules {
     /// What names a row in a message.
     static func key(of table: String) -> String {
         switch table {
-        case "skipped": "t.sweep_id || '/' || t.transport || '/' || t.peer"
-        case "steps": "t.run_id || '/' || t.seq"
-        case "packets": "t.run_id || '/' || t.number"
-        default: "t.id"
+        case "skipped": "COALESCE(t.sweep_id || '/' || t.transport || '/' || t.peer, '?')"
+        case "steps": "COALESCE(t.run_id || '/' || t.seq, '?')"
+        case "packets": "COALESCE(t.run_id || '/' || t.number, '?')"
+        default: "COALESCE(t.id, '?')"
         }
     }
 

@@ -24,17 +24,18 @@ extension Store {
     /// Creates a sweep in status `running` with its skipped combinations; this process holds
     /// its lease.
     public func createSweep(name: String, spec: String, commandLine: String, plannedRuns: Int,
-                            skipped: [SkippedCombination], host: HostInfo, isolation: String, shard: Shard? = nil) throws(StoreError) -> SweepRecord {
+                            skipped: [SkippedCombination], host: HostInfo, isolation: String, privilegesLost: String = "",
+                            shard: Shard? = nil) throws(StoreError) -> SweepRecord {
         let id = try db.writeTransaction { () throws(StoreError) -> Int64 in
             let hostID = try hostID(for: host)
             try db.prepare("""
                 INSERT INTO sweeps (uuid, name, status, host_id, spec, command_line, pipelab_version, started_at,
-                                    planned_runs, skipped_cells, isolation)
-                VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)
+                                    planned_runs, skipped_cells, isolation, privileges_lost)
+                VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).bind([.text(newUUID()), .text(name), .int(hostID), .text(spec), .text(commandLine),
                            .text(PipeLabVersion.current), .text(Timestamp.iso8601(WallClock.now())),
                            .int(Int64(plannedRuns)), .int(Int64(skipped.reduce(0) { $0 + $1.cells })),
-                           .text(isolation)]).run()
+                           .text(isolation), .text(privilegesLost)]).run()
             let sweepID = db.lastInsertedRowID
             if let shard { try recordShard(shard, sweepID: sweepID) }
             let insert = try db.prepare("INSERT INTO skipped (sweep_id, transport, peer, sigpipe, probe, cells, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")

@@ -19,6 +19,9 @@ package struct InFlight {
     /// The signal that killed the run's forked client.
     package var clientSignal: Int32?
     package var captured: [CapturedPacket] = []
+    /// A real client program's end and what it printed, as they arrive.
+    package var clientEnd: (exitCode: Int32?, disposition: SigpipeDisposition)?
+    package var clientOutput: [UInt8] = []
 
     package init(request: RunRequest, token: Int64) {
         self.request = request
@@ -39,6 +42,10 @@ package struct InFlight {
             captured.append(packet)
         case let .clientKilled(token, signal) where token == self.token:
             clientSignal = signal
+        case let .clientEnded(token, exitCode, disposition) where token == self.token:
+            clientEnd = (exitCode, disposition)
+        case let .clientOutput(token, bytes) where token == self.token:
+            clientOutput += bytes
         case let .runDone(token) where token == self.token:
             if let clientSignal { return ended(by: .signaled(clientSignal)) }
             let failed = steps.contains { $0.actor == .client && $0.op.isClientWrite && ($0.result ?? -1) < 0 }
@@ -60,10 +67,10 @@ package struct InFlight {
 
     /// The run's sending process (the forked client, or the worker itself) was killed or exited.
     /// Only SIGPIPE is the experiment's: any other signal came from outside, and the run is a
-    /// `harness-error` that the sweep runs again.
+    /// `harness-error` that the sweep runs again; but a real program's death by any signal is its own.
     package func ended(by termination: ProcessTermination) -> RunResult {
         switch termination {
-        case .signaled(let signal) where signal == SIGPIPE:
+        case .signaled(let signal) where signal == SIGPIPE || (request.scenario.client.isReal && clientSignal == signal):
             var run = result(.killed, pendingSigpipe: true)
             run.termSignal = signal
             return run
@@ -93,6 +100,9 @@ package struct InFlight {
                             durationNs: MonotonicClock.nowNs() - startNs)
         run.lossSeed = request.scenario.lossBasisPoints > 0 ? lossSeed : nil
         run.packets = PacketFields.read(captured, steps: all)
+        run.client = clientEnd.map {
+            ClientReport(exitCode: $0.exitCode, disposition: $0.disposition, output: String(decoding: clientOutput, as: UTF8.self))
+        }
         return run
     }
 }

@@ -28,7 +28,7 @@ public struct SweepRunner {
         let sweep = try store.createSweep(
             name: spec.name ?? "sweep", spec: spec.json(), commandLine: commandLine,
             plannedRuns: grid.runCount, skipped: grid.skipped, host: HostProbe.current(),
-            isolation: Isolation.available.rawValue, shard: shard)
+            isolation: Isolation.available.rawValue, privilegesLost: Privileges.current.recorded, shard: shard)
         return try execute(sweep, grid: grid, done: [])
     }
 

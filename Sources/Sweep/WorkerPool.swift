@@ -14,6 +14,7 @@ public final class WorkerPool {
     private let cpuBoundLimit: Int
     private let timeoutNs: Int64
     private let executable: String
+    private let userCommand: String?
     private let capture: Bool
     private var slots: [Slot] = []
     private var nextToken: Int64 = 1
@@ -22,7 +23,10 @@ public final class WorkerPool {
     ///   - cpuBoundLimit: at most this many runs that sleep under 1 ms in flight (see RunQueue).
     ///   - executable: the pipelab binary to run in worker mode (default: this one).
     ///   - capture: record each TCP run's packets.
-    public init(size: Int, cpuBoundLimit: Int? = nil, timeoutNs: Int64, executable: String? = nil, capture: Bool = false) {
+    ///   - userCommand: `--client-cmd`'s program, for runs of client `command`.
+    public init(size: Int, cpuBoundLimit: Int? = nil, timeoutNs: Int64, executable: String? = nil, capture: Bool = false,
+                userCommand: String? = nil) {
+        self.userCommand = userCommand
         self.capture = capture
         self.size = max(1, size)
         self.cpuBoundLimit = max(1, cpuBoundLimit ?? size)
@@ -65,7 +69,7 @@ public final class WorkerPool {
         while true {
             var slot = slots.first { $0.inFlight == nil }
             if slot == nil && slots.count < size && !queue.isExhausted {
-                slot = Slot(process: try WorkerProcess(executable: executable))
+                slot = Slot(process: try WorkerProcess(executable: executable, userCommand: userCommand))
                 slots.append(slot!)
             }
             guard let idle = slot, let request = queue.next(cpuBoundInFlight: cpuBound, limit: cpuBoundLimit) else { return }
@@ -78,7 +82,7 @@ public final class WorkerPool {
             if !idle.process.channel.send(job) {
                 // The worker died while idle: replace it and try the same run on the new one.
                 _ = idle.process.wait()
-                idle.process = try WorkerProcess(executable: executable)
+                idle.process = try WorkerProcess(executable: executable, userCommand: userCommand)
                 _ = idle.process.channel.send(job)
             }
         }
@@ -110,7 +114,7 @@ public final class WorkerPool {
                 finished.append(run.ended(by: termination))
                 slot.inFlight = nil
             }
-            slot.respawn(executable: executable)
+            slot.respawn(executable: executable, userCommand: userCommand)
         case .messages(let messages):
             for message in messages {
                 if message.endsRun { slot.inFlight?.absorb(slot.process.log.read()) }
@@ -135,7 +139,7 @@ public final class WorkerPool {
         _ = slot.process.kill()
         if finished == nil { run.absorb(slot.process.log.read()) }
         slot.inFlight = nil
-        slot.respawn(executable: executable)
+        slot.respawn(executable: executable, userCommand: userCommand)
         return finished ?? run.timedOut()
     }
 
@@ -165,9 +169,9 @@ private final class Slot {
 
     package init(process: WorkerProcess) { self.process = process }
 
-    package func respawn(executable: String) {
+    package func respawn(executable: String, userCommand: String?) {
         do {
-            process = try WorkerProcess(executable: executable)
+            process = try WorkerProcess(executable: executable, userCommand: userCommand)
         } catch {
             // Keep the dead process's handle: its next send fails and dispatch retries the spawn.
             writeStandardError("pipelab: \(error)")

@@ -12,8 +12,12 @@ package final class WorkerProcess {
     /// The steps of the run in progress, written by the worker, read here once the run ends.
     package let log: StepLog
 
+    /// The recorder's real-time tokens, shared by all its workers (RealTimeTokens).
+    private static let realTimeTokens = RealTimeTokens.create()
+
     /// How a worker ended: never fold a signal into an exit code.
-    package init(executable: String) throws(SystemError) {
+    /// - Parameter userCommand: `--client-cmd`'s program, handed to the worker for runs of client `command`.
+    package init(executable: String, userCommand: String? = nil) throws(SystemError) {
         let (ours, theirs) = try Channel.pair()
         let (log, logFD): (StepLog, Int32)
         do { (log, logFD) = try StepLog.create() } catch {
@@ -27,6 +31,7 @@ package final class WorkerProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, theirs.fd, WorkerMain.channelFD)
         posix_spawn_file_actions_adddup2(&actions, logFD, StepLog.workerFD)
+        if let tokens = Self.realTimeTokens { posix_spawn_file_actions_adddup2(&actions, tokens, RealTimeTokens.workerFD) }
 
         // Its own process group keeps a terminal's Ctrl-C for the recorder, which then lets the
         // runs in flight finish; an empty mask and default SIGPIPE give every worker a clean start
@@ -46,7 +51,8 @@ package final class WorkerProcess {
 
         // Each worker enters a network namespace of its own where the machine allows it.
         let isolate = Isolation.available == .netns ? ["--netns"] : []
-        let argv: [UnsafeMutablePointer<CChar>?] = (["worker", "--recorder", String(getpid())] + isolate).reduce(into: [strdup(executable)]) {
+        let command = userCommand.map { ["--client-cmd", $0] } ?? []
+        let argv: [UnsafeMutablePointer<CChar>?] = (["worker", "--recorder", String(getpid())] + isolate + command).reduce(into: [strdup(executable)]) {
             $0.append(strdup($1))
         } + [nil]
         defer { argv.forEach { free($0) } }

@@ -67,7 +67,7 @@ package enum ClientPrograms {
             return .failure(Unavailable(reason: "the \(client.rawValue) client's source \(source) cannot be read (set PIPELAB_CLIENTS to pipelab's Clients folder)"))
         }
         switch client {
-        case .python: return .success(["python3", source])
+        case .python: return .success([pythonInterpreter, source])
         case .node: return .success(["node", source])
         case .perl: return .success(["perl", source])
         case .c, .java, .go, .rust: return built(client, source: source, contents: contents)
@@ -113,6 +113,17 @@ package enum ClientPrograms {
         if rename(staging, folder) != 0 { try? FileManager.default.removeItem(atPath: staging) }
         return .success(run(folder))
     }
+
+    /// The interpreter itself rather than what PATH finds: a version manager's shim (pyenv's is a
+    /// shell script that starts several programs) would be traced too, and take seconds under strace.
+    private static let pythonInterpreter: String = {
+        let log = "/tmp/pipelab-python-\(getpid()).txt"
+        defer { unlink(log) }
+        guard (try? ChildProcess.run(["python3", "-c", "import sys; print(sys.executable)"], log: log)) == .exited(0),
+              let said = try? String(contentsOfFile: log, encoding: .utf8),
+              let path = said.split(separator: "\n").first.map(String.init), access(path, X_OK) == 0 else { return "python3" }
+        return path
+    }()
 
     /// $XDG_CACHE_HOME/pipelab/clients, else ~/.cache/pipelab/clients, else under /tmp.
     private static var cacheFolder: String {

@@ -17,6 +17,8 @@ package struct RealClientRun {
     package var errors: String
     /// The peer's end, when the peer left it open (shutdown endings); the caller closes it.
     package var peerStillOpen: Int32?
+    /// The connection's ports, read as it was accepted (for the capture).
+    package var ports: (client: UInt16, peer: UInt16)?
 
     /// The environment a client program reads (Clients/README.md documents it).
     package static func environment(_ scenario: Scenario, host: String, port: UInt16) -> [String: String] {
@@ -56,6 +58,9 @@ package struct RealClientRun {
             }
             if !accepted.failed { peerFD = Int32(accepted.value) }
         }
+        let ports = peerFD.flatMap { fd in
+            Sockets.port(of: fd, peer: true).flatMap { client in Sockets.port(of: fd, peer: false).map { (client: client, peer: $0) } }
+        }
         var peerStillOpen: Int32?
         if let peerFD {
             // A program of its own cannot wait at the start barrier: it is already sending. The
@@ -74,6 +79,6 @@ package struct RealClientRun {
                              traced: TracedClient(events, port: target.port, runStartNs: runStartWallNs, startedWith: disposition),
                              output: (try? String(contentsOfFile: output, encoding: .utf8)) ?? "",
                              errors: (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "",
-                             peerStillOpen: peerStillOpen)
+                             peerStillOpen: peerStillOpen, ports: ports)
     }
 }

@@ -12,6 +12,9 @@ package struct TracedClient {
     package var steps: [Step] = []
     /// The disposition the program's writes met last (as it started, or as it set it).
     package var disposition: SigpipeDisposition
+    /// The signal that killed a thread that wrote on the connection: the program's death even when
+    /// a shell started it and lives on (`--client-cmd` runs under /bin/sh, which reports 141).
+    package var writerKilledBy: Int32?
 
     /// - Parameter port: the peer's port, which tells the experiment's connection from any other.
     /// - Parameter runStartNs: the run's start on the wall clock strace stamps lines with.
@@ -20,6 +23,7 @@ package struct TracedClient {
         var connection: Set<Int32> = []
         // Per thread, the step of its last call if that call was a write on the connection.
         var lastWrite: [Int32: Int] = [:]
+        var writers: Set<Int32> = []
         for event in events {
             switch event {
             case .call(let call):
@@ -40,7 +44,10 @@ package struct TracedClient {
                 guard connection.contains(fd) else { continue }
                 if op == .close { connection.remove(fd) }
                 append(call, op: op, bytes: op.isClientWrite ? Self.bytes(call) : 0, runStartNs: runStartNs)
-                if op.isClientWrite { lastWrite[call.pid] = steps.count - 1 }
+                if op.isClientWrite {
+                    lastWrite[call.pid] = steps.count - 1
+                    writers.insert(call.pid)
+                }
             case .signal(let pid, _, let name):
                 guard name == "SIGPIPE", let index = lastWrite[pid] else { continue }
                 switch self.disposition {
@@ -51,8 +58,8 @@ package struct TracedClient {
                 case .ignore:
                     break
                 }
-            case .killed:
-                continue
+            case .killed(let pid, _, let name):
+                if writers.contains(pid), writerKilledBy == nil { writerKilledBy = SignalName.number(name) }
             }
         }
         steps.sort { $0.startNs < $1.startNs }

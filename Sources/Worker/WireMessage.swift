@@ -23,12 +23,17 @@ package enum WireMessage: Equatable {
     case packet(token: Int64, CapturedPacket)
     /// Worker → recorder: the run, stopped at its timeout, has sent the packets it captured.
     case runStopped(token: Int64)
+    /// Worker → recorder: how a real client program ended (its exit status, nil when a signal ended
+    /// it) and the SIGPIPE disposition its writes met.
+    case clientEnded(token: Int64, exitCode: Int32?, disposition: SigpipeDisposition)
+    /// Worker → recorder: the next bytes of what a real client program printed (its report).
+    case clientOutput(token: Int64, [UInt8])
 
     /// Whether the message closes its run, so the recorder reads the step log.
     package var endsRun: Bool {
         switch self {
         case .runDone, .harnessError: true
-        case .job, .callBegins, .step, .clientKilled, .packet, .runStopped: false
+        case .job, .callBegins, .step, .clientKilled, .clientEnded, .clientOutput, .packet, .runStopped: false
         }
     }
 
@@ -51,8 +56,8 @@ package enum WireMessage: Equatable {
         case let .job(token, scenario, lossSeed, capture):
             (s[0], s[1]) = (1, token)
             for (offset, dimension) in Dimensions.all.enumerated() { s[2 + offset] = dimension.wire(dimension.value(of: scenario)) }
-            // The seed in the low 32 bits, capture in bit 32.
-            s[Self.jobSettingsSlot] = Int64(lossSeed) | (capture ? 1 << 32 : 0)
+            // The seed in the low 32 bits, capture in bit 32, the client from bit 33.
+            s[Self.jobSettingsSlot] = Int64(lossSeed) | (capture ? 1 << 32 : 0) | scenario.client.index << 33
         case let .callBegins(token, actor, op, bytes, startNs):
             (s[0], s[1], s[2], s[3], s[4], s[5]) = (2, token, actor.index, op.index, bytes, startNs)
         case let .step(token, step):
@@ -71,6 +76,12 @@ package enum WireMessage: Equatable {
             s[3] = Int64(packet.wireLength & 0xffff) | Int64(packet.headers.count) << 16 | (packet.direction == .peerToClient ? 1 << 24 : 0)
                 | (packet.lost ? 1 << 25 : 0)
             UnsafeMutableRawPointer(s + 4).copyMemory(from: packet.headers, byteCount: min(packet.headers.count, Capture.headerBytes))
+        case let .clientEnded(token, exitCode, disposition):
+            (s[0], s[1], s[2], s[3]) = (9, token, exitCode.map(Int64.init) ?? -1, disposition.rawValue)
+        case let .clientOutput(token, bytes):
+            // Up to `outputBytes` bytes from slot 3 on; their count in slot 2.
+            (s[0], s[1], s[2]) = (10, token, Int64(min(bytes.count, Self.outputBytes)))
+            bytes.withUnsafeBytes { UnsafeMutableRawPointer(s + 3).copyMemory(from: $0.baseAddress!, byteCount: min($0.count, Self.outputBytes)) }
         case let .runStopped(token):
             (s[0], s[1]) = (8, token)
         }
@@ -88,7 +99,9 @@ package enum WireMessage: Equatable {
                 dimension.set(value, in: &scenario)
             }
             let settings = s[Self.jobSettingsSlot]
-            guard settings >> 33 == 0, scenario.inapplicableReason == nil else { return nil }
+            guard let client = ClientProgram(index: settings >> 33) else { return nil }
+            scenario.client = client
+            guard scenario.inapplicableReason == nil else { return nil }
             return .job(token: s[1], scenario: scenario, lossSeed: UInt32(truncatingIfNeeded: settings), capture: settings >> 32 == 1)
         case 2:
             guard let actor = Actor(index: s[2]), let op = Operation(index: s[3]) else { return nil }
@@ -116,8 +129,25 @@ package enum WireMessage: Equatable {
                                                        wireLength: Int(s[3] & 0xffff), headers: headers, lost: s[3] >> 25 & 1 == 1))
         case 8:
             return .runStopped(token: s[1])
+        case 9:
+            guard let disposition = SigpipeDisposition(rawValue: s[3]), (-1...255).contains(s[2]) else { return nil }
+            return .clientEnded(token: s[1], exitCode: s[2] < 0 ? nil : Int32(s[2]), disposition: disposition)
+        case 10:
+            guard (0...Int64(outputBytes)).contains(s[2]) else { return nil }
+            return .clientOutput(token: s[1], Array(UnsafeRawBufferPointer(start: s.baseAddress.map { UnsafeRawPointer($0 + 3) }, count: Int(s[2]))))
         default:
             return nil
+        }
+    }
+
+    /// The bytes of program output one record carries.
+    package static let outputBytes = (slots - 3) * 8
+
+    /// A program's output as the records that carry it.
+    package static func clientOutput(token: Int64, _ text: String) -> [WireMessage] {
+        let bytes = Array(text.utf8)
+        return stride(from: 0, to: bytes.count, by: outputBytes).map {
+            .clientOutput(token: token, Array(bytes[$0..<min(bytes.count, $0 + outputBytes)]))
         }
     }
 }
@@ -133,6 +163,7 @@ package enum HarnessStage: String, CaseIterable {
     case pipe = "creating the pipe"
     case payload = "mapping the payload"
     case link = "creating the emulated link (a TUN device in the worker's network namespace)"
+    case clientProgram = "starting the real client program (is it installed, and strace?)"
     case barrier = "making the run's start barrier"
     case fork = "forking the client"
 }
@@ -155,3 +186,4 @@ extension WireEnum {
 extension Actor: WireEnum { package static let wireOrder = Array(allCases) }
 extension Operation: WireEnum { package static let wireOrder = Array(allCases) }
 extension HarnessStage: WireEnum { package static let wireOrder = Array(allCases) }
+extension ClientProgram: WireEnum { package static let wireOrder = Array(allCases) }

@@ -14,7 +14,8 @@ public enum WorkerMain {
     /// line, when this process was not started by a recorder or the channel carries anything else.
     /// - Parameter recorder: the pid of the recorder that spawned this worker.
     /// - Parameter isolate: enter a network namespace of its own first (the recorder found it allowed).
-    public static func serve(recorder: Int32, isolate: Bool = false, channelFD: Int32 = channelFD) -> Int32 {
+    /// - Parameter userCommand: `--client-cmd`'s program, for runs of client `command`.
+    public static func serve(recorder: Int32, isolate: Bool = false, userCommand: String? = nil, channelFD: Int32 = channelFD) -> Int32 {
         let notByHand = "this mode is started by `pipelab sweep` and `pipelab run`, not by hand"
         // A recorder killed outright must not leave workers behind, stuck in a hanging send.
         guard pipelab_die_with_parent(recorder) == 0 else {
@@ -40,7 +41,7 @@ public enum WorkerMain {
         let channel = Channel(fd: channelFD)
         let runner: RunPerformer
         do {
-            runner = try RunPerformer(channel: channel, log: try StepLog(fd: StepLog.workerFD))
+            runner = try RunPerformer(channel: channel, log: try StepLog(fd: StepLog.workerFD), userCommand: userCommand)
         } catch {
             writeStandardError("pipelab worker: \(error)")
             return 70
@@ -72,14 +73,20 @@ package final class RunPerformer {
     private var link: Link?
     private var linkFailure: Int32 = 0
     private var probeBuffer = [UInt8](repeating: 0, count: Int(Probe.recvBytes))
+    /// The sweep's real-time tokens; without them (a worker started another way) no client uses the class.
+    private let realTimeTokens = RealTimeTokens()
     /// Test-only: the client's pause before send #3 in this worker's first run (see TestDelays).
     private var testPauseNs = TestDelays.fromEnvironment().pauseNs
 
-    package init(channel: Channel, log: StepLog) throws(SystemError) {
+    private let realClient: RealClientJobs
+
+    /// - Parameter userCommand: `--client-cmd`'s program, for runs of client `command`.
+    package init(channel: Channel, log: StepLog, userCommand: String? = nil) throws(SystemError) {
         self.channel = channel
         self.log = log
         peer = try PeerThread()
         stopReporter = try StopReporter(channel: channel)
+        realClient = RealClientJobs(peer: peer, userCommand: userCommand)
     }
 
     package func perform(_ job: Channel.Job) {
@@ -107,6 +114,12 @@ package final class RunPerformer {
         // Begun before the connect, so the handshake is in it.
         capture?.begin(runStartNs: recorder.runStartNs)
         stopReporter.arm(token: token, capture: capture, link: scenario.hasLink ? link : nil)
+        if scenario.client.isReal {
+            let ending = realClient.perform(token: token, scenario, recorder: recorder, capture: capture, link: scenario.hasLink ? link : nil)
+            _ = stopReporter.disarm()
+            channel.send(ending)
+            return
+        }
         let ends: (client: Int32, peer: Int32)
         switch connect(scenario.transport, overLink: scenario.hasLink, recorder: recorder) {
         case .success(let connected): ends = connected
@@ -158,6 +171,8 @@ package final class RunPerformer {
         peer.begin(peerJob)
         if case .signaled(let signal) = Self.wait(for: child) {
             ending.append(.clientKilled(token: token, signal: signal))
+            // A client killed in the real-time class leaves its token locked in the description it shares with us.
+            realTimeTokens?.give()
         }
         let peerStillOpen = peer.finish()
         // The answer to the client's last send may still be on the link: wait a round trip for it,
@@ -187,18 +202,23 @@ package final class RunPerformer {
         // call returns: every pause after the sleep is timed too (an interval of 0 is a pause of 0;
         // leaving the class after send #2 let the scheduler hold send #3 back by up to 4 ms in a
         // default sweep). Where it is not allowed (no CAP_SYS_NICE) the pauses are as the scheduler gives.
-        var boosted = false
-        defer { if boosted { _ = pipelab_set_realtime(0) } }
+        // The class is bounded (RealTimePhase): a token per CPU, and never a busy stretch past its budget.
+        var realTime = RealTimePhase(tokens: realTimeTokens)
+        defer { realTime.leave() }
         let boost = scenario.sleepNs > 0 || scenario.intervalNs > 0 || scenario.hasLink
         for sendNumber in 1...scenario.sends {
             if sendNumber == 2 {
-                boosted = boost && pipelab_set_realtime(1) == 0
+                if boost { realTime.beforePause() }
                 MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
+                realTime.afterPause(scenario.sleepNs)
                 if scenario.probe != .none {
                     ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
                 }
             } else if sendNumber > 2 {
+                // A pause of 0 keeps the token: giving it back for no sleep would only churn it.
+                if scenario.intervalNs > 0 { realTime.beforePause() }
                 MonotonicClock.sleep(nanoseconds: scenario.intervalNs + (sendNumber == 3 ? testPauseNs : 0))
+                if scenario.intervalNs > 0 { realTime.afterPause(scenario.intervalNs) }
             }
             sigpipe.beforeCall()
             recorder.record(.client, isSocket ? .send : .write, bytes: scenario.payloadBytes, fd: fd,
@@ -206,11 +226,13 @@ package final class RunPerformer {
                 isSocket ? Glibc.send(fd, payload.baseAddress, payload.count, flags)
                          : Glibc.write(fd, payload.baseAddress, payload.count)
             }
+            realTime.afterCall()
         }
         // With a single send the client still sleeps and probes after it.
         if scenario.sends == 1 && scenario.probe != .none {
-            boosted = boost && pipelab_set_realtime(1) == 0
+            if boost { realTime.beforePause() }
             MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
+            realTime.afterPause(scenario.sleepNs)
             ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
         }
     }

@@ -42,7 +42,7 @@ struct CompareCommand: ParsableCommand {
             throw CommandFailure.store(error)
         }
         let text = format == .json ? CompareJSON.render(comparison) : CompareReport.render(comparison)
-        if let out { try OutputFile.write([.init(path: out, content: text)]) } else { print(text, terminator: "") }
+        if let out { try OutputFile.write([.init(path: out, content: text)]) } else { print(TerminalText.shown(text, keepingLineBreaks: true), terminator: "") }
         if comparison.exitCode != .noDifference { throw ExitStatus(code: comparison.exitCode.rawValue) }
     }
 }

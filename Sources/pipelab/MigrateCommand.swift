@@ -25,7 +25,7 @@ struct MigrateCommand: ParsableCommand {
         let store = try database.open(create: true)
         let versions = try store.schemaVersions()
         for migration in try store.appliedMigrations() {
-            print("\(migration.version) \(migration.name)  applied \(migration.appliedAt)")
+            print(TerminalText.shown("\(migration.version) \(migration.name)  applied \(migration.appliedAt)"))
         }
         print("\(store.path): schema version \(versions.database) (this pipelab knows up to \(versions.binary))")
     }

@@ -47,7 +47,7 @@ struct ReportCommand: ParsableCommand {
             throw CommandFailure.store(error)
         }
         guard let out else {
-            print(MarkdownReport.render(data, appendix: appendix), terminator: "")
+            print(TerminalText.shown(MarkdownReport.render(data, appendix: appendix), keepingLineBreaks: true), terminator: "")
             return
         }
         let charts: [ReportChart]

@@ -41,8 +41,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write the run's packets (TCP only) to this pcapng file, for tcpdump -r or Wireshark.")
     var pcap: String?
 
+    @OptionGroup var client: ClientOptions
+
     func run() throws {
-        let scenario = try scenario.scenario()
+        var scenario = try scenario.scenario()
+        let userCommand = try client.apply(to: &scenario)
+        if scenario.client.isReal && db != nil {
+            throw InputError("--db records pipelab's own client only, for now: a real client's run is shown but not recorded; accepted: --client with no --db")
+        }
         let timeoutNs = try DurationText.parseTimeout(timeout, name: "--timeout")
         let lossSeed = try seed.map { (text: String) throws(InputError) in try LossSeedText.parse(text) }
         if lossSeed != nil && scenario.lossBasisPoints == 0 {
@@ -60,9 +66,10 @@ struct RunCommand: ParsableCommand {
             }
         }
         let store = try db.map { path in try DatabaseOption(explicitPath: path).open(create: true) }
+        if let notice = Privileges.current.notice { writeStandardError(notice) }
         let result: RunResult
         do {
-            result = try SingleRun.perform(scenario, timeoutNs: timeoutNs, lossSeed: lossSeed)
+            result = try SingleRun.perform(scenario, timeoutNs: timeoutNs, lossSeed: lossSeed, userCommand: userCommand)
         } catch {
             throw CommandFailure.harness(error)
         }

@@ -39,6 +39,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Seed of the shuffled order (default: \(SweepDefaults.seed)).") var seed: String?
     @Option(help: "A JSON spec file with the same keys as these flags.") var spec: String?
     @Flag(help: "Finish an interrupted sweep (default: the latest interrupted one).") var resume = false
+    @Flag(name: .customLong("other-host"), help: "With --resume: extend a sweep recorded on another host here; its new runs are filed under that host.") var otherHost = false
     @Argument(help: "With --resume: the sweep's id, name or UUID.") var sweep: String?
     @Flag(help: "No progress line, and of the summary only its last two lines (the sweep and the next command).") var quiet = false
     @Flag(help: "Print the full outcome matrix (every cell's signatures) before the summary.") var matrix = false
@@ -51,9 +52,11 @@ struct SweepCommand: ParsableCommand {
         Interrupts.install()
         if resume { return try resumeSweep() }
         guard sweep == nil else { throw InputError("unexpected argument '\(sweep ?? "")'; accepted: a sweep id, only with --resume") }
+        guard !otherHost else { throw InputError("--other-host: only with --resume; accepted: pipelab sweep --resume --other-host") }
         let spec = try parsedSpec()
         let shard = try sharding.shard(of: spec)
         let store = try database.open(create: true)
+        if let notice = Privileges.current.notice { writeStandardError(notice) }
         let runner = SweepRunner(store: store, quiet: quiet, capture: capture)
         if let shard { print(ShardOptions.summary(shard, grid: Grid(spec, shard: shard))) }
         let record = try runner.start(spec, commandLine: CommandLineText.current, shard: shard)
@@ -85,7 +88,7 @@ struct SweepCommand: ParsableCommand {
         let fixed = dimensions.given.map(\.0.flag) + flagValues.filter { $0.0 != "jobs" }.map { "--" + $0.0 }
             + (spec == nil ? [] : ["--spec"]) + sharding.given
         guard fixed.isEmpty else {
-            throw InputError("--resume runs the sweep's stored spec; it cannot be combined with \(fixed.joined(separator: ", ")); accepted: only --jobs, --capture, --db, --quiet with --resume")
+            throw InputError("--resume runs the sweep's stored spec; it cannot be combined with \(fixed.joined(separator: ", ")); accepted: only --jobs, --capture, --db, --quiet, --other-host with --resume")
         }
         var jobCount: Int?
         if let jobs { jobCount = try CountText.parse(jobs, name: "--jobs", maximum: Limits.jobs) }
@@ -95,14 +98,22 @@ struct SweepCommand: ParsableCommand {
         guard target.status != .completed else {
             throw InputError("sweep \(target.id) '\(target.name)' is already completed; accepted: a sweep that is interrupted or was cut short")
         }
+        // A merged database holds other machines' sweeps: runs made here would be filed under
+        // that machine's host and kernel, so extending one is asked for explicitly.
+        let here = HostProbe.current()
+        if !otherHost && (target.host.hostname, target.host.kernel, target.host.arch) != (here.hostname, here.kernel, here.arch) {
+            throw InputError("sweep \(target.id) '\(target.name)' was recorded on \(target.host.hostname) (\(target.host.kernel), \(target.host.arch)), not on this host \(here.hostname) (\(here.kernel), \(here.arch)); its runs here would be filed under that host; accepted: --resume on that host, or --resume --other-host")
+        }
+        if let notice = Privileges.current.notice { writeStandardError(notice) }
         let record = try SweepRunner(store: store, quiet: quiet, capture: capture).resume(target, jobs: jobCount)
         try finish(record, store: store)
     }
 
     private func finish(_ record: SweepRecord, store: Store) throws {
-        print(SweepSummary.text(sweep: record, cells: try store.cellSignatures(sweepID: record.id),
-                                skipped: try store.skipped(sweepID: record.id), databasePath: store.path,
-                                databaseArgument: database.isDefault ? nil : store.path, matrix: matrix, quiet: quiet), terminator: "")
+        let summary = SweepSummary.text(sweep: record, cells: try store.cellSignatures(sweepID: record.id),
+                                        skipped: try store.skipped(sweepID: record.id), databasePath: store.path,
+                                        databaseArgument: database.isDefault ? nil : store.path, matrix: matrix, quiet: quiet)
+        print(TerminalText.shown(summary, keepingLineBreaks: true), terminator: "")
         if record.status == .interrupted {
             throw CommandFailure(message: "interrupted by \(Interrupts.received.map(SignalName.of) ?? "a signal"); completed runs are recorded", exitCode: 130)
         }

@@ -36,6 +36,7 @@ do {
 }
 
 func fail(_ message: String, code: Int32) -> Never {
-    writeStandardError("pipelab: \(message)")
+    // Messages quote paths, names and values from files: shown, never obeyed by the terminal.
+    writeStandardError("pipelab: " + TerminalText.shown(message))
     exit(code)
 }

@@ -120,3 +120,106 @@ import Testing
         #expect(seen.run.termination == .exited(0))
     }
 }
+
+/// `pipelab run --client` and `--client-cmd`, end to end: the worker starts the program under
+/// strace and the run reads like any other, with the program's own report beside it.
+@Suite struct RealClientCommandTests {
+    @Test func runClientPythonShowsTheSeedsOutcome() throws {
+        guard case .success = ClientPrograms.command(for: .python) else {
+            print("skipped: \(ClientProgram.python.rawValue) is not installed")
+            return
+        }
+        let run = try CLI.runJSON(["--client", "python", "--sleep", "100ms"])
+        #expect(run["signature"] as? String == "ok,ok,EPIPE")
+        let client = try #require(run["client"] as? [String: Any])
+        #expect(client["error"] as? String == "BrokenPipeError: [Errno 32] Broken pipe")
+        #expect(client["sigpipe"] as? String == "ignore")
+        #expect(client["exit_code"] as? Int == 0)
+        let steps = try #require(run["steps"] as? [[String: Any]])
+        let third = steps.filter { $0["actor"] as? String == "client" && $0["op"] as? String == "sendto" }.last
+        #expect(third?["errno"] as? Int == 32)
+    }
+
+    @Test func clientCommandRunsAProgramWrittenHere() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // A C program that writes twice with write(2), keeping SIGPIPE's default action.
+        let source = folder.appendingPathComponent("mine.c")
+        try #"""
+        #include <netdb.h>
+        #include <stdlib.h>
+        #include <sys/socket.h>
+        #include <unistd.h>
+        int main(void) {
+            struct addrinfo *a;
+            if (getaddrinfo(getenv("PIPELAB_HOST"), getenv("PIPELAB_PORT"), NULL, &a) != 0) return 2;
+            int fd = socket(a->ai_family, SOCK_STREAM, 0);
+            if (connect(fd, a->ai_addr, a->ai_addrlen) != 0) return 3;
+            write(fd, "hello", 5);
+            usleep(100000);
+            for (int i = 0; i < 2; i++) write(fd, "again", 5);
+            return 0;
+        }
+        """#.write(to: source, atomically: true, encoding: .utf8)
+        let binary = folder.appendingPathComponent("mine").path
+        let compiled = try CLI.run(["-o", binary, source.path], executable: "/usr/bin/cc")
+        try #require(compiled.status == 0, "cc: \(compiled.stderr)")
+        let run = try CLI.runJSON(["--client-cmd", binary, "--sigpipe", "default", "--sleep", "100ms"])
+        #expect(run["signature"] as? String == "ok,ok,killed:SIGPIPE")
+        #expect(run["outcome"] as? String == "killed")
+        let client = try #require(run["client"] as? [String: Any])
+        #expect(client["program"] as? String == "command")
+        #expect(client["sigpipe"] as? String == "default")
+        #expect(client["exit_code"] is NSNull)
+    }
+
+    @Test func badClientInputIsOneLineAndExit64() throws {
+        for arguments in [["--client", "cobol"], ["--client", "command"], ["--client", "python", "--client-cmd", "true"],
+                          ["--client", "python", "--transport", "unix"], ["--client", "python", "--sigpipe", "handler"]] {
+            let output = try CLI.run(["run"] + arguments)
+            #expect(output.status == 64, "\(arguments)")
+            #expect(output.stderr.split(separator: "\n").count == 1, "\(arguments): \(output.stderr)")
+        }
+    }
+}
+
+/// strace's lines as the traced programs produced them (taken from real runs on this machine).
+@Suite struct StraceTraceTests {
+    @Test func joinsUnfinishedCallsAndAttributesSignalsToTheirWrite() {
+        let trace = """
+        4009  1796319611.100000 rt_sigaction(SIGPIPE, {sa_handler=0x465e60, sa_mask=~[RTMIN RT_1], sa_flags=SA_RESTORER|SA_ONSTACK|SA_RESTART|SA_SIGINFO, sa_restorer=0x7f416ab32050}, NULL, 8) = 0 <0.000009>
+        32487 1796319611.414374 connect(4, {sa_family=AF_INET6, sin6_port=htons(50489), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::ffff:127.0.0.1", &sin6_addr), sin6_scope_id=0}, 28) = 0 <0.000086>
+        32487 1796319611.419656 write(4, ""..., 5) = 5 <0.000044>
+        32488 1796319611.500000 write(4, ""..., 5 <unfinished ...>
+        32487 1796319611.500100 write(9, ""..., 1) = 1 <0.000010>
+        32488 1796319611.500200 <... write resumed>) = -1 EPIPE (Broken pipe) <0.000250>
+        32488 1796319611.570173 --- SIGPIPE {si_signo=SIGPIPE, si_code=SI_USER, si_pid=32484, si_uid=0} ---
+        32487 1796319611.699185 shutdown(4, SHUT_WR) = -1 ENOTCONN (Transport endpoint is not connected) <0.000157>
+        32488 1796319611.700000 +++ killed by SIGPIPE +++
+        """
+        let traced = TracedClient(StraceTrace.parse(trace), port: 50489, runStartNs: 1_796_319_611_000_000_000, startedWith: .default)
+        #expect(traced.steps.map(\.op) == [.sigaction, .connect, .write, .write, .shutdown])
+        #expect(traced.disposition == .handler)
+        let failed = traced.steps[3]
+        #expect(failed.result == -1 && failed.errno == EPIPE && failed.sigpipe)
+        #expect(failed.startNs == 500_000_000 && failed.durationNs == 250_000)
+        #expect(traced.steps[4].errno == ENOTCONN)
+        #expect(traced.writerKilledBy == SIGPIPE)
+    }
+
+    @Test func countsTheBytesOfVectoredWritesAndIgnoresOtherConnections() {
+        let trace = """
+        10 1.000000 connect(3, {sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}, 16) = 0 <0.000010>
+        10 1.100000 connect(5, {sa_family=AF_INET, sin_port=htons(7), sin_addr=inet_addr("127.0.0.1")}, 16) = -1 EINPROGRESS (Operation now in progress) <0.000010>
+        10 1.200000 writev(5, [{iov_base=""..., iov_len=5}, {iov_base=""..., iov_len=3}], 2) = 8 <0.000010>
+        10 1.300000 sendmsg(3, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=""..., iov_len=64}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, MSG_NOSIGNAL) = 64 <0.000010>
+        10 1.400000 close(5) = 0 <0.000010>
+        10 1.500000 write(5, ""..., 5) = 5 <0.000010>
+        """
+        let traced = TracedClient(StraceTrace.parse(trace), port: 7, runStartNs: 1_000_000_000, startedWith: .ignore)
+        #expect(traced.steps.map(\.op) == [.connect, .writev, .close])
+        #expect(traced.steps[0].errno == EINPROGRESS)
+        #expect(traced.steps[1].bytes == 8)
+        #expect(traced.disposition == .ignore)
+    }
+}

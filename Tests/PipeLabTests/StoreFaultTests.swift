@@ -82,6 +82,30 @@ import Testing
         }
     }
 
+    /// One damaged page past the schema (the first read sees nothing wrong): every writing command
+    /// refuses the file (65) before it writes a byte to it.
+    @Test func aDamagedPageIsFoundBeforeAnyWrite() throws {
+        let directory = try temporaryDirectory()
+        let database = directory.appendingPathComponent("lab.sqlite")
+        #expect(try CLI.run(Self.quickSweep + ["--repeat", "20", "--db", database.path]).status == 0)
+        #expect(try CLIShell.sqlite3(database.path, "PRAGMA journal_mode = DELETE;").status == 0)
+        let handle = try FileHandle(forWritingTo: database)
+        let size = try handle.seekToEnd()
+        #expect(size > 8 * 4096)
+        try handle.seek(toOffset: size - 4096)
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 3000))
+        try handle.close()
+        let before = try Data(contentsOf: database)
+        for command in [Self.quickSweep, ["run", "--transport", "unix", "--sleep", "0"], ["merge", "--db", database.path, database.path]] {
+            let output = try CLI.run(command + (command[0] == "merge" ? [] : ["--db", database.path]))
+            #expect(output.status == 65, "\(command): \(output.stderr)")
+            #expect(output.stderr.split(separator: "\n").count == 1)
+            // Merge reads the damaged rows as an input before it opens the output: refused by a rule.
+            #expect(output.stderr.contains("is damaged") || (command[0] == "merge" && output.stderr.contains("breaks the rule")), "\(output.stderr)")
+            #expect(try Data(contentsOf: database) == before)
+        }
+    }
+
     /// `run --db` records its one-run sweep whole or not at all.
     @Test func aRunWhoseRecordingFailsLeavesNoSweep() throws {
         let directory = try temporaryDirectory()

@@ -29,6 +29,18 @@ int pipelab_set_timer_slack(unsigned long nanoseconds);
 /// is busy. Needs CAP_SYS_NICE (root) or an RLIMIT_RTPRIO; returns 0, or an errno value.
 int pipelab_set_realtime(int on);
 
+/// Makes the file of `count` real-time tokens: a close-on-exec memory file (memfd_create, which
+/// Swift's Glibc module does not export) named `name`, `count` bytes long. Returns its fd or -1.
+int pipelab_token_file(const char *name, int count);
+
+/// Takes one of `count` real-time tokens: an open-file-description lock (F_OFD_SETLK) on one byte
+/// of the shared file `fd`, so the tokens are shared by every worker of a sweep and given back by
+/// the kernel when a holder dies. Returns the byte taken, or -1 when all are held.
+int pipelab_token_take(int fd, int count);
+
+/// Gives back every token the open file description `fd` holds.
+void pipelab_token_give(int fd);
+
 /// Moves the calling thread (and the threads and processes it starts later) into a network
 /// namespace of its own, with its loopback up (ioctl SIOCSIFFLAGS: no `ip` binary needed). As
 /// root that is unshare(CLONE_NEWNET); without privilege it tries a user namespace too, where the

@@ -1,0 +1,60 @@
+import Foundation
+
+/// What a real program said and how it ended, beside the steps strace recorded: `runs.client_exit`,
+/// `client_sigpipe`, `client_output` and, derived from the output, `client_error`.
+public struct ClientReport: Sendable, Equatable {
+    /// Its exit status; nil when a signal ended it (the run's `term_signal`).
+    public var exitCode: Int32?
+    /// The SIGPIPE disposition its writes met: as it started, or as it last set it.
+    public var disposition: SigpipeDisposition
+    /// The last lines it printed (standard output, then standard error), at most `outputLimit` bytes.
+    public var output: String
+
+    public static let outputLimit = 2048
+
+    public init(exitCode: Int32?, disposition: SigpipeDisposition, output: String) {
+        self.exitCode = exitCode
+        self.disposition = disposition
+        self.output = output
+    }
+
+    /// The last `outputLimit` bytes of `text`, from a line's start where one is in reach.
+    public static func tail(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        guard bytes.count > outputLimit else { return text }
+        var cut = bytes[(bytes.count - outputLimit)...]
+        if let newline = cut.firstIndex(of: UInt8(ascii: "\n")) { cut = cut[(newline + 1)...] }
+        return String(decoding: cut, as: UTF8.self)
+    }
+
+    /// One send as the program reported it (Clients/README.md's JSON lines).
+    public struct Send: Sendable, Equatable {
+        public var number: Int
+        public var ok: Bool
+        /// `BrokenPipeError: [Errno 32] Broken pipe`, `Error [EPIPE]: write EPIPE`, `errno 32: Broken pipe`.
+        public var error: String?
+    }
+
+    /// The sends the program reported, in the order it printed them; empty for a program that
+    /// prints something else (a user's own).
+    public var sends: [Send] {
+        output.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("{"),
+                  let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let number = object["send"] as? Int, let ok = object["ok"] as? Bool else { return nil }
+            return Send(number: number, ok: ok, error: ok ? nil : Self.describe(object))
+        }
+    }
+
+    /// `runs.client_error`: what the program was told at its first failing send; nil when it
+    /// reported none (every send succeeded, it died first, or it does not report in JSON).
+    public var error: String? { sends.first { !$0.ok }?.error }
+
+    private static func describe(_ object: [String: Any]) -> String {
+        let message = object["message"] as? String ?? ""
+        let errno = (object["errno"] as? Int).map { "errno \($0)" }
+        guard let kind = object["error"] as? String else { return [errno, message].compactMap { $0 }.joined(separator: ": ") }
+        let code = (object["code"] as? String).map { " [\($0)]" } ?? ""
+        return "\(kind)\(code): \(message)"
+    }
+}

@@ -1,0 +1,68 @@
+import CPipeLabSupport
+import PipeLabKernel
+
+/// The client's time in the real-time class during one run (README, "Real-time budget"), so that
+/// its wake-ups are on time however many runs are in flight, without ever starving the machine:
+/// - it sleeps in the class (a sleeping thread holds no CPU) and, once awake, runs on in it only
+///   with one of the sweep's tokens (RealTimeTokens: one per CPU). Without a free token it makes
+///   the one call the pause was timing, then leaves the class: leaving at once would let the
+///   scheduler preempt it there (switched_to_fair() reschedules a demoted task), and the pause
+///   would overrun. So beyond the tokens a client runs in the class only from its wake-up to the
+///   return of that call, microseconds;
+/// - it never holds a CPU busy for longer than `busyBudgetNs`: a busy stretch starts when it wakes
+///   from a pause that gave the CPU away (at least `restNs`), and once a stretch passes the budget
+///   it leaves the class for the rest of the run (sends 1 ns apart then run as an ordinary
+///   process). A single call is not cut short: the budget is checked as each call returns.
+struct RealTimePhase {
+    static let busyBudgetNs: Int64 = 2_000_000
+    static let restNs: Int64 = 100_000
+
+    private let tokens: RealTimeTokens?
+    private var inClass = false
+    private var holding = false
+    private var leaveAfterCall = false
+    private var spent = false
+    private var busySince: Int64?
+
+    init(tokens: RealTimeTokens?) {
+        self.tokens = tokens
+    }
+
+    /// Before a timed pause: into the class to wake on time; the token goes back while it sleeps.
+    mutating func beforePause() {
+        guard tokens != nil, !spent else { return }
+        giveBack()
+        if !inClass { inClass = pipelab_set_realtime(1) == 0 }
+    }
+
+    /// Awake after a pause of `pauseNs`: on in the class with a token, or out of it without one.
+    mutating func afterPause(_ pauseNs: Int64) {
+        guard inClass, let tokens else { return }
+        guard tokens.take() else {
+            leaveAfterCall = true
+            return
+        }
+        holding = true
+        if busySince == nil || pauseNs >= Self.restNs { busySince = MonotonicClock.nowNs() }
+    }
+
+    /// After each call: a busy stretch past the budget ends the run's time in the class.
+    mutating func afterCall() {
+        if leaveAfterCall { return leave() }
+        guard inClass, let busySince, MonotonicClock.nowNs() - busySince > Self.busyBudgetNs else { return }
+        leave()
+        spent = true
+    }
+
+    mutating func leave() {
+        if inClass { _ = pipelab_set_realtime(0) }
+        inClass = false
+        leaveAfterCall = false
+        giveBack()
+    }
+
+    private mutating func giveBack() {
+        if holding { tokens?.give() }
+        holding = false
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Glibc
+@testable import PipeLabExperiment
+@testable import PipeLabKernel
+@testable import PipeLabNetwork
+import Testing
+
+/// Missing privileges are said once when a sweep starts and recorded with it, never silently
+/// taken for the same results.
+@Suite struct PrivilegesTests {
+    @Test func aSweepWithoutPrivilegesSaysWhatIsLostAndRecordsIt() throws {
+        guard geteuid() == 0 else { return }  // dropping to nobody needs root
+        let directory = try temporaryDirectory()
+        chmod(directory.path, 0o777)
+        let grid = ["sweep", "--transport", "unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", "1ms", "--repeat", "2", "--quiet"]
+        let root = try CLI.run(grid + ["--db", "root.sqlite"], in: directory)
+        #expect(root.status == 0 && root.stderr.isEmpty, "\(root.stderr)")
+        #expect(try CLIShell.sqlite3(directory.appendingPathComponent("root.sqlite").path, "SELECT quote(privileges_lost) FROM sweeps;").stdout == "''\n")
+        // nobody, without capabilities or an RLIMIT_RTPRIO: SCHED_FIFO is refused whatever else the machine allows.
+        let nobody = try CLI.run(["--reuid", "65534", "--regid", "65534", "--clear-groups", "--inh-caps=-all", CLI.binary]
+                                 + grid + ["--db", "nobody.sqlite"], in: directory, executable: "/usr/bin/setpriv")
+        #expect(nobody.status == 0, "\(nobody.stderr)")
+        let lines = nobody.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines.first?.contains("no real-time class") == true, "\(nobody.stderr)")
+        let recorded = try CLIShell.sqlite3(directory.appendingPathComponent("nobody.sqlite").path, "SELECT privileges_lost FROM sweeps;").stdout
+        #expect(recorded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.contains("real-time"), "\(recorded)")
+        let expected = Privileges.Loss.allCases.filter { lines.first?.contains($0.consequence) == true }.map(\.rawValue)
+        #expect(recorded.trimmingCharacters(in: .whitespacesAndNewlines) == expected.joined(separator: ","))
+    }
+}
