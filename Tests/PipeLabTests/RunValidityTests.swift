@@ -37,7 +37,8 @@ import Testing
         #expect(report.stdout.contains("0 racing"))
         // `pipelab run` says so too.
         let run = try CLI.run(["run", "--sleep", "10ms"], environment: ["PIPELAB_TEST_PEER_DELAY": "60ms"])
-        #expect(run.stdout.contains("disturbed: yes, by the machine (peer-late)"))
+        // A busy machine may also make a pause late: the peer must be among the causes.
+        #expect(run.stdout.contains("disturbed: yes, by the machine (peer-late"))
         #expect(run.stdout.contains("The machine disturbed this run"))
     }
 
