@@ -98,7 +98,9 @@ import Testing
                                   "--sends", "3", "--payload", "5", "--repeat", "1"], in: directory)
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("sweep 1 'sweep' completed: 1 of 1 run, database pipelab.sqlite"))
-        #expect(output.stdout.contains("racing: 0 of 1 cell (repeats disagree); disturbed: 0 runs in 0 cells"))
+        // A busy machine may make the one 10ms sleep late (a disturbed run): either count is in the singular or zero form.
+        #expect(output.stdout.contains("racing: 0 of 1 cell (repeats disagree); disturbed: 0 runs in 0 cells")
+                || output.stdout.contains("racing: 0 of 1 cell (repeats disagree); disturbed: 1 run in 1 cell (left out)"))
     }
 
     @Test func manyColumnsGoIntoBlocksThatRepeatTheRowLabels() throws {
