@@ -91,7 +91,7 @@ import Testing
         let directory = try temporaryDirectory()
         for name in ["first", "second"] {
             let sweep = try CLI.run(["sweep", "--name", name, "--transport", "tcp4", "--peer", "close", "--sigpipe", "ignore",
-                                     "--sleep", "10ms", "--payload", "5,64KiB", "--repeat", "5", "--quiet"], in: directory)
+                                     "--sleep", "100ms", "--payload", "5,64KiB", "--repeat", "5", "--quiet"], in: directory)
             #expect(sweep.status == 0, "\(sweep.stderr)")
         }
         let compare = try CLI.run(["compare", "first", "second"], in: directory)

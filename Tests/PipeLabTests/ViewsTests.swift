@@ -24,7 +24,7 @@ import Testing
     @Test func staleViewsAreReplacedByWritersAndShadowedForReaders() throws {
         let directory = try temporaryDirectory()
         let path = directory.appendingPathComponent("pipelab.sqlite").path
-        let sweep = try CLI.run(["sweep", "--db", path, "--transport", "unix", "--sleep", "10ms", "--repeat", "2", "--quiet"])
+        let sweep = try CLI.run(["sweep", "--db", path, "--transport", "unix", "--sleep", "100ms", "--repeat", "2", "--quiet"])
         #expect(sweep.status == 0, "\(sweep.stderr)")
         let expected = try Self.viewNames(path)
         #expect(try CLIShell.sqlite3(path, """
