@@ -33,7 +33,7 @@ package final class ClientProcess {
     /// The payload mapping it inherited; a run that needs more needs a new process.
     let payload: UnsafeRawBufferPointer
     private let pid: pid_t
-    private let control: Int32
+    private var control: Int32
     private(set) var termination: ProcessTermination?
 
     /// An order's slots: the run as a job record, then its clock's start and the test-only pause.
@@ -63,9 +63,14 @@ package final class ClientProcess {
         (self.payload, pid, control) = (payload, child, ends[0])
     }
 
-    /// Closing its end of the pair ends the process (it is between runs, waiting for an order).
-    deinit {
+    deinit { stop() }
+
+    /// Ends it between runs (waiting for an order, it sees its end of the pair close) and reaps
+    /// it. Call it before forking another: that one would hold this one's end open.
+    func stop() {
+        guard control >= 0 else { return }
         Glibc.close(control)
+        control = -1
         if termination == nil { _ = reap() }
     }
 

@@ -186,6 +186,7 @@ package final class RunPerformer {
             return client
         }
         // The old one ends first: a new one forked while it lives would hold its end of the pair.
+        client?.stop()
         client = nil
         let started = try ClientProcess(payload: payload.mapping, log: log, tokens: realTimeTokens)
         client = started
