@@ -134,7 +134,7 @@ public enum CompareReport {
     }
 
     package static func grid(_ sweep: SweepRecord) -> String {
-        guard let spec = (try? SpecFile.parse(Data(sweep.spec.utf8), source: "stored spec"))?.applied(to: .builtIn) else { return "–" }
+        guard let spec = SweepSpec.stored(sweep.spec) else { return "–" }
         return Markdown.code(ReproduceCommand.of(spec).replacingFirst("pipelab sweep ", with: ""))
     }
 }
