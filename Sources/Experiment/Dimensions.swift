@@ -87,11 +87,8 @@ public enum Dimensions {
     /// The combinations that cannot exist, each with why; the first that applies is the reason.
     public static let impossible: [Impossibility] = [
         Impossibility(dimensions: [transport, rtt, loss]) { s in
-            s.hasLink && !s.transport.isTCP
-                ? "rtt and loss are properties of the link TCP crosses: a \(s.transport == .pipe ? "pipe" : "Unix socket") has none" : nil
-        },
-        Impossibility(dimensions: [transport, rtt, loss]) { s in
-            s.hasLink && s.transport == .tcp6 ? "the emulated link carries IPv4 only in this build: rtt and loss above 0 need tcp4" : nil
+            s.hasLink && !s.transport.crossesLink
+                ? "rtt and loss are properties of the emulated link, which carries IPv4 TCP only in this build: they need tcp4" : nil
         },
         Impossibility(dimensions: [transport, peer]) { s in
             guard s.transport == .pipe else { return nil }

@@ -48,13 +48,15 @@ public struct CellSet {
         self.products = products
     }
 
-    /// Each dimension's value as the text shows it: a row dimension's bare (`tcp4`), the sleep's bare
-    /// too (written as a range), any other named (`probe recv`, `sends 3`).
+    /// Each dimension's value as its flag writes it (`tcp4`, `10ms`, `recv`).
     package static func values(_ s: Scenario) -> [String] {
-        Dimensions.all.map { dimension in
-            let text = dimension.format(dimension.value(of: s))
-            return Axes.rows.contains { $0.name == dimension.name } || dimension.name == Dimensions.sleep.name ? text : "\(dimension.name) \(text)"
-        }
+        Dimensions.all.map { $0.format($0.value(of: s)) }
+    }
+
+    /// Whether a product names the dimension before its values: all but the row dimensions, whose
+    /// values name themselves (`tcp4`, `close`, `ignore`), and the sleep, written as a range.
+    private static let named = Dimensions.all.map { dimension in
+        !Axes.rows.contains { $0.name == dimension.name } && dimension.name != Dimensions.sleep.name
     }
 
     package static let names = Dimensions.all.map(\.name)
@@ -87,7 +89,7 @@ public struct CellSet {
             let values = product.values[d]
             if values.count == all[d].count { return nil }
             if d == Self.sleepIndex { return "sleep " + Self.range(values, of: all[d]) }
-            return values.joined(separator: ", ")
+            return (Self.named[d] ? Self.names[d] + " " : "") + values.joined(separator: ", ")
         }.joined(separator: " · ")
     }
 
