@@ -113,15 +113,20 @@ extension Store {
 
 extension SweepSelection {
     /// The selection as one sweep: a group takes its UUID, the planned and recorded runs of all
-    /// its shards, and is `completed` only when every shard is here and completed.
+    /// its shards (of a shard recorded by two sweeps, the one further along), and is `completed`
+    /// only when every shard is here and completed.
     public var asOneSweep: SweepRecord {
         guard let group, let count = shards.values.first?.count else { return record }
         var one = record
         one.uuid = group
-        one.plannedRuns = sweeps.reduce(0) { $0 + $1.plannedRuns }
-        one.recordedRuns = sweeps.reduce(0) { $0 + $1.recordedRuns }
+        let perShard = { (runs: (SweepRecord) -> Int) in
+            Dictionary(sweeps.compactMap { sweep in shards[sweep.id].map { ($0.index, runs(sweep)) } }, uniquingKeysWith: max).values.reduce(0, +)
+        }
+        one.plannedRuns = perShard(\.plannedRuns)
+        one.recordedRuns = perShard(\.recordedRuns)
         one.startedAt = sweeps.map(\.startedAt).min() ?? record.startedAt
-        let complete = Set(shards.values.map(\.index)).count == count && sweeps.allSatisfy { $0.status == .completed }
+        let completed = Set(sweeps.filter { $0.status == .completed }.compactMap { shards[$0.id]?.index })
+        let complete = completed.count == count
         one.status = complete ? .completed : sweeps.contains { $0.status == .running } ? .running : .interrupted
         one.endedAt = complete ? sweeps.compactMap(\.endedAt).max() : nil
         return one

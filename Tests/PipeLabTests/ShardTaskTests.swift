@@ -95,7 +95,7 @@ import Testing
         let db = dir.appendingPathComponent("shard-0.sqlite").path
         let command = ["sweep", "--shard", "0/2", "--db", db] + Self.quickGrid
         #expect(try CLI.run(command, environment: ["SLURM_ARRAY_JOB_ID": "100"]).status == 0)
-        _ = try CLIShell.sqlite3(db, "UPDATE sweeps SET status = 'interrupted'; DELETE FROM runs WHERE repeat_index >= 4;")
+        _ = try CLIShell.sqlite3(db, "PRAGMA foreign_keys = ON; UPDATE sweeps SET status = 'interrupted'; DELETE FROM runs WHERE repeat_index >= 4;")
         let other = try CLI.run(command, environment: ["SLURM_ARRAY_JOB_ID": "200"])
         #expect(other.status == 64 && other.stderr.contains("another campaign's shard 0/2") && other.stderr.contains("--group "), "\(other.stderr)")
         let joined = try CLI.run(command, environment: ["SLURM_ARRAY_JOB_ID": "200", "PIPELAB_CAMPAIGN": "100"])
