@@ -28,8 +28,9 @@ public struct Shard: Equatable, Sendable {
 
     /// `--shard auto`: K and N from the scheduler's environment, in this order of precedence:
     /// a Slurm array, a Kubernetes Indexed Job, a CI matrix (PIPELAB_SHARD_INDEX/PIPELAB_SHARD_COUNT).
-    /// `shards` is `--shards N`, which a Kubernetes Job needs (it sets no count) and which must
-    /// agree with any count the scheduler gives.
+    /// `shards` is `--shards N` (or PIPELAB_SHARDS), the group's N: a Kubernetes Job needs it (it
+    /// sets no count); in a Slurm array it makes the array id the shard index (so resubmitting any
+    /// subset of ids runs exactly those shards); elsewhere it must agree with the scheduler's count.
     public static func fromScheduler(_ environment: [String: String], shards: Int?, group: String) throws(InputError) -> Shard {
         let variable = { (name: String) throws(InputError) -> Int? in
             try environment[name].map { (text: String) throws(InputError) in
@@ -42,13 +43,23 @@ public struct Shard: Equatable, Sendable {
         if indexes.count > 1 {
             throw InputError("\(indexes.joined(separator: " and ")) are both set, so the shard is ambiguous; accepted: --shard auto with one scheduler's variables, or --shard K/N")
         }
+        // The group's N, given by the user: it must not be given twice with two values.
+        let fromVariable = try variable("PIPELAB_SHARDS")
+        if let shards, let fromVariable, shards != fromVariable {
+            throw InputError("--shards: \(shards) disagrees with PIPELAB_SHARDS = \(fromVariable); accepted: one of them, or both equal")
+        }
+        let total = shards ?? fromVariable
         let (index, count, names): (Int, Int, String)
         if let id = try variable("SLURM_ARRAY_TASK_ID") {
-            (index, count) = try slurm(id: id, variable)
-            names = "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT"
+            if let total {
+                (index, count) = try slurm(id: id, shards: total, variable)
+                names = "SLURM_ARRAY_TASK_ID/--shards"
+            } else {
+                (index, count) = try slurm(id: id, variable)
+                names = "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT"
+            }
         } else if let completionIndex = try variable("JOB_COMPLETION_INDEX") {
-            let fromVariable = try variable("PIPELAB_SHARDS")
-            guard let total = shards ?? fromVariable else {
+            guard let total else {
                 throw InputError("PIPELAB_SHARDS: not set, and a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) gives no shard count; accepted: --shards N or PIPELAB_SHARDS=N, N the Job's completions")
             }
             (index, count, names) = (completionIndex, total, "JOB_COMPLETION_INDEX/PIPELAB_SHARDS")
@@ -60,10 +71,23 @@ public struct Shard: Equatable, Sendable {
         } else {
             throw InputError("SLURM_ARRAY_TASK_ID: not set, nor JOB_COMPLETION_INDEX (Kubernetes) nor PIPELAB_SHARD_INDEX (CI); accepted: --shard auto inside a Slurm array, a Kubernetes Indexed Job or a CI matrix that sets one of them, or --shard K/N")
         }
-        if let shards, shards != count {
-            throw InputError("--shards: \(shards) disagrees with \(names) = \(index)/\(count); accepted: the scheduler's count, or no --shards")
+        if let total, total != count {
+            throw InputError("--shards: \(total) disagrees with \(names) = \(index)/\(count); accepted: the scheduler's count, or no --shards")
         }
         return try checked(index: index, count: count, names: names, group: group)
+    }
+
+    /// A Slurm array task of a group whose N is given (`--shards N` or PIPELAB_SHARDS): the
+    /// array id is the shard index, so `sbatch --array=2` reruns exactly shard 2 of N, whatever
+    /// else the array holds. An array with more tasks than shards, or an id of N or more, is refused.
+    package static func slurm(id: Int, shards: Int, _ variable: (String) throws(InputError) -> Int?) throws(InputError) -> (Int, Int) {
+        if let tasks = try variable("SLURM_ARRAY_TASK_COUNT"), tasks > shards {
+            throw InputError("--shards: \(shards) is fewer than the array's SLURM_ARRAY_TASK_COUNT = \(tasks); accepted: --shards N with array ids among 0..N-1 (sbatch --array=0-\(max(0, tasks - 1)) with --shards \(tasks))")
+        }
+        guard id < shards else {
+            throw InputError("SLURM_ARRAY_TASK_ID: \(id) is not a shard index below --shards \(shards); accepted: array ids among 0..\(max(0, shards - 1)), the shard indexes, when N is given")
+        }
+        return (id, shards)
     }
 
     /// A Slurm array's task as a 0-based rank among MIN..MAX. With a step (`--array=0-30:10`)

@@ -21,14 +21,21 @@ public final class GroupFold {
 }
 
 extension Store {
-    /// Puts every run under the lowest-id sweep and deletes the others. A shard recorded twice
-    /// (a requeued job) keeps its first runs: the later copies go with their sweep.
+    /// Puts every run under the lowest-id sweep and deletes the others. A (cell, repeat) recorded
+    /// by two sweeps of one shard (files of two attempts merged side by side) keeps one run: one
+    /// pipelab carried out (not a harness error) before one it could not, then the earlier sweep's.
     fileprivate func foldSweeps() throws(StoreError) -> Int64 {
         try db.writeTransaction { () throws(StoreError) -> Int64 in
             guard let first = try db.prepare("SELECT MIN(id) FROM sweeps").rows({ $0.optionalInt(0) }).first ?? nil else {
                 throw StoreError(.notFound, "no sweep of the group in \(path)")
             }
-            try db.prepare("UPDATE OR IGNORE runs SET sweep_id = ? WHERE sweep_id <> ?").bind([.int(first), .int(first)]).run()
+            try db.execute("""
+                DELETE FROM runs WHERE id IN (SELECT id FROM (
+                    SELECT id, ROW_NUMBER() OVER (PARTITION BY \(Dimensions.columnList()), repeat_index
+                                                  ORDER BY outcome = 'harness-error', sweep_id, id) AS kept
+                    FROM runs) WHERE kept > 1)
+                """)
+            try db.prepare("UPDATE runs SET sweep_id = ? WHERE sweep_id <> ?").bind([.int(first), .int(first)]).run()
             try db.prepare("DELETE FROM sweeps WHERE id <> ?").bind([.int(first)]).run()
             return first
         }

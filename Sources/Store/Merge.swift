@@ -8,12 +8,18 @@ public struct MergeCounts: Equatable, Sendable {
     public var sweeps = 0
     public var runs = 0
     public var steps = 0
+    /// Sweeps this database held that the input holds further along (a shard resumed since the
+    /// last merge), and the runs of theirs that were replaced.
+    public var updatedSweeps = 0
+    public var replacedRuns = 0
 }
 
 /// `pipelab merge`: copies hosts, sweeps, skipped, runs, steps (and packets) from another
 /// pipelab database into this one, by UUID. A row whose UUID is already here is left alone, so
-/// merging a file twice adds nothing; integer ids are given anew and the references remapped
-/// through the UUIDs. The input is untrusted (InputCheck): it is attached read-only, nothing of
+/// merging a file twice adds nothing, except a sweep the input holds further along (more valid
+/// runs, or completed since): its status and runs are replaced by the input's, so merging a
+/// shard again after it progressed equals merging it once at the end. Integer ids are given
+/// anew and the references remapped through the UUIDs. The input is untrusted (InputCheck): it is attached read-only, nothing of
 /// it is executed, and its shape and rows are checked before a row is copied. Everything is
 /// INSERT … SELECT over the attached file, so no input is held in memory or copied to TMPDIR.
 extension Store {
@@ -53,6 +59,9 @@ extension Store {
             try InputCheck(db, schema: "input", path: path).run()
             try refuseOtherFacts(path)
             var counts = MergeCounts()
+            let updated = try takeProgress(scope: scope)
+            (counts.updatedSweeps, counts.replacedRuns) = (updated.sweeps.count, updated.runs)
+            let lastSweepBefore = try db.prepare("SELECT COALESCE(MAX(id), 0) FROM main.sweeps").rows { $0.int(0) }.first ?? 0
             counts.hosts = try copyNew("hosts", scope: scope, where: "?1 IS NULL OR source.id IN (SELECT host_id FROM input.sweeps WHERE group_uuid = ?1)")
             counts.sweeps = try copyNew("sweeps", scope: scope, where: "?1 IS NULL OR source.group_uuid = ?1", remapping: [
                 "host_id": "(SELECT m.id FROM main.hosts m JOIN input.hosts i ON i.uuid = m.uuid WHERE i.id = source.host_id)",
@@ -65,7 +74,10 @@ extension Store {
                 """)
             let lastRunBefore = try db.prepare("SELECT COALESCE(MAX(id), 0) FROM main.runs").rows { $0.int(0) }.first ?? 0
             let sweepOfRun = "(SELECT m.id FROM main.sweeps m JOIN input.sweeps i ON i.uuid = m.uuid WHERE i.id = source.sweep_id)"
-            counts.runs = try copyNew("runs", scope: scope, where: "\(sweepOfRun) IS NOT NULL", remapping: ["sweep_id": sweepOfRun])
+            // Only into the sweeps added or updated now: a sweep here that the input holds no
+            // further along keeps its runs (the input's may be an older attempt's harness errors).
+            let fresh = "\(sweepOfRun) > \(lastSweepBefore) OR \(sweepOfRun) IN (SELECT value FROM json_each('\(Self.jsonList(updated.sweeps))'))"
+            counts.runs = try copyNew("runs", scope: scope, where: fresh, remapping: ["sweep_id": sweepOfRun])
             for table in Self.runChildTables {
                 guard try hasTable(table, in: "main"), try hasTable(table, in: "input") else { continue }
                 let copied = try copyChildren(table, ofRunsAfter: lastRunBefore)
@@ -73,6 +85,38 @@ extension Store {
             }
             return counts
         }
+    }
+
+    /// How far the sweep `alias` of `schema` got, as a row value that only grows while it is
+    /// recorded and resumed: completed or not, then valid runs, then runs, then interrupted over running.
+    private static func progress(of alias: String, in schema: String) -> String {
+        """
+        (\(alias).status = 'completed',
+         (SELECT COUNT(*) FROM \(schema).runs r WHERE r.sweep_id = \(alias).id AND r.outcome IS NOT 'harness-error'),
+         (SELECT COUNT(*) FROM \(schema).runs r WHERE r.sweep_id = \(alias).id), \(alias).status = 'interrupted')
+        """
+    }
+
+    /// For each sweep here that the input holds further along: its runs (with their steps and
+    /// packets, by cascade) are deleted and its row takes the input's values, so the copy that
+    /// follows brings in the input's runs. Returns the ids of the sweeps updated and the runs deleted.
+    private func takeProgress(scope: Statement.Value) throws(StoreError) -> (sweeps: [Int64], runs: Int) {
+        let ahead = try db.prepare("""
+            SELECT m.id, m.uuid FROM main.sweeps m JOIN input.sweeps i ON i.uuid = m.uuid
+            WHERE (?1 IS NULL OR i.group_uuid = ?1) AND \(Self.progress(of: "i", in: "input")) > \(Self.progress(of: "m", in: "main"))
+            """).bind([scope]).rows { ($0.int(0), $0.text(1)) }
+        guard !ahead.isEmpty else { return ([], 0) }
+        let columns = try sharedColumns("sweeps", except: ["id", "uuid", "host_id"])
+        var replaced = 0
+        for (id, uuid) in ahead {
+            try db.prepare("DELETE FROM main.runs WHERE sweep_id = ?").bind([.int(id)]).run()
+            replaced += try changes()
+            try db.prepare("""
+                UPDATE main.sweeps SET (\(columns.joined(separator: ", "))) = (SELECT \(columns.joined(separator: ", ")) FROM input.sweeps WHERE uuid = ?1)
+                WHERE uuid = ?1
+                """).bind([.text(uuid)]).run()
+        }
+        return (ahead.map(\.0), replaced)
     }
 
     /// A host is its facts: an input row that shares a host's or a sweep's UUID with this
@@ -93,6 +137,14 @@ extension Store {
             """).rows { $0.text(0) }
         if let uuid = sweep.first {
             throw StoreError(.notADatabase, "\(path): sweep \(uuid) is already in \(db.path) with another host or spec; nothing was merged")
+        }
+        // A group has one N: shards of two partitions would not add up to the grid.
+        let partition = try db.prepare("""
+            SELECT i.group_uuid, i.shard_index, i.shard_count, m.shard_count FROM input.sweeps i JOIN main.sweeps m ON m.group_uuid = i.group_uuid
+            WHERE i.shard_count IS NOT m.shard_count LIMIT 1
+            """).rows { ($0.text(0), $0.int(1), $0.int(2), $0.int(3)) }
+        if let (group, index, count, ours) = partition.first {
+            throw StoreError(.notADatabase, "\(path): its shard \(index)/\(count) is of group \(group), which \(db.path) holds as \(ours) shards; a group has one N; nothing was merged")
         }
     }
 

@@ -49,13 +49,30 @@ extension Store {
             }
             group = shard.group
         }
+        let members = try shards(ofGroup: group)
+        guard let first = members.first?.record else { throw StoreError(.notFound, "no sweep of group \(group) in \(path)") }
+        return SweepSelection(record: first, sweeps: members.map(\.record), group: group,
+                              shards: Dictionary(uniqueKeysWithValues: members.map { ($0.record.id, $0.shard) }))
+    }
+
+    /// The sweeps recorded as shards of `group`, oldest first.
+    public func shards(ofGroup group: String) throws(StoreError) -> [(record: SweepRecord, shard: Shard)] {
+        try sweeps(whereShard: "group_uuid = ?", [.text(group)])
+    }
+
+    /// Shards K/N of other groups than `group` that are not completed: another campaign's.
+    public func unfinishedShards(like shard: Shard) throws(StoreError) -> [(record: SweepRecord, shard: Shard)] {
+        try sweeps(whereShard: "shard_index = ? AND shard_count = ? AND group_uuid <> ? AND status <> 'completed'",
+                   [.int(Int64(shard.index)), .int(Int64(shard.count)), .text(shard.group)])
+    }
+
+    private func sweeps(whereShard condition: String, _ values: [Statement.Value]) throws(StoreError) -> [(record: SweepRecord, shard: Shard)] {
         let members = try db.prepare("""
-            SELECT id, shard_index, shard_count FROM sweeps WHERE group_uuid = ? ORDER BY id
-            """).bind([.text(group)]).rows { ($0.int(0), Shard(index: Int($0.int(1)), count: Int($0.int(2)), group: group)) }
-        var sweeps: [SweepRecord] = []
-        for (id, _) in members { sweeps.append(try sweep(id: id)) }
-        guard let first = sweeps.first else { throw StoreError(.notFound, "no sweep of group \(group) in \(path)") }
-        return SweepSelection(record: first, sweeps: sweeps, group: group, shards: Dictionary(uniqueKeysWithValues: members))
+            SELECT id, shard_index, shard_count, group_uuid FROM sweeps WHERE group_uuid IS NOT NULL AND \(condition) ORDER BY id
+            """).bind(values).rows { ($0.int(0), Shard(index: Int($0.int(1)), count: Int($0.int(2)), group: $0.text(3))) }
+        var found: [(record: SweepRecord, shard: Shard)] = []
+        for (id, shard) in members { found.append((try sweep(id: id), shard)) }
+        return found
     }
 
     /// Signature counts per cell over several sweeps, as `cellSignatures(sweepID:)` gives for one.
@@ -96,15 +113,20 @@ extension Store {
 
 extension SweepSelection {
     /// The selection as one sweep: a group takes its UUID, the planned and recorded runs of all
-    /// its shards, and is `completed` only when every shard is here and completed.
+    /// its shards (of a shard recorded by two sweeps, the one further along), and is `completed`
+    /// only when every shard is here and completed.
     public var asOneSweep: SweepRecord {
         guard let group, let count = shards.values.first?.count else { return record }
         var one = record
         one.uuid = group
-        one.plannedRuns = sweeps.reduce(0) { $0 + $1.plannedRuns }
-        one.recordedRuns = sweeps.reduce(0) { $0 + $1.recordedRuns }
+        let perShard = { (runs: (SweepRecord) -> Int) in
+            Dictionary(sweeps.compactMap { sweep in shards[sweep.id].map { ($0.index, runs(sweep)) } }, uniquingKeysWith: max).values.reduce(0, +)
+        }
+        one.plannedRuns = perShard(\.plannedRuns)
+        one.recordedRuns = perShard(\.recordedRuns)
         one.startedAt = sweeps.map(\.startedAt).min() ?? record.startedAt
-        let complete = Set(shards.values.map(\.index)).count == count && sweeps.allSatisfy { $0.status == .completed }
+        let completed = Set(sweeps.filter { $0.status == .completed }.compactMap { shards[$0.id]?.index })
+        let complete = completed.count == count
         one.status = complete ? .completed : sweeps.contains { $0.status == .running } ? .running : .interrupted
         one.endedAt = complete ? sweeps.compactMap(\.endedAt).max() : nil
         return one

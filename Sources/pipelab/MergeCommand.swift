@@ -37,7 +37,8 @@ struct MergeCommand: ParsableCommand {
         for input in inputs {
             let added: MergeCounts
             do { added = try store.merge(from: input, stop: stop) } catch { throw CommandFailure.store(error) }
-            print("\(input): added " + [Plural.count(added.hosts, "host"), Plural.count(added.sweeps, "sweep"), Plural.count(added.runs, "run"), Plural.count(added.steps, "step")].joined(separator: ", "))
+            print("\(input): added " + [Plural.count(added.hosts, "host"), Plural.count(added.sweeps, "sweep"), Plural.count(added.runs, "run"), Plural.count(added.steps, "step")].joined(separator: ", ")
+                  + (added.updatedSweeps == 0 ? "" : "; updated \(Plural.count(added.updatedSweeps, "sweep")) further along, replacing \(Plural.count(added.replacedRuns, "run"))"))
         }
     }
 }

@@ -12,7 +12,7 @@ import PipeLabWorker
 struct ShardOptions: ParsableArguments {
     @Option(help: "Run the K-th (0-based) of N balanced, disjoint parts of the grid: K/N, or auto (from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or PIPELAB_SHARD_INDEX).")
     var shard: String?
-    @Option(help: "With --shard auto: the number of shards, for schedulers that give none (Kubernetes; or set PIPELAB_SHARDS).")
+    @Option(help: "With --shard auto: the group's number of shards (or set PIPELAB_SHARDS); Kubernetes needs it, and in a Slurm array it makes the array id the shard index.")
     var shards: String?
     @Option(help: "With --shard: the group UUID shared by the shards (default: derived from the spec and --name).")
     var group: String?
@@ -28,17 +28,29 @@ struct ShardOptions: ParsableArguments {
             if let flag = given.first { throw InputError("\(flag): only with --shard; accepted: --shard K/N or --shard auto") }
             return nil
         }
-        let group = try self.group.map { (text: String) throws(InputError) in try Shard.group(text) } ?? GroupIdentity.derived(from: spec)
+        let environment = ProcessInfo.processInfo.environment
+        let group: String
+        if let given = self.group {
+            group = try Shard.group(given)
+        } else {
+            group = GroupIdentity.derived(from: spec, campaign: try Campaign.from(environment))
+        }
         guard shard == "auto" else {
             if shards != nil { throw InputError("--shards: only with --shard auto; accepted: --shard K/N alone, or --shard auto --shards N") }
             return try Shard.parse(shard, group: group)
         }
         let count = try shards.map { (text: String) throws(InputError) in try CountText.parse(text, name: "--shards", maximum: Shard.maximumCount) }
-        return try Shard.fromScheduler(ProcessInfo.processInfo.environment, shards: count, group: group)
+        return try Shard.fromScheduler(environment, shards: count, group: group)
     }
 
-    static func summary(_ shard: Shard, grid: Grid) -> String {
+    /// The campaign the group was derived from, for the summary line; nil with --group.
+    var campaign: Campaign? {
+        group == nil ? try? Campaign.from(ProcessInfo.processInfo.environment) : nil
+    }
+
+    func summary(_ shard: Shard, grid: Grid) -> String {
         let expected = grid.shard.map { String(format: ", expected %.1f s of sleeps and overhead", $0.expectedSeconds) } ?? ""
-        return "shard \(shard.index)/\(shard.count) of group \(shard.group): \(grid.runCount) of \(grid.gridRunCount) runs\(expected)"
+        let campaign = self.campaign.map { " (campaign \($0.variable)=\($0.value))" } ?? ""
+        return "shard \(shard.index)/\(shard.count) of group \(shard.group)\(campaign): \(grid.runCount) of \(grid.gridRunCount) runs\(expected)"
     }
 }

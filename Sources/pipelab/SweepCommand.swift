@@ -58,9 +58,18 @@ struct SweepCommand: ParsableCommand {
         let store = try database.open(create: true)
         if let notice = Privileges.current.notice { writeStandardError(notice) }
         let runner = SweepRunner(store: store, quiet: quiet, capture: capture)
-        if let shard { print(ShardOptions.summary(shard, grid: Grid(spec, shard: shard))) }
-        let record = try runner.start(spec, commandLine: CommandLineText.current, shard: shard)
-        try finish(record, store: store)
+        guard let shard else { return try finish(try runner.start(spec, commandLine: CommandLineText.current), store: store) }
+        let task = try ShardTask.plan(shard, spec: spec, in: store, host: HostProbe.current())
+        print(sharding.summary(shard, grid: Grid(spec, shard: shard)))
+        switch task {
+        case .start:
+            try finish(try runner.start(spec, commandLine: CommandLineText.current, shard: shard), store: store)
+        case .resume(let sweep):
+            print("continuing its sweep \(sweep.id) in \(store.path): \(sweep.recordedRuns) of \(sweep.plannedRuns) runs recorded (\(sweep.status.rawValue))")
+            try finish(try runner.resume(sweep, jobs: spec.jobs), store: store)
+        case .complete(let sweep):
+            print("already complete: sweep \(sweep.id) in \(store.path) holds its \(sweep.recordedRuns) runs; nothing to run")
+        }
     }
 
     /// Built-in grid ← spec file ← flags; every value, and the grid's size, checked before anything is opened.

@@ -31,6 +31,8 @@ enum CLI {
         if let directory { process.currentDirectoryURL = directory }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "PIPELAB_DB")
+        // A CI run's id would name the campaign of every shard a test runs.
+        for variable in Campaign.variables { env.removeValue(forKey: variable) }
         env.merge(environment) { $1 }
         process.environment = env
         // Files, not pipes: nothing can block however much the child prints.
