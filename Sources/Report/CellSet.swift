@@ -74,7 +74,7 @@ public struct CellSet {
         let inBox = universe.filter { cell in cell.indices.allSatisfy { box.values[$0].contains(cell[$0]) } }.count
         let mine = products.reduce(0) { $0 + $1.values.reduce(1) { $0 * $1.count } }
         let text = describe(box)
-        return (text.isEmpty ? "every cell" : text) + " (\(mine) of the \(inBox) cells there)"
+        return (text.isEmpty ? "every cell" : text) + (mine == inBox ? "" : " (\(mine) of the \(inBox) cells there)")
     }
 
     private func describe(_ product: Product) -> String {

@@ -4,8 +4,8 @@ import PipeLabKernel
 import PipeLabStore
 
 /// `pipelab compare A B` as Markdown: the hosts side by side, the verdict and how it was reached,
-/// then the cells by verdict, each as its table of signature counts. Signatures are abbreviated
-/// to keys (s1, s2, …) explained at the end, so no table row is wider than GitHub's column.
+/// then the cells by verdict, each as its table of signature counts. Signatures are written as
+/// themselves (run-length compacted), as in the report and the terminal.
 public enum CompareReport {
     public static func render(_ comparison: SweepComparison) -> String {
         let a = comparison.a, b = comparison.b
@@ -26,7 +26,6 @@ public enum CompareReport {
         ])
         out += "\nGrids:\n\n- A: \(grid(a))\n- B: \(grid(b))\n"
         out += "\n## Verdict\n\n" + verdict(comparison)
-        var keys = SignatureKeys()
         let threshold = "p ≤ " + pValue(comparison.threshold)
         let sections: [(SweepComparison.Verdict, String, String)] = [
             (.differs, "Cells that differ", "The test says these cells' signatures changed between A and B (\(threshold))."),
@@ -38,29 +37,30 @@ public enum CompareReport {
         ]
         for (verdict, title, intro) in sections where !comparison.cells(verdict).isEmpty {
             out += "\n## \(title)\n\n\(intro)\n\n"
-            out += Markdown.table(["cell", "sig", "A", "B", "p"], comparison.cells(verdict).flatMap { cell in
+            out += Markdown.table(["cell", "signature", "A", "B", "p"], comparison.cells(verdict).flatMap { cell in
                 cell.counts.enumerated().map { index, count in
-                    [index == 0 ? Markdown.text(cell.scenario.label) : "", keys.key(count.signature),
+                    [index == 0 ? Markdown.text(cell.scenario.label) : "", Markdown.code(SignatureText.compact(count.signature)),
                      "\(count.a)/\(cell.runsA)", "\(count.b)/\(cell.runsB)", index == 0 ? cell.test.map { pValue($0.p) } ?? "" : ""]
                 }
             }, rightAligned: [2, 3, 4])
         }
         for (verdict, side) in [(SweepComparison.Verdict.onlyInA, "A"), (.onlyInB, "B")] where !comparison.cells(verdict).isEmpty {
             out += "\n## Cells only in \(side)\n\n"
-            out += Markdown.table(["cell", "sig", "runs"], comparison.cells(verdict).flatMap { cell in
+            out += Markdown.table(["cell", "signature", "runs"], comparison.cells(verdict).flatMap { cell in
                 cell.counts.enumerated().map { index, count in
                     let runs = side == "A" ? (count.a, cell.runsA) : (count.b, cell.runsB)
-                    return [index == 0 ? Markdown.text(cell.scenario.label) : "", keys.key(count.signature), "\(runs.0)/\(runs.1)"]
+                    return [index == 0 ? Markdown.text(cell.scenario.label) : "", Markdown.code(SignatureText.compact(count.signature)), "\(runs.0)/\(runs.1)"]
                 }
             }, rightAligned: [2])
         }
-        if !keys.order.isEmpty {
+        let tabled = [SweepComparison.Verdict.differs, .notEnoughRepeats, .noSignificantDifference, .onlyInA, .onlyInB]
+            .contains { !comparison.cells($0).isEmpty }
+        if tabled {
             // The probe and the network's parameters name themselves in a label (`rtt 20ms`) where they are set.
             let names = Scenario.classic.parameterStrings.prefix(6).map(\.name)
             out += "\n## Legend\n\nA cell is named " + Markdown.text(names.joined(separator: "/")) + Markdown.text(" (then the probe and the link where they are set)")
-                + "; A and B count the runs with each signature (sig) out of the cell's runs in that sweep; "
-                + "p is the test's two-sided p-value.\n\n"
-            out += keys.order.enumerated().map { "- s\($0.offset + 1): " + Markdown.code($0.element) + "\n" }.joined()
+                + "; A and B count the runs with each signature out of the cell's runs in that sweep; "
+                + "p is the test's two-sided p-value.\n"
         }
         return out
     }
@@ -136,19 +136,6 @@ public enum CompareReport {
     package static func grid(_ sweep: SweepRecord) -> String {
         guard let spec = (try? SpecFile.parse(Data(sweep.spec.utf8), source: "stored spec"))?.applied(to: .builtIn) else { return "–" }
         return Markdown.code(ReproduceCommand.of(spec).replacingFirst("pipelab sweep ", with: ""))
-    }
-}
-
-/// Short keys for signatures, in order of first use.
-package struct SignatureKeys {
-    package private(set) var order: [String] = []
-    private var keys: [String: String] = [:]
-
-    package mutating func key(_ signature: String) -> String {
-        if let key = keys[signature] { return key }
-        order.append(signature)
-        keys[signature] = "s\(order.count)"
-        return "s\(order.count)"
     }
 }
 

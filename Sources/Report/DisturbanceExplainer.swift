@@ -4,21 +4,27 @@ import PipeLabStore
 /// The sentence on a disturbed run (DESIGN.md, "Run validity"): what the steps and packets show,
 /// by cause. The machine's leave the verdict; the link's are the experiment and counted.
 package enum DisturbanceExplainer {
-    /// One sentence per disturbance the run shows; the machine's only when `machine` (a report
-    /// leaves those runs out, while the link's are part of the mechanism it explains).
+    /// What the run's disturbances were: the machine's in one paragraph that says once that the run
+    /// is kept and left out of the verdict, only when `machine` (a report leaves those runs out);
+    /// then the link's, which are part of the mechanism it explains.
     package static func sentences(_ e: RunEvidence, machine: Bool) -> [String] {
-        e.disturbances.filter { machine || !$0.leavesVerdict }.compactMap { sentence($0, e) }
+        let causes = e.disturbances.filter(\.leavesVerdict).compactMap { cause($0, e) }
+        let own = machine && !causes.isEmpty
+            ? ["The machine disturbed this run: " + Plural.list(causes) + ". " + kept] : []
+        return own + e.disturbances.filter { !$0.leavesVerdict }.compactMap { linkSentence($0, e) }
     }
 
-    package static func sentence(_ disturbance: Disturbance, _ e: RunEvidence) -> String? {
+    static let kept = "It is kept, flagged `peer_late` (`disturbance` = 'cpu'), and left out of its cell's verdict."
+
+    /// What the machine did, as a clause (nil for the link's).
+    package static func cause(_ disturbance: Disturbance, _ e: RunEvidence) -> String? {
         let call = e.scenario.transport.isSocket ? "send" : "write"
         let next = e.writes.count >= 2 ? "\(call) #2 started" : "the probe was made"
-        let kept = "It is kept, flagged `peer_late` (`disturbance` = 'cpu'), and left out of its cell's verdict."
         switch disturbance.reason {
         case .peerLate:
             // Said only where the packets show it: a run without capture cannot tell.
             let link = e.scenario.hasLink && !e.packets.isEmpty ? " and the link dropped nothing before it" : ""
-            return "The machine disturbed this run: the peer had not begun to end the connection when \(next), although the \(DurationText.format(e.scenario.sleepNs)) sleep should have let it\(link) (the peer was starved of the CPU). \(kept)"
+            return "the peer had not begun to end the connection when \(next), although the \(DurationText.format(e.scenario.sleepNs)) sleep should have let it\(link) (the peer was starved of the CPU)"
         case .pauseLate:
             let late = e.pauses.filter(\.isLate).map { pause in
                 let next = pause.kind == .sleep && e.writes.count < 2 ? "the probe" : "\(call) #\(pause.beforeSend)"
@@ -28,12 +34,19 @@ package enum DisturbanceExplainer {
                 let which = pause.kind == .sleep ? "sleep" : "pause"
                 return "the \(DurationText.format(pause.askedNs)) \(which) before \(next) took \(DurationDisplay.format(pause.tookNs))"
             }
-            return "The machine disturbed this run: \(Plural.list(late)), more than 1 % + 100 µs over (the client got the CPU late). \(kept)"
+            return "\(Plural.list(late)), more than 1 % + 100 µs over (the client got the CPU late)"
         case .peerStartedLate:
             guard let first = e.writes.first, let peer = e.peerFirstCall else { return nil }
-            return "The machine disturbed this run: the peer's first call began \(DurationDisplay.format(peer.startNs - first.startNs)) after \(call) #1 did, so the client's calls did not race a waiting peer (the peer was starved of the CPU). \(kept)"
+            return "the peer's first call began \(DurationDisplay.format(peer.startNs - first.startNs)) after \(call) #1 did, so the client's calls did not race a waiting peer (the peer was starved of the CPU)"
         case .segmentLost:
-            return "The link decided this run, not the machine: it dropped \(PacketStory.list(e.lostBeforeSleepEnds, e)) before \(next), so the peer had not ended the connection by then although the sleep covered the round trip. That is the experiment: the run counts in its cell's verdict (`disturbance` = 'link')."
+            return nil
         }
+    }
+
+    /// The link's disturbance: the experiment, counted in the verdict.
+    package static func linkSentence(_ disturbance: Disturbance, _ e: RunEvidence) -> String? {
+        guard disturbance.reason == .segmentLost else { return nil }
+        let next = e.writes.count >= 2 ? "\(e.scenario.transport.isSocket ? "send" : "write") #2 started" : "the probe was made"
+        return "The link decided this run, not the machine: it dropped \(PacketStory.list(e.lostBeforeSleepEnds, e)) before \(next), so the peer had not ended the connection by then although the sleep covered the round trip. That is the experiment: the run counts in its cell's verdict (`disturbance` = 'link')."
     }
 }

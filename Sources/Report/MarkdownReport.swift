@@ -195,10 +195,20 @@ public enum MarkdownReport {
                 groups.append((text, [run.scenario], example.runs))
             }
         }
+        // "The probe, getsockopt(SO_ERROR), returned X: why" as "**so-error** returned X in CELLS: why",
+        // without what an earlier bullet said.
+        var said = WhySections.Said()
         var out = groups.sorted { $0.runs > $1.runs }.map { group in
             let probe = group.cells[0].probe
-            return "- **\(probe.rawValue)** in " + Markdown.text(CellSet(group.cells, in: all.filter { $0.probe == probe }).condensed())
-                + " (\(Plural.count(group.runs, "run"))): " + Markdown.text(group.text) + "\n"
+            let name = "**\(probe.rawValue)**"
+            let cells = Markdown.text(CellSet(group.cells, in: all.filter { $0.probe == probe }).condensed()) + " (\(Plural.count(group.runs, "run")))"
+            guard let colon = group.text.range(of: ": "), let returned = group.text[..<colon.lowerBound].range(of: ", re") else {
+                return "- \(name) in \(cells): " + Markdown.text(group.text) + "\n"
+            }
+            let why = said.unsaid(String(group.text[colon.upperBound...]), in: probe.rawValue)
+            let pointer = why.earlier.isEmpty ? [] : [(why.kept.isEmpty ? "As" : "Otherwise as") + " for " + Plural.list(why.earlier) + " above."]
+            return "- \(name) re" + Markdown.text(String(group.text[returned.upperBound..<colon.lowerBound])) + " in \(cells): "
+                + Markdown.text((why.kept + pointer).joined(separator: " ")) + "\n"
         }.joined()
         for probe in uniqued(looks.map(\.probe)) {
             let mine = looks.filter { $0.probe == probe }.sorted { $0.runs > $1.runs }
@@ -233,15 +243,15 @@ public enum MarkdownReport {
         }
         let shown = data.disturbed.prefix(3)
         let meaning: [(Disturbance.Reason, String)] = [
-            (.peerLate, "the peer had not begun to end the connection when send #2 started (or the probe, with one send), although the sleep should have let it and the link dropped nothing before"),
+            (.peerLate, "the peer had not begun to end the connection when send #2 or, with one send, the probe started, although the sleep should have let it and the link dropped nothing before"),
             (.pauseLate, "a timed pause (the sleep or an interval) ran more than 1 % + 100 µs over"),
             (.peerStartedLate, "at a sleep too short to settle, the peer's first call began more than 1 ms after send #1 did"),
         ]
         let counted = meaning.compactMap { reason, text in
             let n = data.disturbed.filter { $0.reason == reason }.count
-            return n == 0 ? nil : "in \(Plural.count(n, "run")) (`\(reason.rawValue)`) \(text)"
+            return n == 0 ? nil : "\(n) `\(reason.rawValue)` (\(text))"
         }
-        var out = "The machine disturbed \(Plural.count(data.disturbed.count, "run")): " + counted.joined(separator: "; ") + ". They are kept (`runs.disturbance` = 'cpu', `runs.peer_late` = 1, view `disturbed_runs`) and left out of their cells' verdicts and of the explanations above. Runs the emulated link decided (`disturbance` = 'link') are the experiment and counted.\n\n"
+        var out = "The machine disturbed \(Plural.count(data.disturbed.count, "run")): " + Plural.list(counted) + ". They are kept (`runs.disturbance` = 'cpu', `runs.peer_late` = 1, view `disturbed_runs`) and left out of the verdicts and explanations above; runs the emulated link decided (`disturbance` = 'link') are the experiment and counted.\n\n"
         out += "\"Peer late by\" is how long after send #2 began the peer began to end the connection.\n\n"
         out += Markdown.table(["cell", "repeat", "signature", "why", "slept", "peer late by"], shown.map { run in
             let s = run.scenario
@@ -261,7 +271,7 @@ public enum MarkdownReport {
         if data.timings.isEmpty {
             out += "No send failed and returned (a send that killed its process has no duration), so there is no failing call to time.\n"
         } else {
-            out += "The first failing send of each undisturbed run that returned, by transport and what it returned: how long the call took, and the time from the peer's ending call (close, shutdown or SO_LINGER) to the failing call's return, which includes the client's sleep.\n\n"
+            out += "The first failing send of each undisturbed run that returned: how long the call took, and the time from the peer's ending call (close, shutdown or SO_LINGER) to its return, which includes the client's sleep.\n\n"
             out += Markdown.table(["transport", "failed with", "runs", "call median", "call p95", "peer end → error median"],
                                   data.timings.map { t in
                 [t.transport.rawValue, t.errnoName ?? "short write", String(t.failingCallNs.count),
@@ -273,7 +283,7 @@ public enum MarkdownReport {
         let asked = Dictionary(grouping: data.sleepErrors.filter { $0.sleepNs > 0 }, by: \.sleepNs)
             .map { (sleepNs: $0.key, errorsNs: $0.value.flatMap(\.errorsNs)) }.sorted { $0.sleepNs < $1.sleepNs }
         guard !asked.isEmpty else { return out }
-        out += "\nSleep accuracy: how much longer than asked the client slept (end of send #1 to start of send #2, `runs.slept_ns`), and the share of runs within 1 % + 100 µs of the request.\n\n"
+        out += "\nSleep accuracy: how much longer than asked the client slept (end of send #1 to start of send #2, `runs.slept_ns`).\n\n"
         out += Markdown.table(["sleep", "runs", "median error", "max error", "within 1 % + 100 µs"], asked.map { group in
             let tolerance = SleepTolerance.of(group.sleepNs)
             let within = group.errorsNs.filter { abs($0) <= tolerance }.count

@@ -129,32 +129,96 @@ package enum WhySections {
             out = "Wherever the calls are told below, " + Markdown.text(common) + "\n\n"
             for at in told { sections[at].variants[0].sentences.removeFirst() }
         }
-        return out + sections.map { section in
+        // Sections are numbered, so that a later one points to an earlier one instead of repeating it.
+        var said = Said()
+        return out + sections.enumerated().map { index, section in
+            let number = index + 1
             // Named after what a call returns: the most frequent signature the signal did not end.
             let main = (section.signatures.first { !$0.signature.hasSuffix("killed:SIGPIPE") } ?? section.signatures.first)?.signature ?? ""
             let pairs = CellSet(section.cells.map(Self.pair), in: all.map(Self.pair)).text
-            var out = "### " + Markdown.text(AnswerTable.failure(main)) + " — " + Markdown.text(pairs) + "\n\n"
-            let hidden = section.signatures.dropFirst(signaturesShown)
-            out += "Where: " + Markdown.text(CellSet(section.cells, in: all).condensed()) + ". Signatures: "
-                + section.signatures.prefix(signaturesShown).map { Markdown.code(SignatureText.compact($0.signature)) + " \(Plural.count($0.runs, "run"))" }
-                    .joined(separator: ", ")
-                + (hidden.isEmpty ? "" : ", \(hidden.count) more in \(Plural.count(hidden.reduce(0) { $0 + $1.runs }, "run"))") + ".\n\n"
-            out += Markdown.text(section.mechanism) + "\n\n"
-            if let first = section.variants.first, !first.sentences.isEmpty {
-                out += first.sentences.map { "- " + Markdown.text($0) + "\n" }.joined()
-            }
+            var out = "### \(number). " + Markdown.text(AnswerTable.failure(main)) + " — " + Markdown.text(pairs) + "\n\n"
+            let mechanism = said.unsaid(section.mechanism, in: String(number))
+            let pointer = mechanism.earlier.isEmpty ? [] : ["Otherwise as in " + Plural.list(mechanism.earlier) + "."]
+            out += Markdown.text((mechanism.kept + pointer).joined(separator: " ")) + "\n\n"
+            var bullets = said.bullets(section.variants.first?.sentences ?? [], in: String(number)).map(Markdown.text)
             // Variants with a fifth of the section's runs or more; the rest show in the signatures.
             let others = section.variants.dropFirst().filter { $0.runs * 5 >= section.runs }
             for variant in others.prefix(variantsShown) {
                 // What sets this variant apart: its first sentence that the main one does not have.
                 let distinct = variant.sentences.first { !(section.variants.first?.sentences.contains($0) ?? false) }
                 guard let distinct else { continue }
-                out += "- Also, in " + Plural.count(variant.runs, "run") + " ("
+                bullets.append("Also, in " + Plural.count(variant.runs, "run") + " ("
                     + variant.signatures.map { Markdown.code(SignatureText.compact($0)) }.joined(separator: ", ") + "): "
-                    + Markdown.text(distinct) + "\n"
+                    + Markdown.text(distinct))
             }
+            if !bullets.isEmpty { out += bullets.map { "- " + $0 + "\n" }.joined() + "\n" }
+            let hidden = section.signatures.dropFirst(signaturesShown)
+            out += "Where: " + Markdown.text(CellSet(section.cells, in: all).condensed(products: 1)) + ". Signatures: "
+                + section.signatures.prefix(signaturesShown).map { Markdown.code(SignatureText.compact($0.signature)) + " \(Plural.count($0.runs, "run"))" }
+                    .joined(separator: ", ")
+                + (hidden.isEmpty ? "" : ", \(hidden.count) more in \(Plural.count(hidden.reduce(0) { $0 + $1.runs }, "run"))") + ".\n"
             return out
         }.joined(separator: "\n")
+    }
+
+    /// What earlier parts said, by a name for each (a section's number): a later part names the
+    /// earlier one instead of saying a sentence again.
+    package struct Said {
+        var bullets: [String: String] = [:]
+        var sentences: [String: String] = [:]
+
+        /// The text's sentences an earlier part did not say, and the names of those that said the others.
+        package mutating func unsaid(_ text: String, in name: String) -> (kept: [String], earlier: [String]) {
+            var kept: [String] = [], earlier: [String] = []
+            for sentence in Self.sentences(text) {
+                // A short sentence costs less to say again than to point to.
+                if let at = sentences[sentence], sentence.split(separator: " ").count >= 8 {
+                    if !earlier.contains(at) { earlier.append(at) }
+                } else {
+                    kept.append(sentence)
+                    sentences[sentence] = sentences[sentence] ?? name
+                }
+            }
+            return (kept, earlier)
+        }
+
+        /// The calls' bullets; one an earlier section said keeps only what happened (the text
+        /// before its first colon), and consecutive ones that point to the same section share a line.
+        package mutating func bullets(_ texts: [String], in name: String) -> [String] {
+            var out: [String] = []
+            var pointing: (heads: [String], at: String)?
+            func flush() {
+                if let pointing { out.append(pointing.heads.joined(separator: "; ") + ": as in \(pointing.at).") }
+                pointing = nil
+            }
+            for text in texts {
+                guard let at = bullets[text], let colon = text.range(of: ": ") else {
+                    flush()
+                    out.append(text)
+                    bullets[text] = bullets[text] ?? name
+                    continue
+                }
+                let head = String(text[..<colon.lowerBound])
+                if pointing?.at == at { pointing?.heads.append(head) } else {
+                    flush()
+                    pointing = ([head], at)
+                }
+            }
+            flush()
+            return out
+        }
+
+        /// A paragraph's sentences: split where a full stop is followed by a space and a capital.
+        static func sentences(_ text: String) -> [String] {
+            let characters = Array(text)
+            var out: [String] = [], start = 0
+            for index in characters.indices.dropFirst().dropLast() where characters[index] == " "
+                && characters[index - 1] == "." && characters[index + 1].isUppercase {
+                out.append(String(characters[start..<index]))
+                start = index + 1
+            }
+            return out + [String(characters[start...])]
+        }
     }
 
     /// The cell reduced to its transport and peer, for a section's heading.
