@@ -44,6 +44,9 @@ struct pipelab_capture *pipelab_capture_open(int *error) {
         close(fd);
         return NULL;
     }
+    /* A client process forked by the worker never reads the ring: without this, each fork would
+       copy the page tables of all 16 MB of it, and each exit tear them down. */
+    (void)madvise(ring, (size_t)block_size * block_count, MADV_DONTFORK);
     capture->fd = fd;
     capture->ring = ring;
     capture->next = 0;

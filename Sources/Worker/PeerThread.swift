@@ -12,8 +12,9 @@ package final class PeerThread: @unchecked Sendable {
         package var action: PeerAction
         package var transport: Transport
         package var recorder: StepRecorder
-        /// Opened just before the peer's first call.
-        package var barrier: StartBarrier
+        /// The start barrier (DESIGN.md, "Run validity"), called just before the peer's first call:
+        /// lets the client start; false when it cannot, and the peer then makes no call.
+        package var letClientStart: () -> Bool
     }
 
     // The semaphores order every access to `job` and `fdStillOpen` between the two threads.
@@ -73,7 +74,7 @@ package final class PeerThread: @unchecked Sendable {
         let recorder = job.recorder
         let fd = job.fd
         let isSocket = job.transport.isSocket
-        job.barrier.open()
+        guard job.letClientStart() else { return true }
         realTime.beforeWait()
         MonotonicClock.sleep(nanoseconds: testDelays.peerStartNs)
         if job.action == .closeUnread {

@@ -63,12 +63,9 @@ package struct RealClientRun {
         }
         var peerStillOpen: Int32?
         if let peerFD {
-            // A program of its own cannot wait at the start barrier: it is already sending. The
-            // peer opens it all the same, and nobody passes it.
-            let barrier = try StartBarrier()
-            defer { barrier.close() }
+            // A program of its own cannot wait at the start barrier: it is already sending.
             peer.begin(PeerThread.Job(fd: peerFD, action: scenario.peer, transport: scenario.transport,
-                                      recorder: recorder.forPeer, barrier: barrier))
+                                      recorder: recorder.forPeer, letClientStart: { true }))
             ended = child.wait()
             if peer.finish() { peerStillOpen = peerFD }
         }

@@ -164,8 +164,8 @@ package enum HarnessStage: String, CaseIterable {
     case payload = "mapping the payload"
     case link = "creating the emulated link (a TUN device in the worker's network namespace)"
     case clientProgram = "starting the real client program (is it installed, and strace?)"
-    case barrier = "making the run's start barrier"
     case fork = "forking the client"
+    case clientProcess = "handing the run to the client process"
 }
 
 /// Enum cases travel as their position in `allCases`, kept once per type so that encoding a

@@ -72,7 +72,8 @@ package final class RunPerformer {
     private var capture: Capture?
     private var link: Link?
     private var linkFailure: Int32 = 0
-    private var probeBuffer = [UInt8](repeating: 0, count: Int(Probe.recvBytes))
+    /// The process that makes the harness client's calls, kept across runs (ClientProcess).
+    private var client: ClientProcess?
     /// The sweep's real-time tokens; without them (a worker started another way) no client uses the class.
     private let realTimeTokens = RealTimeTokens()
     /// Test-only: the client's pause before send #3 in this worker's first run (see TestDelays).
@@ -108,19 +109,20 @@ package final class RunPerformer {
         // A capture that cannot open (no CAP_NET_RAW) leaves the run without packets rather than
         // without a result. Over a lossy link it is always taken: the lost segments are evidence.
         let capture = (job.capture || scenario.lossBasisPoints > 0) && scenario.transport.isTCP ? openedCapture() : nil
-        // The run's clock starts at its first system call: the set-up above (a worker's first
-        // capture or link costs tens of milliseconds) stays off its timeline.
-        let recorder = StepRecorder(log: log, area: .client, token: token, runStartNs: MonotonicClock.nowNs(),
-                                    isTCP: scenario.transport.isTCP)
-        // Begun before the connect, so the handshake is in it.
-        capture?.begin(runStartNs: recorder.runStartNs)
-        stopReporter.arm(token: token, capture: capture, link: scenario.hasLink ? link : nil)
+        let runLink = scenario.hasLink ? link : nil
         if scenario.client.isReal {
-            let ending = realClient.perform(token: token, scenario, recorder: recorder, capture: capture, link: scenario.hasLink ? link : nil)
+            let recorder = startClock(token: token, scenario, capture: capture, link: runLink)
+            let ending = realClient.perform(token: token, scenario, recorder: recorder, capture: capture, link: runLink)
             _ = stopReporter.disarm()
             channel.send(ending)
             return
         }
+        let client: ClientProcess
+        do { client = try clientProcess(payload: bytes) } catch {
+            channel.send(.harnessError(token: token, stage: error.stage, errno: error.errno))
+            return
+        }
+        let recorder = startClock(token: token, scenario, capture: capture, link: runLink)
         let ends: (client: Int32, peer: Int32)
         switch connect(scenario.transport, overLink: scenario.hasLink, recorder: recorder) {
         case .success(let connected): ends = connected
@@ -134,46 +136,21 @@ package final class RunPerformer {
             Sockets.port(of: ends.client, peer: true).map { (client: client, peer: $0) }
         }
         var ending: [WireMessage] = []
-        let barrier: StartBarrier
-        do { barrier = try StartBarrier() } catch {
-            closeQuietly(ends.client, tcp: scenario.transport.isTCP)
-            closeQuietly(ends.peer, tcp: scenario.transport.isTCP)
-            _ = stopReporter.disarm()
-            channel.send(.harnessError(token: token, stage: .barrier, errno: error.errno))
-            return
-        }
-        defer { barrier.close() }
-        let peerJob = PeerThread.Job(fd: ends.peer, action: scenario.peer, transport: scenario.transport,
-                                     recorder: recorder.forPeer, barrier: barrier)
-        // The client's calls are made by a forked child, whatever the disposition: SIGPIPE's default
-        // action may end the process that sends (the child dies in place of the worker, as the C
-        // programs it stands for would), and a race must not depend on whether the client is a
-        // thread of the peer's process or a process of its own (measured at sleep 0 with the
-        // client on the worker's thread: `ok,ok,ok` in 3-6 % of tcp4 runs against 12 % forked).
-        let worker = getpid()
-        let child = fork()
-        if child == 0 {
-            guard pipelab_die_with_parent(worker) == 0 else { _exit(0) }
-            // The peer's end must not stay open in the client, or the peer could never end it.
-            Glibc.close(ends.peer)
-            barrier.pass()
-            clientSends(scenario, bytes, fd: ends.client, recorder: recorder)
-            _exit(0)
-        }
-        guard child > 0 else {
-            let failure = errno
-            closeQuietly(ends.client, tcp: scenario.transport.isTCP)
-            closeQuietly(ends.peer, tcp: scenario.transport.isTCP)
-            _ = stopReporter.disarm()
-            channel.send(.harnessError(token: token, stage: .fork, errno: failure))
-            return
-        }
+        var clientVanished = false
+        let (runStartNs, extraPauseNs) = (recorder.runStartNs, testPauseNs)
         testPauseNs = 0
-        peer.begin(peerJob)
-        if case .signaled(let signal) = Self.wait(for: child) {
-            ending.append(.clientKilled(token: token, signal: signal))
-            // A client killed in the real-time class leaves its token locked in the description it shares with us.
-            realTimeTokens?.give()
+        peer.begin(PeerThread.Job(fd: ends.peer, action: scenario.peer, transport: scenario.transport, recorder: recorder.forPeer,
+                                  letClientStart: { client.hand(token: token, scenario, runStartNs: runStartNs, extraPauseNs: extraPauseNs, fd: ends.client) }))
+        if case .ended(let termination) = client.awaitRun() {
+            switch termination {
+            case .signaled(let signal):
+                ending.append(.clientKilled(token: token, signal: signal))
+                // A client killed in the real-time class leaves its token locked in the description it shares with us.
+                realTimeTokens?.give()
+            case .exited:
+                // It ends on its own only when its order never came whole: the run was not made.
+                clientVanished = true
+            }
         }
         let peerStillOpen = peer.finish()
         // The answer to the client's last send may still be on the link: wait a round trip for it,
@@ -181,61 +158,40 @@ package final class RunPerformer {
         if capture != nil && scenario.hasLink { MonotonicClock.sleep(nanoseconds: scenario.rttNs + scenario.rttNs / 10 + 1_000_000) }
         // A stop at the timeout that came first has sent the packets already.
         if stopReporter.disarm(), let capture, let ports {
-            ending += StopReporter.packets(token: token, capture: capture, link: scenario.hasLink ? link : nil,
+            ending += StopReporter.packets(token: token, capture: capture, link: runLink,
                                            clientPort: ports.client, peerPort: ports.peer)
         }
         // Harness teardown, not part of the experiment: abortive closes leave no TIME_WAIT, so a
         // sweep of 100,000 runs never runs out of ports.
         closeQuietly(ends.client, tcp: scenario.transport.isTCP)
         if peerStillOpen { closeQuietly(ends.peer, tcp: scenario.transport.isTCP) }
-        channel.send(ending + [.runDone(token: token)])
+        channel.send(clientVanished ? [.harnessError(token: token, stage: .clientProcess, errno: ECHILD)] : ending + [.runDone(token: token)])
     }
 
-    /// The client's sends: the first, the sleep and the probe, the rest `interval` apart; each send
-    /// announced before it is made. With a single send the client still sleeps and probes after it.
-    private func clientSends(_ scenario: Scenario, _ payload: UnsafeRawBufferPointer, fd: Int32, recorder: StepRecorder) {
-        var sigpipe = SigpipeControl(mode: scenario.sigpipe)
-        let isSocket = scenario.transport.isSocket
-        let flags = scenario.sigpipe == .nosignal ? Int32(MSG_NOSIGNAL) : 0
-        // The sleep ends when asked only if the woken client gets a CPU at once: with many runs in
-        // flight on few CPUs it would wait its turn (measured: up to 9 ms late at 32 jobs on 2
-        // CPUs). The real-time class preempts that queue from the sleep until the client's last
-        // call returns: every pause after the sleep is timed too (an interval of 0 is a pause of 0;
-        // leaving the class after send #2 let the scheduler hold send #3 back by up to 4 ms in a
-        // default sweep). Where it is not allowed (no CAP_SYS_NICE) the pauses are as the scheduler gives.
-        // The class is bounded (RealTimePhase): a token per CPU, and never a busy stretch past its budget.
-        var realTime = RealTimePhase(tokens: realTimeTokens)
-        defer { realTime.leave() }
-        let boost = scenario.sleepNs > 0 || scenario.intervalNs > 0 || scenario.hasLink
-        for sendNumber in 1...scenario.sends {
-            if sendNumber == 2 {
-                if boost { realTime.beforePause() }
-                MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
-                realTime.afterPause(scenario.sleepNs)
-                if scenario.probe != .none {
-                    ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
-                }
-            } else if sendNumber > 2 {
-                // A pause of 0 keeps the token: giving it back for no sleep would only churn it.
-                if scenario.intervalNs > 0 { realTime.beforePause() }
-                MonotonicClock.sleep(nanoseconds: scenario.intervalNs + (sendNumber == 3 ? testPauseNs : 0))
-                if scenario.intervalNs > 0 { realTime.afterPause(scenario.intervalNs) }
-            }
-            sigpipe.beforeCall()
-            recorder.record(.client, isSocket ? .send : .write, bytes: scenario.payloadBytes, fd: fd,
-                            announce: true, sigpipe: sigpipe.raisedDuringCall) {
-                isSocket ? Glibc.send(fd, payload.baseAddress, payload.count, flags)
-                         : Glibc.write(fd, payload.baseAddress, payload.count)
-            }
-            realTime.afterCall()
+    /// Starts the run's clock at its first system call, so the set-up before it (a worker's first
+    /// capture or link costs tens of milliseconds, a client process's fork hundreds of microseconds)
+    /// stays off its timeline; begins the capture before the connect, so the handshake is in it.
+    private func startClock(token: Int64, _ scenario: Scenario, capture: Capture?, link: Link?) -> StepRecorder {
+        let recorder = StepRecorder(log: log, area: .client, token: token, runStartNs: MonotonicClock.nowNs(),
+                                    isTCP: scenario.transport.isTCP)
+        capture?.begin(runStartNs: recorder.runStartNs)
+        stopReporter.arm(token: token, capture: capture, link: link)
+        return recorder
+    }
+
+    /// The worker's client process, forked again when a run ended it, when it was killed between
+    /// runs, or when the payload was mapped again for a larger size. Called before any of the run's
+    /// descriptors exist: a process forked later would hold them for its whole life.
+    private func clientProcess(payload run: UnsafeRawBufferPointer) throws(ClientProcess.StartFailure) -> ClientProcess {
+        if let client, !client.hasEnded, client.payload.baseAddress == run.baseAddress, client.payload.count >= run.count {
+            return client
         }
-        // With a single send the client still sleeps and probes after it.
-        if scenario.sends == 1 && scenario.probe != .none {
-            if boost { realTime.beforePause() }
-            MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
-            realTime.afterPause(scenario.sleepNs)
-            ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
-        }
+        // The old one ends first: a new one forked while it lives would hold its end of the pair.
+        client?.stop()
+        client = nil
+        let started = try ClientProcess(payload: payload.mapping, log: log, tokens: realTimeTokens)
+        client = started
+        return started
     }
 
     private func openedCapture() -> Capture? {
@@ -249,12 +205,6 @@ package final class RunPerformer {
             do { link = try Link(tokens: RealTimeTokens()) } catch { linkFailure = error.errno }
         }
         return link
-    }
-
-    private static func wait(for child: pid_t) -> ProcessTermination {
-        var status: Int32 = 0
-        while waitpid(child, &status, 0) == -1 && errno == EINTR {}
-        return ProcessTermination(waitStatus: status)
     }
 
     private struct SetupFailure: Error {

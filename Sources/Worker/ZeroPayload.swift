@@ -12,16 +12,20 @@ package final class ZeroPayload {
 
     deinit { unmap() }
 
-    /// `bytes` zero bytes, mapped again only when the size changes.
+    /// The whole mapping: a payload of up to the largest size asked so far.
+    package var mapping: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// `bytes` zero bytes, the start of the mapping. It is mapped again only for a larger payload,
+    /// so the client process, which sends from the mapping it inherited, is rarely forked again for it.
     package func bytes(_ size: Int64) throws(SystemError) -> UnsafeRawBufferPointer {
         guard let wanted = Int(exactly: size), wanted > 0 else { throw SystemError("a payload of \(size) bytes", errno: EINVAL) }
-        if wanted != count {
+        if wanted > count {
             unmap()
             let mapped = mmap(nil, wanted, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
             guard let mapped, mapped != MAP_FAILED else { throw SystemError("mapping a payload of \(size) bytes", errno: errno) }
             (base, count) = (mapped, wanted)
         }
-        return UnsafeRawBufferPointer(start: base, count: count)
+        return UnsafeRawBufferPointer(start: base, count: wanted)
     }
 
     private func unmap() {

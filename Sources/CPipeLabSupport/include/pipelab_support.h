@@ -72,4 +72,12 @@ int pipelab_link_open(const char *name, const char *address, int *tun_fd);
 /// Glibc module does not export). Returns ppoll's result.
 int pipelab_wait_readable(int fd, long long timeout_ns);
 
+/// Sends `count` bytes and a copy of the descriptor `fd` (SCM_RIGHTS; the cmsg macros do not
+/// reach Swift) on a connected Unix socket, with MSG_NOSIGNAL. Returns sendmsg's result.
+long pipelab_send_with_fd(int socket, const void *bytes, unsigned long count, int fd);
+
+/// Receives up to `capacity` bytes and the descriptor sent with them (close-on-exec) into `*fd`,
+/// or -1 there when none came. Returns recvmsg's result (0 when the other end closed).
+long pipelab_receive_with_fd(int socket, void *bytes, unsigned long capacity, int *fd);
+
 #endif
