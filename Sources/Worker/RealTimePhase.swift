@@ -44,7 +44,9 @@ struct RealTimePhase {
     /// so it wakes `wakeEarlyNs` early and, once it holds a token, waits out the rest on the CPU;
     /// without a token it sleeps the rest (no more busy clients in the class than tokens).
     mutating func pause(_ pauseNs: Int64, until deadline: Int64) {
-        guard pauseNs > 0, inClass else {
+        // A pause shorter than the early wake-up is slept, not spun: a sleep of microseconds is a
+        // race on purpose, and spinning through all of it would only hold a CPU in the class.
+        guard pauseNs >= Self.wakeEarlyNs, inClass else {
             if pauseNs > 0 { Self.sleep(until: deadline) }
             return afterPause(pauseNs)
         }
