@@ -86,14 +86,11 @@ public enum Dimensions {
 
     /// The combinations that cannot exist, each with why; the first that applies is the reason.
     public static let impossible: [Impossibility] = [
-        Impossibility(dimensions: [transport, rtt, loss], listedAsSkipped: false) { s in
-            s.hasLink && !s.transport.isTCP
-                ? "rtt and loss are properties of the link TCP crosses: a \(s.transport == .pipe ? "pipe" : "Unix socket") has none" : nil
+        Impossibility(dimensions: [transport, rtt, loss]) { s in
+            s.hasLink && !s.transport.crossesLink
+                ? "rtt and loss are properties of the emulated link, which carries IPv4 TCP only in this build: they need tcp4" : nil
         },
-        Impossibility(dimensions: [transport, rtt, loss], listedAsSkipped: false) { s in
-            s.hasLink && s.transport == .tcp6 ? "the emulated link carries IPv4 only in this build: rtt and loss above 0 need tcp4" : nil
-        },
-        Impossibility(dimensions: [transport, peer], listedAsSkipped: true) { s in
+        Impossibility(dimensions: [transport, peer]) { s in
             guard s.transport == .pipe else { return nil }
             switch s.peer {
             case .shutdownWrite, .shutdownReadWrite: return "a pipe has no shutdown(2): peer \(s.peer.rawValue) needs a socket"
@@ -101,10 +98,10 @@ public enum Dimensions {
             case .close, .closeUnread: return nil
             }
         },
-        Impossibility(dimensions: [transport, sigpipe], listedAsSkipped: true) { s in
+        Impossibility(dimensions: [transport, sigpipe]) { s in
             s.transport == .pipe && s.sigpipe == .nosignal ? "MSG_NOSIGNAL is a send(2) flag and pipes are written with write(2)" : nil
         },
-        Impossibility(dimensions: [transport, probe], listedAsSkipped: true) { s in
+        Impossibility(dimensions: [transport, probe]) { s in
             guard s.transport == .pipe else { return nil }
             switch s.probe {
             case .none, .poll: return nil
@@ -120,13 +117,9 @@ public enum Dimensions {
 public struct Impossibility: Sendable {
     /// The dimensions whose values decide it.
     public let dimensions: [ScenarioDimension]
-    /// Whether a grid lists the cells it removes as skipped, with the reason (rules on the transport
-    /// and peer, sigpipe or probe); the link's rules leave their cells out silently, as a probe's
-    /// absent sleeps are: the `skipped` table records transport, peer, sigpipe and probe only.
-    public let listedAsSkipped: Bool
     public let reason: @Sendable (Scenario) -> String?
 
-    init(dimensions: [ScenarioDimension], listedAsSkipped: Bool, reason: @escaping @Sendable (Scenario) -> String?) {
-        (self.dimensions, self.listedAsSkipped, self.reason) = (dimensions, listedAsSkipped, reason)
+    init(dimensions: [ScenarioDimension], reason: @escaping @Sendable (Scenario) -> String?) {
+        (self.dimensions, self.reason) = (dimensions, reason)
     }
 }

@@ -6,8 +6,7 @@
 /// one and needs nothing here. Probes other than none take only the sleeps in `probe-sleep` (when
 /// given), networks other than plain only those in `link-sleep` and probe none: the grid is then a
 /// union of smaller grids. A combination that `Dimensions.impossible` rules out is not a cell: it
-/// is listed in `skipped` with its reason, except the link's rules, whose cells are left out as a
-/// probe's absent sleeps are. `shuffle` visits the same runs in a seeded pseudo-random permutation.
+/// is listed in `skipped` with its reason and the cells the grid would have had. `shuffle` visits the same runs in a seeded pseudo-random permutation.
 /// Cells and runs are computed from their position, never stored: a grid's memory does not grow
 /// with its size. Counts saturate instead of overflowing; `Grid.check` refuses a grid beyond
 /// `Limits.runs` before anything is opened.
@@ -21,7 +20,7 @@ public struct Grid: Sendable {
     public let shard: ShardPlan?
 
     /// The dimensions each combination fixes, outermost first.
-    package static let combinationDimensions = Dimensions.all.filter { $0.gridLevel == .combination }
+    public static let combinationDimensions = Dimensions.all.filter { $0.gridLevel == .combination }
 
     public init(_ spec: SweepSpec, shard: Shard? = nil) {
         self.spec = spec
@@ -29,17 +28,9 @@ public struct Grid: Sendable {
         var skipped: [SkippedCombination] = []
         for base in Self.combinations(of: spec) {
             let sleeps = spec.sleeps(for: base.probe, network: base.network)
-            if let (rule, reason) = base.impossibility {
-                guard rule.listedAsSkipped else { continue }
+            if let reason = base.impossibility?.reason {
                 let cells = GridCells.product([sleeps.count, spec.sends.count, spec.payload.count])
-                let listed = SkippedCombination(transport: base.transport, peer: base.peer, sigpipe: base.sigpipe, probe: base.probe,
-                                                cells: cells, reason: reason)
-                // The networks of one (transport, peer, sigpipe, probe) are adjacent: one entry for them all.
-                if let last = skipped.indices.last, skipped[last].label == listed.label {
-                    skipped[last].cells = skipped[last].cells.addingReportingOverflow(cells).overflow ? Int.max : skipped[last].cells + cells
-                } else {
-                    skipped.append(listed)
-                }
+                if cells > 0 { skipped.append(SkippedCombination(base, cells: cells, reason: reason)) }
                 continue
             }
             guard !sleeps.isEmpty else { continue }
@@ -83,14 +74,14 @@ public struct Grid: Sendable {
             throw InputError("link-sleep: none of \(linkSleep.map(DurationText.format).joined(separator: ", ")) is among the sleeps \(spec.sleep.map(DurationText.format).joined(separator: ", ")); accepted: some of the sweep's sleeps")
         }
         let grid = Grid(spec)
+        if grid.cells.isEmpty && !spec.transport.contains(where: \.crossesLink) && grid.skipped.allSatisfy(\.combination.hasLink) {
+            throw InputError("no cell of the grid can exist: rtt and loss are properties of the emulated link, which carries IPv4 TCP only, and \(spec.transport.map(\.rawValue).joined(separator: ", ")) cross none; accepted: rtt 0 and loss 0 for tcp6, unix and pipe, or the tcp4 transport")
+        }
         if grid.cells.isEmpty && !grid.skipped.isEmpty {
             let reasons = Dictionary(grouping: grid.skipped, by: \.reason).sorted { $0.key < $1.key }.map { reason, combinations in
                 reason + " (" + combinations.map { $0.label.replacingOccurrences(of: " ", with: "/") }.joined(separator: ", ") + ")"
             }
             throw InputError("no cell of the grid can exist: \(reasons.joined(separator: "; ")); accepted: at least one possible combination (tcp4, tcp6 and unix take every peer and sigpipe; pipe takes peer close or close-unread with any sigpipe but nosignal, and probe none or poll)")
-        }
-        if grid.cells.isEmpty && !spec.transport.contains(where: \.crossesLink) {
-            throw InputError("no cell of the grid can exist: rtt and loss are properties of the emulated link, which carries IPv4 TCP only, and \(spec.transport.map(\.rawValue).joined(separator: ", ")) cross none; accepted: rtt 0 and loss 0 for tcp6, unix and pipe, or the tcp4 transport")
         }
         let (runs, overflow) = grid.cells.count.multipliedReportingOverflow(by: spec.repeats)
         guard overflow || runs > Limits.runs else { return }

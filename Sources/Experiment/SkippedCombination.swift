@@ -1,23 +1,24 @@
-/// A skipped combination of a sweep.
+/// A combination of a sweep's grid that cannot exist: the values of the dimensions each grid
+/// combination fixes (`Grid.combinationDimensions`; sleep, sends and payload stay the classic
+/// case's), how many cells of the grid it removed, and why.
 public struct SkippedCombination: Sendable, Equatable {
-    public var transport: Transport
-    public var peer: PeerAction
-    public var sigpipe: SigpipeMode
-    public var probe: Probe = .none
+    public var combination: Scenario
     public var cells: Int
     public var reason: String
 
-    /// `tcp4 close ignore`, with the probe when there is one.
-    public var label: String {
-        [transport.rawValue, peer.rawValue, sigpipe.rawValue] .joined(separator: " ") + (probe == .none ? "" : " probe \(probe.rawValue)")
+    public init(_ combination: Scenario, cells: Int, reason: String) {
+        (self.combination, self.cells, self.reason) = (combination, cells, reason)
     }
 
-    public init(transport: Transport, peer: PeerAction, sigpipe: SigpipeMode, probe: Probe = .none, cells: Int, reason: String) {
-        self.transport = transport
-        self.peer = peer
-        self.sigpipe = sigpipe
-        self.probe = probe
-        self.cells = cells
-        self.reason = reason
+    /// `pipe close nosignal`, then the other combination dimensions that are not at their default
+    /// (`probe recv`, `rtt 20ms`): as a cell label names them.
+    public var label: String {
+        Grid.combinationDimensions.compactMap { dimension in
+            let value = dimension.value(of: combination), text = dimension.format(value)
+            switch dimension.labelForm {
+            case .always: return text
+            case .valueUnlessDefault, .namedUnlessDefault: return value == dimension.runDefault ? nil : "\(dimension.name) \(text)"
+            }
+        }.joined(separator: " ")
     }
 }

@@ -2,7 +2,7 @@ import PipeLabStore
 import PipeLabExperiment
 
 /// A set of cells written compactly, as a union of products of parameter values:
-/// `tcp4, tcp6 · close · ignore, nosignal · sleep ≥ 10ms · 5B; unix · …`. Dimensions with one value
+/// `tcp4, tcp6 · close · ignore, nosignal · sleep ≥ 10ms · payload 5; unix · …`. Dimensions with one value
 /// in the whole sweep, and those a product covers whole, are left out; `condensed` gives the
 /// smallest product that holds the set when the exact union would be long.
 public struct CellSet {
@@ -48,13 +48,19 @@ public struct CellSet {
         self.products = products
     }
 
+    /// Each dimension's value as its flag writes it (`tcp4`, `10ms`, `recv`).
     package static func values(_ s: Scenario) -> [String] {
-        [s.transport.rawValue, s.peer.rawValue, s.sigpipe.rawValue, DurationText.format(s.sleepNs),
-         "×\(s.sends)", SizeText.label(s.payloadBytes), "probe " + s.probe.rawValue,
-         "interval " + DurationText.format(s.intervalNs), "rtt " + DurationText.format(s.rttNs), "loss " + LossText.format(s.lossBasisPoints)]
+        Dimensions.all.map { $0.format($0.value(of: s)) }
     }
 
-    package static let names = ["transport", "peer", "sigpipe", "sleep", "sends", "payload", "probe", "interval", "rtt", "loss"]
+    /// Whether a product names the dimension before its values: all but the row dimensions, whose
+    /// values name themselves (`tcp4`, `close`, `ignore`), and the sleep, written as a range.
+    private static let named = Dimensions.all.map { dimension in
+        !Axes.rows.contains { $0.name == dimension.name } && dimension.name != Dimensions.sleep.name
+    }
+
+    package static let names = Dimensions.all.map(\.name)
+    private static let sleepIndex = Dimensions.all.firstIndex { $0.name == Dimensions.sleep.name }
 
     /// `tcp4 · close · ignore, nosignal · sleep ≥ 10ms; …` as plain text (escape it for Markdown);
     /// `every cell` when the set is the whole sweep.
@@ -82,8 +88,8 @@ public struct CellSet {
             guard all[d].count > 1 else { return nil }
             let values = product.values[d]
             if values.count == all[d].count { return nil }
-            if d == 3 { return "sleep " + Self.range(values, of: all[d]) }
-            return values.joined(separator: ", ")
+            if d == Self.sleepIndex { return "sleep " + Self.range(values, of: all[d]) }
+            return (Self.named[d] ? Self.names[d] + " " : "") + values.joined(separator: ", ")
         }.joined(separator: " · ")
     }
 

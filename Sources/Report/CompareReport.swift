@@ -56,9 +56,11 @@ public enum CompareReport {
         let tabled = [SweepComparison.Verdict.differs, .notEnoughRepeats, .noSignificantDifference, .onlyInA, .onlyInB]
             .contains { !comparison.cells($0).isEmpty }
         if tabled {
-            // The probe and the network's parameters name themselves in a label (`rtt 20ms`) where they are set.
-            let names = Scenario.classic.parameterStrings.prefix(6).map(\.name)
-            out += "\n## Legend\n\nA cell is named " + Markdown.text(names.joined(separator: "/")) + Markdown.text(" (then the probe and the link where they are set)")
+            // The label's form is the table's: dimensions shown always, then the others where set (`recv`, `rtt 20ms`).
+            let always = Dimensions.all.filter { $0.labelForm == .always }.map(\.name)
+            let whereSet = Dimensions.all.filter { $0.labelForm != .always }.map(\.name)
+            out += "\n## Legend\n\nA cell is named " + Markdown.text(always.joined(separator: "/"))
+                + Markdown.text(" (then \(Plural.list(whereSet)) where they are not at their defaults)")
                 + "; A and B count the runs with each signature out of the cell's runs in that sweep; "
                 + "p is the test's two-sided p-value.\n"
         }
@@ -134,7 +136,7 @@ public enum CompareReport {
     }
 
     package static func grid(_ sweep: SweepRecord) -> String {
-        guard let spec = (try? SpecFile.parse(Data(sweep.spec.utf8), source: "stored spec"))?.applied(to: .builtIn) else { return "–" }
+        guard let spec = SweepSpec.stored(sweep.spec) else { return "–" }
         return Markdown.code(ReproduceCommand.of(spec).replacingFirst("pipelab sweep ", with: ""))
     }
 }

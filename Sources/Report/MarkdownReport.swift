@@ -26,7 +26,7 @@ public enum MarkdownReport {
     /// `appendix`: sections other parts of pipelab add (shards, hosts), before Reproduce.
     public static func render(_ data: ReportData, charts: [Chart] = [], appendix: String = "") -> String {
         let sweep = data.sweep
-        let spec = (try? SpecFile.parse(Data(sweep.spec.utf8), source: "stored spec"))?.applied(to: .builtIn)
+        let spec = SweepSpec.stored(sweep.spec)
         let matrix = OutcomeMatrix(data.cells)
         let answer = AnswerTable(data.cells)
         var out = "# pipelab report: \(Markdown.text(sweep.name))\n\n"
@@ -86,15 +86,13 @@ public enum MarkdownReport {
         return text + " (CI: Wilson 95 %)."
     }
 
-    /// The impossible combinations, one line per reason, written compactly.
+    /// The impossible combinations, one line per reason, written compactly over the dimensions a
+    /// grid combination fixes.
     package static func skippedList(_ data: ReportData) -> String {
-        func combination(_ t: Transport, _ p: PeerAction, _ g: SigpipeMode, _ probe: Probe) -> Scenario {
-            Scenario(transport: t, peer: p, sigpipe: g, sleepNs: 0, sends: 1, payloadBytes: 1, probe: probe)
-        }
-        let universe = data.skipped.map { combination($0.transport, $0.peer, $0.sigpipe, $0.probe) }
-            + data.cells.map { combination($0.scenario.transport, $0.scenario.peer, $0.scenario.sigpipe, $0.scenario.probe) }
+        let universe = data.skipped.map(\.combination)
+            + data.cells.map { CellPart($0.scenario, on: Grid.combinationDimensions).cell }
         return uniqued(data.skipped.map(\.reason)).map { reason in
-            let combos = data.skipped.filter { $0.reason == reason }.map { combination($0.transport, $0.peer, $0.sigpipe, $0.probe) }
+            let combos = data.skipped.filter { $0.reason == reason }.map(\.combination)
             return "- " + Markdown.text(CellSet(combos, in: universe).text) + ": " + Markdown.text(reason) + "\n"
         }.joined()
     }

@@ -2,23 +2,12 @@ import PipeLabStore
 import PipeLabExperiment
 import PipeLabKernel
 
-/// Cells of a sweep arranged for display: rows are (transport, peer, sigpipe), columns are
-/// (probe, network, sleep, sends, payload), each cell the signatures seen with their counts. A grid whose
-/// probes take fewer sleeps leaves some row × column pairs empty.
+/// Cells of a sweep arranged for display: rows are the cells' values on `Axes.rows` (transport,
+/// peer, sigpipe), columns on `Axes.columns` (every other dimension), each cell the signatures seen
+/// with their counts. A grid whose probes take fewer sleeps leaves some row × column pairs empty.
 public struct OutcomeMatrix: Sendable {
-    public struct RowKey: Hashable, Sendable {
-        public var transport: Transport
-        public var peer: PeerAction
-        public var sigpipe: SigpipeMode
-    }
-
-    public struct ColumnKey: Hashable, Sendable {
-        public var sleepNs: Int64
-        public var sends: Int
-        public var payloadBytes: Int64
-        public var probe: Probe = .none
-        public var network: NetworkCell = .plain
-    }
+    public typealias RowKey = CellPart
+    public typealias ColumnKey = CellPart
 
     public struct Cell: Sendable {
         /// Most frequent first.
@@ -42,15 +31,17 @@ public struct OutcomeMatrix: Sendable {
     /// Every signature seen, most runs first.
     public private(set) var signatures: [(signature: String, runs: Int, cells: Int)] = []
 
-    public init(_ rowsOfView: [CellSignature]) {
+    /// `laidOut`: cells without runs that still get their row and column (a missing cell's).
+    public init(_ rowsOfView: [CellSignature], laidOut: [Scenario] = []) {
         var rowSet = Set<RowKey>(), columnSet = Set<ColumnKey>()
         var totals: [String: (runs: Int, cells: Int)] = [:]
-        for entry in rowsOfView {
-            let s = entry.scenario
-            let row = RowKey(transport: s.transport, peer: s.peer, sigpipe: s.sigpipe)
-            let column = ColumnKey(sleepNs: s.sleepNs, sends: s.sends, payloadBytes: s.payloadBytes, probe: s.probe, network: s.network)
+        for scenario in rowsOfView.map(\.scenario) + laidOut {
+            let row = RowKey(scenario, on: Axes.rows), column = ColumnKey(scenario, on: Axes.columns)
             if rowSet.insert(row).inserted { rows.append(row) }
             if columnSet.insert(column).inserted { columns.append(column) }
+        }
+        for entry in rowsOfView {
+            let row = RowKey(entry.scenario, on: Axes.rows), column = ColumnKey(entry.scenario, on: Axes.columns)
             var cell = cells[row]?[column] ?? Cell(signatures: [], runs: entry.cellRuns)
             cell.signatures.append((entry.signature, entry.runs))
             if entry.disturbedRuns > 0 { cell.disturbed[entry.signature] = entry.disturbedRuns }
@@ -58,11 +49,8 @@ public struct OutcomeMatrix: Sendable {
             totals[entry.signature, default: (0, 0)].runs += entry.runs
             totals[entry.signature, default: (0, 0)].cells += 1
         }
-        rows.sort { ($0.transport.position, $0.peer.position, $0.sigpipe.position) < ($1.transport.position, $1.peer.position, $1.sigpipe.position) }
-        func order(_ c: ColumnKey) -> [Int64] {
-            [Int64(c.probe.position), c.network.rttNs, Int64(c.network.lossBasisPoints), c.network.intervalNs, Int64(c.sends), c.payloadBytes, c.sleepNs]
-        }
-        columns.sort { order($0).lexicographicallyPrecedes(order($1)) }
+        rows = CellPart.sorted(rows, on: Axes.rows)
+        columns = CellPart.sorted(columns, on: Axes.columns)
         for row in rows {
             for column in columns {
                 cells[row]?[column]?.signatures.sort { ($0.runs, $1.signature) > ($1.runs, $0.signature) }
@@ -76,9 +64,7 @@ public struct OutcomeMatrix: Sendable {
 
     /// The scenario of a row and a column.
     public static func scenario(_ row: RowKey, _ column: ColumnKey) -> Scenario {
-        Scenario(transport: row.transport, peer: row.peer, sigpipe: row.sigpipe, sleepNs: column.sleepNs,
-                 sends: column.sends, payloadBytes: column.payloadBytes, probe: column.probe, intervalNs: column.network.intervalNs,
-                 rttNs: column.network.rttNs, lossBasisPoints: column.network.lossBasisPoints)
+        row.applied(to: column.cell, on: Axes.rows)
     }
 
     /// The cells that hold runs, in row and column order.

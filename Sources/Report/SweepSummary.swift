@@ -12,12 +12,14 @@ public enum SweepSummary {
     /// finds the database without it.
     public static func text(sweep: SweepRecord, cells: [CellSignature], skipped: [SkippedCombination],
                             databasePath: String, databaseArgument: String?, matrix showMatrix: Bool = false, quiet: Bool = false) -> String {
+        let marks = CellMarks(sweep, recorded: cells.map(\.scenario))
         let matrix = OutcomeMatrix(cells)
         var lines: [String] = []
         if showMatrix && !matrix.rows.isEmpty {
-            lines += TerminalMatrix.lines(matrix, skipped: skipped, width: width)
+            let laidOut = OutcomeMatrix(cells, laidOut: marks.unrecorded(impossible: false))
+            lines += TerminalMatrix.lines(laidOut, marks: marks, width: width)
             lines.append("")
-            lines += TerminalMatrix.legend(matrix)
+            lines += TerminalMatrix.legend(laidOut, marks: marks)
             lines.append("")
         }
         lines += TextWrap.parts(ran(cells, sweep: sweep), separator: " × ", width: width - 4)
@@ -52,14 +54,8 @@ public enum SweepSummary {
     /// each dimension that varies with its count of values.
     package static func ran(_ cells: [CellSignature], sweep: SweepRecord) -> [String] {
         let scenarios = uniqued(cells.map(\.scenario))
-        let dimensions: [(String, (Scenario) -> String)] = [
-            ("transport", { $0.transport.rawValue }), ("peer", { $0.peer.rawValue }), ("sigpipe", { $0.sigpipe.rawValue }),
-            ("sleep", { DurationText.format($0.sleepNs) }), ("sends", { String($0.sends) }), ("payload", { SizeText.label($0.payloadBytes) }),
-            ("probe", { $0.probe.rawValue }), ("network", { $0.network.label }),
-        ]
-        let varying = dimensions.compactMap { name, value -> String? in
-            let values = uniqued(scenarios.map(value))
-            return values.count > 1 ? "\(values.count) \(name)" : nil
+        let varying = Axes.varying(Dimensions.all, in: scenarios).map { dimension in
+            "\(Set(scenarios.map(dimension.value(of:))).count) \(dimension.name)"
         }
         let repeats = cells.map(\.cellRuns).max() ?? 0
         var parts = varying.isEmpty ? ["1 cell"] : ["\(scenarios.count) cells: " + varying[0]] + varying.dropFirst()

@@ -1,37 +1,36 @@
 import PipeLabExperiment
 
-/// The full outcome matrix for a terminal (`pipelab sweep --matrix`). One line per (transport,
-/// peer, sigpipe); one column per (probe, network, sends, payload, sleep) under a header line for
-/// each of those that varies (sleep always). A cell is its signature's code (SignatureText.code)
-/// or, where its runs disagree, each code with its runs, most first (`..P 2 · ... 1`). Runs the
-/// machine disturbed are left out (a `*` marks their cells). `·` marks a combination that cannot
-/// exist, `-` one with no run recorded. Columns that do not fit `width` go on in further blocks
-/// that repeat the row labels; a cell wider than a block can hold breaks between signatures.
+/// The full outcome matrix for a terminal (`pipelab sweep --matrix`). One line per row of the
+/// matrix (`Axes.rows`: transport, peer, sigpipe); one column per combination of the other
+/// dimensions, under a header line for each of those that varies (sleep always). A cell is its
+/// signature's code (SignatureText.code) or, where its runs disagree, each code with its runs, most
+/// first (`..P 2 · ... 1`). Runs the machine disturbed are left out (a `*` marks their cells).
+/// Cells without runs carry CellMarks' symbols (cannot exist, missing); a cell the grid never had
+/// stays blank. Columns that do not fit `width` go on in further blocks that repeat the row labels;
+/// a cell wider than a block can hold breaks between signatures.
 package enum TerminalMatrix {
-    package static let rowNames = ["transport", "peer", "sigpipe"]
     package static let gap = "  "
-    /// A combination that cannot exist (the sweep lists it as not run).
-    package static let impossible = "·"
-    /// A cell with no recorded run: the sweep was cut short before it.
-    package static let missing = "-"
     package static let disturbedMark = "*"
 
-    package static func lines(_ matrix: OutcomeMatrix, skipped: [SkippedCombination], width: Int) -> [String] {
-        let rowFields = matrix.rows.map { [$0.transport.rawValue, $0.peer.rawValue, $0.sigpipe.rawValue] }
+    package static func lines(_ matrix: OutcomeMatrix, marks: CellMarks, width: Int) -> [String] {
+        let rowNames = Axes.rows.map(\.name)
+        let rowFields = matrix.rows.map { row in Axes.rows.map { $0.format($0.value(of: row.cell)) } }
         let fieldWidths = rowNames.indices.map { i in max(rowNames[i].count, rowFields.map { $0[i].count }.max() ?? 0) }
         let labelWidth = fieldWidths.reduce(0, +) + gap.count * (fieldWidths.count - 1)
         func label(_ fields: [String]) -> String {
             zip(fields, fieldWidths).map { RunView.pad($0, $1) }.joined(separator: gap)
         }
         let axes = axes(matrix.columns)
-        let headers = matrix.columns.map { column in axes.map { $0.value(column) } }
-        let impossibleKeys = Set(skipped.map { [$0.transport.rawValue, $0.peer.rawValue, $0.sigpipe.rawValue, $0.probe.rawValue] })
+        let headers = matrix.columns.map { column in axes.map { $0.format($0.value(of: column.cell)) } }
         let cellWidth = max(1, width - labelWidth - gap.count)
         let texts: [[[String]]] = matrix.rows.map { row in
             matrix.columns.map { column in
                 if let cell = matrix.cell(row, column) { return TextWrap.parts(shares(cell), separator: " · ", width: cellWidth) }
-                let key = [row.transport.rawValue, row.peer.rawValue, row.sigpipe.rawValue, column.probe.rawValue]
-                return [impossibleKeys.contains(key) ? impossible : missing]
+                switch marks.mark(OutcomeMatrix.scenario(row, column)) {
+                case .impossible: return [CellMarks.impossibleSymbol]
+                case .missing: return [CellMarks.missingSymbol]
+                case .ran, .outside: return [""]
+                }
             }
         }
         let columnWidths = matrix.columns.indices.map { c in
@@ -57,16 +56,11 @@ package enum TerminalMatrix {
         return lines.map(TextWrap.trimmed)
     }
 
-    /// The column dimensions that vary in the sweep, each with its header line; sleep always.
-    package static func axes(_ columns: [OutcomeMatrix.ColumnKey]) -> [(name: String, value: (OutcomeMatrix.ColumnKey) -> String)] {
-        let all: [(name: String, value: (OutcomeMatrix.ColumnKey) -> String)] = [
-            ("probe", { $0.probe.rawValue }),
-            ("network", { $0.network.label }),
-            ("sends", { String($0.sends) }),
-            ("payload", { SizeText.label($0.payloadBytes) }),
-            ("sleep", { DurationText.format($0.sleepNs) }),
-        ]
-        return all.filter { axis in axis.name == "sleep" || Set(columns.map(axis.value)).count > 1 }
+    /// The column dimensions that vary in the sweep, each a header line named by the dimension; sleep always.
+    package static func axes(_ columns: [OutcomeMatrix.ColumnKey]) -> [ScenarioDimension] {
+        Axes.columns.filter { dimension in
+            dimension.name == Dimensions.sleep.name || Axes.varying([dimension], in: columns.map(\.cell)).count == 1
+        }
     }
 
     /// Consecutive columns that fit beside the row labels, as many as fit, at least one.
@@ -98,14 +92,20 @@ package enum TerminalMatrix {
         return parts
     }
 
-    /// The lines under the matrix that say what its marks mean.
-    package static func legend(_ matrix: OutcomeMatrix) -> [String] {
+    /// The lines under the matrix that say what its marks mean: the reasons a cell cannot exist
+    /// are the summary's, grouped under "not run".
+    package static func legend(_ matrix: OutcomeMatrix, marks: CellMarks) -> [String] {
         var lines = SignatureText.codeLegend.map { "  " + $0 }
         if !matrix.nondeterministic.isEmpty { lines.append("  ..P 2 · ... 1 = the cell's runs disagree: each signature with its runs, most first") }
         let cells = matrix.rows.flatMap { row in matrix.columns.map { matrix.cell(row, $0) } }
-        if cells.contains(where: { $0 == nil }) {
-            lines.append("  \(impossible) = cannot exist, not run   \(missing) = no run recorded (the sweep was cut short)")
+        let empty = matrix.rows.flatMap { row in matrix.columns.filter { matrix.cell(row, $0) == nil }.map { marks.mark(OutcomeMatrix.scenario(row, $0)) } }
+        var marked: [String] = []
+        if empty.contains(where: { if case .impossible = $0 { true } else { false } }) {
+            marked.append("\(CellMarks.impossibleSymbol) = \(CellMarks.impossibleMeaning) (why: under \"not run\")")
         }
+        if empty.contains(.missing) { marked.append("\(CellMarks.missingSymbol) = \(CellMarks.missingMeaning)") }
+        if empty.contains(.outside) { marked.append("blank = not in the sweep's grid") }
+        if !marked.isEmpty { lines.append("  " + marked.joined(separator: "   ")) }
         let disturbed = cells.compactMap { $0?.disturbed.values.reduce(0, +) }.filter { $0 > 0 }
         if !disturbed.isEmpty {
             lines.append("  \(disturbedMark) = the machine disturbed \(Plural.count(disturbed.reduce(0, +), "run")) in \(Plural.count(disturbed.count, "cell")) (a late peer or pause), left out of the verdicts")

@@ -12,13 +12,15 @@ public struct ChartData: Sendable {
     /// Undisturbed runs of peer close and probe none by cell and first failing send, for the link chart.
     public var linkGroups: [LinkGroup] = []
 
-    /// The parameters the link chart pools, with their values in the sweep: `sigpipe (ignore), …`.
+    /// The parameters the link chart pools, with their values in the sweep: `sigpipe (ignore), …`:
+    /// every dimension but those its columns show (transport and the network) and those its query
+    /// fixes (peer close, probe none), so a new dimension is named here without an edit.
     public var linkPooled: String {
-        func values(_ name: String, _ all: [String]) -> String { "\(name) (\(uniqued(all).joined(separator: ", ")))" }
+        let drawn = [Dimensions.transport, Dimensions.peer, Dimensions.probe, Dimensions.interval, Dimensions.rtt, Dimensions.loss].map(\.name)
         let cells = linkGroups.map(\.scenario)
-        return [values("sigpipe", cells.map(\.sigpipe.rawValue)), values("sleep", cells.map { DurationText.format($0.sleepNs) }),
-                values("sends", cells.map { String($0.sends) }), values("payload", cells.map { SizeText.label($0.payloadBytes) })]
-            .joined(separator: ", ")
+        return Dimensions.all.filter { !drawn.contains($0.name) }.map { dimension in
+            "\(dimension.name) (\(uniqued(cells.map { dimension.format(dimension.value(of: $0)) }).joined(separator: ", ")))"
+        }.joined(separator: ", ")
     }
 }
 

@@ -39,10 +39,11 @@ extension Row {
         return value
     }
 
-    /// The cell of the row: every dimension's column, read by name.
-    package func scenario() throws(StoreError) -> Scenario {
+    /// The cell of the row: the columns of `dimensions` (every one by default), read by name; the
+    /// others keep the classic case's values.
+    package func scenario(_ dimensions: [ScenarioDimension] = Dimensions.all) throws(StoreError) -> Scenario {
         var scenario = Scenario.classic
-        for dimension in Dimensions.all {
+        for dimension in dimensions {
             let stored = stored(dimension.column)
             guard let value = stored.flatMap(dimension.load) else { throw Store.undecodable(column: dimension.column, stored) }
             dimension.set(value, in: &scenario)
@@ -52,11 +53,12 @@ extension Row {
 }
 
 extension Statement {
-    /// Binds the cell's columns, in the table's order, from position `first`; returns the next position.
+    /// Binds the columns of `dimensions` (every one by default), in the table's order, from position
+    /// `first`; returns the next position.
     @discardableResult
-    package func bindCell(_ scenario: Scenario, from first: Int32) -> Int32 {
+    package func bindCell(_ scenario: Scenario, _ dimensions: [ScenarioDimension] = Dimensions.all, from first: Int32) -> Int32 {
         var position = first
-        for dimension in Dimensions.all {
+        for dimension in dimensions {
             switch dimension.stored(dimension.value(of: scenario)) {
             case .text(let text): bind(position, constant: text)
             case .integer(let number): bind(position, number)

@@ -38,10 +38,15 @@ extension Store {
                            .text(isolation), .text(privilegesLost)]).run()
             let sweepID = db.lastInsertedRowID
             if let shard { try recordShard(shard, sweepID: sweepID) }
-            let insert = try db.prepare("INSERT INTO skipped (sweep_id, transport, peer, sigpipe, probe, cells, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            let dimensions = Grid.combinationDimensions
+            let insert = try db.prepare("""
+                INSERT INTO skipped (sweep_id, cells, reason, \(dimensions.map(\.column).joined(separator: ", ")))
+                VALUES (?, ?, ?\(String(repeating: ", ?", count: dimensions.count)))
+                """)
             for s in skipped {
-                try insert.bind([.int(sweepID), .text(s.transport.rawValue), .text(s.peer.rawValue), .text(s.sigpipe.rawValue),
-                                 .text(s.probe.rawValue), .int(Int64(s.cells)), .text(s.reason)]).run()
+                insert.bind([.int(sweepID), .int(Int64(s.cells)), .text(s.reason)])
+                insert.bindCell(s.combination, dimensions, from: 4)
+                try insert.run()
             }
             try takeLease(sweepID: sweepID)
             return sweepID
@@ -109,12 +114,10 @@ extension Store {
 
     /// The skipped combinations of a sweep.
     public func skipped(sweepID: Int64) throws(StoreError) -> [SkippedCombination] {
-        try db.prepare("SELECT transport, peer, sigpipe, probe, cells, reason FROM skipped WHERE sweep_id = ? ORDER BY rowid")
+        try db.prepare("SELECT * FROM skipped WHERE sweep_id = ? ORDER BY rowid")
             .bind([.int(sweepID)])
             .rows { (row: Row) throws(StoreError) in
-                SkippedCombination(transport: try row.decoded("transport"), peer: try row.decoded("peer"),
-                                   sigpipe: try row.decoded("sigpipe"), probe: try row.decoded("probe"),
-                                   cells: Int(row.int("cells")), reason: row.text("reason"))
+                SkippedCombination(try row.scenario(Grid.combinationDimensions), cells: Int(row.int("cells")), reason: row.text("reason"))
             }
     }
 

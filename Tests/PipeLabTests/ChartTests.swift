@@ -55,42 +55,93 @@ import Testing
         let fills = try Self.squareFills(heatmap.svg)
         func square(_ prefix: String) -> (fill: String, text: String?)? { fills.first { $0.key.hasPrefix(prefix) }?.value }
         // A settled 100ms sleep: the FIN then the RST make send #3 fail with EPIPE ...
-        #expect(square("tcp4 close ignore sleep 100ms 3 × 5B: ")?.fill == FirstFailure.epipe.color)
-        #expect(square("tcp4 close ignore sleep 100ms 3 × 5B: ")?.text == "3")
+        #expect(square("tcp4/close/ignore/100ms/3/5: ")?.fill == FirstFailure.epipe.color)
+        #expect(square("tcp4/close/ignore/100ms/3/5: ")?.text == "3")
         // ... which kills the process under the default disposition;
-        #expect(square("tcp4 close default sleep 100ms 3 × 5B: ")?.fill == FirstFailure.killedBySigpipe.color)
-        #expect(square("tcp4 close default sleep 100ms 3 × 5B: ")?.text == "3")
+        #expect(square("tcp4/close/default/100ms/3/5: ")?.fill == FirstFailure.killedBySigpipe.color)
+        #expect(square("tcp4/close/default/100ms/3/5: ")?.text == "3")
         // an abortive close resets the connection: ECONNRESET at send #2, without a signal.
-        #expect(square("tcp4 linger0 ignore sleep 100ms 3 × 5B: ")?.fill == FirstFailure.econnreset.color)
-        #expect(square("tcp4 linger0 default sleep 100ms 3 × 5B: ")?.fill == FirstFailure.econnreset.color)
-        #expect(square("tcp4 linger0 ignore sleep 100ms 3 × 5B: ")?.text == "2")
+        #expect(square("tcp4/linger0/ignore/100ms/3/5: ")?.fill == FirstFailure.econnreset.color)
+        #expect(square("tcp4/linger0/default/100ms/3/5: ")?.fill == FirstFailure.econnreset.color)
+        #expect(square("tcp4/linger0/ignore/100ms/3/5: ")?.text == "2")
         // Under the default disposition the process goes on and SIGPIPE kills it at the next send:
         // a band in the colour of death, and the tooltip names the send.
-        #expect(fills.keys.contains { $0.hasPrefix("tcp4 linger0 default sleep 100ms 3 × 5B: ") && $0.contains("then killed by SIGPIPE at send 3") })
+        #expect(fills.keys.contains { $0.hasPrefix("tcp4/linger0/default/100ms/3/5: ") && $0.contains("then killed by SIGPIPE at send 3") })
         #expect(!fills.keys.contains { $0.hasPrefix("tcp4 linger0 ignore ") && $0.contains("killed") })
         #expect(heatmap.svg.contains(">then killed by SIGPIPE at a later send</text>"))
         // A pipe without a reader: EPIPE at the first write after the close.
-        #expect(square("pipe close ignore sleep 100ms 3 × 5B: ")?.fill == FirstFailure.epipe.color)
-        #expect(square("pipe close default sleep 100ms 3 × 5B: ")?.fill == FirstFailure.killedBySigpipe.color)
+        #expect(square("pipe/close/ignore/100ms/3/5: ")?.fill == FirstFailure.epipe.color)
+        #expect(square("pipe/close/default/100ms/3/5: ")?.fill == FirstFailure.killedBySigpipe.color)
         // pipe + linger0 cannot exist: hatched, one square per column.
-        let inapplicable = fills.filter { $0.key.hasPrefix("pipe linger0 ") }
+        let inapplicable = fills.filter { $0.key.hasPrefix("pipe/linger0/") }
         #expect(inapplicable.count == 6)
-        #expect(inapplicable.allSatisfy { $0.value.fill == "url(#inapplicable)" && $0.key.hasSuffix("cannot exist, not run") })
+        #expect(inapplicable.allSatisfy { $0.value.fill == "url(#inapplicable)" && $0.key.contains(": cannot exist, not run: SO_LINGER is a socket option") })
         #expect(fills.count == 8 * 3)
         #expect(heatmap.svg.contains(">killed by SIGPIPE</text>"))
         #expect(!heatmap.svg.contains(">short write</text>"), "the legend lists only what is drawn")
     }
 
-    /// A sweep without probe none draws its probe's facet, never "not recorded" for cells that ran (issue 16).
-    @Test func aProbeOnlySweepsHeatmapDrawsItsFacet() throws {
+    /// The squares of a heatmap by their mark: coloured (runs), hatched (cannot exist), dashed (missing).
+    static func squareKinds(_ svg: String) throws -> (ran: [String], impossible: [String], missing: [String]) {
+        let fills = try squareFills(svg)
+        let impossible = fills.filter { $0.value.fill == "url(#inapplicable)" }.map(\.key)
+        let missing = fills.filter { $0.value.fill == "white" }.map(\.key)
+        let ran = fills.filter { $0.value.fill.hasPrefix("#") }.map(\.key)
+        return (ran, impossible, missing)
+    }
+
+    /// A probe-only sweep (issue 16): one cell, three probes. The heatmap draws a facet per probe,
+    /// each titled apart, every cell that ran in its colours; the terminal matrix gives each probe a
+    /// column under a `probe` header, with no mark for a missing or impossible cell.
+    @Test func aProbeOnlySweepIsLabelledPerProbeInTheHeatmapAndTheTerminal() throws {
         let directory = try temporaryDirectory()
-        let output = try CLI.run(["sweep", "--transport", "tcp4,unix", "--peer", "close", "--sigpipe", "ignore", "--sleep", "10ms",
-                                  "--probe", "recv,so-error", "--repeat", "1", "--quiet"], in: directory)
+        let output = try CLI.run(["sweep", "--sleep", "10ms", "--probe", "none,so-error,recv", "--repeat", "1", "--matrix"], in: directory)
         #expect(output.status == 0, "\(output.stderr)")
         let store = try Store(path: directory.appendingPathComponent("pipelab.sqlite").path, create: false)
         let svg = Heatmap.svg(try store.chartData(sweepID: 1))
-        #expect(!svg.contains("not recorded"))
-        #expect(svg.contains(">probe recv · loopback</text>") && svg.contains(">probe so-error · loopback</text>"))
+        let titles = ["probe none", "probe so-error", "probe recv"]
+        #expect(titles.allSatisfy { svg.contains(">\($0)</text>") }, "\(svg)")
+        let squares = try Self.squareKinds(svg)
+        #expect(squares.ran.count == 3 && squares.impossible.isEmpty && squares.missing.isEmpty, "\(squares)")
+        #expect(Set(squares.ran.map { $0.prefix { $0 != ":" } }) == ["tcp4/close/ignore/10ms/3/5", "tcp4/close/ignore/10ms/3/5/so-error",
+                                                                   "tcp4/close/ignore/10ms/3/5/recv"])
+        let lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let header = try #require(lines.first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("probe ") })
+        #expect(header.split(separator: " ") == ["probe", "none", "recv", "so-error"], "\(output.stdout)")
+        let row = try #require(lines.first { $0.hasPrefix("tcp4") })
+        #expect(row.split(separator: " ").count == 3 + 3, "three codes: \(row)")
+        #expect(!row.contains(" \(CellMarks.missingSymbol)") && !row.contains(CellMarks.impossibleSymbol))
+    }
+
+    /// A link-only sweep (issue 16): one cell at rtt 20ms is drawn in its colours, named with its rtt;
+    /// beside plain loopback and a Unix socket, the Unix socket at rtt 20ms cannot exist: the
+    /// terminal marks it `·` under an `rtt` header, the summary says why, and the heatmap draws the
+    /// facets `rtt 0` and `rtt 20ms` with no Unix panel at 20ms (none of its cells could run).
+    @Test func aLinkOnlySweepIsLabelledByItsRttInTheHeatmapAndTheTerminal() throws {
+        let directory = try temporaryDirectory()
+        let alone = try CLI.run(["sweep", "--sleep", "10ms", "--rtt", "20ms", "--repeat", "1", "--matrix"], in: directory)
+        #expect(alone.status == 0, "\(alone.stderr)")
+        let store = try Store(path: directory.appendingPathComponent("pipelab.sqlite").path, create: false)
+        let squares = try Self.squareKinds(Heatmap.svg(try store.chartData(sweepID: 1)))
+        #expect(squares.ran.count == 1 && squares.ran[0].hasPrefix("tcp4/close/ignore/10ms/3/5/rtt 20ms: "), "\(squares)")
+        #expect(squares.impossible.isEmpty && squares.missing.isEmpty)
+
+        let both = try CLI.run(["sweep", "--transport", "tcp4,unix", "--sleep", "10ms", "--rtt", "0,20ms", "--repeat", "1", "--matrix"],
+                               in: directory)
+        #expect(both.status == 0, "\(both.stderr)")
+        let lines = both.stdout.split(separator: "\n").map(String.init)
+        let header = try #require(lines.first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("rtt ") })
+        #expect(header.split(separator: " ") == ["rtt", "0", "20ms"], "\(both.stdout)")
+        let unix = try #require(lines.first { $0.hasPrefix("unix") })
+        #expect(unix.hasSuffix(" \(CellMarks.impossibleSymbol)"), "\(unix)")
+        #expect(lines.contains { $0.contains("\(CellMarks.impossibleSymbol) = \(CellMarks.impossibleMeaning)") })
+        #expect(both.stdout.contains("1 cell: rtt and loss are properties of the emulated link"), "\(both.stdout)")
+        let svg = Heatmap.svg(try store.chartData(sweepID: 2))
+        #expect(svg.contains(">rtt 0</text>") && svg.contains(">rtt 20ms</text>"), "\(svg)")
+        let drawn = try Self.squareKinds(svg)
+        #expect(drawn.ran.count == 3 && drawn.missing.isEmpty, "\(drawn)")
+        #expect(!drawn.impossible.contains { $0.hasPrefix("unix/") }, "no Unix panel where no Unix cell could run")
+        #expect(try store.skipped(sweepID: 2).map(\.label) == ["unix close ignore rtt 20ms"])
     }
 
     @Test func everyChartIsWellFormedReadableAndDraws() throws {

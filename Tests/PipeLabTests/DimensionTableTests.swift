@@ -7,8 +7,9 @@ import Foundation
 import Testing
 
 /// Walks the dimension table: every dimension, given a value other than its default, goes from its
-/// flag through a real run into its database column, the JSON output, its axis label, the wire
-/// record, a spec file and a reproduce command, and comes back the same value each time.
+/// flag through a real run into its database column, the JSON output, the report's and terminal's
+/// axes (a real sweep over the default and the value), the wire record, a spec file and a
+/// reproduce command, and comes back the same value each time.
 @Suite struct DimensionTableTests {
     /// A value other than the run default that a real run can take: a built-in value, another
     /// choice, else a small number.
@@ -49,11 +50,12 @@ import Testing
         let decoded = try store.db.prepare("SELECT * FROM runs").rows { (row: Row) throws(StoreError) in try row.scenario() }
         #expect(decoded.map(dimension.value(of:)) == [value])
 
-        // The axis a report draws for it, and the cell label.
+        // The axis a report draws for it, and the cell label (compare's and the heatmap's tooltips).
         #expect(!dimension.axisLabel.isEmpty)
         var scenario = Scenario.classic
         dimension.set(value, in: &scenario)
         #expect(scenario.label.contains(text), "\(name): label \(scenario.label)")
+        try Self.axesLabel(dimension, value, in: directory)
 
         // The worker's wire record.
         let record = WireMessage.job(token: 7, scenario: scenario, lossSeed: 3).encode()
@@ -75,6 +77,32 @@ import Testing
             try reproduced.set(String(parts[0].dropFirst(2)), parts[1], label: parts[0])
         }
         #expect(reproduced.applied(to: .builtIn) == file)
+    }
+
+    /// A real sweep over the dimension's default and `value`: the terminal matrix names both (a row's
+    /// label, or a header line named by the dimension), the heatmap draws both cells in their
+    /// colours with both values labelled, and the stored spec reproduces the sweep's flag.
+    static func axesLabel(_ dimension: ScenarioDimension, _ value: DimensionValue, in directory: URL) throws {
+        let name = dimension.name, values = [dimension.runDefault, value], both = dimension.format(values)
+        let database = directory.appendingPathComponent("axes.sqlite").path
+        let sleep = name == Dimensions.sleep.name ? [] : ["--sleep", "0"]
+        let output = try CLI.run(["sweep", "--db", database, dimension.flag, both, "--repeat", "1", "--matrix"] + sleep)
+        #expect(output.status == 0, "\(name): \(output.stderr)")
+        let lines = output.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        if Axes.rows.contains(where: { $0.name == name }) {
+            #expect(values.allSatisfy { value in lines.contains { $0.contains(dimension.format(value)) } }, "\(name): \(output.stdout)")
+        } else {
+            // In the axis's order: the declared one, or by size.
+            #expect(lines.contains { $0.first == name && Set($0.dropFirst()) == Set(values.map(dimension.format)) && $0.count == 3 },
+                    "\(name): no header line '\(name)' with \(both) in \(output.stdout)")
+        }
+        let store = try Store(readingFrom: database)
+        let svg = Heatmap.svg(try store.chartData(sweepID: 1))
+        #expect(values.allSatisfy { svg.contains(dimension.format($0) + "</text>") }, "\(name): the heatmap does not label \(both)")
+        let squares = try ChartTests.squareKinds(svg)
+        #expect(squares.ran.count == 2 && squares.missing.isEmpty && squares.impossible.isEmpty, "\(name): \(squares)")
+        let spec = try #require(SweepSpec.stored(try store.sweep(id: 1).spec))
+        #expect(ReproduceCommand.options(spec).contains("\(dimension.flag) \(both)"), "\(name): \(ReproduceCommand.options(spec))")
     }
 
     @Test func theTableIsConsistent() {

@@ -90,7 +90,7 @@ import Testing
         #expect(grid.cells.filter { $0.probe != .none }.allSatisfy { $0.sleepNs == 10_000_000 })
         // Probe none: every dimension on the classic network (498 cells), and the links at 1s.
         #expect(grid.cells.filter { $0.probe == .none && $0.intervalNs == 0 && $0.rttNs == 0 }.count == 498)
-        #expect(grid.skipped.contains { $0.transport == .pipe && $0.probe == .recv })
+        #expect(grid.skipped.contains { $0.combination.transport == .pipe && $0.combination.probe == .recv })
     }
 
     /// probe-sleep round-trips through the stored spec, and giving --sleep drops the built-in's.

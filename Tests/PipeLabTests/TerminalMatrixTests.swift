@@ -15,12 +15,15 @@ import Testing
                       signature: signature, outcome: .error, runs: runs, cellRuns: cellRuns, disturbedRuns: disturbed)
     }
 
+    /// Marks for cells whose sweep has no grid to place them in: only recorded cells are drawn.
+    static let noMarks = CellMarks(spec: nil, status: .completed, recorded: [])
+
     @Test func disturbedRunsAreLeftOutOfTheCellAndCountedInOneLine() {
         // 9 runs agree; the 1 other was disturbed, so the cell is `..P`, marked, and not mixed.
         let matrix = OutcomeMatrix([Self.cell("ok,ok,EPIPE", runs: 9, of: 10), Self.cell("ok,ok,ok", runs: 1, of: 10, disturbed: 1)])
-        let lines = TerminalMatrix.lines(matrix, skipped: [], width: 100)
+        let lines = TerminalMatrix.lines(matrix, marks: Self.noMarks, width: 100)
         #expect(lines.last == "tcp4       close  ignore   ..P*")
-        let legend = TerminalMatrix.legend(matrix)
+        let legend = TerminalMatrix.legend(matrix, marks: Self.noMarks)
         #expect(legend.contains("  * = the machine disturbed 1 run in 1 cell (a late peer or pause), left out of the verdicts"))
         #expect(!legend.contains { $0.contains("disagree") })
     }
@@ -45,14 +48,14 @@ import Testing
         let alone = OutcomeMatrix([Self.cell("ok,ok,EPIPE", runs: 1, of: 1)])
         let crowded = OutcomeMatrix([Self.cell("ok,ok,EPIPE", runs: 1, of: 1)]
             + (1...5).map { Self.cell("ok,short:\($0),EPIPE", runs: 3, of: 3, sleepNs: Int64($0)) })
-        #expect(TerminalMatrix.lines(alone, skipped: [], width: 100).last?.hasSuffix("..P") == true)
-        #expect(TerminalMatrix.lines(crowded, skipped: [], width: 100).contains { $0.contains("..P") })
+        #expect(TerminalMatrix.lines(alone, marks: Self.noMarks, width: 100).last?.hasSuffix("..P") == true)
+        #expect(TerminalMatrix.lines(crowded, marks: Self.noMarks, width: 100).contains { $0.contains("..P") })
     }
 
     @Test func aCellWithMoreSignaturesThanALineHoldsBreaksBetweenThem() {
         let signatures = (1...30).map { "ok,E\($0)X" }
         let matrix = OutcomeMatrix(signatures.map { Self.cell($0, runs: 1, of: 30) })
-        let lines = TerminalMatrix.lines(matrix, skipped: [], width: 100)
+        let lines = TerminalMatrix.lines(matrix, marks: Self.noMarks, width: 100)
         #expect(lines.count > 4)
         #expect(lines.allSatisfy { $0.count <= 100 && $0.last != " " })
         let shown = lines.dropFirst(2).joined(separator: " ")
@@ -61,18 +64,34 @@ import Testing
 
     @Test func signaturesThatDifferOnlyInAShortCountShareTheirCode() {
         let matrix = OutcomeMatrix([Self.cell("ok,short:12656,ECONNRESET", runs: 2, of: 3), Self.cell("ok,short:56096,ECONNRESET", runs: 1, of: 3)])
-        #expect(TerminalMatrix.lines(matrix, skipped: [], width: 100).last?.hasSuffix("ignore   .sR") == true)
+        #expect(TerminalMatrix.lines(matrix, marks: Self.noMarks, width: 100).last?.hasSuffix("ignore   .sR") == true)
     }
 
-    @Test func aCombinationThatCannotExistAndAMissingCellAreMarkedApart() {
-        let skipped = [SkippedCombination(transport: .tcp4, peer: .close, sigpipe: .ignore, probe: .recv, cells: 1, reason: "r")]
-        var recv = Self.cell("ok,ok,EPIPE", runs: 1, of: 1)
-        recv.scenario.probe = .recv
-        recv.scenario.transport = .unix
-        let lines = TerminalMatrix.lines(OutcomeMatrix([Self.cell("ok,ok,EPIPE", runs: 1, of: 1), recv]), skipped: skipped, width: 100)
-        #expect(lines.first?.trimmingCharacters(in: .whitespaces).hasPrefix("probe  none  recv") == true)
-        #expect(lines.contains { $0.hasPrefix("tcp4") && $0.contains("..P") && $0.hasSuffix(" \(TerminalMatrix.impossible)") })
-        #expect(lines.contains { $0.hasPrefix("unix") && $0.contains(" \(TerminalMatrix.missing) ") && $0.hasSuffix("..P") })
+    /// An interrupted sweep of tcp4 and pipe with probes none and recv: recv on a pipe cannot exist
+    /// (`·`), tcp4's recv cell was not reached (`-`); the probe's header names the columns apart.
+    @Test func aCombinationThatCannotExistAndAMissingCellAreMarkedApart() throws {
+        var overrides = SpecOverrides()
+        try overrides.set("transport", "tcp4,pipe", label: "--transport")
+        try overrides.set("probe", "none,recv", label: "--probe")
+        let spec = overrides.applied(to: .builtIn)
+        // At the run default sleep (1s), the sleep of a spec that gives none.
+        var pipe = Self.cell("ok,EPIPE,EPIPE", runs: 1, of: 1, sleepNs: 1_000_000_000)
+        pipe.scenario.transport = .pipe
+        let recorded = [Self.cell("ok,ok,EPIPE", runs: 1, of: 1, sleepNs: 1_000_000_000), pipe]
+        let marks = CellMarks(spec: spec, status: .interrupted, recorded: recorded.map(\.scenario))
+        #expect(spec.place(of: recorded[0].scenario) == .cell)
+        let matrix = OutcomeMatrix(recorded, laidOut: marks.unrecorded(impossible: false))
+        let lines = TerminalMatrix.lines(matrix, marks: marks, width: 100)
+        #expect(lines.first?.trimmingCharacters(in: .whitespaces).hasPrefix("probe  none  recv") == true, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("tcp4") && $0.contains("..P") && $0.hasSuffix(" \(CellMarks.missingSymbol)") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("pipe") && $0.contains(".PP") && $0.hasSuffix(" \(CellMarks.impossibleSymbol)") }, "\(lines)")
+        let legend = TerminalMatrix.legend(matrix, marks: marks).joined(separator: "\n")
+        #expect(legend.contains("\(CellMarks.impossibleSymbol) = \(CellMarks.impossibleMeaning)"))
+        #expect(legend.contains("\(CellMarks.missingSymbol) = \(CellMarks.missingMeaning)"))
+        // Completed, the same sweep has no missing cell: a cell without runs is not in its grid.
+        let completed = CellMarks(spec: spec, status: .completed, recorded: recorded.map(\.scenario))
+        #expect(completed.unrecorded(impossible: false).isEmpty)
+        #expect(!TerminalMatrix.lines(matrix, marks: completed, width: 100).contains { $0.hasSuffix(" \(CellMarks.missingSymbol)") })
     }
 
     @Test func uuidPrefixesAreTheShortestThatTellThemApart() {

@@ -1,53 +1,54 @@
 import PipeLabStore
 import PipeLabExperiment
 
-/// The grid as a heatmap: one facet per probe and network of the sweep, in it one panel per
-/// transport, one row per (peer, sigpipe), one column per (sends, payload, sleep); each square
-/// coloured by what happened to the first failing call of its runs, split into stripes where the
-/// repeats disagree, with a band in the colour of death where SIGPIPE then killed the process.
+/// The grid as a heatmap, laid out by `Axes`: one facet per combination of the facet dimensions
+/// (probe, interval, rtt, loss, …) the sweep has, in it one panel per transport, one row per (peer,
+/// sigpipe), one column per (sends, payload, sleep); each square coloured by what happened to the
+/// first failing call of its runs, split into stripes where the repeats disagree, with a band in the
+/// colour of death where SIGPIPE then killed the process. A square without runs carries CellMarks'
+/// mark (cannot exist, missing); one the grid never had is not drawn.
 public enum Heatmap {
-    /// The squares to draw, derived from the recorded runs and the skipped combinations.
+    /// The squares to draw, derived from the recorded runs and the sweep's grid.
     package struct Model {
-        package struct Column: Hashable { var sends: Int, payloadBytes: Int64, sleepNs: Int64 }
-        package struct Row: Hashable { var peer: PeerAction, sigpipe: SigpipeMode }
         /// Runs of a cell whose first failure is of one kind at one send, and the send SIGPIPE
         /// killed the process in afterwards (nil: it did not, or it was that first failure).
         package struct Share: Equatable { var kind: FirstFailure, send: Int?, killedAt: Int? = nil, runs: Int }
 
-        /// A probe and a network: the heatmap draws one facet for each the sweep has.
-        package struct Facet: Hashable { var probe: Probe, network: NetworkCell }
-
-        package var transports: [Transport] = []
-        package var rows: [Row] = []
-        package var columns: [Column] = []
+        package var facet: CellPart
+        package var panels: [CellPart] = []
+        package var rows: [CellPart] = []
+        package var columns: [CellPart] = []
         package var shares: [Scenario: [Share]] = [:]
-        package var inapplicable = Set<[String]>()
-        package var facet: Facet
+        package var marks: CellMarks
 
-        /// The facets of a sweep's runs: probe none on plain loopback first, then in the dimensions' order.
-        package static func facets(_ groups: [RunGroup]) -> [Facet] {
-            uniqued(groups.map { Facet(probe: $0.scenario.probe, network: $0.scenario.network) }).sorted {
-                ($0.probe.position, $0.network.rttNs, Int64($0.network.lossBasisPoints), $0.network.intervalNs)
-                    < ($1.probe.position, $1.network.rttNs, Int64($1.network.lossBasisPoints), $1.network.intervalNs)
-            }
+        /// The facets of the cells laid out, in the table's order; the first is probe none on plain loopback.
+        package static func facets(_ cells: [Scenario]) -> [CellPart] {
+            CellPart.sorted(uniqued(cells.map { CellPart($0, on: Axes.facets) }), on: Axes.facets)
         }
 
-        /// `facet`: the probe and network drawn; the rows are those of the whole sweep, so that facets line up.
-        package init(groups allGroups: [RunGroup], skipped allSkipped: [SkippedCombination], facet: Facet? = nil) {
-            let facet = facet ?? Self.facets(allGroups).first ?? Facet(probe: .none, network: .plain)
-            self.facet = facet
-            let groups = allGroups.filter { $0.scenario.probe == facet.probe && $0.scenario.network == facet.network }
-            let skipped = allSkipped.filter { $0.probe == facet.probe }
-            let scenarios = allGroups.map(\.scenario)
-            let skippedKeys = allSkipped.map { ($0.transport, $0.peer, $0.sigpipe) }
-            // A facet draws the transports it ran or could not run; rows are the whole sweep's, so facets line up.
-            transports = Transport.allCases.filter { t in groups.contains { $0.scenario.transport == t } || skipped.contains { $0.transport == t } }
-            let peers = PeerAction.allCases.filter { p in scenarios.contains { $0.peer == p } || skippedKeys.contains { $0.1 == p } }
-            let sigpipes = SigpipeMode.allCases.filter { m in scenarios.contains { $0.sigpipe == m } || skippedKeys.contains { $0.2 == m } }
-            rows = peers.flatMap { peer in sigpipes.map { Row(peer: peer, sigpipe: $0) } }
-            columns = Set(groups.map { Column(sends: $0.scenario.sends, payloadBytes: $0.scenario.payloadBytes, sleepNs: $0.scenario.sleepNs) })
-                .sorted { ($0.sends, $0.payloadBytes, $0.sleepNs) < ($1.sends, $1.payloadBytes, $1.sleepNs) }
-            inapplicable = Set(skipped.map { [$0.transport.rawValue, $0.peer.rawValue, $0.sigpipe.rawValue] })
+        /// The cells a heatmap lays out: those with runs, and the grid's cells without (missing, or
+        /// cannot exist).
+        package static func laidOut(_ groups: [RunGroup], marks: CellMarks) -> [Scenario] {
+            uniqued(groups.map(\.scenario)) + marks.unrecorded(impossible: true)
+        }
+
+        /// `facet`: the facet drawn (the first by default). Panels and columns are those of the facet's
+        /// cells that ran or are missing; rows are those of every cell laid out, so that facets line up.
+        package init(groups allGroups: [RunGroup], marks: CellMarks, facet: CellPart? = nil) {
+            let cells = Self.laidOut(allGroups, marks: marks)
+            let facet = facet ?? Self.facets(cells).first ?? CellPart(.classic, on: Axes.facets)
+            (self.facet, self.marks) = (facet, marks)
+            let groups = allGroups.filter { CellPart($0.scenario, on: Axes.facets) == facet }
+            let drawn = cells.filter { cell in
+                guard CellPart(cell, on: Axes.facets) == facet else { return false }
+                switch marks.mark(cell) {
+                case .ran, .missing: return true
+                case .impossible, .outside: return false
+                }
+            }
+            panels = CellPart.sorted(uniqued(drawn.map { CellPart($0, on: Axes.panel) }), on: Axes.panel)
+            rows = CellPart.sorted(uniqued(cells.map { CellPart($0, on: Axes.heatmapRows) }), on: Axes.heatmapRows)
+            columns = CellPart.sorted(uniqued(drawn.map { CellPart($0, on: Axes.heatmapColumns) }), on: Axes.heatmapColumns)
             for group in groups {
                 let kind = FirstFailure.of(group)
                 let send = kind == .noneFailed || kind == .otherEnd ? nil : group.firstFailingSend
@@ -64,21 +65,18 @@ public enum Heatmap {
             }
         }
 
-        package func isInapplicable(_ transport: Transport, _ row: Row) -> Bool {
-            inapplicable.contains([transport.rawValue, row.peer.rawValue, row.sigpipe.rawValue])
+        package func scenario(_ panel: CellPart, _ row: CellPart, _ column: CellPart) -> Scenario {
+            let cell = column.applied(to: facet.cell, on: Axes.heatmapColumns)
+            return panel.applied(to: row.applied(to: cell, on: Axes.heatmapRows), on: Axes.panel)
         }
 
-        package func scenario(_ transport: Transport, _ row: Row, _ column: Column) -> Scenario {
-            Scenario(transport: transport, peer: row.peer, sigpipe: row.sigpipe, sleepNs: column.sleepNs,
-                     sends: column.sends, payloadBytes: column.payloadBytes, probe: facet.probe, intervalNs: facet.network.intervalNs,
-                     rttNs: facet.network.rttNs, lossBasisPoints: facet.network.lossBasisPoints)
+        /// The mark of every square drawn.
+        package var squareMarks: [CellMarks.Mark] {
+            panels.flatMap { p in rows.flatMap { r in columns.map { marks.mark(scenario(p, r, $0)) } } }
         }
 
         package var kindsPresent: [FirstFailure] { Set(shares.values.flatMap { $0.map(\.kind) }).sorted() }
         package var killedLater: Bool { shares.values.contains { $0.contains { $0.killedAt != nil } } }
-        package var hasMissingCells: Bool {
-            transports.contains { t in rows.contains { r in !isInapplicable(t, r) && columns.contains { shares[scenario(t, r, $0)] == nil } } }
-        }
     }
 
     package static let margin = 16.0, facetGap = 20.0, peerGap = 6.0
@@ -88,25 +86,31 @@ public enum Heatmap {
         """
 
     public static func svg(_ data: ChartData) -> String {
-        let facets = Model.facets(data.runGroups)
-        let models = (facets.isEmpty ? [nil] : facets.map { Optional($0) }).map { Model(groups: data.runGroups, skipped: data.skipped, facet: $0) }
-        let all = Model(groups: data.runGroups, skipped: data.skipped)
+        let marks = CellMarks(data.sweep, recorded: data.runGroups.map(\.scenario))
+        let cells = Model.laidOut(data.runGroups, marks: marks)
+        let facets = Model.facets(cells).filter { facet in
+            cells.contains { CellPart($0, on: Axes.facets) == facet && [.ran, .missing].contains(marks.mark($0)) }
+        }
+        let models = (facets.isEmpty ? [nil] : facets.map { Optional($0) }).map { Model(groups: data.runGroups, marks: marks, facet: $0) }
+        let all = Model(groups: data.runGroups, marks: marks)
+        let titled = facetTitles(facets)
+        let grouping = columnGroups(models.flatMap { $0.columns.map(\.cell) })
+        let groupLabel = { (c: CellPart) in grouping.map { $0.format($0.value(of: c.cell)) }.joined(separator: " × ") }
+        let sleepLabels = uniqued(models.flatMap { $0.columns.map(\.sleepNs) }).sorted().map(DurationText.format)
         let sends = Set(data.runGroups.map(\.scenario.sends))
-        let groupLabel = { (c: Model.Column) in sends.count > 1 ? "\(c.sends) × \(SizeText.label(c.payloadBytes))" : SizeText.label(c.payloadBytes) }
-        let sleepLabels = Set(data.runGroups.map(\.scenario.sleepNs)).sorted().map(DurationText.format)
 
         // Row labels on the left of each facet: the peer, then the sigpipe disposition beside the squares.
-        let peerWidth = all.rows.map { SVG.textWidth($0.peer.rawValue) }.max() ?? 0
-        let sigpipeWidth = all.rows.map { SVG.textWidth($0.sigpipe.rawValue) }.max() ?? 0
+        let peerWidth = all.rows.map { SVG.textWidth(rowGroup($0)) }.max() ?? 0
+        let sigpipeWidth = all.rows.map { SVG.textWidth(rowLabel($0)) }.max() ?? 0
         let labelsWidth = peerWidth + 10 + sigpipeWidth + 10
         // One square size for every facet: the largest with which the widest facet fits on one line (14 px at least).
-        let transports = Double(max(all.transports.count, 1))
+        let transports = Double(max(models.map(\.panels.count).max() ?? 1, 1))
         let widest = Double(max(models.map(\.columns.count).max() ?? 1, 1))
         let fitting = ((SVG.columnWidth - margin - labelsWidth - margin) - (transports - 1) * facetGap) / (transports * widest)
         let cell = min(26, max(14, fitting.rounded(.down)))
         let rotateSleeps = sleepLabels.contains { SVG.textWidth($0) > cell - 2 }
         let sleepLabelHeight = rotateSleeps ? (sleepLabels.map { SVG.textWidth($0) }.max() ?? 0) + 6 : 16
-        let peerCount = Set(all.rows.map(\.peer)).count
+        let peerCount = Set(all.rows.map(rowGroup)).count
         let gridHeight = Double(all.rows.count) * cell + Double(max(peerCount - 1, 0)) * peerGap
         let titleHeight = facets.count > 1 ? 22.0 : 0
         let headerHeight = titleHeight + 18 + 18 + sleepLabelHeight
@@ -116,18 +120,20 @@ public enum Heatmap {
         let cellRuns = models.flatMap { $0.shares.values.map { $0.reduce(0) { $0 + $1.runs } } }
         var body = [
             SVG.text("What happened to the first failing send: \(data.sweep.name)", x: margin, y: 24, size: 16, bold: true),
-            SVG.text(subtitle(runs: runs, cells: cellRuns.count, cellRuns: cellRuns, sends: sends.sorted())
-                     + (facets.count > 1 ? "; one block per probe and network" : ""), x: margin, y: 44),
+            SVG.text(subtitle(runs: runs, cells: cellRuns.count, cellRuns: cellRuns, sends: sends.sorted(), grouped: grouping)
+                     + (facets.count > 1 ? "; one block per " + Plural.list(Axes.varying(Axes.facets, in: facets.map(\.cell)).map(\.name)) : ""),
+                     x: margin, y: 44),
         ]
         // Each facet a block: its transports side by side (wrapped when too wide); blocks packed into bands.
         var top = 60.0, x = margin, bandHeight = 0.0, widthUsed = 0.0
         for model in models {
             let facetWidth = Double(max(model.columns.count, 1)) * cell
             let perLine = max(1, Int((SVG.columnWidth - margin - labelsWidth - margin + facetGap) / (facetWidth + facetGap)))
-            let lines = stride(from: 0, to: model.transports.count, by: perLine).map { Array(model.transports[$0..<min($0 + perLine, model.transports.count)]) }
+            let lines = stride(from: 0, to: model.panels.count, by: perLine).map { Array(model.panels[$0..<min($0 + perLine, model.panels.count)]) }
             // Only the first block of a band carries the row labels: the rows are the same in every facet.
-            let titleWidth = facets.count > 1 ? SVG.textWidth(facetTitle(model.facet), size: 14) + facetGap : 0
-            let panelsWidth = max(Double(min(perLine, model.transports.count)) * (facetWidth + facetGap) - facetGap, titleWidth)
+            let title = titled[model.facet] ?? ""
+            let titleWidth = facets.count > 1 ? SVG.textWidth(title, size: 14) + facetGap : 0
+            let panelsWidth = max(Double(min(perLine, model.panels.count)) * (facetWidth + facetGap) - facetGap, titleWidth)
             if x > margin && x + panelsWidth > SVG.columnWidth - margin {
                 top += bandHeight
                 (x, bandHeight) = (margin, 0)
@@ -136,17 +142,17 @@ public enum Heatmap {
             let blockWidth = (labelled ? labelsWidth : 0) + panelsWidth
             var lineTop = top
             if facets.count > 1 {
-                body.append(SVG.text(facetTitle(model.facet), x: x + (labelled ? labelsWidth : 0), y: lineTop + 15, size: 14, bold: true, fill: "#333333"))
+                body.append(SVG.text(title, x: x + (labelled ? labelsWidth : 0), y: lineTop + 15, size: 14, bold: true, fill: "#333333"))
             }
             for line in lines {
                 let gridLeft = x + (labelled ? labelsWidth : 0)
                 if labelled { body += rowLabels(model, top: lineTop + headerHeight, cell: cell, peerX: x, sigpipeX: gridLeft - 4) }
-                for (index, transport) in line.enumerated() {
+                for (index, panel) in line.enumerated() {
                     let left = gridLeft + Double(index) * (facetWidth + facetGap)
-                    body.append(SVG.text(transport.rawValue, x: left + facetWidth / 2, y: lineTop + titleHeight + 14, size: 14, anchor: .middle, bold: true))
+                    body.append(SVG.text(Axes.panel.map { $0.format($0.value(of: panel.cell)) }.joined(separator: " "), x: left + facetWidth / 2, y: lineTop + titleHeight + 14, size: 14, anchor: .middle, bold: true))
                     body += columnLabels(model, left: left, top: lineTop + titleHeight + 18, cell: cell, groupLabel: groupLabel, rotate: rotateSleeps,
                                          sleepLabelHeight: sleepLabelHeight)
-                    body += squares(model, transport, left: left, top: lineTop + headerHeight, cell: cell)
+                    body += squares(model, panel, left: left, top: lineTop + headerHeight, cell: cell)
                 }
                 lineTop += blockHeight
             }
@@ -155,7 +161,8 @@ public enum Heatmap {
             bandHeight = max(bandHeight, lineTop - top)
         }
         top += bandHeight
-        body.append(SVG.text("columns: payload, then sleep after the first send →", x: margin, y: top - 8, fill: "#333333"))
+        body.append(SVG.text("columns: " + (grouping.map(\.axisLabel) + [Dimensions.sleep.axisLabel]).joined(separator: ", then ") + " →",
+                             x: margin, y: top - 8, fill: "#333333"))
         let width = max(widthUsed + margin, 720)
         let (legendElements, legendEnd) = legend(models, top: top + 8, width: width)
         body += legendElements
@@ -171,33 +178,56 @@ public enum Heatmap {
         return SVG.document(width: width, height: caption.end, defs: [hatch], body: body)
     }
 
-    /// `probe none · loopback`, `probe recv`, `rtt 20ms`: what a facet holds.
-    package static func facetTitle(_ facet: Model.Facet) -> String {
-        "probe \(facet.probe.rawValue) · \(facet.network.label)"
+    /// Each facet's title: the facet dimensions that vary among them, named, those at their run
+    /// default left out where another is not (`probe recv`, `rtt 20ms`, `probe none · rtt 0`); two
+    /// facets differ in some dimension, which the title of one of them at least names.
+    package static func facetTitles(_ facets: [CellPart]) -> [CellPart: String] {
+        let varying = Axes.varying(Axes.facets, in: facets.map(\.cell))
+        return Dictionary(uniqueKeysWithValues: facets.map { facet in
+            let set = varying.filter { $0.value(of: facet.cell) != $0.runDefault }
+            return (facet, Axes.named(facet.cell, set.isEmpty ? varying : set))
+        })
     }
 
-    package static func subtitle(runs: Int, cells: Int, cellRuns: [Int], sends: [Int]) -> String {
+    /// The per-cell dimensions but the sleep that group the columns: those that vary, else the last (payload).
+    package static func columnGroups(_ columns: [Scenario]) -> [ScenarioDimension] {
+        let candidates = Axes.heatmapColumns.filter { $0.name != Dimensions.sleep.name }
+        let varying = Axes.varying(candidates, in: columns)
+        return varying.isEmpty ? Array(candidates.suffix(1)) : varying
+    }
+
+    package static func subtitle(runs: Int, cells: Int, cellRuns: [Int], sends: [Int], grouped: [ScenarioDimension]) -> String {
         let low = cellRuns.min() ?? 0, high = cellRuns.max() ?? 0
         let perCell = low == high ? "\(low)" : "\(low) to \(high)"
-        let sendText = sends.count == 1 ? "; \(sends[0]) send\(sends[0] == 1 ? "" : "s") per run" : "; columns grouped by sends × payload"
+        let sendText = sends.count == 1 ? "; \(sends[0]) send\(sends[0] == 1 ? "" : "s") per run"
+            : "; columns grouped by " + grouped.map(\.name).joined(separator: " × ")
         return "\(runs) runs in \(cells) cells, \(perCell) per cell\(sendText)"
+    }
+
+    /// A row's group (bold, the peer) and its label beside the squares (the sigpipe disposition).
+    package static func rowGroup(_ row: CellPart) -> String {
+        Axes.heatmapRows.prefix(1).map { $0.format($0.value(of: row.cell)) }.joined(separator: " ")
+    }
+
+    package static func rowLabel(_ row: CellPart) -> String {
+        Axes.heatmapRows.dropFirst().map { $0.format($0.value(of: row.cell)) }.joined(separator: " ")
     }
 
     package static func rowLabels(_ model: Model, top: Double, cell: Double, peerX: Double, sigpipeX: Double) -> [String] {
         var out: [String] = [], y = top
         for (index, row) in model.rows.enumerated() {
-            if index > 0, model.rows[index - 1].peer != row.peer { y += peerGap }
-            if index == 0 || model.rows[index - 1].peer != row.peer {
-                let groupRows = Double(model.rows.filter { $0.peer == row.peer }.count)
-                out.append(SVG.text(row.peer.rawValue, x: peerX, y: y + groupRows * cell / 2 + 4, bold: true))
+            if index > 0, rowGroup(model.rows[index - 1]) != rowGroup(row) { y += peerGap }
+            if index == 0 || rowGroup(model.rows[index - 1]) != rowGroup(row) {
+                let groupRows = Double(model.rows.filter { rowGroup($0) == rowGroup(row) }.count)
+                out.append(SVG.text(rowGroup(row), x: peerX, y: y + groupRows * cell / 2 + 4, bold: true))
             }
-            out.append(SVG.text(row.sigpipe.rawValue, x: sigpipeX, y: y + cell / 2 + 4, anchor: .end))
+            out.append(SVG.text(rowLabel(row), x: sigpipeX, y: y + cell / 2 + 4, anchor: .end))
             y += cell
         }
         return out
     }
 
-    package static func columnLabels(_ model: Model, left: Double, top: Double, cell: Double, groupLabel: (Model.Column) -> String,
+    package static func columnLabels(_ model: Model, left: Double, top: Double, cell: Double, groupLabel: (CellPart) -> String,
                              rotate: Bool, sleepLabelHeight: Double) -> [String] {
         var out: [String] = []
         for (index, column) in model.columns.enumerated() {
@@ -217,25 +247,29 @@ public enum Heatmap {
         return out
     }
 
-    package static func squares(_ model: Model, _ transport: Transport, left: Double, top: Double, cell: Double) -> [String] {
+    /// The facet's squares in one panel: each cell with runs in its colours, a missing one dashed,
+    /// one that cannot exist hatched (its tooltip says why); a cell the grid never had is left empty.
+    package static func squares(_ model: Model, _ panel: CellPart, left: Double, top: Double, cell: Double) -> [String] {
         var out: [String] = [], y = top
         for (rowIndex, row) in model.rows.enumerated() {
-            if rowIndex > 0, model.rows[rowIndex - 1].peer != row.peer { y += peerGap }
+            if rowIndex > 0, rowGroup(model.rows[rowIndex - 1]) != rowGroup(row) { y += peerGap }
             for (index, column) in model.columns.enumerated() {
                 let x = left + Double(index) * cell + 1, size = cell - 2
-                let scenario = model.scenario(transport, row, column)
-                let name = "\(transport.rawValue) \(row.peer.rawValue) \(row.sigpipe.rawValue) sleep \(DurationText.format(column.sleepNs)) "
-                    + "\(column.sends) × \(SizeText.label(column.payloadBytes))"
-                if model.isInapplicable(transport, row) {
-                    out.append(titled(name + ": cannot exist, not run", [SVG.rect(x: x, y: y + 1, width: size, height: size, fill: "url(#inapplicable)")]))
-                    continue
-                }
-                guard let shares = model.shares[scenario] else {
-                    out.append(titled(name + ": not recorded",
+                let scenario = model.scenario(panel, row, column)
+                let name = scenario.label
+                switch model.marks.mark(scenario) {
+                case .ran:
+                    guard let shares = model.shares[scenario] else { continue }
+                    out.append(square(shares, name: name, x: x, y: y + 1, size: size))
+                case .impossible(let reason):
+                    out.append(titled("\(name): \(CellMarks.impossibleMeaning): \(reason)",
+                                      [SVG.rect(x: x, y: y + 1, width: size, height: size, fill: "url(#inapplicable)")]))
+                case .missing:
+                    out.append(titled("\(name): \(CellMarks.missingMeaning)",
                                       [SVG.rect(x: x, y: y + 1, width: size, height: size, fill: "white", stroke: "#999999", dashed: true)]))
+                case .outside:
                     continue
                 }
-                out.append(square(shares, name: name, x: x, y: y + 1, size: size))
             }
             y += cell
         }
@@ -296,8 +330,11 @@ public enum Heatmap {
         if models.contains(where: \.killedLater) {
             items.append((#"fill="white" stroke="\#(FirstFailure.killedBySigpipe.color)" stroke-width="4""#, "then killed by SIGPIPE at a later send"))
         }
-        if models.contains(where: { !$0.inapplicable.isEmpty }) { items.append((#"fill="url(#inapplicable)""#, "cannot exist (not run)")) }
-        if models.contains(where: \.hasMissingCells) { items.append((##"fill="white" stroke="#999999" stroke-dasharray="3 2""##, "not recorded")) }
+        let marks = models.flatMap(\.squareMarks)
+        if marks.contains(where: { if case .impossible = $0 { true } else { false } }) {
+            items.append((#"fill="url(#inapplicable)""#, CellMarks.impossibleMeaning + " (the tooltip says why)"))
+        }
+        if marks.contains(.missing) { items.append((##"fill="white" stroke="#999999" stroke-dasharray="3 2""##, CellMarks.missingMeaning)) }
         var out: [String] = [], x = margin, y = top
         for item in items {
             let itemWidth = 16 + SVG.textWidth(item.label) + 22
