@@ -27,12 +27,15 @@ package final class Link: @unchecked Sendable {
     /// Packets in flight, in the order they are due (the delay is the same for all).
     private var queue: [(due: Int64, bytes: [UInt8])] = []
     private var head = 0
+    /// The link thread's own share of the sweep's real-time tokens (RealTimeWaits).
+    private let tokens: RealTimeTokenSource?
 
-    package init() throws(SystemError) {
+    package init(tokens: RealTimeTokenSource?) throws(SystemError) {
         var fd: Int32 = -1
         let failure = pipelab_link_open(Self.deviceName, "10.77.0.1", &fd)
         guard failure == 0 else { throw SystemError("creating the link's TUN device \(Self.deviceName)", errno: failure) }
         tun = fd
+        self.tokens = tokens
         pthread_mutex_init(&mutex, nil)
         let context = Unmanaged.passRetained(self).toOpaque()
         let status = pthread_create(&thread, nil, { context in
@@ -66,19 +69,23 @@ package final class Link: @unchecked Sendable {
         return taken
     }
 
-    /// The link thread: it lives as long as the worker. Real-time class and 1 ns timer slack where
-    /// allowed, so a packet leaves when it is due even on a busy machine.
+    /// The link thread: it lives as long as the worker. 1 ns timer slack, and it waits in the
+    /// real-time class where allowed, so a packet leaves when it is due even on a busy machine;
+    /// awake, it stays in the class only with a token and within the busy budget (RealTimeWaits).
     private func forward() {
         _ = pipelab_set_timer_slack(1)
-        _ = pipelab_set_realtime(1)
+        var realTime = RealTimeWaits(tokens: tokens)
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             pthread_mutex_lock(&mutex)
             let nextDue = head < queue.count ? queue[head].due : nil
             pthread_mutex_unlock(&mutex)
+            realTime.beforeWait()
             _ = pipelab_wait_readable(tun, nextDue.map { max(0, $0 - MonotonicClock.nowNs()) } ?? 1_000_000_000)
+            realTime.afterWait()
             pthread_mutex_lock(&mutex)
             while true {
+                realTime.checkBudget()
                 let count = buffer.withUnsafeMutableBytes { read(tun, $0.baseAddress, $0.count) }
                 guard count > 0 else { break }
                 let packet = Array(buffer[0..<count])
@@ -95,6 +102,7 @@ package final class Link: @unchecked Sendable {
                 guard packet.count >= 20, packet[0] >> 4 == 4 else { continue }
                 for index in 12..<16 { packet.swapAt(index, index + 4) }
                 _ = packet.withUnsafeBytes { write(tun, $0.baseAddress, $0.count) }
+                realTime.checkBudget()
             }
             if head == queue.count {
                 queue.removeAll(keepingCapacity: true)

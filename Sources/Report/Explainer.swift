@@ -108,7 +108,7 @@ public enum Explainer {
             case false?:
                 let answered = LinkFates.peerSentRST(e.evidence)
                     ? "; its data reaches a socket its process has closed, which takes no more data, and the peer's kernel answers with RST"
-                    : "; no RST came back while the run lasted"
+                    : LinkFates.noRST(e.evidence)
                 let later = e.writes.indices.contains { e.peerEndedBefore(send: $0 + 1) == true }
                     ? " TCP cannot tell a close from a half-close, so the next write is still accepted\(answered)."
                     : " No send of ours came after the close, so nothing provoked an RST."

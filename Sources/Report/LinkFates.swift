@@ -3,11 +3,14 @@ import PipeLabKernel
 import PipeLabStore
 
 /// What became of the peer's FIN and RST, said from the run's packets when it was captured (when
-/// each arrived, or that the link dropped it), and from the kernel's mechanism alone otherwise.
+/// each arrived, or that the link dropped it). A run without capture names no packet as seen: it
+/// says what its own steps recorded (our socket's state after each call, the errors) and what the
+/// kernel makes of a FIN or an RST.
 package enum LinkFates {
     /// After "its kernel sent FIN": where that FIN went.
     package static func fin(_ e: RunEvidence) -> String {
-        guard e.captured else { return ", which moves our socket to CLOSE_WAIT" }
+        // No arrival is told: one text for every run of a cell, whatever its timing.
+        guard e.captured else { return " (packets not captured)" }
         let dropped = e.peerFINsLost.isEmpty ? "" : " (the link had dropped it " + PacketStory.times(e.peerFINsLost) + ")"
         if let arrival = e.peerFINArrival {
             // Our own FIN first (a shutdown probe) makes it CLOSING, not CLOSE_WAIT.
@@ -23,7 +26,7 @@ package enum LinkFates {
     /// After "its kernel sent RST": where that RST went, and what tcp_reset() made of it.
     package static func rst(_ e: RunEvidence) -> String {
         guard e.captured else {
-            return "The RST makes tcp_reset() store ECONNRESET on our socket (the error for any state but CLOSE_WAIT and SYN_SENT) and move it to CLOSE."
+            return "An RST makes tcp_reset() store ECONNRESET on our socket (the error for any state but CLOSE_WAIT and SYN_SENT) and move it to CLOSE (packets not captured)."
         }
         if let arrival = e.peerRSTArrival, let state = e.stateRSTFound {
             let stored = state == .closeWait ? "EPIPE" : "ECONNRESET"
@@ -54,9 +57,27 @@ package enum LinkFates {
         return state.name
     }
 
-    /// Whether the peer's kernel answered with RST, as far as the packets go (always, without them).
+    /// Whether the peer's kernel answered with RST: by the packets, or without them by a call of ours
+    /// that recorded one.
     package static func peerSentRST(_ e: RunEvidence) -> Bool {
-        !e.captured || e.packets.contains { $0.direction == .peerToClient && $0.flags.contains("R") }
+        e.captured ? e.packets.contains { $0.direction == .peerToClient && $0.flags.contains("R") } : recordedRST(e)
+    }
+
+    /// After a FIN with nothing unread, when no RST came back (peerSentRST is false).
+    package static func noRST(_ e: RunEvidence) -> String {
+        e.captured ? "; no RST came back while the run lasted" : "; no call of ours recorded an RST while the run lasted (packets not captured)"
+    }
+
+    /// Whether one of our sends recorded a result that shows an RST had arrived: an EPIPE or
+    /// ECONNRESET on TCP comes only from an error tcp_reset() stored or from the CLOSE state it
+    /// leaves, and so does a recorded CLOSE before our own close. After our own shutdown(SHUT_WR)
+    /// only ECONNRESET does: that shutdown makes tcp_sendmsg() refuse with EPIPE itself, and the
+    /// peer's FIN then closes our socket through TIME_WAIT.
+    static func recordedRST(_ e: RunEvidence) -> Bool {
+        let ownShutdown = e.scenario.probe == .shutdownWrite
+        return e.writes.contains { write in
+            write.errnoName == "ECONNRESET" || (!ownShutdown && (write.errnoName == "EPIPE" || write.tcpState == .close))
+        }
     }
 
     /// Why send `write` was accepted after the peer ended the connection with a FIN: our socket's
@@ -64,7 +85,8 @@ package enum LinkFates {
     package static func acceptedAfterFIN(_ write: Step, _ e: RunEvidence) -> String {
         switch e.peerFINArrived(before: write.startNs) {
         case nil:
-            return "a socket in CLOSE_WAIT still accepts data, and success only means the kernel queued the bytes"
+            // No packets: whether the FIN had arrived is not known, and either way the send is queued.
+            return "our socket accepts data whether or not the FIN had arrived (packets not captured), and success only means the kernel queued the bytes"
         case true?:
             return "our socket was in CLOSE_WAIT (the peer's FIN had arrived), which still accepts data, and success only means the kernel queued the bytes"
         case false?:

@@ -78,11 +78,10 @@ package struct Migrator {
         try db.prepare("PRAGMA user_version").rows { $0.int(0) }.first != viewsHash
     }
 
-    /// For a reader: views.sql as TEMP views of this connection when the file's views are not
-    /// this binary's (written by an older pipelab), so queries see today's views and the file is
-    /// not changed. TEMP views shadow the file's views of the same name.
-    package static func useCurrentViews(_ db: Connection) throws(StoreError) {
-        guard try viewsAreStale(db) else { return }
+    /// For a reader: views.sql as TEMP views of this connection, which shadow the file's views of
+    /// the same name, so queries see this binary's views whoever wrote the file (an older pipelab,
+    /// or a hand that set user_version and put its own queries there) and the file is not changed.
+    package static func useOwnViews(_ db: Connection) throws(StoreError) {
         try db.execute(views.replacingOccurrences(of: "CREATE VIEW ", with: "CREATE TEMP VIEW "))
     }
 

@@ -26,14 +26,21 @@ public final class Store {
     /// Opens an existing pipelab database without writing to it (SQLITE_OPEN_READONLY): for
     /// `sweeps`, `report` and `compare`. Any other SQLite file is refused and left as it was.
     /// A WAL database is read through its -shm like by any reader, so a report sees the runs
-    /// a sweep is recording at that moment.
-    public init(readingFrom path: String) throws(StoreError) {
+    /// a sweep is recording at that moment. The file may come from anywhere (a colleague, a
+    /// cluster), so it is read as untrusted, like a merge input: its tables must be pipelab's and
+    /// its rows keep the documented rules (InputCheck) before a report reads one, and its own
+    /// views are never used (this binary's views shadow them as TEMP views). `readsSteps: false`
+    /// for a command that never reads steps or packets: their rows are then not checked (their
+    /// tables' shapes still are), which saves seconds on a large file.
+    public init(readingFrom path: String, readsSteps: Bool = true) throws(StoreError) {
         try Self.refuseMissing(path)
         db = try Connection(path: path, create: false, readOnly: true)
         try Migrator.refuseForeign(db)
         try Migrator.refuseNewer(db)
         try Migrator.refuseOlder(db)
-        try Migrator.useCurrentViews(db)
+        try InputCheck(db, schema: "main", path: path, consequence: "it was left unchanged and nothing was written")
+            .run(rowTables: readsSteps ? InputCheck.tables : InputCheck.tablesAboveSteps)
+        try Migrator.useOwnViews(db)
     }
 
     private static func refuseMissing(_ path: String) throws(StoreError) {

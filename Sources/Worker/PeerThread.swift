@@ -2,6 +2,7 @@ import CPipeLabSupport
 import Glibc
 import PipeLabExperiment
 import PipeLabKernel
+import PipeLabNetwork
 
 /// The peer's side of a run, on a thread of its own that lives as long as the worker, so that the
 /// peer reacts to the client's data while the client sleeps or sends (with sleep 0 they truly race).
@@ -23,8 +24,11 @@ package final class PeerThread: @unchecked Sendable {
     private var done = sem_t()
     /// Test-only: the first run of this worker is disturbed on purpose (see TestDelays).
     private var testDelays = TestDelays.fromEnvironment()
+    /// Used by the peer's thread only: its own share of the sweep's real-time tokens.
+    private var realTime: RealTimeWaits
 
-    package init() throws(SystemError) {
+    package init(tokens: RealTimeTokenSource?) throws(SystemError) {
+        realTime = RealTimeWaits(tokens: tokens)
         sem_init(&start, 0, 0)
         sem_init(&done, 0, 0)
         var thread = pthread_t()
@@ -53,11 +57,12 @@ package final class PeerThread: @unchecked Sendable {
         // The peer never writes; SIGPIPE stays off this thread whatever the client's mode.
         SigpipeControl.setBlocked(true)
         // The peer reacts the moment its job or the client's data arrives, as a server on an idle
-        // machine would, not after the other runs in flight have had the CPUs: in the real-time
-        // class (where allowed) it preempts them. It only blocks or makes a few short calls.
-        _ = pipelab_set_realtime(1)
+        // machine would, not after the other runs in flight have had the CPUs: it waits in the
+        // real-time class (where allowed) and preempts them, within the token bound (RealTimeWaits).
         while true {
+            realTime.beforeWait()
             while sem_wait(&start) != 0 && errno == EINTR {}
+            realTime.afterWait()
             if let job { fdStillOpen = perform(job) }
             sem_post(&done)
         }
@@ -70,6 +75,7 @@ package final class PeerThread: @unchecked Sendable {
         let fd = job.fd
         let isSocket = job.transport.isSocket
         guard job.letClientStart() else { return true }
+        realTime.beforeWait()
         MonotonicClock.sleep(nanoseconds: testDelays.peerStartNs)
         if job.action == .closeUnread {
             var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -82,9 +88,11 @@ package final class PeerThread: @unchecked Sendable {
                 }
             }
         }
+        realTime.afterWait()
         // What is left unread decides FIN or RST on TCP (tcp_close()) and ECONNRESET on a Unix
         // socket (unix_release_sock()): measured, not inferred.
         recorder.record(.peer, .ioctl, bytes: 0, fd: fd) { Int(pipelab_unread_bytes(fd)) }
+        realTime.checkBudget()
         MonotonicClock.sleep(nanoseconds: testDelays.peerEndNs)
         testDelays = .none
         switch job.action {

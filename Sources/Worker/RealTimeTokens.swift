@@ -1,6 +1,7 @@
 import CPipeLabSupport
 import Glibc
 import PipeLabKernel
+import PipeLabNetwork
 
 /// The sweep's real-time tokens: one per CPU, so that no more runs' clients are in the real-time
 /// class at any moment than there are CPUs, whatever the grid and the jobs. The recorder makes a
@@ -46,3 +47,5 @@ package final class RealTimeTokens {
     /// Gives back what this process (or a client it forked, which shares the description) holds.
     package func give() { pipelab_token_give(fd) }
 }
+
+extension RealTimeTokens: RealTimeTokenSource {}

@@ -85,7 +85,8 @@ package final class RunPerformer {
     package init(channel: Channel, log: StepLog, userCommand: String? = nil) throws(SystemError) {
         self.channel = channel
         self.log = log
-        peer = try PeerThread()
+        // The peer and the link have their own shares of the tokens: a share gives back only what it holds.
+        peer = try PeerThread(tokens: RealTimeTokens())
         stopReporter = try StopReporter(channel: channel)
         realClient = RealClientJobs(peer: peer, userCommand: userCommand)
     }
@@ -201,7 +202,7 @@ package final class RunPerformer {
     /// The worker's link, made at its first run that needs one and kept.
     private func openedLink() -> Link? {
         if link == nil {
-            do { link = try Link() } catch { linkFailure = error.errno }
+            do { link = try Link(tokens: RealTimeTokens()) } catch { linkFailure = error.errno }
         }
         return link
     }

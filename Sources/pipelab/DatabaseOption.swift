@@ -53,11 +53,12 @@ struct DatabaseOption: ParsableArguments {
         }
     }
 
-    /// Opens an existing pipelab database read-only, for the commands that only read.
-    func openForReading() throws -> Store {
+    /// Opens an existing pipelab database read-only and checked as untrusted, for the commands
+    /// that only read; `readsSteps: false` for those that never read a run's steps.
+    func openForReading(readsSteps: Bool = true) throws -> Store {
         let path = try path()
         do {
-            return try Store(readingFrom: path)
+            return try Store(readingFrom: path, readsSteps: readsSteps)
         } catch {
             throw CommandFailure.store(error)
         }

@@ -30,7 +30,7 @@ import Testing
         defer { close(fd) }
         let recorder = StepRecorder(log: log, area: .client, token: 1, runStartNs: MonotonicClock.nowNs(), isTCP: true)
         let run = try RealClientRun.perform(command, scenario, listener: try LoopbackListener(transport: .tcp4),
-                                            peer: try PeerThread(), recorder: recorder)
+                                            peer: try PeerThread(tokens: nil), recorder: recorder)
         if let open = run.peerStillOpen { close(open) }
         var tokens = run.traced.steps.filter { $0.op.isClientWrite }.compactMap(Signature.token(for:))
         if case .signaled(let signal) = run.termination { tokens.append("killed:" + SignalName.of(signal)) }

@@ -1,13 +1,15 @@
+import CPipeLabSupport
 import Foundation
 import Glibc
 @testable import PipeLabExperiment
 @testable import PipeLabKernel
+@testable import PipeLabNetwork
 @testable import PipeLabSweep
 @testable import PipeLabWorker
 import Testing
 
-/// No more clients run in the real-time class than there are CPUs, and a busy run is held to the
-/// CPU-bound limit whatever its sleep.
+/// No more clients, peers or link threads run in the real-time class than there are CPUs, and a
+/// busy run is held to the CPU-bound limit whatever its sleep.
 @Suite struct RealTimeBoundTests {
     /// One token per CPU, shared by every holder (each its own open file description, as each
     /// worker has), and given back by the kernel when a holder's description closes (it died).
@@ -38,5 +40,97 @@ import Testing
         #expect(!request(sleep: 1_000_000, sends: 3, interval: 0).isCPUBound)
         #expect(request(sleep: 1_000_000, sends: 10_000, interval: 1).isCPUBound)
         #expect(!request(sleep: 1_000_000, sends: 10_000, interval: 5_000_000).isCPUBound)
+    }
+
+    /// Helper threads as the peer and the link use them (RealTimeWaits), each with its own share of
+    /// one token file: more threads than CPUs wake at once, and the kernel's own record of their
+    /// scheduling policy shows exactly as many in the real-time class as there are tokens; one
+    /// that stays busy past the budget leaves the class; each waits in it again.
+    @Test(.timeLimit(.minutes(1))) func wokenHelperThreadsBeyondTheTokensLeaveTheClass() throws {
+        guard pipelab_set_realtime(1) == 0 else { return }  // no CAP_SYS_NICE: nothing to bound
+        _ = pipelab_set_realtime(0)
+        let file = try #require(RealTimeTokens.create())
+        defer { close(file) }
+        let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let threads = cpus + 3
+        let state = HelperThreads(count: threads, file: file)
+        state.run()
+        #expect(state.policyWhileWaiting.allSatisfy { $0 == SCHED_FIFO }, "\(state.policyWhileWaiting)")
+        #expect(state.policyAwake.filter { $0 == SCHED_FIFO }.count == cpus, "\(state.policyAwake)")
+        #expect(state.policyAfterBudget.allSatisfy { $0 == SCHED_OTHER }, "\(state.policyAfterBudget)")
+    }
+}
+
+/// `count` threads that wait in the class, wake together, report their policy, and spin past the
+/// busy budget.
+private final class HelperThreads: @unchecked Sendable {
+    let count: Int
+    let file: Int32
+    var policyWhileWaiting: [Int32]
+    var policyAwake: [Int32]
+    var policyAfterBudget: [Int32]
+    private var ready = pthread_barrier_t()
+    private var awake = pthread_barrier_t()
+    private var checked = pthread_barrier_t()
+    private var go = sem_t()
+
+    init(count: Int, file: Int32) {
+        (self.count, self.file) = (count, file)
+        (policyWhileWaiting, policyAwake, policyAfterBudget) = (Array(repeating: -1, count: count), Array(repeating: -1, count: count), Array(repeating: -1, count: count))
+        pthread_barrier_init(&ready, nil, UInt32(count + 1))
+        pthread_barrier_init(&awake, nil, UInt32(count + 1))
+        pthread_barrier_init(&checked, nil, UInt32(count + 1))
+        sem_init(&go, 0, 0)
+    }
+
+    static func policy() -> Int32 {
+        var policy: Int32 = -1
+        var parameter = sched_param()
+        _ = pthread_getschedparam(pthread_self(), &policy, &parameter)
+        return policy
+    }
+
+    func run() {
+        var handles: [pthread_t] = []
+        for index in 0..<count {
+            let context = Unmanaged.passRetained(Box(self, index)).toOpaque()
+            var thread = pthread_t()
+            pthread_create(&thread, nil, { context in
+                let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+                box.threads.body(box.index)
+                return nil
+            }, context)
+            handles.append(thread)
+        }
+        pthread_barrier_wait(&ready)
+        for _ in 0..<count { sem_post(&go) }
+        pthread_barrier_wait(&awake)
+        pthread_barrier_wait(&checked)
+        for thread in handles { pthread_join(thread, nil) }
+    }
+
+    private func body(_ index: Int) {
+        var realTime = RealTimeWaits(tokens: RealTimeTokens(inherited: file))
+        realTime.beforeWait()
+        policyWhileWaiting[index] = Self.policy()
+        pthread_barrier_wait(&ready)
+        while sem_wait(&go) != 0 {}
+        realTime.afterWait()
+        policyAwake[index] = Self.policy()
+        // Every thread is awake (and holds its token, if it got one) while the policies are read.
+        pthread_barrier_wait(&awake)
+        pthread_barrier_wait(&checked)
+        let start = MonotonicClock.nowNs()
+        while MonotonicClock.nowNs() - start <= RealTimeWaits.busyBudgetNs + 1_000_000 { realTime.checkBudget() }
+        realTime.checkBudget()
+        policyAfterBudget[index] = Self.policy()
+        realTime.beforeWait()
+        realTime.afterWait()
+    }
+
+    private final class Box {
+        let threads: HelperThreads
+        let index: Int
+        init(_ threads: HelperThreads, _ index: Int) { (self.threads, self.index) = (threads, index) }
     }
 }

@@ -1,0 +1,63 @@
+import CPipeLabSupport
+import PipeLabKernel
+
+/// The sweep's real-time tokens, one per CPU (the worker's RealTimeTokens): a holder may run on in
+/// the real-time class. Each thread that uses them has its own, so one's give() frees only its own.
+package protocol RealTimeTokenSource: AnyObject {
+    /// Takes a free token; false when every one is held.
+    func take() -> Bool
+    /// Gives back what this source holds.
+    func give()
+}
+
+/// A long-lived helper thread's time in the real-time class (the peer, the link; docs/internals.md,
+/// "Real-time budget"): it waits in the class, so its wake-up preempts ordinary work and it reacts
+/// at once, but once awake it runs on in the class only with a token, and only for
+/// `busyBudgetNs`. Without a free token it leaves the class as it wakes (one system call), so no
+/// more threads run in the class than there are CPUs; past the budget it leaves until its next
+/// wait. A single call is not cut short. Without tokens it never enters the class.
+package struct RealTimeWaits {
+    package static let busyBudgetNs: Int64 = 2_000_000
+
+    private let tokens: RealTimeTokenSource?
+    private var inClass = false
+    private var holding = false
+    private var awakeSince: Int64 = 0
+
+    package init(tokens: RealTimeTokenSource?) {
+        self.tokens = tokens
+    }
+
+    /// Before a call that blocks: the token goes back (a waiting thread holds no CPU) and the
+    /// thread waits in the class.
+    package mutating func beforeWait() {
+        guard tokens != nil else { return }
+        giveBack()
+        if !inClass { inClass = pipelab_set_realtime(1) == 0 }
+    }
+
+    /// Woken: on in the class with a token, out of it at once without one.
+    package mutating func afterWait() {
+        guard inClass, let tokens else { return }
+        guard tokens.take() else { return leave() }
+        holding = true
+        awakeSince = MonotonicClock.nowNs()
+    }
+
+    /// Between pieces of busy work: past the budget the thread leaves the class until its next wait.
+    package mutating func checkBudget() {
+        guard holding, MonotonicClock.nowNs() - awakeSince > Self.busyBudgetNs else { return }
+        leave()
+    }
+
+    private mutating func leave() {
+        if inClass { _ = pipelab_set_realtime(0) }
+        inClass = false
+        giveBack()
+    }
+
+    private mutating func giveBack() {
+        if holding { tokens?.give() }
+        holding = false
+    }
+}
