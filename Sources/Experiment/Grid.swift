@@ -39,7 +39,7 @@ public struct Grid: Sendable {
         cells = GridCells(combinations: runnable, sends: spec.sends, payload: spec.payload)
         self.skipped = skipped
         let runnableCells = cells
-        self.shard = shard.map { ShardPlan($0, cells: runnableCells, repeats: spec.repeats) }
+        self.shard = shard.map { ShardPlan($0, cells: runnableCells, repeats: spec.repeats, seed: spec.seed) }
     }
 
     /// Every combination of the combination dimensions' values, in grid order (the first

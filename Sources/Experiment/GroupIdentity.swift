@@ -38,9 +38,14 @@ public struct Campaign: Equatable, Sendable {
 
     public static func from(_ environment: [String: String]) throws(InputError) -> Campaign? {
         guard let variable = variables.first(where: { environment[$0] != nil }), let value = environment[variable] else { return nil }
-        guard !value.isEmpty, value.count <= maximumLength, value.allSatisfy({ $0.asciiValue.map { (0x21..<0x7f).contains($0) } == true }) else {
+        guard isShortPrintable(value) else {
             throw InputError("\(variable): '\(TerminalText.shown(String(value.prefix(40))))' is not a campaign name; accepted: 1 to \(maximumLength) printable ASCII characters without spaces")
         }
         return Campaign(variable: variable, value: value)
+    }
+
+    /// 1 to `maximumLength` printable ASCII characters without spaces: what a scheduler's id looks like.
+    public static func isShortPrintable(_ value: String) -> Bool {
+        (1...maximumLength).contains(value.count) && value.allSatisfy { $0.asciiValue.map { (0x21..<0x7f).contains($0) } == true }
     }
 }

@@ -7,9 +7,18 @@ public struct Shard: Equatable, Sendable {
     public var count: Int
     /// Lowercase UUID shared by every shard of one sweep.
     public var group: String
+    /// How the grid's runs are dealt to the N shards (ShardPlan); one group has one dealing.
+    public var dealing: Dealing
 
-    public init(index: Int, count: Int, group: String) {
-        (self.index, self.count, self.group) = (index, count, group)
+    public enum Dealing: Int, Sendable {
+        /// Grid order, round-robin within each weight class: sweeps recorded before schema 11 (NULL).
+        case roundRobin = 1
+        /// Each repeat's cells in a seeded order, moved on by a shard after every balanced span.
+        case spread = 2
+    }
+
+    public init(index: Int, count: Int, group: String, dealing: Dealing = .spread) {
+        (self.index, self.count, self.group, self.dealing) = (index, count, group, dealing)
     }
 
     /// More parts than this would leave most of them empty for any grid pipelab accepts.

@@ -2,13 +2,19 @@
 ///
 /// A run's expected time is dominated by its sleeps: weight = sleep × (sends − 1) + a constant
 /// for everything else. Runs of equal weight are interchangeable, so the runs are put in weight
-/// classes (one per sleep × sends), heaviest class first, each class's runs in grid order, and
-/// dealt round-robin over the shards along that sequence. Every shard gets ⌊n/N⌋ or ⌈n/N⌉ runs
-/// of every class, and the extra runs rotate from shard to shard, so two shards' expected times
-/// differ by at most the weight of one run of the heaviest class. Every (cell, repeat) lands in
-/// exactly one shard: the union of the N shards is the unsharded sweep. (Combinations may have
-/// sleeps of their own, as the built-in grid's probes do: a class counts the combinations that
-/// have its sleep.)
+/// classes (one per sleep × sends), heaviest class first, and dealt round-robin over the shards
+/// along that sequence. Every shard gets ⌊n/N⌋ or ⌈n/N⌉ runs of every class, and the extra runs
+/// rotate from shard to shard, so two shards' expected times differ by at most the weight of one
+/// run of the heaviest class. Every (cell, repeat) lands in exactly one shard: the union of the N
+/// shards is the unsharded sweep. (Combinations may have sleeps of their own, as the built-in
+/// grid's probes do: a class counts the combinations that have its sleep.)
+///
+/// Within a class, `spread` dealing (the default since schema 11) takes each repeat's m cells in a
+/// seeded permutation, so no dimension lines up with the shards, and moves the sequence on by one
+/// shard after every span of lcm(m, N) runs, each of which gives every shard the same number of
+/// runs: the first N repeats of every cell land on N different shards, however m and N relate.
+/// (Without the shift, a class whose m is a multiple of N put every repeat of a cell on one shard.)
+/// `roundRobin`, the dealing of sweeps recorded before, keeps grid order and no shift.
 public struct ShardPlan: Sendable {
     public let shard: Shard
     /// What a run costs besides its sleeps (set-up, sends, recording), in the same unit.
@@ -28,8 +34,15 @@ public struct ShardPlan: Sendable {
     package let classStart: [Int]
     package let classSize: [Int]
     package let classWeightNs: [Int64]
+    /// Per class, for `spread` dealing: the cells of one repeat (m), the span lcm(m, N) after which
+    /// the sequence moves on by a shard (Int.max: never), and the seeded order of its m cells.
+    package let classBlock: [Int]
+    package let classSpan: [Int]
+    package let classOrder: [Permutation?]
+    /// Where each class's moved sequence starts, so that its last, partial span continues the round-robin.
+    package let classBase: [Int]
 
-    package init(_ shard: Shard, cells: GridCells, repeats: Int) {
+    package init(_ shard: Shard, cells: GridCells, repeats: Int, seed: UInt64) {
         self.shard = shard
         self.cells = cells
         self.repeats = repeats
@@ -53,14 +66,37 @@ public struct ShardPlan: Sendable {
         let sizes = sleeps.indices.flatMap { index in
             cells.sends.map { _ in GridCells.product([repeats, sleepers[index], cells.payload.count]) }
         }
+        let blocks = sleeps.indices.flatMap { index in cells.sends.map { _ in GridCells.product([sleepers[index], cells.payload.count]) } }
+        let spread = shard.dealing == .spread
+        let spans = blocks.map { block in spread ? Self.leastCommonMultiple(block, shard.count) : Int.max }
         let order = weights.indices.sorted { (weights[$1], $0) < (weights[$0], $1) }
-        var start = Array(repeating: 0, count: weights.count)
+        var start = Array(repeating: 0, count: weights.count), base = start
         var total = 0
         for classIndex in order {
             start[classIndex] = total
-            total = total.addingReportingOverflow(sizes[classIndex]).overflow ? Int.max : total + sizes[classIndex]
+            // Each whole span is balanced by itself; the runs after the last one (contiguous)
+            // must begin where the previous class's ended, at `total` modulo N, so that the
+            // classes' rests deal on as one round-robin: the class begins its moves' worth earlier.
+            let moves = sizes[classIndex] / spans[classIndex]
+            base[classIndex] = Self.saturatingSum(total, (shard.count - moves % shard.count) % shard.count)
+            total = Self.saturatingSum(total, sizes[classIndex])
         }
-        (classStart, classSize, classWeightNs) = (start, sizes, weights)
+        (classStart, classSize, classWeightNs, classBlock, classSpan, classBase) = (start, sizes, weights, blocks, spans, base)
+        classOrder = blocks.indices.map { classIndex in
+            spread ? Permutation(count: blocks[classIndex], seed: seed ^ (UInt64(classIndex) &* 0x9E37_79B9_7F4A_7C15)) : nil
+        }
+    }
+
+    private static func saturatingSum(_ a: Int, _ b: Int) -> Int {
+        a.addingReportingOverflow(b).overflow ? Int.max : a + b
+    }
+
+    /// lcm(block, count), or Int.max (no moves) where it would overflow: no grid pipelab accepts gets there.
+    private static func leastCommonMultiple(_ block: Int, _ count: Int) -> Int {
+        var (a, b) = (max(1, block), max(1, count))
+        while b != 0 { (a, b) = (b, a % b) }
+        let (product, overflow) = (max(1, block) / a).multipliedReportingOverflow(by: max(1, count))
+        return overflow ? Int.max : product
     }
 
     /// Expected time of one run, saturating instead of trapping.
@@ -74,8 +110,10 @@ public struct ShardPlan: Sendable {
     private func dealtPosition(ofRunAt index: Int) -> Int {
         let place = cells.place(of: index % cells.count), repeatIndex = index / cells.count
         let sleep = sleepIndex[place.combination][place.sleep]
-        let rank = (repeatIndex * sleepers[sleep] + rankAmongSleepers[place.combination][place.sleep]) * cells.payload.count + place.payload
-        return classStart[sleep * cells.sends.count + place.sends] + rank
+        let classIndex = sleep * cells.sends.count + place.sends
+        let cell = rankAmongSleepers[place.combination][place.sleep] * cells.payload.count + place.payload
+        let rank = repeatIndex * classBlock[classIndex] + (classOrder[classIndex]?[cell] ?? cell)
+        return classBase[classIndex] + rank + rank / classSpan[classIndex]
     }
 
     /// Whether the run at `index` of the grid order is this shard's.
@@ -88,14 +126,21 @@ public struct ShardPlan: Sendable {
         positions > shard.index ? (positions - shard.index - 1) / shard.count + 1 : 0
     }
 
-    public var runCount: Int { dealt(classSize.reduce(0) { $0.addingReportingOverflow($1).overflow ? Int.max : $0 + $1 }) }
+    /// This shard's runs of a class: as many as every other shard in each whole span, then its
+    /// share of the contiguous rest.
+    private func runs(ofClass classIndex: Int) -> Int {
+        let size = classSize[classIndex], span = classSpan[classIndex]
+        let spans = size / span, base = classBase[classIndex]
+        let whole = spans * span
+        return spans * (span / shard.count) + dealt(Self.saturatingSum(base, size + spans)) - dealt(Self.saturatingSum(base, whole + spans))
+    }
+
+    public var runCount: Int { classSize.indices.reduce(0) { Self.saturatingSum($0, runs(ofClass: $1)) } }
 
     /// The sum of this shard's run weights, in seconds.
     public var expectedSeconds: Double {
         classWeightNs.indices.reduce(0) { total, classIndex in
-            let start = classStart[classIndex]
-            let runs = dealt(start + classSize[classIndex]) - dealt(start)
-            return total + Double(runs) * Double(classWeightNs[classIndex]) / 1e9
+            total + Double(runs(ofClass: classIndex)) * Double(classWeightNs[classIndex]) / 1e9
         }
     }
 }

@@ -138,13 +138,14 @@ extension Store {
         if let uuid = sweep.first {
             throw StoreError(.notADatabase, "\(path): sweep \(uuid) is already in \(db.path) with another host or spec; nothing was merged")
         }
-        // A group has one N: shards of two partitions would not add up to the grid.
+        // A group has one N and one dealing: shards of two partitions would not add up to the grid.
         let partition = try db.prepare("""
             SELECT i.group_uuid, i.shard_index, i.shard_count, m.shard_count FROM input.sweeps i JOIN main.sweeps m ON m.group_uuid = i.group_uuid
-            WHERE i.shard_count IS NOT m.shard_count LIMIT 1
+            WHERE (i.shard_count, i.shard_dealing) IS NOT (m.shard_count, m.shard_dealing) LIMIT 1
             """).rows { ($0.text(0), $0.int(1), $0.int(2), $0.int(3)) }
         if let (group, index, count, ours) = partition.first {
-            throw StoreError(.notADatabase, "\(path): its shard \(index)/\(count) is of group \(group), which \(db.path) holds as \(ours) shards; a group has one N; nothing was merged")
+            let what = count == ours ? "dealt otherwise (by another pipelab version)" : "as \(ours) shards"
+            throw StoreError(.notADatabase, "\(path): its shard \(index)/\(count) is of group \(group), which \(db.path) holds \(what); a group has one partition; nothing was merged")
         }
     }
 

@@ -40,7 +40,8 @@ enum RowRules {
     static let ranges: [String: [String: ClosedRange<Int64>]] = [
         "hosts": ["cpus": 1...65_536],
         "sweeps": ["planned_runs": 0...Int64(Limits.runs), "skipped_cells": 0...Int64(Limits.runs),
-                   "shard_count": 1...Int64(Shard.maximumCount), "shard_index": 0...Int64(Shard.maximumCount - 1)],
+                   "shard_count": 1...Int64(Shard.maximumCount), "shard_index": 0...Int64(Shard.maximumCount - 1),
+                   "shard_dealing": 2...2],
         "skipped": ["cells": 0...Int64(Limits.runs)],
         // The cell's columns: the dimension table's ranges.
         "runs": Dimensions.integerColumnRanges.merging([
@@ -67,6 +68,7 @@ enum RowRules {
             Rule(holds: "t.shard_index IS NULL OR t.shard_index < t.shard_count", description: "shard_index is below shard_count"),
             Rule(holds: "(t.group_uuid IS NULL) = (t.shard_count IS NULL) AND (t.shard_count IS NULL) = (t.shard_index IS NULL)",
                  description: "group_uuid, shard_index and shard_count are all set or all NULL"),
+            Rule(holds: "t.shard_dealing IS NULL OR t.group_uuid IS NOT NULL", description: "shard_dealing is set only for a shard"),
             Rule(holds: "(SELECT COUNT(*) FROM {input}.runs r WHERE r.sweep_id = t.id) <= t.planned_runs",
                  description: "no more runs than the sweep planned (planned_runs)"),
         ],

@@ -19,15 +19,21 @@ public struct SweepSelection: Sendable {
 
 extension Store {
     package func recordShard(_ shard: Shard, sweepID: Int64) throws(StoreError) {
-        try db.prepare("UPDATE sweeps SET group_uuid = ?, shard_index = ?, shard_count = ? WHERE id = ?")
-            .bind([.text(shard.group), .int(Int64(shard.index)), .int(Int64(shard.count)), .int(sweepID)]).run()
+        let dealing: Statement.Value = shard.dealing == .roundRobin ? .null : .int(Int64(shard.dealing.rawValue))
+        try db.prepare("UPDATE sweeps SET group_uuid = ?, shard_index = ?, shard_count = ?, shard_dealing = ? WHERE id = ?")
+            .bind([.text(shard.group), .int(Int64(shard.index)), .int(Int64(shard.count)), dealing, .int(sweepID)]).run()
     }
 
     /// The shard a sweep ran, or nil for an unsharded sweep.
     public func shard(of sweepID: Int64) throws(StoreError) -> Shard? {
-        try db.prepare("SELECT group_uuid, shard_index, shard_count FROM sweeps WHERE id = ? AND group_uuid IS NOT NULL")
-            .bind([.int(sweepID)])
-            .rows { Shard(index: Int($0.int(1)), count: Int($0.int(2)), group: $0.text(0)) }.first
+        try db.prepare("SELECT group_uuid, shard_index, shard_count, shard_dealing FROM sweeps WHERE id = ? AND group_uuid IS NOT NULL")
+            .bind([.int(sweepID)]).rows(Self.shard).first
+    }
+
+    /// A shard from its columns: group_uuid, shard_index, shard_count, shard_dealing (NULL: round-robin, recorded before schema 11).
+    private static func shard(_ row: Row) -> Shard {
+        let dealing = row.optionalInt(3).flatMap { Shard.Dealing(rawValue: Int($0)) } ?? .roundRobin
+        return Shard(index: Int(row.int(1)), count: Int(row.int(2)), group: row.text(0), dealing: dealing)
     }
 
     /// A sweep as `findSweep` takes it, or `group:UUIDPREFIX`. A sweep that is a shard selects its
@@ -68,8 +74,8 @@ extension Store {
 
     private func sweeps(whereShard condition: String, _ values: [Statement.Value]) throws(StoreError) -> [(record: SweepRecord, shard: Shard)] {
         let members = try db.prepare("""
-            SELECT id, shard_index, shard_count, group_uuid FROM sweeps WHERE group_uuid IS NOT NULL AND \(condition) ORDER BY id
-            """).bind(values).rows { ($0.int(0), Shard(index: Int($0.int(1)), count: Int($0.int(2)), group: $0.text(3))) }
+            SELECT group_uuid, shard_index, shard_count, shard_dealing, id FROM sweeps WHERE group_uuid IS NOT NULL AND \(condition) ORDER BY id
+            """).bind(values).rows { ($0.int(4), Self.shard($0)) }
         var found: [(record: SweepRecord, shard: Shard)] = []
         for (id, shard) in members { found.append((try sweep(id: id), shard)) }
         return found

@@ -25,17 +25,17 @@ extension Store {
     /// its lease.
     public func createSweep(name: String, spec: String, commandLine: String, plannedRuns: Int,
                             skipped: [SkippedCombination], host: HostInfo, isolation: String, privilegesLost: String = "",
-                            shard: Shard? = nil) throws(StoreError) -> SweepRecord {
+                            shard: Shard? = nil, scheduler: String? = nil) throws(StoreError) -> SweepRecord {
         let id = try db.writeTransaction { () throws(StoreError) -> Int64 in
             let hostID = try hostID(for: host)
             try db.prepare("""
                 INSERT INTO sweeps (uuid, name, status, host_id, spec, command_line, pipelab_version, started_at,
-                                    planned_runs, skipped_cells, isolation, privileges_lost)
-                VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    planned_runs, skipped_cells, isolation, privileges_lost, scheduler)
+                VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).bind([.text(newUUID()), .text(name), .int(hostID), .text(spec), .text(commandLine),
                            .text(PipeLabVersion.current), .text(Timestamp.iso8601(WallClock.now())),
                            .int(Int64(plannedRuns)), .int(Int64(skipped.reduce(0) { $0 + $1.cells })),
-                           .text(isolation), .text(privilegesLost)]).run()
+                           .text(isolation), .text(privilegesLost), scheduler.map { .text($0) } ?? .null]).run()
             let sweepID = db.lastInsertedRowID
             if let shard { try recordShard(shard, sweepID: sweepID) }
             let dimensions = Grid.combinationDimensions

@@ -6,7 +6,8 @@ import PipeLabStore
 /// shard command again (a Slurm requeue, a pod retry, a CI re-run) continues that shard's sweep,
 /// or does nothing when it is complete; and a group keeps the N and the spec it was recorded with.
 public enum ShardTask {
-    case start
+    /// Record this shard anew: dealt as the group's other shards in the file were, if any.
+    case start(Shard)
     case resume(SweepRecord)
     case complete(SweepRecord)
 
@@ -30,7 +31,9 @@ public enum ShardTask {
             if let other = try store.unfinishedShards(like: shard).first(where: { GroupIdentity.specKey($0.record.spec) == key }) {
                 throw InputError("\(name): another campaign's \(name) of this spec (group \(other.shard.group), sweep \(other.record.id)) is unfinished in \(store.path); accepted: continue it (--group \(other.shard.group), or that campaign's PIPELAB_CAMPAIGN), or another --db for a new campaign")
             }
-            return .start
+            var fresh = shard
+            fresh.dealing = members.first?.shard.dealing ?? shard.dealing
+            return .start(fresh)
         }
         // The host name may change (another pod, another node of one image); its facts may not:
         // the runs are filed under the sweep's host.

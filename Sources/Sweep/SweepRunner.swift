@@ -28,7 +28,8 @@ public struct SweepRunner {
         let sweep = try store.createSweep(
             name: spec.name ?? "sweep", spec: spec.json(), commandLine: commandLine,
             plannedRuns: grid.runCount, skipped: grid.skipped, host: HostProbe.current(),
-            isolation: Isolation.available.rawValue, privilegesLost: Privileges.current.recorded, shard: shard)
+            isolation: Isolation.available.rawValue, privilegesLost: Privileges.current.recorded, shard: shard,
+            scheduler: SchedulerIDs.json(ProcessInfo.processInfo.environment))
         return try execute(sweep, grid: grid, done: [])
     }
 

@@ -62,8 +62,8 @@ struct SweepCommand: ParsableCommand {
         let task = try ShardTask.plan(shard, spec: spec, in: store, host: HostProbe.current())
         print(sharding.summary(shard, grid: Grid(spec, shard: shard)))
         switch task {
-        case .start:
-            try finish(try runner.start(spec, commandLine: CommandLineText.current, shard: shard), store: store)
+        case .start(let fresh):
+            try finish(try runner.start(spec, commandLine: CommandLineText.current, shard: fresh), store: store)
         case .resume(let sweep):
             print("continuing its sweep \(sweep.id) in \(store.path): \(sweep.recordedRuns) of \(sweep.plannedRuns) runs recorded (\(sweep.status.rawValue))")
             try finish(try runner.resume(sweep, jobs: spec.jobs), store: store)
