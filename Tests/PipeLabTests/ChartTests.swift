@@ -114,6 +114,23 @@ import Testing
         let row = try #require(lines.first { $0.hasPrefix("tcp4") })
         #expect(row.split(separator: " ").count == 3 + 3, "three codes: \(row)")
         #expect(!row.contains(" \(CellMarks.missingSymbol)") && !row.contains(CellMarks.impossibleSymbol))
+
+        // Interrupted before the recv cell: the heatmap draws it dashed and the matrix marks it `-`,
+        // each with the same words in its legend.
+        let path = directory.appendingPathComponent("pipelab.sqlite").path
+        _ = try CLIShell.sqlite3(path, "DELETE FROM runs WHERE probe = 'recv'; UPDATE sweeps SET status = 'interrupted';")
+        let cut = try Store(path: path, create: false)
+        let interrupted = Heatmap.svg(try cut.chartData(sweepID: 1))
+        let cutSquares = try Self.squareKinds(interrupted)
+        #expect(cutSquares.ran.count == 2 && cutSquares.missing.count == 1 && cutSquares.impossible.isEmpty, "\(cutSquares)")
+        #expect(cutSquares.missing.first == "tcp4/close/ignore/10ms/3/5/recv: \(CellMarks.missingMeaning)")
+        #expect(interrupted.contains(">\(CellMarks.missingMeaning)</text>"))
+        let summary = SweepSummary.text(sweep: try cut.sweep(id: 1), cells: try cut.cellSignatures(sweepID: 1), skipped: [],
+                                        databasePath: path, databaseArgument: nil, matrix: true)
+        let cutRow = try #require(summary.split(separator: "\n").first { $0.hasPrefix("tcp4") })
+        // The recv column is the second: probes in their declared order.
+        #expect(cutRow.split(separator: " ").dropFirst(3).map(String.init)[1] == CellMarks.missingSymbol, "\(summary)")
+        #expect(summary.contains("\(CellMarks.missingSymbol) = \(CellMarks.missingMeaning)"))
     }
 
     /// A link-only sweep (issue 16): one cell at rtt 20ms is drawn in its colours, named with its rtt;
