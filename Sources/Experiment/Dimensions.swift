@@ -1,9 +1,12 @@
 import PipeLabKernel
 
 /// The table of the experiment's dimensions, in DESIGN.md's order. Flags, spec keys, columns, the
-/// worker's wire record, JSON, reproduce commands, completions and report axes are all derived from
-/// it: a new dimension is an entry here, a field of `Scenario`, a migration adding its column (and
-/// its column in Migrations/views.sql), and what the worker and the explainer do with it.
+/// worker's wire record, JSON, reproduce commands, completions and report and terminal axes are all
+/// derived from it. A new dimension is: an entry here (and its value type, if enumerated), a field
+/// of `Scenario`, its two option properties in Sources/pipelab/DimensionOptions.swift (argument-parser
+/// needs a declared property per option), a migration adding its column to `runs` and `skipped` and
+/// to the cell's unique index, its column in the views (Migrations/views.sql), and what the worker
+/// and the explainer do with it: 7 files for a trial TCP_NODELAY dimension (issue 16).
 public enum Dimensions {
     public static let transport = ScenarioDimension.enumerated(
         Transport.self, column: "transport", meaning: "The connection between client and peer", axisLabel: "transport",

@@ -18,11 +18,11 @@ package struct AnswerTable {
         package var race: Race?
         package var races: String { race(saying: true) }
 
-        /// `mostly`: whether to say what the racing runs mostly do instead.
-        package func race(saying mostly: Bool) -> String {
+        /// `mostly`: whether to say what the racing runs mostly do instead; `interval`: whether to give the Wilson interval.
+        package func race(saying mostly: Bool, interval withInterval: Bool = true) -> String {
             guard let race else { return "no race seen" }
             var text = "\(race.span): \(race.differing) of \(race.runs)"
-            if race.runs >= Share.percentFrom, let interval = Wilson.interval(successes: race.differing, trials: race.runs) {
+            if withInterval, race.runs >= Share.percentFrom, let interval = Wilson.interval(successes: race.differing, trials: race.runs) {
                 text += ", CI \(Int((interval.low * 100).rounded()))–\(Int((interval.high * 100).rounded())) %"
             }
             return text + (mostly ? ", mostly \(race.mostly)" : "")
@@ -213,14 +213,31 @@ package struct AnswerTable {
         return rowsSaying.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
     }
 
+    /// `send #3: EPIPE in 30 of 32; send #2: …` as `send #3: EPIPE in 30 of 32, or other`.
+    package static func mostly(_ phrases: String) -> String {
+        let parts = phrases.components(separatedBy: "; ")
+        return parts.count > 1 ? parts[0] + ", or other" : phrases
+    }
+
+    /// The most visible characters a row of the report's answer may take (issue 17).
+    package static let rowBudget = 160
+
     package var markdown: String {
         var header = ["transport", "peer", "fails first"]
         if hasDefault { header.append("kills") }
         header.append("races")
         let common = commonRaceOutcome
         return Markdown.table(header, rows.map { row in
-            [Markdown.text(row.transports.map(\.rawValue).joined(separator: ", ")), Markdown.text(row.peer.rawValue), Markdown.text(row.fails)]
-                + (hasDefault ? [Markdown.text(Self.short(row.kills))] : []) + [Markdown.text(row.race(saying: row.race?.mostly != common))]
+            let cells = { (fails: String, kills: String, race: String) in
+                [Markdown.text(row.transports.map(\.rawValue).joined(separator: ", ")), Markdown.text(row.peer.rawValue), Markdown.text(fails)]
+                    + (hasDefault ? [Markdown.text(kills)] : []) + [Markdown.text(race)]
+            }
+            // In full where the row fits; else without what the racing runs mostly do, then without
+            // the interval, then with only the most frequent failure and death.
+            let kills = Self.short(row.kills), plain = row.race(saying: false, interval: false)
+            let tries = [cells(row.fails, kills, row.race(saying: row.race?.mostly != common)), cells(row.fails, kills, row.race(saying: false)),
+                         cells(row.fails, kills, plain), cells(Self.mostly(row.fails), Self.mostly(kills), plain)]
+            return tries.first { MarkdownWidth.rowWidth($0) <= Self.rowBudget } ?? tries[tries.count - 1]
         })
     }
 }

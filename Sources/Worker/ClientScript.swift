@@ -31,17 +31,18 @@ struct ClientScript {
         let boost = scenario.sleepNs > 0 || scenario.intervalNs > 0 || scenario.hasLink
         for sendNumber in 1...scenario.sends {
             if sendNumber == 2 {
+                let sleepStart = MonotonicClock.nowNs()
                 if boost { realTime.beforePause() }
-                MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
-                realTime.afterPause(scenario.sleepNs)
+                realTime.pause(scenario.sleepNs, until: sleepStart + scenario.sleepNs)
                 if scenario.probe != .none {
                     ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
                 }
             } else if sendNumber > 2 {
                 // A pause of 0 keeps the token: giving it back for no sleep would only churn it.
+                let pauseNs = scenario.intervalNs + (sendNumber == 3 ? extraPauseNs : 0)
+                let pauseStart = MonotonicClock.nowNs()
                 if scenario.intervalNs > 0 { realTime.beforePause() }
-                MonotonicClock.sleep(nanoseconds: scenario.intervalNs + (sendNumber == 3 ? extraPauseNs : 0))
-                if scenario.intervalNs > 0 { realTime.afterPause(scenario.intervalNs) }
+                realTime.pause(pauseNs, until: pauseStart + pauseNs)
             }
             sigpipe.beforeCall()
             recorder.record(.client, isSocket ? .send : .write, bytes: scenario.payloadBytes, fd: fd,
@@ -52,9 +53,9 @@ struct ClientScript {
             realTime.afterCall()
         }
         if scenario.sends == 1 && scenario.probe != .none {
+            let sleepStart = MonotonicClock.nowNs()
             if boost { realTime.beforePause() }
-            MonotonicClock.sleep(nanoseconds: scenario.sleepNs)
-            realTime.afterPause(scenario.sleepNs)
+            realTime.pause(scenario.sleepNs, until: sleepStart + scenario.sleepNs)
             ClientProbe.make(scenario.probe, fd: fd, recorder: recorder, buffer: &probeBuffer)
         }
     }

@@ -1,4 +1,5 @@
 import CPipeLabSupport
+import Glibc
 import PipeLabKernel
 
 /// The client's time in the real-time class during one run (README, "Real-time budget"), so that
@@ -9,6 +10,8 @@ import PipeLabKernel
 ///   scheduler preempt it there (switched_to_fair() reschedules a demoted task), and the pause
 ///   would overrun. So beyond the tokens a client runs in the class only from its wake-up to the
 ///   return of that call, microseconds;
+/// - a pause ends at its deadline, counted from before it was prepared; in the class the client
+///   wakes a little early and, holding a token, waits out the rest on the CPU (`pause`);
 /// - it never holds a CPU busy for longer than `busyBudgetNs`: a busy stretch starts when it wakes
 ///   from a pause that gave the CPU away (at least `restNs`), and once a stretch passes the budget
 ///   it leaves the class for the rest of the run (sends 1 ns apart then run as an ordinary
@@ -35,14 +38,45 @@ struct RealTimePhase {
         if !inClass { inClass = pipelab_set_realtime(1) == 0 }
     }
 
-    /// Awake after a pause of `pauseNs`: on in the class with a token, or out of it without one.
-    mutating func afterPause(_ pauseNs: Int64) {
-        guard inClass, let tokens else { return }
-        guard tokens.take() else {
-            leaveAfterCall = true
-            return
+    /// A pause of `pauseNs` that ends at `deadline` (CLOCK_MONOTONIC), measured from before
+    /// `beforePause`, so the calls made to prepare it are not added to it. In the class, a thread
+    /// woken by its timer still reaches a CPU tens of microseconds late on a busy virtual machine,
+    /// so it wakes `wakeEarlyNs` early and, once it holds a token, waits out the rest on the CPU;
+    /// without a token it sleeps the rest (no more busy clients in the class than tokens).
+    mutating func pause(_ pauseNs: Int64, until deadline: Int64) {
+        // A pause shorter than the early wake-up is slept, not spun: a sleep of microseconds is a
+        // race on purpose, and spinning through all of it would only hold a CPU in the class.
+        guard pauseNs >= Self.wakeEarlyNs, inClass else {
+            if pauseNs > 0 { Self.sleep(until: deadline) }
+            return afterPause(pauseNs)
         }
-        holding = true
+        Self.sleep(until: deadline - Self.wakeEarlyNs)
+        afterPause(pauseNs)
+        if holding {
+            while MonotonicClock.nowNs() < deadline {}
+        } else {
+            Self.sleep(until: deadline)
+        }
+    }
+
+    static let wakeEarlyNs: Int64 = 150_000
+
+    private static func sleep(until deadline: Int64) {
+        var request = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+        // An absolute deadline: a signal's interruption resumes with the same one.
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &request, nil) == EINTR {}
+    }
+
+    /// Awake after a pause of `pauseNs`: on in the class with a token, or out of it without one.
+    private mutating func afterPause(_ pauseNs: Int64) {
+        guard inClass, let tokens else { return }
+        if !holding {
+            guard tokens.take() else {
+                leaveAfterCall = true
+                return
+            }
+            holding = true
+        }
         if busySince == nil || pauseNs >= Self.restNs { busySince = MonotonicClock.nowNs() }
     }
 

@@ -137,10 +137,16 @@ package final class RunPerformer {
         }
         var ending: [WireMessage] = []
         var clientVanished = false
-        let (runStartNs, extraPauseNs) = (recorder.runStartNs, testPauseNs)
+        if let failure = client.hand(token: token, scenario, runStartNs: recorder.runStartNs, extraPauseNs: testPauseNs, fd: ends.client) {
+            closeQuietly(ends.client, tcp: scenario.transport.isTCP)
+            closeQuietly(ends.peer, tcp: scenario.transport.isTCP)
+            _ = stopReporter.disarm()
+            channel.send(.harnessError(token: token, stage: .clientProcess, errno: failure))
+            return
+        }
         testPauseNs = 0
         peer.begin(PeerThread.Job(fd: ends.peer, action: scenario.peer, transport: scenario.transport, recorder: recorder.forPeer,
-                                  letClientStart: { client.hand(token: token, scenario, runStartNs: runStartNs, extraPauseNs: extraPauseNs, fd: ends.client) }))
+                                  letClientStart: client.letStart))
         if case .ended(let termination) = client.awaitRun() {
             switch termination {
             case .signaled(let signal):

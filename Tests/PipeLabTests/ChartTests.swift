@@ -13,12 +13,14 @@ import Testing
 /// font sizes, and the kernel's outcomes in the right colours.
 @Suite struct ChartTests {
     /// One real sweep shared by the tests: tcp4 and pipe (pipe + linger0 cannot exist), peer close
-    /// and linger0, sigpipe ignore and default, three sleeps, three repeats; a name that needs escaping.
+    /// and linger0, sigpipe ignore and default, three sleeps (10ms, not 1ms: a busy machine makes a 1ms
+    /// sleep late, and a disturbed run would take a sleep out of the race window), five repeats; a name
+    /// that needs escaping.
     static let sweep: Result<ChartData, TestFailure> = {
         do {
             let directory = try temporaryDirectory()
             let output = try CLI.run(["sweep", "--transport", "tcp4,pipe", "--peer", "close,linger0", "--sigpipe", "ignore,default",
-                                      "--sleep", "0,1ms,100ms", "--sends", "3", "--payload", "5", "--repeat", "3", "--jobs", "8",
+                                      "--sleep", "0,10ms,100ms", "--sends", "3", "--payload", "5", "--repeat", "5", "--jobs", "8",
                                       "--name", "charts <&> 'test'", "--quiet"], in: directory)
             guard output.status == 0 else { return .failure(TestFailure("pipelab sweep exited \(output.status): \(output.stderr)")) }
             let store = try Store(path: directory.appendingPathComponent("pipelab.sqlite").path, create: false)
@@ -68,7 +70,8 @@ import Testing
         // a band in the colour of death, and the tooltip names the send.
         #expect(fills.keys.contains { $0.hasPrefix("tcp4/linger0/default/100ms/3/5: ") && $0.contains("then killed by SIGPIPE at send 3") })
         #expect(!fills.keys.contains { $0.hasPrefix("tcp4 linger0 ignore ") && $0.contains("killed") })
-        #expect(heatmap.svg.contains(">then killed by SIGPIPE at a later send</text>"))
+        // The legend says at which send: the squares carry the first failure's number.
+        #expect(heatmap.svg.contains(">then killed by SIGPIPE at send 3</text>"))
         // A pipe without a reader: EPIPE at the first write after the close.
         #expect(square("pipe/close/ignore/100ms/3/5: ")?.fill == FirstFailure.epipe.color)
         #expect(square("pipe/close/default/100ms/3/5: ")?.fill == FirstFailure.killedBySigpipe.color)
@@ -111,6 +114,23 @@ import Testing
         let row = try #require(lines.first { $0.hasPrefix("tcp4") })
         #expect(row.split(separator: " ").count == 3 + 3, "three codes: \(row)")
         #expect(!row.contains(" \(CellMarks.missingSymbol)") && !row.contains(CellMarks.impossibleSymbol))
+
+        // Interrupted before the recv cell: the heatmap draws it dashed and the matrix marks it `-`,
+        // each with the same words in its legend.
+        let path = directory.appendingPathComponent("pipelab.sqlite").path
+        _ = try CLIShell.sqlite3(path, "DELETE FROM runs WHERE probe = 'recv'; UPDATE sweeps SET status = 'interrupted';")
+        let cut = try Store(path: path, create: false)
+        let interrupted = Heatmap.svg(try cut.chartData(sweepID: 1))
+        let cutSquares = try Self.squareKinds(interrupted)
+        #expect(cutSquares.ran.count == 2 && cutSquares.missing.count == 1 && cutSquares.impossible.isEmpty, "\(cutSquares)")
+        #expect(cutSquares.missing.first == "tcp4/close/ignore/10ms/3/5/recv: \(CellMarks.missingMeaning)")
+        #expect(interrupted.contains(">\(CellMarks.missingMeaning)</text>"))
+        let summary = SweepSummary.text(sweep: try cut.sweep(id: 1), cells: try cut.cellSignatures(sweepID: 1), skipped: [],
+                                        databasePath: path, databaseArgument: nil, matrix: true)
+        let cutRow = try #require(summary.split(separator: "\n").first { $0.hasPrefix("tcp4") })
+        // The recv column is the second: probes in their declared order.
+        #expect(cutRow.split(separator: " ").dropFirst(3).map(String.init)[1] == CellMarks.missingSymbol, "\(summary)")
+        #expect(summary.contains("\(CellMarks.missingSymbol) = \(CellMarks.missingMeaning)"))
     }
 
     /// A link-only sweep (issue 16): one cell at rtt 20ms is drawn in its colours, named with its rtt;

@@ -15,7 +15,7 @@ import Testing
 /// The counts hold whatever the machine disturbs: a disturbed run moves between sections, it adds
 /// none of the size budgeted.
 @Suite struct ReportShapeTests {
-    static let words = 5_000, bytes = 40_000, paragraph = 700, row = 160, header = 6
+    static let words = 5_000, bytes = 40_000, paragraph = 700, row = 160, header = 6, heatmapHeight = 2_200.0
     /// Characters of the answer's intro before its table: at 980 px GitHub sets about 110 to a line,
     /// so with the title and header the table starts within the first 400 px (measured: 326 px).
     static let intro = 600
@@ -59,6 +59,10 @@ import Testing
         for link in links where link.hasSuffix(".svg") {
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(link).path), "\(link) is missing")
         }
+        // The heatmap of every probe and network reads on two screens (1,100 px each), as drawn at its size.
+        let heatmap = try String(contentsOf: directory.appendingPathComponent("default-heatmap.svg"), encoding: .utf8)
+        let height = try #require(heatmap.firstMatch(of: /height="([0-9.]+)"/).flatMap { Double($0.1) })
+        #expect(height <= Self.heatmapHeight, "the heatmap is \(height) px tall")
     }
 
     /// A report whose every sleep is settled does not speak of short sleeps or races.
@@ -74,6 +78,21 @@ import Testing
         #expect(races.contains("Nowhere"))
         #expect(!report.lowercased().contains("short sleep"))
         #expect(!report.contains("a race"))
+    }
+
+    /// A row of the answer that says much (counts for both failures and deaths, a race to the
+    /// longest sleep) gives up detail until it fits, the most frequent failure last of all.
+    @Test func anAnswerRowStaysWithinTheRowBudgetWhateverItSays() throws {
+        var table = AnswerTable([])
+        table.hasDefault = true
+        table.rows = [.init(transports: [.tcp4, .tcp6, .unix], peer: .shutdownReadWrite,
+                            fails: "send #2: ECONNRESET, then EPIPE in 18 of 30; send #3: EPIPE in 11 of 30; other in 1 of 30",
+                            kills: "killed in send #3 in 9 of 11; killed in send #2 in 2 of 11",
+                            race: .init(span: "up to 1s", differing: 24, runs: 83, mostly: "send #3: a short write, then ECONNRESET"))]
+        let row = try #require(table.markdown.split(separator: "\n").last.map(String.init))
+        #expect(MarkdownWidth.rowWidth(Self.cells(row)) <= Self.row, "\(row)")
+        #expect(row.contains("send \\#2: ECONNRESET, then EPIPE in 18 of 30"))
+        #expect(row.contains("up to 1s: 24 of 83"))
     }
 
     @Test func wideTablesAreSplitByColumns() {

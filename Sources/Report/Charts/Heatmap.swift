@@ -96,25 +96,36 @@ public enum Heatmap {
         let titled = facetTitles(facets)
         let grouping = columnGroups(models.flatMap { $0.columns.map(\.cell) })
         let groupLabel = { (c: CellPart) in grouping.map { $0.format($0.value(of: c.cell)) }.joined(separator: " × ") }
-        let sleepLabels = uniqued(models.flatMap { $0.columns.map(\.sleepNs) }).sorted().map(DurationText.format)
         let sends = Set(data.runGroups.map(\.scenario.sends))
 
         // Row labels on the left of each facet: the peer, then the sigpipe disposition beside the squares.
         let peerWidth = all.rows.map { SVG.textWidth(rowGroup($0)) }.max() ?? 0
         let sigpipeWidth = all.rows.map { SVG.textWidth(rowLabel($0)) }.max() ?? 0
         let labelsWidth = peerWidth + 10 + sigpipeWidth + 10
-        // One square size for every facet: the largest with which the widest facet fits on one line (14 px at least).
-        let transports = Double(max(models.map(\.panels.count).max() ?? 1, 1))
-        let widest = Double(max(models.map(\.columns.count).max() ?? 1, 1))
+        // The first facet's squares: the largest with which its transports fit on one line.
+        let transports = Double(max(models.first?.panels.count ?? 1, 1))
+        let widest = Double(max(models.first?.columns.count ?? 1, 1))
         let fitting = ((SVG.columnWidth - margin - labelsWidth - margin) - (transports - 1) * facetGap) / (transports * widest)
-        let cell = min(26, max(14, fitting.rounded(.down)))
-        let rotateSleeps = sleepLabels.contains { SVG.textWidth($0) > cell - 2 }
-        let sleepLabelHeight = rotateSleeps ? (sleepLabels.map { SVG.textWidth($0) }.max() ?? 0) + 6 : 16
         let peerCount = Set(all.rows.map(rowGroup)).count
-        let gridHeight = Double(all.rows.count) * cell + Double(max(peerCount - 1, 0)) * peerGap
-        let titleHeight = facets.count > 1 ? 22.0 : 0
-        let headerHeight = titleHeight + 18 + 18 + sleepLabelHeight
-        let blockHeight = headerHeight + gridHeight + 28
+        // A facet's panels side by side (as many as fit on a line), and its title over them.
+        let panelsWidth = { (model: Model, g: (cell: Double, gap: Double)) -> Double in
+            let panel = Double(max(model.columns.count, 1)) * g.cell
+            let perLine = max(1, Int((SVG.columnWidth - margin - labelsWidth - margin + g.gap) / (panel + g.gap)))
+            return Double(min(perLine, max(model.panels.count, 1))) * (panel + g.gap) - g.gap
+        }
+        let title = { (index: Int, model: Model, g: (cell: Double, gap: Double)) -> [String] in
+            guard facets.count > 1 else { return [] }
+            let text = titled[model.facet] ?? ""
+            return index == 0 ? [text] : HeatmapGeometry.titleLines(text, over: panelsWidth(model, g), size: HeatmapGeometry.secondaryTitleSize)
+        }
+        let geometry = { (drawn: ArraySlice<Model>, cell: Double, gap: Double) in
+            HeatmapGeometry(cell: cell, panelGap: gap, titleLines: drawn.indices.map { title($0, models[$0], (cell, gap)).count }.max() ?? 0,
+                            rows: all.rows.count, peers: peerCount,
+                            groups: drawn.flatMap { groupSpans($0, groupLabel) },
+                            sleeps: uniqued(drawn.flatMap { $0.columns.map(\.sleepNs) }).map(DurationText.format))
+        }
+        let first = geometry(models.prefix(1), min(HeatmapGeometry.largest, max(HeatmapGeometry.smallest, fitting.rounded(.down))), facetGap)
+        let rest = geometry(models.dropFirst(), HeatmapGeometry.secondary, HeatmapGeometry.secondaryGap)
 
         let runs = data.runGroups.reduce(0) { $0 + $1.runs }
         let cellRuns = models.flatMap { $0.shares.values.map { $0.reduce(0) { $0 + $1.runs } } }
@@ -126,35 +137,37 @@ public enum Heatmap {
         ]
         // Each facet a block: its transports side by side (wrapped when too wide); blocks packed into bands.
         var top = 60.0, x = margin, bandHeight = 0.0, widthUsed = 0.0
-        for model in models {
-            let facetWidth = Double(max(model.columns.count, 1)) * cell
-            let perLine = max(1, Int((SVG.columnWidth - margin - labelsWidth - margin + facetGap) / (facetWidth + facetGap)))
+        for (index, model) in models.enumerated() {
+            let g = index == 0 ? first : rest
+            let facetWidth = Double(max(model.columns.count, 1)) * g.cell
+            let perLine = max(1, Int((SVG.columnWidth - margin - labelsWidth - margin + g.panelGap) / (facetWidth + g.panelGap)))
             let lines = stride(from: 0, to: model.panels.count, by: perLine).map { Array(model.panels[$0..<min($0 + perLine, model.panels.count)]) }
             // Only the first block of a band carries the row labels: the rows are the same in every facet.
-            let title = titled[model.facet] ?? ""
-            let titleWidth = facets.count > 1 ? SVG.textWidth(title, size: 14) + facetGap : 0
-            let panelsWidth = max(Double(min(perLine, model.panels.count)) * (facetWidth + facetGap) - facetGap, titleWidth)
-            if x > margin && x + panelsWidth > SVG.columnWidth - margin {
+            let titleSize = index == 0 ? HeatmapGeometry.titleSize : HeatmapGeometry.secondaryTitleSize
+            let titleLines = title(index, model, (g.cell, g.panelGap))
+            let titleWidth = titleLines.map { SVG.textWidth($0, size: titleSize) }.max() ?? 0
+            let panelsWidth = max(panelsWidth(model, (g.cell, g.panelGap)), titleWidth)
+            // The first facet has a band of its own: the others' squares are smaller.
+            if x > margin && (index == 1 || x + panelsWidth > SVG.columnWidth - margin) {
                 top += bandHeight
                 (x, bandHeight) = (margin, 0)
             }
             let labelled = x == margin
             let blockWidth = (labelled ? labelsWidth : 0) + panelsWidth
             var lineTop = top
-            if facets.count > 1 {
-                body.append(SVG.text(title, x: x + (labelled ? labelsWidth : 0), y: lineTop + 15, size: 14, bold: true, fill: "#333333"))
+            for (line, text) in titleLines.enumerated() {
+                body.append(SVG.text(text, x: x + (labelled ? labelsWidth : 0), y: lineTop + 15 + 14 * Double(line), size: titleSize, bold: true, fill: "#333333"))
             }
             for line in lines {
                 let gridLeft = x + (labelled ? labelsWidth : 0)
-                if labelled { body += rowLabels(model, top: lineTop + headerHeight, cell: cell, peerX: x, sigpipeX: gridLeft - 4) }
+                if labelled { body += rowLabels(model, top: lineTop + g.headerHeight, cell: g.cell, peerX: x, sigpipeX: gridLeft - 4) }
                 for (index, panel) in line.enumerated() {
-                    let left = gridLeft + Double(index) * (facetWidth + facetGap)
-                    body.append(SVG.text(Axes.panel.map { $0.format($0.value(of: panel.cell)) }.joined(separator: " "), x: left + facetWidth / 2, y: lineTop + titleHeight + 14, size: 14, anchor: .middle, bold: true))
-                    body += columnLabels(model, left: left, top: lineTop + titleHeight + 18, cell: cell, groupLabel: groupLabel, rotate: rotateSleeps,
-                                         sleepLabelHeight: sleepLabelHeight)
-                    body += squares(model, panel, left: left, top: lineTop + headerHeight, cell: cell)
+                    let left = gridLeft + Double(index) * (facetWidth + g.panelGap)
+                    body.append(SVG.text(Axes.panel.map { $0.format($0.value(of: panel.cell)) }.joined(separator: " "), x: left + facetWidth / 2, y: lineTop + g.titleHeight + 14, size: 14, anchor: .middle, bold: true))
+                    body += columnLabels(model, left: left, top: lineTop + g.titleHeight + 18, geometry: g, groupLabel: groupLabel)
+                    body += squares(model, panel, left: left, top: lineTop + g.headerHeight, cell: g.cell)
                 }
-                lineTop += blockHeight
+                lineTop += g.blockHeight
             }
             x += blockWidth + facetGap
             widthUsed = max(widthUsed, x - facetGap)
@@ -227,22 +240,34 @@ public enum Heatmap {
         return out
     }
 
-    package static func columnLabels(_ model: Model, left: Double, top: Double, cell: Double, groupLabel: (CellPart) -> String,
-                             rotate: Bool, sleepLabelHeight: Double) -> [String] {
-        var out: [String] = []
+    /// Each column group's label (the payload) and the columns it spans, left to right.
+    package static func groupSpans(_ model: Model, _ groupLabel: (CellPart) -> String) -> [(label: String, span: Int)] {
+        var spans: [(label: String, span: Int)] = []
+        for column in model.columns {
+            let label = groupLabel(column)
+            if spans.last?.label == label { spans[spans.count - 1].span += 1 } else { spans.append((label, 1)) }
+        }
+        return spans
+    }
+
+    package static func columnLabels(_ model: Model, left: Double, top: Double, geometry g: HeatmapGeometry,
+                                     groupLabel: (CellPart) -> String) -> [String] {
+        var out: [String] = [], x = left
+        for group in groupSpans(model, groupLabel) {
+            let span = Double(group.span) * g.cell
+            out.append(g.rotateGroups
+                ? SVG.text(group.label, x: x + span / 2 + 4, y: top + g.groupLabelHeight - 5, rotate: -90)
+                : SVG.text(group.label, x: x + span / 2, y: top + 13, anchor: .middle))
+            out.append(SVG.line(x1: x + 1, y1: top + g.groupLabelHeight - 1, x2: x + span - 1, y2: top + g.groupLabelHeight - 1, stroke: "#999999"))
+            x += span
+        }
         for (index, column) in model.columns.enumerated() {
-            let x = left + Double(index) * cell
-            if index == 0 || groupLabel(model.columns[index - 1]) != groupLabel(column) {
-                let span = Double(model.columns.dropFirst(index).prefix { groupLabel($0) == groupLabel(column) }.count) * cell
-                out.append(SVG.text(groupLabel(column), x: x + span / 2, y: top + 13, anchor: .middle))
-                out.append(SVG.line(x1: x + 1, y1: top + 17, x2: x + span - 1, y2: top + 17, stroke: "#999999"))
-            }
+            let x = left + Double(index) * g.cell
             let label = DurationText.format(column.sleepNs)
-            if rotate {
-                out.append(SVG.text(label, x: x + cell / 2 + 4, y: top + 18 + sleepLabelHeight - 2, rotate: -90))
-            } else {
-                out.append(SVG.text(label, x: x + cell / 2, y: top + 18 + 13, anchor: .middle))
-            }
+            let below = top + g.groupLabelHeight
+            out.append(g.rotateSleeps
+                ? SVG.text(label, x: x + g.cell / 2 + 4, y: below + g.sleepLabelHeight - 2, rotate: -90)
+                : SVG.text(label, x: x + g.cell / 2, y: below + 13, anchor: .middle))
         }
         return out
     }
@@ -323,12 +348,22 @@ public enum Heatmap {
         return zip(runs, raised).map { $0.1 ? minimumStripe : rest * Double($0.0) / restRuns }
     }
 
+    /// The band's legend names the send SIGPIPE killed at, where the squares cannot: one send for
+    /// all, or the one after the first failure, else "a later send" (each square's tooltip names it).
+    package static func killedLaterLabel(_ models: [Model]) -> String {
+        let later = models.flatMap { $0.shares.values.flatMap { $0 } }.filter { $0.killedAt != nil }
+        let sends = Set(later.compactMap(\.killedAt))
+        if sends.count == 1, let send = sends.first { return "then killed by SIGPIPE at send \(send)" }
+        if later.allSatisfy({ share in share.send.map { $0 + 1 } == share.killedAt }) { return "then killed by SIGPIPE at the next send" }
+        return "then killed by SIGPIPE at a later send"
+    }
+
     package static func legend(_ models: [Model], top: Double, width: Double) -> (elements: [String], end: Double) {
         var items: [(swatch: String, label: String)] = Set(models.flatMap(\.kindsPresent)).sorted().map { kind in
             (#"fill="\#(kind.color)""#, kind.label)
         }
         if models.contains(where: \.killedLater) {
-            items.append((#"fill="white" stroke="\#(FirstFailure.killedBySigpipe.color)" stroke-width="4""#, "then killed by SIGPIPE at a later send"))
+            items.append((#"fill="white" stroke="\#(FirstFailure.killedBySigpipe.color)" stroke-width="4""#, killedLaterLabel(models)))
         }
         let marks = models.flatMap(\.squareMarks)
         if marks.contains(where: { if case .impossible = $0 { true } else { false } }) {
