@@ -87,3 +87,10 @@ int pipelab_sqlite_distrust_schema(struct sqlite3 *db) {
     if (status != SQLITE_OK) return status;
     return sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)0);
 }
+
+int pipelab_affinity_cpus(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    return CPU_COUNT(&set);
+}

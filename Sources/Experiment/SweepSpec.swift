@@ -53,7 +53,7 @@ public struct SweepSpec: Equatable, Sendable {
     /// sleeps of a millisecond or more keeps many runs in flight (16 per CPU, at most 64); a grid
     /// of shorter sleeps is CPU-bound and runs best with two per CPU.
     public static func defaultJobs(sleeps: [Int64]) -> Int {
-        let cpus = ProcessInfo.processInfo.activeProcessorCount
+        let cpus = UsableCPUs.count
         return (sleeps.max() ?? 0) >= 1_000_000 ? min(64, max(8, 16 * cpus)) : max(2, 2 * cpus)
     }
 

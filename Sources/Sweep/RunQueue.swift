@@ -64,6 +64,6 @@ extension SweepSpec {
     /// (they need the CPU promptly when they wake), else as many as the jobs.
     public var cpuBoundLimit: Int {
         let sleeping = sleep.contains { $0 >= 1_000_000 }
-        return sleeping ? min(jobs, max(2, 2 * ProcessInfo.processInfo.activeProcessorCount)) : jobs
+        return sleeping ? min(jobs, max(2, 2 * UsableCPUs.count)) : jobs
     }
 }

@@ -18,6 +18,6 @@ enum SweepDefaults {
     static let order = grid.order.rawValue
     static let seed = String(grid.seed)
     /// The rule of SweepSpec.defaultJobs, with what it gives on this machine.
-    static let jobs = "2 per CPU; 16 per CPU, at least 8 and at most 64, when the grid sleeps 1ms or more: "
+    static let jobs = "2 per usable CPU (affinity and cgroup quota); 16 per CPU, at least 8 and at most 64, when the grid sleeps 1ms or more: "
         + "\(SweepSpec.defaultJobs(sleeps: [0])) or \(SweepSpec.defaultJobs(sleeps: [1_000_000])) here"
 }

@@ -29,7 +29,7 @@ import Testing
             let rest = text[line.upperBound...].prefix(200)
             #expect(rest.contains("(default: \(value))"), "--\(option): \(rest)")
         }
-        let jobs = "(default: 2 per CPU; 16 per CPU, at least 8 and at most 64, when the grid sleeps 1ms or more: "
+        let jobs = "(default: 2 per usable CPU (affinity and cgroup quota); 16 per CPU, at least 8 and at most 64, when the grid sleeps 1ms or more: "
             + "\(SweepSpec.defaultJobs(sleeps: [0])) or \(SweepSpec.defaultJobs(sleeps: [1_000_000])) here)"
         #expect(text.contains(jobs))
     }

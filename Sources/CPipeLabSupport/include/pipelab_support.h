@@ -5,6 +5,9 @@
 /// which Swift cannot call: prctl is variadic). Returns 0, or -1 when the parent is already gone.
 int pipelab_die_with_parent(int expected_parent);
 
+/// The CPUs of this process's affinity mask (sched_getaffinity, CPU_COUNT), or -1.
+int pipelab_affinity_cpus(void);
+
 /// Turns off SQLite's memory statistics (a global mutex on every allocation) before SQLite is
 /// first used; sqlite3_config is variadic too. Returns SQLite's result code.
 int pipelab_sqlite_fast_malloc(void);
