@@ -71,7 +71,7 @@ import Testing
 
     // Items 11 and 12: at sleep 0 a peer that starts late (held after the barrier) is the machine's, not a race.
     @Test func aPeerStartingLateAtSleepZeroIsNotARace() throws {
-        let (json, why) = try Self.run(["--sleep", "0"], environment: ["PIPELAB_TEST_PEER_START_DELAY": "30ms"])
+        let (json, why) = try Self.run(["--sleep", "0"], environment: ["PIPELAB_TEST_PEER_START_DELAY": "300ms"])
         #expect(json["disturbance_reason"] as? String == "peer-started-late")
         #expect(why.contains("The machine disturbed this run: the peer's first call began"))
         #expect(!why.contains("a race"))
