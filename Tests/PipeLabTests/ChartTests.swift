@@ -13,22 +13,24 @@ import Testing
 /// font sizes, and the kernel's outcomes in the right colours.
 @Suite struct ChartTests {
     /// One real sweep shared by the tests: tcp4 and pipe (pipe + linger0 cannot exist), peer close
-    /// and linger0, sigpipe ignore and default, three sleeps (10ms, not 1ms: a busy machine makes a 1ms
-    /// sleep late, and a disturbed run would take a sleep out of the race window), five repeats; a name
-    /// that needs escaping.
-    static let sweep: Result<ChartData, TestFailure> = {
+    /// and linger0, sigpipe ignore and default, three sleeps, five repeats; a name that needs escaping.
+    static let sweep = chartData(["--transport", "tcp4,pipe", "--peer", "close,linger0", "--repeat", "5"])
+
+    /// A real sweep's chart data: sigpipe ignore and default, sleeps 0, 10ms and 100ms (10ms, not
+    /// 1ms: a busy machine makes a 1ms sleep late, and disturbed runs would take a sleep out of the
+    /// race window), 3 sends of 5 bytes, the escaping name, and the grid the arguments add.
+    static func chartData(_ arguments: [String]) -> Result<ChartData, TestFailure> {
         do {
             let directory = try temporaryDirectory()
-            let output = try CLI.run(["sweep", "--transport", "tcp4,pipe", "--peer", "close,linger0", "--sigpipe", "ignore,default",
-                                      "--sleep", "0,10ms,100ms", "--sends", "3", "--payload", "5", "--repeat", "5", "--jobs", "8",
-                                      "--name", "charts <&> 'test'", "--quiet"], in: directory)
+            let output = try CLI.run(["sweep", "--sigpipe", "ignore,default", "--sleep", "0,10ms,100ms", "--sends", "3", "--payload", "5",
+                                      "--jobs", "8", "--name", "charts <&> 'test'", "--quiet"] + arguments, in: directory)
             guard output.status == 0 else { return .failure(TestFailure("pipelab sweep exited \(output.status): \(output.stderr)")) }
             let store = try Store(path: directory.appendingPathComponent("pipelab.sqlite").path, create: false)
             return .success(try store.chartData(sweepID: try store.findSweep("latest").id))
         } catch {
             return .failure(TestFailure("\(error)"))
         }
-    }()
+    }
 
     static func charts() throws -> [ReportChart] { ReportCharts.all(try sweep.get()) }
 
@@ -36,19 +38,7 @@ import Testing
     /// the sleep-0 race moves it. How often sleep 0 races depends on the machine's load (1 to 8
     /// of 12 runs seen), so this sweep gives sleep 0 enough runs that a race shows even when the
     /// kernel lets only one in twenty-five through (0.96^60 < 0.1 %).
-    static let raceSweep: Result<ChartData, TestFailure> = {
-        do {
-            let directory = try temporaryDirectory()
-            let output = try CLI.run(["sweep", "--transport", "tcp4", "--peer", "close", "--sigpipe", "ignore,default",
-                                      "--sleep", "0,10ms,100ms", "--sends", "3", "--payload", "5", "--repeat", "60", "--jobs", "8",
-                                      "--name", "charts <&> 'test'", "--quiet"], in: directory)
-            guard output.status == 0 else { return .failure(TestFailure("pipelab sweep exited \(output.status): \(output.stderr)")) }
-            let store = try Store(path: directory.appendingPathComponent("pipelab.sqlite").path, create: false)
-            return .success(try store.chartData(sweepID: try store.findSweep("latest").id))
-        } catch {
-            return .failure(TestFailure("\(error)"))
-        }
-    }()
+    static let raceSweep = chartData(["--transport", "tcp4", "--peer", "close", "--repeat", "60"])
 
     /// The fill of the widest stripe of each heatmap square, by the square's title.
     static func squareFills(_ svg: String) throws -> [String: (fill: String, text: String?)] {
