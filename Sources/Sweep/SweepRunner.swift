@@ -24,7 +24,7 @@ public struct SweepRunner {
 
     /// Starts a new sweep of `spec`, or of its `shard`.
     public func start(_ spec: SweepSpec, commandLine: String, shard: Shard? = nil) throws -> SweepRecord {
-        let grid = Grid(spec, shard: shard)
+        let grid = Grid(spec, shard: shard, unavailable: ClientPrograms.unavailable(spec.client, userCommand: spec.clientCommand))
         let sweep = try store.createSweep(
             name: spec.name ?? "sweep", spec: spec.json(), commandLine: commandLine,
             plannedRuns: grid.runCount, skipped: grid.skipped, host: HostProbe.current(),
@@ -39,7 +39,9 @@ public struct SweepRunner {
     public func resume(_ sweep: SweepRecord, jobs: Int? = nil) throws -> SweepRecord {
         var overrides = try SpecFile.parse(Data(sweep.spec.utf8), source: "stored spec of sweep \(sweep.id)")
         if let jobs { overrides.jobs = jobs }
-        let grid = Grid(overrides.applied(to: .builtIn), shard: try store.shard(of: sweep.id))
+        let spec = overrides.applied(to: .builtIn)
+        let grid = Grid(spec, shard: try store.shard(of: sweep.id),
+                        unavailable: ClientPrograms.unavailable(spec.client, userCommand: spec.clientCommand))
         let resumed = try store.beginResume(of: sweep.id)
         return try execute(resumed, grid: grid, done: try store.recordedRequests(sweepID: sweep.id, rerunningHarnessErrors: true))
     }
@@ -49,7 +51,8 @@ public struct SweepRunner {
         let progress = Progress(total: grid.runCount - done.count, quiet: quiet)
         let pool = WorkerPool(size: grid.spec.jobs,
                               cpuBoundLimit: grid.spec.cpuBoundLimit,
-                              timeoutNs: grid.spec.timeoutNs, executable: executable, capture: capture)
+                              timeoutNs: grid.spec.timeoutNs, executable: executable, capture: capture,
+                              userCommand: grid.spec.clientCommand)
         Interrupts.install()
         var harnessErrors: [RunRequest] = []
         // Retries are not counted by the progress line: their runs were counted once already.

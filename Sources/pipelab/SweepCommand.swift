@@ -23,6 +23,7 @@ struct SweepCommand: ParsableCommand {
               pipelab sweep
               pipelab sweep --transport tcp4,unix --sleep 0,1ms,1s --repeat 10
               pipelab sweep --spec Examples/race-window.json --jobs 4 --db lab.sqlite
+              pipelab sweep --client harness,c,python,node,perl --peer close,linger0 --sigpipe default,ignore --sleep 100ms
               pipelab sweep --resume
             """
     )
@@ -44,6 +45,7 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "No progress line, and of the summary only its last two lines (the sweep and the next command).") var quiet = false
     @Flag(help: "Print the full outcome matrix (every cell's signatures) before the summary.") var matrix = false
     @Flag(help: "Record each TCP run's packets in the packets table (with --resume: for the runs still to do).") var capture = false
+    @OptionGroup var client: ClientOptions
     @OptionGroup var sharding: ShardOptions
     @OptionGroup var database: DatabaseOption
 
@@ -78,7 +80,7 @@ struct SweepCommand: ParsableCommand {
         for (dimension, value) in dimensions.given { try overrides.set(dimension.name, value, label: dimension.flag) }
         for (key, value) in flagValues { try overrides.set(key, value, label: "--\(key)") }
         let spec = overrides.applied(to: .builtIn)
-        try Grid.check(spec)
+        try Grid.check(spec, unavailable: ClientPrograms.unavailable(spec.client, userCommand: spec.clientCommand))
         if (spec.rtt.contains { $0 > 0 } || spec.loss.contains { $0 > 0 }) && Isolation.available == .host {
             throw InputError(Isolation.linkRefusal)
         }
@@ -88,7 +90,7 @@ struct SweepCommand: ParsableCommand {
     private var flagValues: [(String, String)] {
         let all: [(String, String?)] = [
             ("probe-sleep", probeSleep), ("link-sleep", linkSleep), ("repeat", repeats), ("jobs", jobs), ("timeout", timeout), ("name", name),
-            ("order", order), ("seed", seed),
+            ("order", order), ("seed", seed), ("client-cmd", client.clientCommand),
         ]
         return all.compactMap { key, value in value.map { (key, $0) } }
     }
