@@ -6,9 +6,10 @@
 /// one and needs nothing here. Probes other than none take only the sleeps in `probe-sleep` (when
 /// given), networks other than plain only those in `link-sleep` and probe none: the grid is then a
 /// union of smaller grids. A combination that `Dimensions.impossible` rules out is not a cell: it
-/// is listed in `skipped` with its reason and the cells the grid would have had; so are the link
-/// cells a machine cannot run (`linksUnrunnable`), which stay cells so that every machine deals a
-/// shard the same runs. `shuffle` visits the same runs in a seeded pseudo-random permutation.
+/// is listed in `skipped` with its reason and the cells the grid would have had, and so is a real
+/// client whose runtime is not installed on this machine (`unavailable`); so are the link cells a
+/// machine cannot run (`linksUnrunnable`), which stay cells so that every machine deals a shard
+/// the same runs. `shuffle` visits the same runs in a seeded pseudo-random permutation.
 /// Cells and runs are computed from their position, never stored: a grid's memory does not grow
 /// with its size. Counts saturate instead of overflowing; `Grid.check` refuses a grid beyond
 /// `Limits.runs` before anything is opened.
@@ -31,14 +32,16 @@ public struct Grid: Sendable {
     /// The dimensions each combination fixes, outermost first.
     public static let combinationDimensions = Dimensions.all.filter { $0.gridLevel == .combination }
 
-    public init(_ spec: SweepSpec, shard: Shard? = nil, linksUnrunnable: String? = nil) {
+    /// - Parameter unavailable: the real clients that cannot run on this machine, with why.
+    /// - Parameter linksUnrunnable: why this machine cannot make an emulated link, if it cannot.
+    public init(_ spec: SweepSpec, shard: Shard? = nil, unavailable: [ClientProgram: String] = [:], linksUnrunnable: String? = nil) {
         self.spec = spec
         var runnable: [GridCells.Combination] = []
         var skipped: [SkippedCombination] = []
         for base in Self.combinations(of: spec) {
             let sleeps = spec.sleeps(for: base.probe, network: base.network)
             let cells = GridCells.product([sleeps.count, spec.sends.count, spec.payload.count])
-            if let reason = base.impossibility?.reason {
+            if let reason = base.impossibility?.reason ?? unavailable[base.client] {
                 if cells > 0 { skipped.append(SkippedCombination(base, cells: cells, reason: reason)) }
                 continue
             }
@@ -85,14 +88,19 @@ public struct Grid: Sendable {
 
     /// Refuses a spec whose grid has no cell that can exist, or more runs than `Limits.runs`;
     /// only counts, so it costs nothing however large the grid.
-    public static func check(_ spec: SweepSpec) throws(InputError) {
+    public static func check(_ spec: SweepSpec, unavailable: [ClientProgram: String] = [:]) throws(InputError) {
+        if spec.client.contains(.command) != (spec.clientCommand != nil) {
+            throw InputError(spec.clientCommand == nil
+                ? "client command runs your own program; accepted: --client-cmd 'COMMAND' (or the spec key client-cmd) with it"
+                : "--client-cmd runs your own program as the client, and the clients \(spec.client.map(\.rawValue).joined(separator: ",")) do not include it; accepted: --client-cmd alone, or with command among --client's values")
+        }
         if spec.probe.contains(where: { $0 != .none }), let probeSleep = spec.probeSleep, spec.sleeps(for: .poll).isEmpty {
             throw InputError("probe-sleep: none of \(probeSleep.map(DurationText.format).joined(separator: ", ")) is among the sleeps \(spec.sleep.map(DurationText.format).joined(separator: ", ")); accepted: some of the sweep's sleeps")
         }
         if let linkSleep = spec.linkSleep, !spec.sleep.contains(where: linkSleep.contains) {
             throw InputError("link-sleep: none of \(linkSleep.map(DurationText.format).joined(separator: ", ")) is among the sleeps \(spec.sleep.map(DurationText.format).joined(separator: ", ")); accepted: some of the sweep's sleeps")
         }
-        let grid = Grid(spec)
+        let grid = Grid(spec, unavailable: unavailable)
         if grid.cells.isEmpty && !spec.transport.contains(where: \.crossesLink) && grid.skipped.allSatisfy(\.combination.hasLink) {
             throw InputError("no cell of the grid can exist: rtt and loss are properties of the emulated link, which carries IPv4 TCP only, and \(spec.transport.map(\.rawValue).joined(separator: ", ")) cross none; accepted: rtt 0 and loss 0 for tcp6, unix and pipe, or the tcp4 transport")
         }

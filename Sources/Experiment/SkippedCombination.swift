@@ -10,8 +10,8 @@ public struct SkippedCombination: Sendable, Equatable {
         (self.combination, self.cells, self.reason) = (combination, cells, reason)
     }
 
-    /// Whether no machine could run it (`Dimensions.impossible`), rather than this one: a link
-    /// the machine could not make (`Grid.linksUnrunnable`).
+    /// Whether no machine could run it (`Dimensions.impossible`), rather than this one: a real
+    /// client whose runtime is not installed, or a link the machine could not make (`Grid`).
     public var cannotExist: Bool { combination.impossibility != nil }
 
     /// `pipe close nosignal`, then the other combination dimensions that are not at their default

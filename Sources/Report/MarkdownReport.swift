@@ -59,8 +59,8 @@ public enum MarkdownReport {
             out += Plural.count(impossible.reduce(0) { $0 + $1.cells }, "cell") + " of the grid cannot exist and were not run:\n\n" + skippedList(impossible, data)
         }
         if !unrunnable.isEmpty {
-            out += "\n## Not run here: links the machine could not make\n\n"
-            out += "Left out because the machine could not make their emulated link (" + Plural.count(unrunnable.reduce(0) { $0 + $1.cells }, "cell") + "):\n\n" + skippedList(unrunnable, data)
+            out += "\n## Not run here: what the machine could not run\n\n"
+            out += "Left out because the machine that ran the sweep could not run them (" + Plural.count(unrunnable.reduce(0) { $0 + $1.cells }, "cell") + "):\n\n" + skippedList(unrunnable, data)
         }
         return out
     }

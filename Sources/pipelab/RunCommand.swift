@@ -21,6 +21,7 @@ struct RunCommand: ParsableCommand {
               pipelab run --transport unix --sigpipe default --sleep 100ms
               pipelab run --peer linger0 --json
               pipelab run --pcap classic.pcapng && tcpdump -r classic.pcapng
+              pipelab run --client python --sleep 100ms
             """
     )
 
@@ -46,9 +47,6 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         var scenario = try scenario.scenario()
         let userCommand = try client.apply(to: &scenario)
-        if scenario.client.isReal && db != nil {
-            throw InputError("--db records pipelab's own client only, for now: a real client's run is shown but not recorded; accepted: --client with no --db")
-        }
         let timeoutNs = try DurationText.parseTimeout(timeout, name: "--timeout")
         let lossSeed = try seed.map { (text: String) throws(InputError) in try LossSeedText.parse(text) }
         if lossSeed != nil && scenario.lossBasisPoints == 0 {

@@ -65,7 +65,7 @@ import Testing
         let report = try CLI.run(["report", "--db", "x.sqlite", "--out", "x.md"], in: directory)
         #expect(report.status == 0, "\(report.stderr)")
         let text = try String(contentsOf: directory.appendingPathComponent("x.md"), encoding: .utf8)
-        #expect(text.contains("## Not run here: links the machine could not make\n\nLeft out because the machine could not make their emulated link (1 cell):\n\n- tcp4 · rtt 20ms: an emulated link needs a network namespace of its own"), "\(text)")
+        #expect(text.contains("## Not run here: what the machine could not run\n\nLeft out because the machine that ran the sweep could not run them (1 cell):\n\n- tcp4 · rtt 20ms: an emulated link needs a network namespace of its own"), "\(text)")
     }
 
     /// A shard leaves out only its own link runs: every machine deals the same runs to a shard,
