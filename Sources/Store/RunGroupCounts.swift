@@ -12,17 +12,19 @@ extension Store {
     /// The columns a run is counted by, in the index's order after sweep_id.
     static let groupColumns = Dimensions.columnList() + ", signature, peer_late, outcome, peer_left_unread, first_failing_send, first_errno_name, term_signal"
 
+    /// The counts of the runs of the sweeps in the JSON list ?1, in the index's order.
+    static let countQuery = """
+        SELECT sweep_id, \(groupColumns), COUNT(*) AS runs, MIN(id) AS first_id
+        FROM main.runs INDEXED BY runs_by_signature WHERE sweep_id IN (SELECT value FROM json_each(?1))
+        GROUP BY sweep_id, \(groupColumns)
+        """
+
     /// Fills `temp.run_groups` with the counts of the runs of `sweepIDs`: runs, and the lowest run id.
     package func countRunGroups(sweepIDs: [Int64]) throws(StoreError) {
         guard countedSweeps != sweepIDs else { return }
         countedSweeps = nil
         try db.execute("DROP TABLE IF EXISTS temp.run_groups")
-        try db.prepare("""
-            CREATE TEMP TABLE run_groups AS
-            SELECT sweep_id, \(Self.groupColumns), COUNT(*) AS runs, MIN(id) AS first_id
-            FROM main.runs INDEXED BY runs_by_signature WHERE sweep_id IN (SELECT value FROM json_each(?1))
-            GROUP BY sweep_id, \(Self.groupColumns)
-            """).bind([.text(Self.jsonList(sweepIDs))]).run()
+        try db.prepare("CREATE TEMP TABLE run_groups AS " + Self.countQuery).bind([.text(Self.jsonList(sweepIDs))]).run()
         try checkValues(in: "run_groups", from: "runs")
         countedSweeps = sweepIDs
     }
