@@ -11,7 +11,7 @@
 -- it: a sleep lets it end before send #2 when it is at least 1 ms longer than the round trip.
 CREATE VIEW runs_rederived AS
 WITH base AS (
-    SELECT r.id AS run_id, r.sweep_id, r.sleep_ns, r.interval_ns, r.rtt_ns, r.loss_percent, r.outcome,
+    SELECT r.id AS run_id, r.sweep_id, r.sleep_ns, r.interval_ns, r.rtt_ns, r.loss_percent, r.client, r.outcome,
            r.sleep_ns >= 1000000 + r.rtt_ns AS settled,
            (SELECT start_ns FROM steps WHERE run_id = r.id AND send_number = 1) AS send1_start_ns,
            (SELECT start_ns + duration_ns FROM steps WHERE run_id = r.id AND send_number = 1) AS send1_end_ns,
@@ -45,14 +45,15 @@ WITH base AS (
            CASE WHEN settled AND after_sleep_ns IS NOT NULL
                 THEN COALESCE(peer_end_ns >= after_sleep_ns, 1) ELSE 0 END AS late_peer,
            EXISTS (SELECT 1 FROM packets WHERE run_id = s.run_id AND lost = 1 AND t_ns < s.after_sleep_ns) AS lost_before,
-           -- Only where pipelab times the client's pauses: with a sleep, an interval or a link.
-           (s.sleep_ns > 0 OR s.interval_ns > 0 OR s.rtt_ns > 0 OR s.loss_percent > 0)
+           -- Only where pipelab times the client's pauses: with a sleep, an interval or a link. A
+           -- real program times its own, under strace: its pauses say nothing of the machine.
+           s.client = 'harness' AND (s.sleep_ns > 0 OR s.interval_ns > 0 OR s.rtt_ns > 0 OR s.loss_percent > 0)
            AND (COALESCE(sleep_took_ns - sleep_ns > sleep_ns / 100 + 100000, 0)
                 OR EXISTS (SELECT 1 FROM steps n JOIN steps p ON p.run_id = n.run_id AND p.send_number = n.send_number - 1
                            WHERE n.run_id = s.run_id AND n.send_number >= 3
                              AND n.start_ns - (p.start_ns + p.duration_ns) - s.interval_ns > s.interval_ns / 100 + 100000))
                AS late_pause,
-           NOT settled AND COALESCE(peer_first_ns > send1_start_ns + 1000000, 0) AS late_start
+           NOT settled AND s.client = 'harness' AND COALESCE(peer_first_ns > send1_start_ns + 1000000, 0) AS late_start
     FROM slipped s
 ), caused AS (
     SELECT j.*,
@@ -86,8 +87,9 @@ SELECT r.id AS run_id, r.uuid AS run_uuid, s.id AS sweep_id, s.uuid AS sweep_uui
        h.hostname, h.kernel, s.isolation,
        r.transport, r.peer, r.sigpipe, r.sleep_ns, r.sleep_ns / 1e6 AS sleep_ms, r.sends, r.payload_bytes, r.probe,
        r.interval_ns, r.interval_ns / 1e6 AS interval_ms, r.rtt_ns, r.rtt_ns / 1e6 AS rtt_ms, r.loss_percent, r.loss_seed,
-       r.repeat_index,
+       r.client, r.repeat_index,
        r.outcome, r.term_signal, r.signature, r.probe_result, r.first_failing_send, r.first_errno_name, r.fatal_send,
+       r.client_error, r.client_sigpipe, r.client_exit,
        r.slept_ns, r.slept_ns / 1e6 AS slept_ms, r.slept_ns - r.sleep_ns AS sleep_error_ns, r.peer_late,
        r.peer_read_bytes, r.peer_left_unread,
        r.started_at, r.duration_ns, r.duration_ns / 1e6 AS duration_ms
@@ -95,26 +97,26 @@ FROM runs r JOIN sweeps s ON s.id = r.sweep_id JOIN hosts h ON h.id = s.host_id;
 
 -- How often each signature occurred in each cell (a cell: the dimensions' columns within a sweep).
 CREATE VIEW cell_signatures AS
-SELECT sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent,
+SELECT sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, client,
        signature, outcome,
        COUNT(*) AS runs,
        SUM(COUNT(*)) OVER (PARTITION BY sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe,
-                                        interval_ns, rtt_ns, loss_percent) AS cell_runs,
+                                        interval_ns, rtt_ns, loss_percent, client) AS cell_runs,
        SUM(peer_late) AS disturbed_runs
 FROM runs
-GROUP BY sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent,
+GROUP BY sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, client,
          signature, outcome;
 
 -- Outcome counts per cell.
 CREATE VIEW cell_outcomes AS
-SELECT sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent,
+SELECT sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, client,
        COUNT(*) AS runs,
        SUM(outcome = 'ok') AS ok, SUM(outcome = 'error') AS error, SUM(outcome = 'killed') AS killed,
        SUM(outcome = 'timeout') AS timeout, SUM(outcome = 'harness-error') AS harness_error,
        SUM(peer_late) AS disturbed,
        COUNT(DISTINCT CASE WHEN peer_late = 0 THEN signature END) AS signatures
 FROM runs
-GROUP BY sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent;
+GROUP BY sweep_id, transport, peer, sigpipe, sleep_ns, sends, payload_bytes, probe, interval_ns, rtt_ns, loss_percent, client;
 
 -- Cells whose undisturbed repeats disagree.
 CREATE VIEW nondeterministic_cells AS
@@ -124,7 +126,7 @@ SELECT * FROM cell_outcomes WHERE signatures > 1;
 -- the connection it returned.
 CREATE VIEW failing_calls AS
 SELECT r.id AS run_id, r.sweep_id, r.transport, r.peer, r.sigpipe, r.sleep_ns, r.sends, r.payload_bytes, r.probe,
-       r.interval_ns, r.rtt_ns, r.loss_percent,
+       r.interval_ns, r.rtt_ns, r.loss_percent, r.client,
        r.signature, r.probe_result, r.peer_late, f.send_number, f.errno_name, f.duration_ns AS call_ns,
        f.start_ns + f.duration_ns - (
            SELECT MIN(p.start_ns) FROM steps p
@@ -135,7 +137,7 @@ FROM runs r JOIN steps f ON f.run_id = r.id AND f.send_number = r.first_failing_
 -- Runs the machine disturbed (peer_late = 1, disturbance 'cpu'), with the reason.
 CREATE VIEW disturbed_runs AS
 SELECT r.id AS run_id, r.sweep_id, r.transport, r.peer, r.sigpipe, r.sleep_ns, r.sends, r.payload_bytes, r.probe,
-       r.interval_ns, r.rtt_ns, r.loss_percent,
+       r.interval_ns, r.rtt_ns, r.loss_percent, r.client,
        r.repeat_index, r.signature, r.slept_ns,
        (SELECT MIN(start_ns) FROM steps p
          WHERE p.run_id = r.id AND p.actor = 'peer' AND p.op IN ('close', 'shutdown', 'setsockopt'))

@@ -69,9 +69,14 @@ public enum Dimensions {
             case .text: return nil
             }
         })
+    public static let client = ScenarioDimension.enumerated(
+        ClientProgram.self, column: "client",
+        meaning: "Who makes the client's calls: pipelab's own (harness), a shipped program per runtime, or your own (command, with --client-cmd); real programs run under strace (Clients/README.md)",
+        axisLabel: "client", runDefault: .harness, builtIn: [.harness], labelForm: .valueUnlessDefault,
+        get: { $0.client }, set: { $0.client = $1 })
 
     /// The table, in DESIGN.md's order: the order of flags, columns, JSON keys and wire slots.
-    public static let all: [ScenarioDimension] = [transport, peer, sigpipe, sleep, sends, payload, probe, interval, rtt, loss]
+    public static let all: [ScenarioDimension] = [transport, peer, sigpipe, sleep, sends, payload, probe, interval, rtt, loss, client]
 
     public static func named(_ name: String) -> ScenarioDimension? { all.first { $0.name == name } }
 
@@ -92,6 +97,13 @@ public enum Dimensions {
         Impossibility(dimensions: [transport, rtt, loss]) { s in
             s.hasLink && !s.transport.crossesLink
                 ? "rtt and loss are properties of the emulated link, which carries IPv4 TCP only in this build: they need tcp4" : nil
+        },
+        Impossibility(dimensions: [client, transport]) { s in
+            s.client.isReal && !s.transport.isTCP ? "a real client connects to the peer's address: it needs tcp4 or tcp6" : nil
+        },
+        Impossibility(dimensions: [client, sigpipe]) { s in s.client.inapplicableReason(sigpipe: s.sigpipe) },
+        Impossibility(dimensions: [client, probe]) { s in
+            s.client.isReal && s.probe != .none ? "the probe is a call of pipelab's own client: a real program makes only its own calls" : nil
         },
         Impossibility(dimensions: [transport, peer]) { s in
             guard s.transport == .pipe else { return nil }

@@ -1,6 +1,6 @@
 import PipeLabKernel
 
-/// One cell of the grid: the ten parameters of DESIGN.md.
+/// One cell of the grid: the eleven parameters of DESIGN.md.
 public struct Scenario: Hashable, Sendable, Codable {
     public var transport: Transport
     public var peer: PeerAction
@@ -15,9 +15,8 @@ public struct Scenario: Hashable, Sendable, Codable {
     public var rttNs: Int64
     /// Per-packet loss on the link in each direction, in hundredths of a percent.
     public var lossBasisPoints: Int
-    /// Who makes the client's calls: pipelab's own client, or a real program. Not yet an entry of
-    /// the dimension table (it needs its column, migration 0010): set by `run --client`.
-    public var client: ClientProgram = .harness
+    /// Who makes the client's calls: pipelab's own client, or a real program.
+    public var client: ClientProgram
 
     /// The classic case: every dimension at its `pipelab run` default (Dimensions.all).
     public static let classic: Scenario = Dimensions.all.reduce(
@@ -25,7 +24,8 @@ public struct Scenario: Hashable, Sendable, Codable {
     ) { scenario, dimension in dimension.set(dimension.runDefault, in: &scenario) }
 
     public init(transport: Transport, peer: PeerAction, sigpipe: SigpipeMode, sleepNs: Int64, sends: Int, payloadBytes: Int64,
-                probe: Probe = .none, intervalNs: Int64 = 0, rttNs: Int64 = 0, lossBasisPoints: Int = 0) {
+                probe: Probe = .none, intervalNs: Int64 = 0, rttNs: Int64 = 0, lossBasisPoints: Int = 0,
+                client: ClientProgram = .harness) {
         self.transport = transport
         self.peer = peer
         self.sigpipe = sigpipe
@@ -36,6 +36,7 @@ public struct Scenario: Hashable, Sendable, Codable {
         self.intervalNs = intervalNs
         self.rttNs = rttNs
         self.lossBasisPoints = lossBasisPoints
+        self.client = client
     }
 
     /// The cell's interval, rtt and loss.
@@ -46,9 +47,7 @@ public struct Scenario: Hashable, Sendable, Codable {
 
     /// Why this combination cannot exist (the first rule of `Dimensions.impossible` that applies),
     /// or nil when it can be run.
-    public var inapplicableReason: String? {
-        client.inapplicableReason(transport: transport, sigpipe: sigpipe, probe: probe) ?? impossibility?.reason
-    }
+    public var inapplicableReason: String? { impossibility?.reason }
 
     /// The rule that makes this combination impossible, with its reason.
     public var impossibility: (rule: Impossibility, reason: String)? {

@@ -45,6 +45,8 @@ public enum SpecFile {
 
     /// The JSON value as the text a flag would carry.
     package static func text(of value: Any, key: String, label: String) throws(InputError) -> String {
+        // A command line is one value, commas and all.
+        if key == "client-cmd", let command = value as? String { return command }
         if let list = value as? [Any], listKeys.contains(key) {
             guard !list.isEmpty else { throw InputError("\(label): the list is empty; accepted: at least one value") }
             var items: [String] = []

@@ -23,13 +23,15 @@ public struct SweepSpec: Equatable, Sendable {
     public var name: String?
     public var order: RunOrder
     public var seed: UInt64
+    /// The user's own program for the cells of client `command` (`--client-cmd`).
+    public var clientCommand: String?
 
     /// A spec whose dimensions take `values` where given and their `pipelab run` default elsewhere.
     public init(values: [String: [DimensionValue]], probeSleep: [Int64]? = nil, linkSleep: [Int64]? = nil, repeats: Int, jobs: Int,
-                timeoutNs: Int64, name: String? = nil, order: RunOrder = .grid, seed: UInt64 = 1) {
+                timeoutNs: Int64, name: String? = nil, order: RunOrder = .grid, seed: UInt64 = 1, clientCommand: String? = nil) {
         self.values = Dictionary(uniqueKeysWithValues: Dimensions.all.map { ($0.name, values[$0.name] ?? [$0.runDefault]) })
         (self.probeSleep, self.linkSleep, self.repeats, self.jobs) = (probeSleep, linkSleep, repeats, jobs)
-        (self.timeoutNs, self.name, self.order, self.seed) = (timeoutNs, name, order, seed)
+        (self.timeoutNs, self.name, self.order, self.seed, self.clientCommand) = (timeoutNs, name, order, seed, clientCommand)
     }
 
     /// The values of one dimension.
@@ -72,7 +74,7 @@ public struct SweepSpec: Equatable, Sendable {
 
     /// The keys a spec file may hold: the dimensions', then how the grid is cut and run.
     public static let keys = Dimensions.all.map(\.specKey) + settingKeys
-    package static let settingKeys = ["probe-sleep", "link-sleep", "repeat", "jobs", "timeout", "name", "order", "seed"]
+    package static let settingKeys = ["probe-sleep", "link-sleep", "repeat", "jobs", "timeout", "name", "order", "seed", "client-cmd"]
 
     /// Canonical JSON, as stored with the sweep and accepted back by `--spec`.
     public func json() -> String {
@@ -91,6 +93,7 @@ public struct SweepSpec: Equatable, Sendable {
         if let name { members.append(("name", .string(name))) }
         if let probeSleep { members.append(("probe-sleep", .array(probeSleep.map { .string(DurationText.format($0)) }))) }
         if let linkSleep { members.append(("link-sleep", .array(linkSleep.map { .string(DurationText.format($0)) }))) }
+        if let clientCommand { members.append(("client-cmd", .string(clientCommand))) }
         return JSONValue.object(members).text
     }
 }
@@ -107,14 +110,19 @@ public struct SpecOverrides: Sendable {
     public var name: String?
     public var order: RunOrder?
     public var seed: UInt64?
+    public var clientCommand: String?
 
     public init() {}
 
     /// The spec these values give. With no dimension given at all: `base` (the built-in grid) with
     /// the settings given here over it. With any dimension given: each dimension left out takes its
     /// single `pipelab run` default, and probe-sleep and link-sleep apply only when given.
+    /// A client command with no client given asks for client `command` alone.
     public func applied(to base: SweepSpec) -> SweepSpec {
+        var values = values
+        if clientCommand != nil && values[Dimensions.client.name] == nil { values[Dimensions.client.name] = [.name(ClientProgram.command.rawValue)] }
         var spec = values.isEmpty ? base : SweepSpec(values: values, repeats: base.repeats, jobs: base.jobs, timeoutNs: base.timeoutNs)
+        spec.clientCommand = clientCommand
         if let probeSleep { spec.probeSleep = probeSleep }
         if let linkSleep { spec.linkSleep = linkSleep }
         if let repeats { spec.repeats = repeats }
@@ -142,6 +150,9 @@ public struct SpecOverrides: Sendable {
         case "name": name = try Self.name(text, label)
         case "order": order = try RunOrder.parse(text, name: label)
         case "seed": seed = try Self.seed(text, label)
+        case "client-cmd":
+            guard !text.isEmpty else { throw InputError("\(label): an empty command; accepted: a shell command line") }
+            clientCommand = text
         default:
             throw InputError("\(label): unknown key; accepted: \(SweepSpec.keys.joined(separator: ", "))")
         }

@@ -5,6 +5,7 @@ extension SweepSpec {
     public var peer: [PeerAction] { get { names(Dimensions.peer) } set { setNames(Dimensions.peer, newValue) } }
     public var sigpipe: [SigpipeMode] { get { names(Dimensions.sigpipe) } set { setNames(Dimensions.sigpipe, newValue) } }
     public var probe: [Probe] { get { names(Dimensions.probe) } set { setNames(Dimensions.probe, newValue) } }
+    public var client: [ClientProgram] { get { names(Dimensions.client) } set { setNames(Dimensions.client, newValue) } }
     public var sleep: [Int64] { get { numbers(Dimensions.sleep) } set { self[Dimensions.sleep] = newValue.map { .number($0) } } }
     public var sends: [Int] { get { numbers(Dimensions.sends).map { Int($0) } } set { self[Dimensions.sends] = newValue.map { .number(Int64($0)) } } }
     public var payload: [Int64] { get { numbers(Dimensions.payload) } set { self[Dimensions.payload] = newValue.map { .number($0) } } }

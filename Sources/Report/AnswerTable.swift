@@ -48,15 +48,24 @@ package struct AnswerTable {
     package var network: NetworkCell
     /// Whether the sweep also has other probes or networks (told elsewhere in the report).
     package var otherProbesOrNetworks: Bool
+    /// The client the answer is read for: pipelab's own where the sweep has it (the system calls'
+    /// answer; real programs have their own table, RuntimeTable).
+    package var client: ClientProgram
+    package var otherClients: Bool
     package var hasDefault: Bool
 
     package init(_ cells: [CellSignature]) {
         let probes = Set(cells.map(\.scenario.probe)), networks = Set(cells.map(\.scenario.network))
+        let clients = Set(cells.map(\.scenario.client))
         let probe = probes.contains(.none) ? .none : cells.first?.scenario.probe ?? .none
         let network = networks.contains(.plain) ? .plain : cells.first?.scenario.network ?? .plain
-        (self.probe, self.network) = (probe, network)
+        let client = clients.contains(.harness) ? .harness : clients.min { $0.position < $1.position } ?? .harness
+        (self.probe, self.network, self.client) = (probe, network, client)
         otherProbesOrNetworks = probes.count > 1 || networks.count > 1
-        let base = cells.filter { $0.scenario.probe == probe && $0.scenario.network == network && $0.runs > $0.disturbedRuns }
+        otherClients = clients.count > 1
+        let base = cells.filter {
+            $0.scenario.probe == probe && $0.scenario.network == network && $0.scenario.client == client && $0.runs > $0.disturbedRuns
+        }
         let sleeps = Set(base.map(\.scenario.sleepNs)).sorted()
         let settled = sleeps.filter { $0 >= RunEvidence.settledSleepNs }
         answerSleeps = settled.isEmpty ? Array(sleeps.suffix(1)) : settled
@@ -198,6 +207,7 @@ package struct AnswerTable {
         let sleeps = answerSleeps.map(DurationText.format).joined(separator: ", ")
         var text = "at sleep \(sleeps)"
         if otherProbesOrNetworks { text += ", probe \(probe.rawValue), \(network.label)" }
+        if otherClients || client != .harness { text += ", client \(client.rawValue)" }
         return text
     }
 

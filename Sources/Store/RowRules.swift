@@ -47,7 +47,7 @@ enum RowRules {
         "runs": Dimensions.integerColumnRanges.merging([
                  "repeat_index": 0...Int64(Limits.repeats - 1), "first_failing_send": 1...Int64(Limits.sends),
                  "fatal_send": 1...Int64(Limits.sends), "first_errno": 0...4_095, "loss_seed": 0...Int64(UInt32.max),
-                 "peer_late": 0...1, "peer_left_unread": 0...1, "peer_read_bytes": 0...Limits.payloadBytes]) { $1 },
+                 "peer_late": 0...1, "peer_left_unread": 0...1, "peer_read_bytes": 0...Limits.payloadBytes, "client_exit": 0...255]) { $1 },
         "steps": ["seq": 1...Int64(stepsPerSend * Limits.sends + stepsBeyondSends), "send_number": 1...Int64(Limits.sends),
                   "bytes": 0...Limits.payloadBytes, "errno": 0...4_095, "sigpipe": 0...1],
         "packets": ["number": 1...integerBound, "length": 0...65_535, "lost": 0...1],

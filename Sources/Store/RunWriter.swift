@@ -26,8 +26,9 @@ public final class RunWriter {
             INSERT INTO runs (uuid, sweep_id, \(Dimensions.columnList()), repeat_index,
                               outcome, term_signal, signature, first_failing_send, first_errno, first_errno_name,
                               harness_error, started_at, duration_ns,
-                              slept_ns, peer_late, fatal_send, peer_read_bytes, peer_left_unread, probe_result, loss_seed)
-            VALUES (?, ?, \(cellPlaces), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              slept_ns, peer_late, fatal_send, peer_read_bytes, peer_left_unread, probe_result, loss_seed,
+                              client_error, client_sigpipe, client_exit, client_output)
+            VALUES (?, ?, \(cellPlaces), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertStep = try store.db.prepare("""
             INSERT INTO steps (run_id, seq, actor, op, send_number, bytes, result, errno, errno_name, sigpipe,
@@ -112,6 +113,10 @@ public final class RunWriter {
         insertRun.bind(rest + 13, evidence.peerLeftUnread.map { Int64($0 ? 1 : 0) })
         insertRun.bind(rest + 14, run.probeResult)
         insertRun.bind(rest + 15, run.lossSeed.map { Int64($0) })
+        insertRun.bind(rest + 16, run.client?.error)
+        insertRun.bind(rest + 17, constant: run.client?.disposition.name)
+        insertRun.bind(rest + 18, run.client?.exitCode.map { Int64($0) })
+        insertRun.bind(rest + 19, run.client?.output)
         try insertRun.run()
         let runID = store.db.lastInsertedRowID
         if let disturbance = evidence.disturbance {

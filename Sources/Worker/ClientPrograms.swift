@@ -48,6 +48,16 @@ package enum ClientPrograms {
         }
     }
 
+    /// Of `clients`, the real ones that cannot run here, with why: a sweep leaves them out of its
+    /// grid. Compiled clients are built here, once, before any worker needs them.
+    package static func unavailable(_ clients: [ClientProgram], userCommand: String?) -> [ClientProgram: String] {
+        var reasons: [ClientProgram: String] = [:]
+        for client in clients where client.isReal {
+            if case .failure(let unavailable) = command(for: client, userCommand: userCommand) { reasons[client] = unavailable.reason }
+        }
+        return reasons
+    }
+
     /// The command that runs `client` (building it first if it is compiled and not built yet),
     /// or why it cannot run here. `userCommand` is `--client-cmd`'s, run by /bin/sh.
     package static func command(for client: ClientProgram, userCommand: String? = nil) -> Result<[String], Unavailable> {

@@ -56,8 +56,8 @@ package enum WireMessage: Equatable {
         case let .job(token, scenario, lossSeed, capture):
             (s[0], s[1]) = (1, token)
             for (offset, dimension) in Dimensions.all.enumerated() { s[2 + offset] = dimension.wire(dimension.value(of: scenario)) }
-            // The seed in the low 32 bits, capture in bit 32, the client from bit 33.
-            s[Self.jobSettingsSlot] = Int64(lossSeed) | (capture ? 1 << 32 : 0) | scenario.client.index << 33
+            // The seed in the low 32 bits, capture in bit 32.
+            s[Self.jobSettingsSlot] = Int64(lossSeed) | (capture ? 1 << 32 : 0)
         case let .callBegins(token, actor, op, bytes, startNs):
             (s[0], s[1], s[2], s[3], s[4], s[5]) = (2, token, actor.index, op.index, bytes, startNs)
         case let .step(token, step):
@@ -99,8 +99,6 @@ package enum WireMessage: Equatable {
                 dimension.set(value, in: &scenario)
             }
             let settings = s[Self.jobSettingsSlot]
-            guard let client = ClientProgram(index: settings >> 33) else { return nil }
-            scenario.client = client
             guard scenario.inapplicableReason == nil else { return nil }
             return .job(token: s[1], scenario: scenario, lossSeed: UInt32(truncatingIfNeeded: settings), capture: settings >> 32 == 1)
         case 2:
@@ -186,4 +184,3 @@ extension WireEnum {
 extension Actor: WireEnum { package static let wireOrder = Array(allCases) }
 extension Operation: WireEnum { package static let wireOrder = Array(allCases) }
 extension HarnessStage: WireEnum { package static let wireOrder = Array(allCases) }
-extension ClientProgram: WireEnum { package static let wireOrder = Array(allCases) }

@@ -2,41 +2,32 @@ import ArgumentParser
 import PipeLabExperiment
 import PipeLabWorker
 
-/// Who makes the client's calls: `--client` (pipelab's own, or a shipped program per runtime) and
-/// `--client-cmd` (the user's own program).
+/// `--client-cmd`: the user's own program as the client (the `client` dimension's value `command`).
+/// `--client` itself is a dimension of the table (DimensionOptions).
 struct ClientOptions: ParsableArguments {
-    @Option(help: "Who makes the client's calls: harness (pipelab's own), c, python, node, perl, java, go, rust, or command (--client-cmd). Real programs run under strace; see Clients/README.md.",
-            completion: .list(ClientProgram.allCases.map(\.rawValue)))
-    var client: String?
-
     @Option(name: .customLong("client-cmd"),
-            help: "Your own client program, run by /bin/sh -c with the peer's address in PIPELAB_HOST and PIPELAB_PORT (Clients/README.md lists the rest).")
+            help: "Your own client program, run by /bin/sh -c with the peer's address in PIPELAB_HOST and PIPELAB_PORT (Clients/README.md lists the rest); implies --client command.")
     var clientCommand: String?
 
-    /// Sets the scenario's client; returns the user's command for the workers. A real program
-    /// whose runtime is not installed is refused up front, with the reason.
+    /// One run's client: sets it (`--client-cmd` with no other client asks for `command`) and
+    /// returns the user's command for the worker. A real program whose runtime is not installed is
+    /// refused up front, with the reason.
     func apply(to scenario: inout Scenario) throws(InputError) -> String? {
-        let chosen: ClientProgram
-        if let client {
-            guard let parsed = ClientProgram(rawValue: client) else {
-                throw InputError("--client: '\(client)' is not a client; accepted: \(ClientProgram.allCases.map(\.rawValue).joined(separator: ", "))")
+        if let clientCommand {
+            guard !clientCommand.isEmpty else { throw InputError("--client-cmd: an empty command; accepted: --client-cmd 'COMMAND'") }
+            if scenario.client == .harness { scenario.client = .command }
+            guard scenario.client == .command else {
+                throw InputError("--client-cmd runs your own program as the client, and --client \(scenario.client.rawValue) asks for another; accepted: --client-cmd alone, or with --client command")
             }
-            chosen = parsed
-        } else {
-            chosen = clientCommand == nil ? .harness : .command
-        }
-        if chosen == .command && (clientCommand ?? "").isEmpty {
+        } else if scenario.client == .command {
             throw InputError("--client command runs your own program; accepted: --client-cmd 'COMMAND' with it")
         }
-        if chosen != .command && clientCommand != nil {
-            throw InputError("--client-cmd runs your own program as the client, and --client \(chosen.rawValue) asks for another; accepted: --client-cmd alone, or with --client command")
+        if let (rule, reason) = scenario.impossibility {
+            let flags = rule.dimensions.map { "\($0.flag) \($0.format($0.value(of: scenario)))" }.joined(separator: " ")
+            throw InputError("\(flags) cannot be run: \(reason)")
         }
-        scenario.client = chosen
-        if let reason = scenario.inapplicableReason {
-            throw InputError("--client \(chosen.rawValue) with --transport \(scenario.transport.rawValue) --sigpipe \(scenario.sigpipe.rawValue) --probe \(scenario.probe.rawValue) cannot be run: \(reason)")
-        }
-        if chosen.isReal, case .failure(let unavailable) = ClientPrograms.command(for: chosen, userCommand: clientCommand) {
-            throw InputError("--client \(chosen.rawValue): \(unavailable.reason)")
+        if scenario.client.isReal, case .failure(let unavailable) = ClientPrograms.command(for: scenario.client, userCommand: clientCommand) {
+            throw InputError("--client \(scenario.client.rawValue): \(unavailable.reason)")
         }
         return clientCommand
     }

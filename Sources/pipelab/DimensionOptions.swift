@@ -18,10 +18,11 @@ struct ScenarioOptions: ParsableArguments {
     @Option(help: help(Dimensions.interval)) var interval = text(Dimensions.interval)
     @Option(help: help(Dimensions.rtt)) var rtt = text(Dimensions.rtt)
     @Option(help: help(Dimensions.loss)) var loss = text(Dimensions.loss)
+    @Option(help: help(Dimensions.client), completion: Completions.value(Dimensions.client)) var client = text(Dimensions.client)
 
     private var given: [String: String] {
         ["transport": transport, "peer": peer, "sigpipe": sigpipe, "sleep": sleep, "sends": sends, "payload": payload,
-         "probe": probe, "interval": interval, "rtt": rtt, "loss": loss]
+         "probe": probe, "interval": interval, "rtt": rtt, "loss": loss, "client": client]
     }
 
     private static func help(_ dimension: ScenarioDimension) -> ArgumentHelp { ArgumentHelp(dimension.runHelp) }
@@ -56,11 +57,12 @@ struct SweepDimensionOptions: ParsableArguments {
     @Option(help: help(Dimensions.interval)) var interval: String?
     @Option(help: help(Dimensions.rtt)) var rtt: String?
     @Option(help: help(Dimensions.loss)) var loss: String?
+    @Option(help: help(Dimensions.client), completion: Completions.list(Dimensions.client)) var client: String?
 
     /// The dimensions given on the command line, in the table's order, with their text.
     var given: [(ScenarioDimension, String)] {
         let byName = ["transport": transport, "peer": peer, "sigpipe": sigpipe, "sleep": sleep, "sends": sends, "payload": payload,
-                      "probe": probe, "interval": interval, "rtt": rtt, "loss": loss]
+                      "probe": probe, "interval": interval, "rtt": rtt, "loss": loss, "client": client]
         return Dimensions.all.compactMap { dimension in byName[dimension.name].flatMap { $0 }.map { (dimension, $0) } }
     }
 

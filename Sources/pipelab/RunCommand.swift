@@ -21,6 +21,7 @@ struct RunCommand: ParsableCommand {
               pipelab run --transport unix --sigpipe default --sleep 100ms
               pipelab run --peer linger0 --json
               pipelab run --pcap classic.pcapng && tcpdump -r classic.pcapng
+              pipelab run --client python --sleep 100ms
             """
     )
 
@@ -46,15 +47,12 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         var scenario = try scenario.scenario()
         let userCommand = try client.apply(to: &scenario)
-        if scenario.client.isReal && db != nil {
-            throw InputError("--db records pipelab's own client only, for now: a real client's run is shown but not recorded; accepted: --client with no --db")
-        }
         let timeoutNs = try DurationText.parseTimeout(timeout, name: "--timeout")
         let lossSeed = try seed.map { (text: String) throws(InputError) in try LossSeedText.parse(text) }
         if lossSeed != nil && scenario.lossBasisPoints == 0 {
             throw InputError("--seed fixes which packets the link drops, and this run loses none; accepted: --seed with --loss above 0")
         }
-        if scenario.hasLink && Isolation.available == .host { throw InputError(Isolation.linkRefusal) }
+        if scenario.hasLink, let absence = Isolation.linkAbsence { throw UnrunnableHere("the run has an emulated link, and \(absence)") }
         // Check --pcap and open the database before the run, so a bad one costs no run and records nothing.
         if let pcap {
             guard scenario.transport.isTCP else {

@@ -23,6 +23,7 @@ struct SweepCommand: ParsableCommand {
               pipelab sweep
               pipelab sweep --transport tcp4,unix --sleep 0,1ms,1s --repeat 10
               pipelab sweep --spec Examples/race-window.json --jobs 4 --db lab.sqlite
+              pipelab sweep --client harness,c,python,node,perl --peer close,linger0 --sigpipe default,ignore --sleep 100ms
               pipelab sweep --resume
             """
     )
@@ -44,6 +45,7 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "No progress line, and of the summary only its last two lines (the sweep and the next command).") var quiet = false
     @Flag(help: "Print the full outcome matrix (every cell's signatures) before the summary.") var matrix = false
     @Flag(help: "Record each TCP run's packets in the packets table (with --resume: for the runs still to do).") var capture = false
+    @OptionGroup var client: ClientOptions
     @OptionGroup var sharding: ShardOptions
     @OptionGroup var database: DatabaseOption
 
@@ -54,13 +56,18 @@ struct SweepCommand: ParsableCommand {
         guard sweep == nil else { throw InputError("unexpected argument '\(sweep ?? "")'; accepted: a sweep id, only with --resume") }
         guard !otherHost else { throw InputError("--other-host: only with --resume; accepted: pipelab sweep --resume --other-host") }
         let spec = try parsedSpec()
+        // Link cells this machine cannot run are left out with the reason; only a grid of nothing else is refused.
+        let whole = Self.grid(spec)
+        if whole.unrunnableCellCount == whole.cells.count, let absence = whole.linksUnrunnable {
+            throw UnrunnableHere("every cell of the grid has an emulated link, and \(absence)")
+        }
         let shard = try sharding.shard(of: spec)
         let store = try database.open(create: true)
         if let notice = Privileges.current.notice { writeStandardError(notice) }
         let runner = SweepRunner(store: store, quiet: quiet, capture: capture)
         guard let shard else { return try finish(try runner.start(spec, commandLine: CommandLineText.current), store: store) }
         let task = try ShardTask.plan(shard, spec: spec, in: store, host: HostProbe.current())
-        print(sharding.summary(shard, grid: Grid(spec, shard: shard)))
+        print(sharding.summary(shard, grid: Self.grid(spec, shard: shard)))
         switch task {
         case .start(let fresh):
             try finish(try runner.start(spec, commandLine: CommandLineText.current, shard: fresh), store: store)
@@ -78,17 +85,20 @@ struct SweepCommand: ParsableCommand {
         for (dimension, value) in dimensions.given { try overrides.set(dimension.name, value, label: dimension.flag) }
         for (key, value) in flagValues { try overrides.set(key, value, label: "--\(key)") }
         let spec = overrides.applied(to: .builtIn)
-        try Grid.check(spec)
-        if (spec.rtt.contains { $0 > 0 } || spec.loss.contains { $0 > 0 }) && Isolation.available == .host {
-            throw InputError(Isolation.linkRefusal)
-        }
+        try Grid.check(spec, unavailable: ClientPrograms.unavailable(spec.client, userCommand: spec.clientCommand))
         return spec
+    }
+
+    /// The grid as this machine runs it: without the clients it lacks, and the links it cannot make.
+    static func grid(_ spec: SweepSpec, shard: Shard? = nil) -> Grid {
+        Grid(spec, shard: shard, unavailable: ClientPrograms.unavailable(spec.client, userCommand: spec.clientCommand),
+             linksUnrunnable: Isolation.linkAbsence)
     }
 
     private var flagValues: [(String, String)] {
         let all: [(String, String?)] = [
             ("probe-sleep", probeSleep), ("link-sleep", linkSleep), ("repeat", repeats), ("jobs", jobs), ("timeout", timeout), ("name", name),
-            ("order", order), ("seed", seed),
+            ("order", order), ("seed", seed), ("client-cmd", client.clientCommand),
         ]
         return all.compactMap { key, value in value.map { (key, $0) } }
     }

@@ -19,7 +19,9 @@ import Testing
         var inFence = false
         for (index, line) in lines.enumerated() {
             if line.hasPrefix("```") { inFence.toggle(); continue }
-            #expect(!inFence || line.count <= 100, "README.md line \(index + 1) is \(line.count) characters wide")
+            // The install line is one line by contract (.ci/run reads it): it may scroll.
+            let isInstallLine = line.hasPrefix("sudo apt-get install -y ")
+            #expect(!inFence || isInstallLine || line.count <= 100, "README.md line \(index + 1) is \(line.count) characters wide")
         }
     }
 
