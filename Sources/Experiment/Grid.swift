@@ -7,7 +7,9 @@
 /// given), networks other than plain only those in `link-sleep` and probe none: the grid is then a
 /// union of smaller grids. A combination that `Dimensions.impossible` rules out is not a cell: it
 /// is listed in `skipped` with its reason and the cells the grid would have had, and so is a real
-/// client whose runtime is not installed on this machine (`unavailable`). `shuffle` visits the same runs in a seeded pseudo-random permutation.
+/// client whose runtime is not installed on this machine (`unavailable`); so are the link cells a
+/// machine cannot run (`linksUnrunnable`), which stay cells so that every machine deals a shard
+/// the same runs. `shuffle` visits the same runs in a seeded pseudo-random permutation.
 /// Cells and runs are computed from their position, never stored: a grid's memory does not grow
 /// with its size. Counts saturate instead of overflowing; `Grid.check` refuses a grid beyond
 /// `Limits.runs` before anything is opened.
@@ -19,29 +21,47 @@ public struct Grid: Sendable {
     public let skipped: [SkippedCombination]
     /// With `--shard`: which part of the grid's runs this sweep runs.
     public let shard: ShardPlan?
+    /// Why this machine cannot run the cells with an emulated link, or nil: they stay in `cells`
+    /// (a shard's runs do not depend on the machine), are listed in `skipped` with this reason,
+    /// and no run of theirs is requested or planned.
+    public let linksUnrunnable: String?
+    /// Cells that have a link, when this machine cannot run them; and their runs in this sweep (or shard).
+    public let unrunnableCellCount: Int
+    private let unrunnableRunCount: Int
 
     /// The dimensions each combination fixes, outermost first.
     public static let combinationDimensions = Dimensions.all.filter { $0.gridLevel == .combination }
 
     /// - Parameter unavailable: the real clients that cannot run on this machine, with why.
-    public init(_ spec: SweepSpec, shard: Shard? = nil, unavailable: [ClientProgram: String] = [:]) {
+    /// - Parameter linksUnrunnable: why this machine cannot make an emulated link, if it cannot.
+    public init(_ spec: SweepSpec, shard: Shard? = nil, unavailable: [ClientProgram: String] = [:], linksUnrunnable: String? = nil) {
         self.spec = spec
         var runnable: [GridCells.Combination] = []
         var skipped: [SkippedCombination] = []
         for base in Self.combinations(of: spec) {
             let sleeps = spec.sleeps(for: base.probe, network: base.network)
+            let cells = GridCells.product([sleeps.count, spec.sends.count, spec.payload.count])
             if let reason = base.impossibility?.reason ?? unavailable[base.client] {
-                let cells = GridCells.product([sleeps.count, spec.sends.count, spec.payload.count])
                 if cells > 0 { skipped.append(SkippedCombination(base, cells: cells, reason: reason)) }
                 continue
             }
             guard !sleeps.isEmpty else { continue }
             runnable.append(GridCells.Combination(base: base, sleep: sleeps))
+            if let linksUnrunnable, base.hasLink { skipped.append(SkippedCombination(base, cells: cells, reason: linksUnrunnable)) }
         }
-        cells = GridCells(combinations: runnable, sends: spec.sends, payload: spec.payload)
-        self.skipped = skipped
-        let runnableCells = cells
-        self.shard = shard.map { ShardPlan($0, cells: runnableCells, repeats: spec.repeats, seed: spec.seed) }
+        let cells = GridCells(combinations: runnable, sends: spec.sends, payload: spec.payload)
+        let plan = shard.map { ShardPlan($0, cells: cells, repeats: spec.repeats, seed: spec.seed) }
+        (self.cells, self.skipped, self.shard, self.linksUnrunnable) = (cells, skipped, plan, linksUnrunnable)
+        let linkCells = linksUnrunnable == nil ? [] : cells.combinations.indices.filter { cells.combinations[$0].base.hasLink }.map { k in
+            cells.starts[k] ..< (k + 1 < cells.starts.count ? cells.starts[k + 1] : cells.count)
+        }
+        unrunnableCellCount = linkCells.reduce(0) { $0 + $1.count }
+        // A shard's share of them is counted run by run: only link cells' runs are visited.
+        unrunnableRunCount = plan.map { plan in
+            (0..<spec.repeats).reduce(0) { total, repeatIndex in
+                linkCells.reduce(total) { total, range in total + range.count { plan.contains(runAt: repeatIndex * cells.count + $0) } }
+            }
+        } ?? GridCells.product([unrunnableCellCount, spec.repeats])
     }
 
     /// Every combination of the combination dimensions' values, in grid order (the first
@@ -60,8 +80,8 @@ public struct Grid: Sendable {
 
     /// Runs of the whole grid, every shard's.
     public var gridRunCount: Int { GridCells.product([cells.count, spec.repeats]) }
-    /// Runs this sweep runs: the grid's, or its shard's.
-    public var runCount: Int { shard?.runCount ?? gridRunCount }
+    /// Runs this sweep runs: the grid's, or its shard's, but for those this machine cannot run.
+    public var runCount: Int { (shard?.runCount ?? gridRunCount) - unrunnableRunCount }
     public var skippedCellCount: Int {
         skipped.reduce(0) { total, s in total.addingReportingOverflow(s.cells).overflow ? Int.max : total + s.cells }
     }
@@ -108,6 +128,7 @@ public struct Grid: Sendable {
         return (0..<gridRunCount).lazy
             .map { shuffled ? permutation[$0] : $0 }
             .filter { shard?.contains(runAt: $0) ?? true }
+            .filter { linksUnrunnable == nil || !cells[$0 % cells.count].hasLink }
             .map(request(at:))
             .filter { done.isEmpty || !done.contains($0) }
     }

@@ -10,6 +10,10 @@ public struct SkippedCombination: Sendable, Equatable {
         (self.combination, self.cells, self.reason) = (combination, cells, reason)
     }
 
+    /// Whether no machine could run it (`Dimensions.impossible`), rather than this one: a real
+    /// client whose runtime is not installed, or a link the machine could not make (`Grid`).
+    public var cannotExist: Bool { combination.impossibility != nil }
+
     /// `pipe close nosignal`, then the other combination dimensions that are not at their default
     /// (`probe recv`, `rtt 20ms`): as a cell label names them.
     public var label: String {

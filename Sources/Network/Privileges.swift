@@ -10,7 +10,7 @@ public struct Privileges: Sendable, Equatable {
     public enum Loss: String, CaseIterable, Sendable {
         /// No network namespace per worker: runs share the host's loopback.
         case isolation
-        /// No emulated links (rtt, loss): they need the namespaces.
+        /// No emulated links (rtt, loss): they need the namespaces and a TUN device in them.
         case links
         /// No AF_PACKET socket (CAP_NET_RAW): --capture and --pcap record no packets.
         case capture
@@ -20,7 +20,7 @@ public struct Privileges: Sendable, Equatable {
         package var consequence: String {
             switch self {
             case .isolation: "no network namespaces (runs share the host's loopback)"
-            case .links: "no emulated links (rtt, loss)"
+            case .links: "no emulated links (rtt, loss; their cells are left out, with the reason)"
             case .capture: "no packet capture (--capture and --pcap record nothing)"
             case .realTime: "no real-time class (sleeps and pauses may end late under load)"
             }
@@ -33,8 +33,8 @@ public struct Privileges: Sendable, Equatable {
     /// PIPELAB_ISOLATION=host is a choice, not a missing privilege.
     public static let current: Privileges = {
         var lost: [Loss] = []
-        let hostChosen = getenv("PIPELAB_ISOLATION").map { String(cString: $0) } == "host"
-        if Isolation.available == .host && !hostChosen { lost += [.isolation, .links] }
+        if Isolation.available == .host && !Isolation.hostChosen { lost.append(.isolation) }
+        if Isolation.linkAbsence != nil && !Isolation.hostChosen { lost.append(.links) }
         // In a namespace of its own (root, or a user namespace) a worker has CAP_NET_RAW there.
         if Isolation.available == .host {
             let probe = socket(AF_PACKET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -62,6 +62,6 @@ public struct Privileges: Sendable, Equatable {
     public var notice: String? {
         guard !lost.isEmpty else { return nil }
         return "pipelab: without the privileges for them here, this has " + lost.map(\.consequence).joined(separator: "; ")
-            + "; run as root (or with CAP_SYS_NICE, CAP_NET_RAW and user namespaces) for all of it"
+            + "; run as root (or with CAP_SYS_NICE, CAP_NET_RAW and user namespaces) with /dev/net/tun for all of it"
     }
 }

@@ -2,30 +2,37 @@ import PipeLabStore
 import PipeLabExperiment
 import PipeLabKernel
 
-/// The runs of one spec on one host: every sweep of that spec the host recorded, sharded or not.
-
-/// When a database holds one spec's runs from several hosts: a section per host, and the cells
-/// whose signatures differ between the first host and each other one, judged as `pipelab compare`
-/// judges two sweeps (Fisher's exact test, family-wise α = 0.01 per pair of hosts).
+/// When a database holds one spec's runs from several hosts (told apart by their facts, not their
+/// names: `HostRuns.key`): a section per host, and the cells whose signatures differ between two
+/// hosts, judged as `pipelab compare` judges two sweeps (Fisher's exact test, family-wise α = 0.01
+/// per pair). Each host is compared with the first host before it that shares cells with it; a host
+/// that shares none with any is said so, not compared.
 public enum HostSections {
     public static func render(_ hosts: [HostRuns]) -> String {
-        guard hosts.count > 1, let first = hosts.first else { return "" }
-        var out = "\n## Hosts\n\nThis spec was recorded on \(hosts.count) hosts; each host's runs are pooled over its sweeps.\n"
-        for entry in hosts {
+        guard hosts.count > 1 else { return "" }
+        var out = "\n## Hosts\n\nThis spec was recorded on \(hosts.count) hosts (told apart by kernel, OS, architecture, CPUs and socket sysctls, not by host name); each host's runs are pooled over its sweeps.\n"
+        for (number, entry) in hosts.enumerated() {
             let host = entry.host
             let runs = entry.cells.reduce(0) { $0 + $1.runs }
             let cells = Set(entry.cells.map(\.scenario)).count
             let racing = Dictionary(grouping: entry.cells, by: \.scenario).values.count { $0.count > 1 }
-            out += "\n### " + Markdown.text(host.hostname) + "\n\n"
-            out += Markdown.text("Linux \(host.kernel), \(host.os), \(host.arch), \(host.cpus) CPUs") + "; sweeps "
+            out += "\n### Host \(number + 1): " + Markdown.text("Linux \(host.kernel), \(host.os), \(host.arch), \(host.cpus) CPUs") + "\n\n"
+            out += "Recorded as " + entry.hostnames.map(Markdown.text).joined(separator: ", ") + "; sweeps "
                 + entry.sweeps.map { String($0.id) }.joined(separator: ", ")
                 + ": \(runs) runs in \(cells) cells, \(Set(entry.cells.map(\.signature)).count) signatures, \(racing) cells with more than one.\n"
         }
         out += "\n### Cells whose signatures differ between hosts\n\n"
-        for other in hosts.dropFirst() {
+        let cellSets = hosts.map { Set($0.cells.map(\.scenario)) }
+        for index in hosts.indices.dropFirst() {
+            guard let partner = (0..<index).first(where: { !cellSets[$0].isDisjoint(with: cellSets[index]) }) else {
+                out += "Host \(index + 1) shares no cell with an earlier host: not compared.\n\n"
+                continue
+            }
+            let (first, other) = (hosts[partner], hosts[index])
             let comparison = SweepComparison(a: record(first), cellsA: first.cells, b: record(other), cellsB: other.cells)
             let differing = comparison.cells(.differs)
-            let names = Markdown.text(first.host.hostname) + " (A) and " + Markdown.text(other.host.hostname) + " (B)"
+            let shared = cellSets[partner].intersection(cellSets[index]).count
+            let names = "Host \(partner + 1) (A) and host \(index + 1) (B), \(shared) cells in common"
             guard !differing.isEmpty else {
                 out += "\(names): no cell differs (p ≤ \(CompareReport.pValue(comparison.threshold)) per cell).\n\n"
                 continue

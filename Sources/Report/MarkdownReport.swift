@@ -54,9 +54,14 @@ public enum MarkdownReport {
         out += "\n## Reproduce\n\n"
         if let spec { out += Markdown.codeBlock(ReproduceCommand.wrapped(spec), language: "sh") }
         out += "\nRecorded command line: " + Markdown.code(sweep.commandLine) + "; sweep UUID " + Markdown.code(sweep.uuid) + ".\n"
-        if !data.skipped.isEmpty {
+        let impossible = data.skipped.filter(\.cannotExist), unrunnable = data.skipped.filter { !$0.cannotExist }
+        if !impossible.isEmpty {
             out += "\n## Not run: combinations that cannot exist\n\n"
-            out += Plural.count(sweep.skippedCells, "cell") + " of the grid cannot exist and were not run:\n\n" + skippedList(data)
+            out += Plural.count(impossible.reduce(0) { $0 + $1.cells }, "cell") + " of the grid cannot exist and were not run:\n\n" + skippedList(impossible, data)
+        }
+        if !unrunnable.isEmpty {
+            out += "\n## Not run here: what the machine could not run\n\n"
+            out += "Left out because the machine that ran the sweep could not run them (" + Plural.count(unrunnable.reduce(0) { $0 + $1.cells }, "cell") + "):\n\n" + skippedList(unrunnable, data)
         }
         return out
     }
@@ -87,13 +92,13 @@ public enum MarkdownReport {
         return text + " (CI: Wilson 95 %)."
     }
 
-    /// The impossible combinations, one line per reason, written compactly over the dimensions a
-    /// grid combination fixes.
-    package static func skippedList(_ data: ReportData) -> String {
+    /// Combinations not run, one line per reason, written compactly over the dimensions a grid
+    /// combination fixes.
+    package static func skippedList(_ skipped: [SkippedCombination], _ data: ReportData) -> String {
         let universe = data.skipped.map(\.combination)
             + data.cells.map { CellPart($0.scenario, on: Grid.combinationDimensions).cell }
-        return uniqued(data.skipped.map(\.reason)).map { reason in
-            let combos = data.skipped.filter { $0.reason == reason }.map(\.combination)
+        return uniqued(skipped.map(\.reason)).map { reason in
+            let combos = skipped.filter { $0.reason == reason }.map(\.combination)
             return "- " + Markdown.text(CellSet(combos, in: universe).text) + ": " + Markdown.text(reason) + "\n"
         }.joined()
     }

@@ -40,10 +40,10 @@ public enum SweepSummary {
         let disturbed = cells.filter { $0.disturbedRuns > 0 }
         lines.append("racing: \(matrix.nondeterministic.count) of \(Plural.count(matrix.scenarios.count, "cell")) (repeats disagree); "
             + "disturbed: \(Plural.count(disturbed.reduce(0) { $0 + $1.disturbedRuns }, "run")) in \(Plural.count(Set(disturbed.map(\.scenario)).count, "cell")) (left out)")
-        if !skipped.isEmpty {
-            lines.append("not run, \(Plural.count(sweep.skippedCells, "cell")) that cannot exist:")
-            for reason in uniqued(skipped.map(\.reason)) {
-                let count = skipped.filter { $0.reason == reason }.reduce(0) { $0 + $1.cells }
+        for (kind, group) in [("that cannot exist", skipped.filter(\.cannotExist)), ("this machine cannot run", skipped.filter { !$0.cannotExist })] where !group.isEmpty {
+            lines.append("not run, \(Plural.count(group.reduce(0) { $0 + $1.cells }, "cell")) \(kind):")
+            for reason in uniqued(group.map(\.reason)) {
+                let count = group.filter { $0.reason == reason }.reduce(0) { $0 + $1.cells }
                 lines += TextWrap.parts("\(Plural.count(count, "cell")): \(reason)".split(separator: " ").map(String.init), separator: " ", width: width - 4)
                     .enumerated().map { ($0.offset == 0 ? "  " : "    ") + $0.element }
             }

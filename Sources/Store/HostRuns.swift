@@ -1,6 +1,7 @@
 import PipeLabExperiment
 import PipeLabKernel
 
+/// The runs of one spec on one host: every sweep of that spec the host recorded, sharded or not.
 public struct HostRuns: Sendable {
     public var host: HostInfo
     public var sweeps: [SweepRecord]
@@ -10,9 +11,13 @@ public struct HostRuns: Sendable {
         (self.host, self.sweeps, self.cells) = (host, sweeps, cells)
     }
 
-    /// Hosts are told apart by what shapes the outcomes, not by their rows' UUIDs (each database
-    /// records its own row for the same machine).
+    /// The names the host was recorded under: one per pod, VM or node of the same facts.
+    public var hostnames: [String] { uniqued(sweeps.map(\.host.hostname)) }
+
+    /// Hosts are told apart by the facts that shape the outcomes (kernel, OS, architecture, CPUs,
+    /// socket sysctls), not by their host names nor their rows' UUIDs: the pods of one node image,
+    /// each with a name of its own, are one host.
     public static func key(_ host: HostInfo) -> String {
-        [host.hostname, host.kernel, host.os, host.arch, String(host.cpus), host.sysctls].joined(separator: "\u{1f}")
+        [host.kernel, host.os, host.arch, String(host.cpus), host.sysctls].joined(separator: "\u{1f}")
     }
 }

@@ -24,7 +24,8 @@ public struct SweepRunner {
 
     /// Starts a new sweep of `spec`, or of its `shard`.
     public func start(_ spec: SweepSpec, commandLine: String, shard: Shard? = nil) throws -> SweepRecord {
-        let grid = Grid(spec, shard: shard, unavailable: ClientPrograms.unavailable(spec.client, userCommand: spec.clientCommand))
+        let grid = Grid(spec, shard: shard, unavailable: ClientPrograms.unavailable(spec.client, userCommand: spec.clientCommand),
+                        linksUnrunnable: Isolation.linkAbsence)
         let sweep = try store.createSweep(
             name: spec.name ?? "sweep", spec: spec.json(), commandLine: commandLine,
             plannedRuns: grid.runCount, skipped: grid.skipped, host: HostProbe.current(),
@@ -35,13 +36,22 @@ public struct SweepRunner {
 
     /// Runs exactly the (cell, repeat) pairs of `sweep` that are not recorded yet, and again
     /// those recorded as `harness-error`. `jobs` may differ from the first attempt's: it changes
-    /// how fast, not what is run. Refused while another live process runs the sweep.
+    /// how fast, not what is run; so does the machine: link cells the first attempt left out
+    /// stay out, and links it planned are refused where they cannot run. Refused while another
+    /// live process runs the sweep.
     public func resume(_ sweep: SweepRecord, jobs: Int? = nil) throws -> SweepRecord {
         var overrides = try SpecFile.parse(Data(sweep.spec.utf8), source: "stored spec of sweep \(sweep.id)")
         if let jobs { overrides.jobs = jobs }
-        let spec = overrides.applied(to: .builtIn)
-        let grid = Grid(spec, shard: try store.shard(of: sweep.id),
-                        unavailable: ClientPrograms.unavailable(spec.client, userCommand: spec.clientCommand))
+        let spec = overrides.applied(to: .builtIn), shard = try store.shard(of: sweep.id)
+        let unavailable = ClientPrograms.unavailable(spec.client, userCommand: spec.clientCommand)
+        // A possible link combination whose client could run was left out for its link.
+        let leftOut = try store.skipped(sweepID: sweep.id).first {
+            $0.combination.hasLink && !$0.cannotExist && unavailable[$0.combination.client] == nil
+        }?.reason
+        let grid = Grid(spec, shard: shard, unavailable: unavailable, linksUnrunnable: leftOut)
+        if leftOut == nil, let absence = Isolation.linkAbsence, grid.cells.combinations.contains(where: \.base.hasLink) {
+            throw UnrunnableHere("sweep \(sweep.id) plans runs over an emulated link, and \(absence); accepted: --resume on a machine that can make the link")
+        }
         let resumed = try store.beginResume(of: sweep.id)
         return try execute(resumed, grid: grid, done: try store.recordedRequests(sweepID: sweep.id, rerunningHarnessErrors: true))
     }

@@ -52,7 +52,7 @@ struct RunCommand: ParsableCommand {
         if lossSeed != nil && scenario.lossBasisPoints == 0 {
             throw InputError("--seed fixes which packets the link drops, and this run loses none; accepted: --seed with --loss above 0")
         }
-        if scenario.hasLink && Isolation.available == .host { throw InputError(Isolation.linkRefusal) }
+        if scenario.hasLink, let absence = Isolation.linkAbsence { throw UnrunnableHere("the run has an emulated link, and \(absence)") }
         // Check --pcap and open the database before the run, so a bad one costs no run and records nothing.
         if let pcap {
             guard scenario.transport.isTCP else {

@@ -56,13 +56,18 @@ struct SweepCommand: ParsableCommand {
         guard sweep == nil else { throw InputError("unexpected argument '\(sweep ?? "")'; accepted: a sweep id, only with --resume") }
         guard !otherHost else { throw InputError("--other-host: only with --resume; accepted: pipelab sweep --resume --other-host") }
         let spec = try parsedSpec()
+        // Link cells this machine cannot run are left out with the reason; only a grid of nothing else is refused.
+        let whole = Self.grid(spec)
+        if whole.unrunnableCellCount == whole.cells.count, let absence = whole.linksUnrunnable {
+            throw UnrunnableHere("every cell of the grid has an emulated link, and \(absence)")
+        }
         let shard = try sharding.shard(of: spec)
         let store = try database.open(create: true)
         if let notice = Privileges.current.notice { writeStandardError(notice) }
         let runner = SweepRunner(store: store, quiet: quiet, capture: capture)
         guard let shard else { return try finish(try runner.start(spec, commandLine: CommandLineText.current), store: store) }
         let task = try ShardTask.plan(shard, spec: spec, in: store, host: HostProbe.current())
-        print(sharding.summary(shard, grid: Grid(spec, shard: shard)))
+        print(sharding.summary(shard, grid: Self.grid(spec, shard: shard)))
         switch task {
         case .start(let fresh):
             try finish(try runner.start(spec, commandLine: CommandLineText.current, shard: fresh), store: store)
@@ -81,10 +86,13 @@ struct SweepCommand: ParsableCommand {
         for (key, value) in flagValues { try overrides.set(key, value, label: "--\(key)") }
         let spec = overrides.applied(to: .builtIn)
         try Grid.check(spec, unavailable: ClientPrograms.unavailable(spec.client, userCommand: spec.clientCommand))
-        if (spec.rtt.contains { $0 > 0 } || spec.loss.contains { $0 > 0 }) && Isolation.available == .host {
-            throw InputError(Isolation.linkRefusal)
-        }
         return spec
+    }
+
+    /// The grid as this machine runs it: without the clients it lacks, and the links it cannot make.
+    static func grid(_ spec: SweepSpec, shard: Shard? = nil) -> Grid {
+        Grid(spec, shard: shard, unavailable: ClientPrograms.unavailable(spec.client, userCommand: spec.clientCommand),
+             linksUnrunnable: Isolation.linkAbsence)
     }
 
     private var flagValues: [(String, String)] {

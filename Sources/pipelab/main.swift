@@ -7,7 +7,8 @@ import PipeLabStore
 import PipeLabSweep
 
 // One place turns every error into one line on standard error and an exit code:
-// 64 bad input, 65 a file that is not (or too new for) a pipelab database, 70 a harness failure,
+// 64 bad input, 65 a file that is not (or too new for) a pipelab database, 69 nothing asked for can
+// run on this machine, 70 a harness failure,
 // 73 a database that cannot be created or written, 75 a sweep or database held by another
 // process, 130 interrupted; a finding (compare: 1) exits silently.
 let arguments = NegativeValues.attached(Array(CommandLine.arguments.dropFirst()))
@@ -16,6 +17,8 @@ do {
     try command.run()
 } catch let error as InputError {
     fail(error.message, code: 64)
+} catch let unrunnable as UnrunnableHere {
+    fail(unrunnable.message, code: 69)
 } catch let status as ExitStatus {
     exit(status.code)
 } catch let failure as CommandFailure {

@@ -9,7 +9,7 @@ import Foundation
 import Testing
 
 /// The network dimensions: interval on the real kernel, the columns and the cell identity they
-/// join, and the link's need for namespaces.
+/// join (a machine without the link's namespaces or TUN device: LinklessMachineTests).
 @Suite struct NetworkDimensionTests {
     /// The client waits `interval` between its later sends, and not before send #2 (the sleep's).
     /// A wait is never shorter than asked; a busy machine only lengthens it, so the interval is
@@ -67,18 +67,6 @@ import Testing
             (tcp6Only.transport, tcp6Only.rtt) = ([.tcp6], [20_000_000])
             try Grid.check(tcp6Only)
         }
-    }
-
-    /// Where namespaces are not allowed, what needs them is refused with one line saying how to allow it.
-    @Test(arguments: [["run", "--rtt", "20ms"], ["sweep", "--loss", "0,1%"]])
-    func theLinkNeedsNamespaces(_ arguments: [String]) throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try CLI.run(arguments, in: directory, environment: ["PIPELAB_ISOLATION": "host"])
-        #expect(result.status == 64)
-        #expect(result.stderr.contains("needs network namespaces"))
-        #expect(result.stderr.split(separator: "\n").count == 1)
-        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("pipelab.sqlite").path))
     }
 
     @Test func lossIsWrittenInPercentAndRefusedOutsideItsRange() {

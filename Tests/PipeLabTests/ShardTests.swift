@@ -271,11 +271,35 @@ extension ShardTests {
         #expect(try CLI.run(["merge", "--db", merged, first, second]).status == 0)
         let report = try CLI.run(["report", "--db", merged, "1"])
         #expect(report.status == 0, "\(report.stderr)")
-        #expect(report.stdout.contains("## Hosts") && report.stdout.contains("### second-host"))
-        #expect(report.stdout.contains("1 cells differ"))
+        #expect(report.stdout.contains("## Hosts") && report.stdout.contains("### Host 2: Linux 9.9.9, "))
+        #expect(report.stdout.contains("Recorded as second-host; sweeps 2: 12 runs in 1 cells"))
+        #expect(report.stdout.contains("Host 1 (A) and host 2 (B), 1 cells in common: 1 cells differ"))
         #expect(report.stdout.contains("| unix/close/ignore/1ms/3/5 | `ok,EPIPE,EPIPE` "))
         #expect(report.stdout.contains(" | `ok,ECONNRESET,EPIPE` 12 | "))
         let compare = try CLI.run(["compare", "--db", merged, "1", "2"])
         #expect(compare.status == 1)
+    }
+
+    /// Hosts are their facts: two pods of one image (only the host name differs) are one host, with
+    /// both names; a host that shares no cell with the others is named, never compared.
+    @Test func podsOfOneImageAreOneHostAndHostsWithoutCommonCellsAreNotCompared() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = { (name: String) in dir.appendingPathComponent(name + ".sqlite").path }
+        let spec = ["--transport", "unix,pipe", "--peer", "close", "--sigpipe", "ignore", "--sleep", "1ms", "--payload", "5", "--repeat", "1", "--quiet"]
+        for (index, name) in ["pod-a", "pod-b", "other-kernel"].enumerated() {
+            // The same spec; of its two cells, the pods hold one, the other kernel the other.
+            #expect(try CLI.run(["sweep", "--db", path(name), "--shard", "\(index == 2 ? 1 : 0)/2"] + spec).status == 0)
+            let kernel = index == 2 ? ", kernel = '9.9.9'" : ""
+            #expect(try CLIShell.sqlite3(path(name), "UPDATE hosts SET uuid = uuid || '-\(name)', hostname = '\(name)'\(kernel); UPDATE sweeps SET uuid = uuid || '-\(name)'; UPDATE runs SET uuid = uuid || '-\(name)';").status == 0)
+        }
+        let merged = path("merged")
+        #expect(try CLI.run(["merge", "--db", merged, path("pod-a"), path("pod-b"), path("other-kernel")]).status == 0)
+        let report = try CLI.run(["report", "--db", merged, "1"])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout.contains("This spec was recorded on 2 hosts"), "\(report.stdout)")
+        #expect(report.stdout.contains("Recorded as pod-a, pod-b; sweeps 1, 2: 2 runs in 1 cells"))
+        #expect(report.stdout.contains("### Host 2: Linux 9.9.9, ") && report.stdout.contains("Recorded as other-kernel; sweeps 3: "))
+        #expect(report.stdout.contains("Host 2 shares no cell with an earlier host: not compared."))
     }
 }
