@@ -14,6 +14,11 @@ public struct ReportData: Sendable {
     public var disturbed: [DisturbedRun]
     /// Per transport and sleep asked (above 0): how much longer than asked the client slept.
     public var sleepErrors: [SleepErrors]
+    /// What each client saw, real programs and pipelab's own (the runtime table).
+    public var clientOutcomes: [ClientOutcome] = []
+    /// Per client, from the start of send #2 to the start of send #3 (ns), back-to-back sends
+    /// only: what tracing costs a real program (ClientQueries).
+    public var sendGapsNs: [ClientProgram: [Int64]] = [:]
 }
 
 /// A run whose steps stand for the runs of its cell with the same signature and peer evidence.
@@ -62,7 +67,8 @@ extension Store {
             return ReportData(sweep: try sweep(id: first), skipped: try skipped(sweepID: first),
                               cells: try groupedCellSignatures(), timings: try failureTimings(sweepIDs: sweepIDs),
                               examples: try cellExamples(sweepIDs: sweepIDs), disturbed: try disturbedRuns(sweepIDs: sweepIDs),
-                              sleepErrors: try sleepErrors(sweepIDs: sweepIDs))
+                              sleepErrors: try sleepErrors(sweepIDs: sweepIDs), clientOutcomes: try clientOutcomes(sweepIDs: sweepIDs),
+                              sendGapsNs: try sendGaps(sweepIDs: sweepIDs))
         }
     }
 
@@ -99,7 +105,7 @@ extension Store {
         var order: [String] = []
         try db.prepare("""
             SELECT transport, errno_name, call_ns, peer_action_to_error_ns
-            FROM failing_calls WHERE \(Self.inSweeps(1)) AND call_ns IS NOT NULL AND peer_late = 0
+            FROM failing_calls WHERE \(Self.inSweeps(1)) AND call_ns IS NOT NULL AND peer_late = 0 AND client = 'harness'
             ORDER BY transport, errno_name
             """).bind([.text(Self.jsonList(sweepIDs))]).forEachRow { (row: Row) throws(StoreError) in
             guard let transport = Transport(rawValue: row.text(0)) else { return }
@@ -132,11 +138,23 @@ extension Store {
         }
         try checkRead(runs: order)
         let list: [Statement.Value] = [.text(Self.jsonList(order))]
-        try db.prepare("SELECT id, outcome, term_signal, repeat_index FROM runs WHERE id IN (SELECT value FROM json_each(?))")
-            .bind(list).forEachRow { (row: Row) throws(StoreError) in
+        try db.prepare("""
+            SELECT id, outcome, term_signal, repeat_index, client_exit, client_sigpipe, client_output FROM runs
+            WHERE id IN (SELECT value FROM json_each(?))
+            """).bind(list).forEachRow { (row: Row) throws(StoreError) in
             chosen[row.int(0)]?.run.outcome = try row.decoded("outcome")
             chosen[row.int(0)]?.run.termSignal = row.optionalText(2).flatMap(SignalName.number)
             chosen[row.int(0)]?.run.repeatIndex = Int(row.int(3))
+            // A real program's end and report, for what its runtime made of the calls (RuntimeExplainer).
+            if let disposition = row.optionalText(5).flatMap(SigpipeDisposition.init(name:)) {
+                chosen[row.int(0)]?.run.client = ClientReport(exitCode: row.optionalInt(4).map { Int32(truncatingIfNeeded: $0) },
+                                                              disposition: disposition, output: row.optionalText(6) ?? "")
+            }
+            // A real program's end and report, for what its runtime made of the calls (RuntimeExplainer).
+            if let disposition = row.optionalText(5).flatMap(SigpipeDisposition.init(name:)) {
+                chosen[row.int(0)]?.run.client = ClientReport(exitCode: row.optionalInt(4).map { Int32(truncatingIfNeeded: $0) },
+                                                              disposition: disposition, output: row.optionalText(6) ?? "")
+            }
         }
         try db.prepare("""
             SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps
@@ -165,7 +183,7 @@ extension Store {
         var groups: [SleepErrors] = []
         try db.prepare("""
             SELECT transport, sleep_ns, slept_ns - sleep_ns FROM runs
-            WHERE \(Self.inSweeps(1)) AND sleep_ns > 0 AND slept_ns IS NOT NULL ORDER BY transport, sleep_ns
+            WHERE \(Self.inSweeps(1)) AND sleep_ns > 0 AND slept_ns IS NOT NULL AND client = 'harness' ORDER BY transport, sleep_ns
             """).bind([.text(Self.jsonList(sweepIDs))]).forEachRow { (row: Row) throws(StoreError) in
             guard let transport = Transport(rawValue: row.text(0)) else { return }
             let sleep = row.int(1)
