@@ -58,6 +58,39 @@ package struct InputCheck {
         }
     }
 
+    /// What merge checks when it will copy only some of the file's sweeps: the version, the
+    /// shapes, the rows of `tablesAboveRuns`, and the rows of the runs of the sweeps `sweepIDs`
+    /// (ids in the file) with their steps and packets: the rows it copies.
+    package func runForCopying(sweepIDs: [Int64]) throws(StoreError) {
+        let reference = try checkShapes()
+        for table in Self.tablesAboveRuns {
+            try db.checkStop()
+            try checkRows(of: table, reference: reference)
+        }
+        try checkRuns(ofSweeps: sweepIDs, reference: reference)
+    }
+
+    /// Checks the rows of the runs of the sweeps `sweepIDs` (ids in the file), their steps and packets.
+    package func checkRuns(ofSweeps sweepIDs: [Int64]) throws(StoreError) {
+        try checkRuns(ofSweeps: sweepIDs, reference: try Reference.make())
+    }
+
+    private func checkRuns(ofSweeps sweepIDs: [Int64], reference: Connection) throws(StoreError) {
+        guard !sweepIDs.isEmpty else { return }
+        let list: [Statement.Value] = [.text("[" + sweepIDs.map(String.init).joined(separator: ",") + "]")]
+        try checkRows(of: "runs", reference: reference, where: "t.sweep_id IN (SELECT value FROM json_each(?))", list)
+        for table in ["steps", "packets"] where try hasTable(table) {
+            try db.checkStop()
+            try checkRows(of: table, reference: reference, where: """
+                t.run_id IN (SELECT id FROM \(schema).runs WHERE sweep_id IN (SELECT value FROM json_each(?)))
+                """, list)
+        }
+    }
+
+    private func hasTable(_ table: String) throws(StoreError) -> Bool {
+        try !db.prepare("SELECT 1 FROM \(schema).sqlite_master WHERE type = 'table' AND name = ?").bind([.text(table)]).rows { _ in true }.isEmpty
+    }
+
     /// Checks the rows of `table` that meet `condition` (SQL over the row `t`, with `values` bound).
     package func checkRows(of table: String, where condition: String, _ values: [Statement.Value] = []) throws(StoreError) {
         try checkRows(of: table, reference: try Reference.make(), where: condition, values)
@@ -165,8 +198,7 @@ package struct InputCheck {
     /// One pass over the rows of `table` that meet `condition`: the first row that breaks a rule,
     /// and the rule, refuse the file.
     private func checkRows(of table: String, reference: Connection, where condition: String = "1", _ values: [Statement.Value] = []) throws(StoreError) {
-        let exists = try db.prepare("SELECT 1 FROM \(schema).sqlite_master WHERE type = 'table' AND name = ?").bind([.text(table)]).rows { _ in true }
-        guard !exists.isEmpty else { return }
+        guard try hasTable(table) else { return }
         let columns = try reference.prepare("SELECT name, type, \"notnull\" FROM pragma_table_info(?) ORDER BY cid").bind([.text(table)])
             .rows { RowRules.Column(name: $0.text(0), type: $0.text(1), notNull: $0.int(2) != 0) }
         let rules = RowRules.rules(for: table, columns: columns, schema: schema)

@@ -20,46 +20,67 @@ public struct MergeCounts: Equatable, Sendable {
 /// runs, or completed since): its status and runs are replaced by the input's, so merging a
 /// shard again after it progressed equals merging it once at the end. Integer ids are given
 /// anew and the references remapped through the UUIDs. The input is untrusted (InputCheck): it is attached read-only, nothing of
-/// it is executed, and its shape and rows are checked before a row is copied. Everything is
-/// INSERT … SELECT over the attached file, so no input is held in memory or copied to TMPDIR.
+/// it is executed, and its shape and the rows it copies are checked before a row is copied (once:
+/// by `checkMergeInput`, or in the merge's own snapshot). Everything is INSERT … SELECT over the
+/// attached file, so no input is held in memory or copied to TMPDIR.
 extension Store {
     /// Tables whose rows belong to a run, copied for the runs an input adds.
     package static let runChildTables = ["steps", "packets"]
 
     /// Checks the database at `input` as merge will read it, before any output exists: exit 65
     /// with the file and the rule when it is not pipelab's or breaks a rule; `stop` is asked
-    /// every few thousand steps of SQLite's work and ends the check when it says so.
-    public static func checkMergeInput(_ input: String, stop: @escaping () -> Bool) throws(StoreError) {
+    /// every few thousand steps of SQLite's work and ends the check when it says so. With
+    /// `rows`, every row (what a new output copies); without, the shapes and the hosts, sweeps and
+    /// skipped rows (an existing output may need none of its runs: those it copies are checked
+    /// then). Returns the file's identity when every row was checked and nothing wrote to the file
+    /// during the check, so the merge can copy from that same file without checking it again.
+    @discardableResult
+    public static func checkMergeInput(_ input: String, rows: Bool = true, stop: @escaping () -> Bool) throws(StoreError) -> FileIdentity? {
         guard FileManager.default.fileExists(atPath: input) else {
             throw StoreError(.notFound, "no database at \(input)")
         }
+        let before = FileIdentity.of(input)
         let source = try Connection(path: input, create: false, readOnly: true)
         source.interrupt(when: stop)
         // Reading first: SQLite finds a file that is not a database here.
         _ = try source.prepare("SELECT count(*) FROM sqlite_master").rows { $0.int(0) }
-        try InputCheck(source, schema: "main", path: input).run()
+        let check = InputCheck(source, schema: "main", path: input)
+        if rows { try check.run() } else { try check.runForCopying(sweepIDs: []) }
+        return rows && FileIdentity.of(input) == before ? before : nil
     }
 
     /// Merges the pipelab database at `input` in one transaction: on failure nothing of it stays.
-    /// It is checked again inside that transaction, which reads one snapshot of it throughout.
-    public func merge(from input: String, stop: @escaping () -> Bool) throws(StoreError) -> MergeCounts {
+    /// It is read from one snapshot throughout; the rows it copies are checked in that snapshot,
+    /// unless `checked` is the identity `checkMergeInput` found and the file still has it.
+    public func merge(from input: String, checked: FileIdentity? = nil, stop: @escaping () -> Bool) throws(StoreError) -> MergeCounts {
         try Connection.refuseSpecial(input)
         db.interrupt(when: stop)
         defer { db.interrupt(when: nil) }
-        return try copy(from: input, group: nil)
+        return try copy(from: input, group: nil, checked: checked)
     }
 
     /// Copies what this database lacks from the database at `path`, checked first (InputCheck):
     /// everything, or only the sweeps of one `group` of shards and their hosts.
-    package func copy(from path: String, group: String?) throws(StoreError) -> MergeCounts {
+    package func copy(from path: String, group: String?, checked: FileIdentity? = nil) throws(StoreError) -> MergeCounts {
         try db.prepare("ATTACH DATABASE ? AS input").bind([.text(Connection.uri(path, readOnly: true, mode: "ro"))]).run()
         defer { try? db.execute("DETACH DATABASE input") }
         let scope: Statement.Value = group.map { .text($0) } ?? .null
         return try db.writeTransaction { () throws(StoreError) -> MergeCounts in
-            try InputCheck(db, schema: "input", path: path).run()
+            // The snapshot begins with this read; the identity is taken after it.
+            _ = try db.prepare("SELECT count(*) FROM input.sqlite_master").rows { $0.int(0) }
+            let unchanged = checked != nil && FileIdentity.of(path) == checked
+            let check = InputCheck(db, schema: "input", path: path)
+            try check.runForCopying(sweepIDs: [])
             try refuseOtherFacts(path)
+            let ahead = try sweepsAhead(scope: scope)
+            if !unchanged {
+                let added = try db.prepare("""
+                    SELECT i.id FROM input.sweeps i WHERE (?1 IS NULL OR i.group_uuid = ?1) AND i.uuid NOT IN (SELECT uuid FROM main.sweeps)
+                    """).bind([scope]).rows { $0.int(0) }
+                try check.checkRuns(ofSweeps: added + ahead.map(\.input))
+            }
             var counts = MergeCounts()
-            let updated = try takeProgress(scope: scope)
+            let updated = try takeProgress(ahead)
             (counts.updatedSweeps, counts.replacedRuns) = (updated.sweeps.count, updated.runs)
             let lastSweepBefore = try db.prepare("SELECT COALESCE(MAX(id), 0) FROM main.sweeps").rows { $0.int(0) }.first ?? 0
             counts.hosts = try copyNew("hosts", scope: scope, where: "?1 IS NULL OR source.id IN (SELECT host_id FROM input.sweeps WHERE group_uuid = ?1)")
@@ -97,18 +118,23 @@ extension Store {
         """
     }
 
-    /// For each sweep here that the input holds further along: its runs (with their steps and
-    /// packets, by cascade) are deleted and its row takes the input's values, so the copy that
-    /// follows brings in the input's runs. Returns the ids of the sweeps updated and the runs deleted.
-    private func takeProgress(scope: Statement.Value) throws(StoreError) -> (sweeps: [Int64], runs: Int) {
-        let ahead = try db.prepare("""
-            SELECT m.id, m.uuid FROM main.sweeps m JOIN input.sweeps i ON i.uuid = m.uuid
+    /// The sweeps here that the input holds further along: their ids here and in the input.
+    private func sweepsAhead(scope: Statement.Value) throws(StoreError) -> [(main: Int64, uuid: String, input: Int64)] {
+        try db.prepare("""
+            SELECT m.id, m.uuid, i.id FROM main.sweeps m JOIN input.sweeps i ON i.uuid = m.uuid
             WHERE (?1 IS NULL OR i.group_uuid = ?1) AND \(Self.progress(of: "i", in: "input")) > \(Self.progress(of: "m", in: "main"))
-            """).bind([scope]).rows { ($0.int(0), $0.text(1)) }
+            """).bind([scope]).rows { ($0.int(0), $0.text(1), $0.int(2)) }
+    }
+
+    /// For each sweep here that the input holds further along (`ahead`): its runs (with their
+    /// steps and packets, by cascade) are deleted and its row takes the input's values, so the
+    /// copy that follows brings in the input's runs. Returns the ids of the sweeps updated and the
+    /// runs deleted.
+    private func takeProgress(_ ahead: [(main: Int64, uuid: String, input: Int64)]) throws(StoreError) -> (sweeps: [Int64], runs: Int) {
         guard !ahead.isEmpty else { return ([], 0) }
         let columns = try sharedColumns("sweeps", except: ["id", "uuid", "host_id"])
         var replaced = 0
-        for (id, uuid) in ahead {
+        for (id, uuid, _) in ahead {
             try db.prepare("DELETE FROM main.runs WHERE sweep_id = ?").bind([.int(id)]).run()
             replaced += try changes()
             try db.prepare("""
@@ -116,7 +142,7 @@ extension Store {
                 WHERE uuid = ?1
                 """).bind([.text(uuid)]).run()
         }
-        return (ahead.map(\.0), replaced)
+        return (ahead.map(\.main), replaced)
     }
 
     /// A host is its facts: an input row that shares a host's or a sweep's UUID with this

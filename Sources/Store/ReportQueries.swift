@@ -67,8 +67,10 @@ extension Store {
             return ReportData(sweep: try sweep(id: first), skipped: try skipped(sweepID: first),
                               cells: try groupedCellSignatures(), timings: try failureTimings(sweepIDs: sweepIDs),
                               examples: try cellExamples(sweepIDs: sweepIDs), disturbed: try disturbedRuns(sweepIDs: sweepIDs),
-                              sleepErrors: try sleepErrors(sweepIDs: sweepIDs), clientOutcomes: try clientOutcomes(sweepIDs: sweepIDs),
-                              sendGapsNs: try sendGaps(sweepIDs: sweepIDs))
+                              sleepErrors: try sleepErrors(sweepIDs: sweepIDs),
+                              // Only a real program's runs make the runtime table and its tracing cost.
+                              clientOutcomes: try hasRealClients() ? clientOutcomes(sweepIDs: sweepIDs) : [],
+                              sendGapsNs: try hasRealClients() ? sendGaps(sweepIDs: sweepIDs) : [:])
         }
     }
 
@@ -98,6 +100,11 @@ extension Store {
             GROUP BY \(Dimensions.columnList()), signature, outcome
             ORDER BY \(Dimensions.columnList()), SUM(runs) DESC, signature
             """).rows(Self.cellSignature)
+    }
+
+    /// Whether the runs counted in `temp.run_groups` include a real program's.
+    private func hasRealClients() throws(StoreError) -> Bool {
+        try !db.prepare("SELECT 1 FROM temp.run_groups WHERE client <> 'harness' LIMIT 1").rows { _ in true }.isEmpty
     }
 
     package func failureTimings(sweepIDs: [Int64]) throws(StoreError) -> [FailureTiming] {

@@ -96,6 +96,21 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty)
     }
 
+    /// Into an output that exists, the rows an input adds are checked as it is merged: a crafted
+    /// input is refused with its rule, and the output keeps the inputs merged before it.
+    @Test func intoAnExistingOutputACraftedInputIsRefusedAfterTheOnesBefore() throws {
+        let (directory, input) = try Self.genuine()
+        try Self.craft(input, "UPDATE steps SET seq = seq + 100000 WHERE run_id = 1 AND seq = 1;")
+        let out = directory.appendingPathComponent("out.sqlite").path
+        #expect(try CLI.run(["run", "--transport", "unix", "--sleep", "0", "--db", out]).status == 0)
+        let good = directory.appendingPathComponent("good.sqlite").path
+        #expect(try CLI.run(["run", "--transport", "pipe", "--sleep", "0", "--db", good]).status == 0)
+        let merged = try CLI.run(["merge", "--db", out, good, input])
+        #expect(merged.status == 65, "\(merged.stderr)")
+        #expect(merged.stderr.contains("pipelab: \(input): steps row 1/100001 breaks the rule: seq is an integer from 1 to"), "\(merged.stderr)")
+        #expect(try CLIShell.sqlite3(out, "SELECT COUNT(*) FROM sweeps;").stdout == "2\n")
+    }
+
     /// The checks a merge makes end at once when asked (the merge command asks on SIGINT/SIGTERM).
     @Test func aCheckStopsWhenAsked() throws {
         let (_, input) = try Self.genuine()
