@@ -14,13 +14,13 @@ public enum ClientProgram: String, ParameterValue {
     public static let shipped: [ClientProgram] = [.c, .python, .node, .perl, .java, .go, .rust]
 
     /// Why a real program cannot take this disposition, or nil. Only what the operating system
-    /// carries into a program applies to it: an ignored or default SIGPIPE survives exec(2)
-    /// (signal(7), execve(2)); a handler does not, and MSG_NOSIGNAL is a flag of pipelab's own sends.
+    /// carries into a program applies to it: an ignored or default SIGPIPE and a blocked one
+    /// survive exec(2) (signal(7), execve(2)); a handler does not, and MSG_NOSIGNAL is a flag of
+    /// pipelab's own sends.
     func inapplicableReason(sigpipe: SigpipeMode) -> String? {
         guard isReal else { return nil }
         switch sigpipe {
-        case .default, .ignore: return nil
-        case .blocked: return "a SIGPIPE left pending in a real program is not seen by strace"
+        case .default, .ignore, .blocked: return nil
         case .handler: return "a signal handler does not survive exec(2): a real program brings its own"
         case .nosignal: return "MSG_NOSIGNAL is a flag of pipelab's own sends: a real program chooses its own flags"
         }

@@ -33,6 +33,8 @@ public struct ClientReport: Sendable, Equatable {
         public var ok: Bool
         /// `BrokenPipeError: [Errno 32] Broken pipe`, `Error [EPIPE]: write EPIPE`, `errno 32: Broken pipe`.
         public var error: String?
+        /// The errno the program's report names, where its runtime gives one (Node's are negative).
+        public var errno: Int?
     }
 
     /// The sends the program reported, in the order it printed them; empty for a program that
@@ -42,8 +44,14 @@ public struct ClientReport: Sendable, Equatable {
             guard line.hasPrefix("{"),
                   let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let number = object["send"] as? Int, let ok = object["ok"] as? Bool else { return nil }
-            return Send(number: number, ok: ok, error: ok ? nil : Self.describe(object))
+            return Send(number: number, ok: ok, error: ok ? nil : Self.describe(object), errno: (object["errno"] as? Int).map(abs))
         }
+    }
+
+    /// `text` with the port of every address left out (`127.0.0.1:PORT`, `[::1]:PORT`): runtimes
+    /// that name the connection in their message (Go) say the same thing in every run.
+    public static func withoutPorts(_ text: String) -> String {
+        text.replacing(#/(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:.]+\]):\d+/#) { "\($0.output.1):PORT" }
     }
 
     /// `runs.client_error`: what the program was told at its first failing send; nil when it

@@ -8,12 +8,20 @@ public enum SigpipeDisposition: Int64, Sendable, CaseIterable {
     case ignore = 1
     /// A handler of the runtime's own: the call fails with EPIPE and the handler runs.
     case handler = 2
+    /// Masked, whatever its action: the call fails with EPIPE and the signal stays pending.
+    case blocked = 3
+
+    public init?(name: String) {
+        guard let found = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = found
+    }
 
     public var name: String {
         switch self {
         case .default: "default"
         case .ignore: "ignore"
         case .handler: "handler"
+        case .blocked: "blocked"
         }
     }
 }

@@ -50,7 +50,9 @@ package struct RealTimeWaits {
         leave()
     }
 
-    private mutating func leave() {
+    /// Out of the class, the token back: for a thread that goes on with ordinary work after its
+    /// waits (the worker's main thread, once it has been a run's peer).
+    package mutating func leave() {
         if inClass { _ = pipelab_set_realtime(0) }
         inClass = false
         giveBack()

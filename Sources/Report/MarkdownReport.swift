@@ -35,6 +35,7 @@ public enum MarkdownReport {
         out += answerIntro(answer) + "\n\n" + answer.markdown
         out += embedded(charts, .heatmap)
         out += embedded(charts, .link)
+        if let runtimes = RuntimeTable.section(data) { out += "\n## What each program saw\n\n" + runtimes }
         out += "\n## Where it races\n\n"
         out += races(matrix, examples: data.examples, data: data)
         out += embedded(charts, .raceWindow)
@@ -111,6 +112,10 @@ public enum MarkdownReport {
         let latest = racing.map(\.column.sleepNs).max() ?? 0
         let all = matrix.scenarios
         var out = "In \(racing.count) of \(Plural.count(all.count, "cell")) the repeats gave different signatures."
+        let traced = racing.filter { OutcomeMatrix.scenario($0.row, $0.column).client.isReal }.count
+        if traced > 0 {
+            out += " \(traced) of them \(traced == 1 ? "is a real program's cell" : "are real programs' cells"), traced by strace: their shares are measured at the traced pace (What each program saw says how much slower) and are not the untraced program's."
+        }
         let short = racing.filter { $0.column.sleepNs < RunEvidence.settledSleepNs }
         let settledCells = Set(racing.filter { $0.column.sleepNs >= RunEvidence.settledSleepNs }.map { OutcomeMatrix.scenario($0.row, $0.column) })
         if !short.isEmpty {

@@ -4,32 +4,56 @@ import PipeLabKernel
 
 /// What a real program's runtime made of the kernel's answers, from what the run recorded: the
 /// SIGPIPE disposition it ran with (as started, or as it set it with rt_sigaction), which errno of
-/// which call became which report (exception, error code), sends it failed without a system call,
-/// and a death by signal. Nothing for pipelab's own client.
+/// which call became which report (exception, error code), a report that names another errno than
+/// the call's, sends it failed without a system call, and a death by signal. Nothing for
+/// pipelab's own client.
 public enum RuntimeExplainer {
     public static func sentences(_ run: RunResult) -> [String] {
-        guard run.scenario.client.isReal, let report = run.client else { return [] }
-        let name = run.scenario.client == .command ? "The program" : "The \(run.scenario.client.rawValue) client"
-        var sentences: [String] = []
-        let started = run.scenario.sigpipe == .ignore ? "ignored" : "at its default action"
-        let set = run.steps.filter { $0.actor == .client && $0.op == .sigaction }
-        if let last = set.last, let value = last.value.flatMap(SigpipeDisposition.init(rawValue:)) {
-            sentences.append("\(name) started with SIGPIPE \(started) and set it itself (rt_sigaction, \(set.count == 1 ? "once" : "\(set.count) times")): "
-                + "its writes met \(phrase(value)).")
-        } else {
-            sentences.append("\(name) started with SIGPIPE \(started) and did not change it: its writes met \(phrase(report.disposition)).")
+        guard let disposition = disposition(run) else { return [] }
+        return [disposition] + calls(run)
+    }
+
+    /// The disposition the program started with, whether it changed it, and what its writes met.
+    package static func disposition(_ run: RunResult) -> String? {
+        guard run.scenario.client.isReal, let report = run.client else { return nil }
+        let name = subject(run)
+        let started = switch run.scenario.sigpipe {
+        case .ignore: "ignored"
+        case .blocked: "blocked"
+        case .default, .handler, .nosignal: "at its default action"
         }
+        let set = run.steps.filter { $0.actor == .client && $0.op == .sigaction }
+        // Started blocked, its writes met SIGPIPE unmasked: it took the signal out of its mask.
+        let unmasked = run.scenario.sigpipe == .blocked && report.disposition != .blocked
+        var changes: [String] = []
+        if !set.isEmpty { changes.append("set its action itself (rt_sigaction, \(set.count == 1 ? "once" : "\(set.count) times"))") }
+        if unmasked { changes.append("took it out of its signal mask (rt_sigprocmask)") }
+        let changed = changes.isEmpty ? "did not change it" : changes.joined(separator: " and ")
+        return "\(name) started with SIGPIPE \(started) and \(changed): its writes met \(phrase(report.disposition))."
+    }
+
+    /// Which call met which errno and what the program was told, or the sends it failed itself, and its death.
+    package static func calls(_ run: RunResult) -> [String] {
+        guard run.scenario.client.isReal, let report = run.client else { return [] }
+        let name = subject(run)
+        var sentences: [String] = []
         let writes = run.clientWrites
         let sends = report.sends
-        if !sends.isEmpty && sends.count == writes.count {
-            for (write, said) in zip(writes, sends) where write.errno != 0 {
-                sentences.append("Send #\(said.number) met \(ErrnoName.of(write.errno)) in \(write.op.rawValue)(2)"
-                    + (said.error.map { "; the program was told \($0)." } ?? ", and the program reported success."))
+        // A program killed in a write reported one send fewer than it made.
+        if !sends.isEmpty && sends.count <= writes.count {
+            for (index, (write, said)) in zip(writes, sends).enumerated() where write.errno != 0 {
+                var sentence = "Send #\(said.number) met \(ErrnoName.of(write.errno)) in \(write.op.rawValue)(2)"
+                    + (said.error.map { "; the program was told \($0)" } ?? ", and the program reported success")
+                if let named = said.errno.flatMap(Int32.init(exactly:)), named > 0, named != write.errno {
+                    let earlier = writes[..<index].contains { $0.errno == named } ? ", the error an earlier call met" : ""
+                    sentence += ", which names \(ErrnoName.of(named))\(earlier), not the \(ErrnoName.of(write.errno)) of this call"
+                }
+                sentences.append(sentence + ".")
             }
         } else if sends.count > writes.count {
             let unmade = sends.filter { $0.number > writes.count && !$0.ok }
             if let first = unmade.first {
-                let shutdown = run.steps.contains { $0.actor == .client && $0.op == .shutdown } ? " after it had shut down its own sending side" : ""
+                let shutdown = run.steps.contains { $0.actor == .client && $0.op == .shutdown } ? ", after it had shut down its own sending side" : ""
                 let numbers = unmade.map { "#\($0.number)" }.joined(separator: ", ")
                 sentences.append("\(name) made \(writes.count) write\(writes.count == 1 ? "" : "s") on the connection but reported \(sends.count) sends: "
                     + "it failed send\(unmade.count == 1 ? "" : "s") \(numbers) itself, without a system call\(shutdown), and reported \(first.error ?? "a failure").")
@@ -44,11 +68,16 @@ public enum RuntimeExplainer {
         return sentences
     }
 
+    private static func subject(_ run: RunResult) -> String {
+        run.scenario.client == .command ? "The program" : "The \(run.scenario.client.rawValue) client"
+    }
+
     private static func phrase(_ disposition: SigpipeDisposition) -> String {
         switch disposition {
         case .default: "SIGPIPE's default action, which ends the process"
         case .ignore: "SIGPIPE ignored, so a write to a broken connection only fails with EPIPE"
         case .handler: "a SIGPIPE handler of the runtime's own, which takes the signal and lets the write fail with EPIPE"
+        case .blocked: "SIGPIPE blocked, so a write to a broken connection fails with EPIPE and leaves the signal pending"
         }
     }
 }

@@ -11,7 +11,8 @@ public enum SweepSummary {
     /// `databaseArgument`: the path later commands must name with `--db`, or nil when pipelab
     /// finds the database without it.
     public static func text(sweep: SweepRecord, cells: [CellSignature], skipped: [SkippedCombination],
-                            databasePath: String, databaseArgument: String?, matrix showMatrix: Bool = false, quiet: Bool = false) -> String {
+                            databasePath: String, databaseArgument: String?, matrix showMatrix: Bool = false, quiet: Bool = false,
+                            clientOutcomes: [ClientOutcome] = []) -> String {
         let marks = CellMarks(sweep, recorded: cells.map(\.scenario))
         let matrix = OutcomeMatrix(cells)
         var lines: [String] = []
@@ -29,6 +30,11 @@ public enum SweepSummary {
             lines.append("")
             lines.append("what the client sees once the peer is gone, \(answer.scope):")
             lines += answerLines(answer)
+        }
+        if let runtimes = RuntimeTable(clientOutcomes) {
+            lines.append("")
+            lines.append("what each program saw (client, peer, SIGPIPE: signature · what it was told · how it ended):")
+            lines += runtimes.lines(width: width, limit: 12)
         }
         lines.append("")
         let disturbed = cells.filter { $0.disturbedRuns > 0 }

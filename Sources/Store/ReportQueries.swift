@@ -14,6 +14,11 @@ public struct ReportData: Sendable {
     public var disturbed: [DisturbedRun]
     /// Per transport and sleep: how much longer than asked the client slept.
     public var sleepErrors: [SleepErrors]
+    /// What each client saw, real programs and pipelab's own (the runtime table).
+    public var clientOutcomes: [ClientOutcome] = []
+    /// Per client, from the start of send #2 to the start of send #3 (ns), back-to-back sends
+    /// only: what tracing costs a real program (ClientQueries).
+    public var sendGapsNs: [ClientProgram: [Int64]] = [:]
 }
 
 /// A run whose steps stand for the runs of its cell with the same signature and peer evidence.
@@ -57,7 +62,8 @@ extension Store {
         ReportData(sweep: try sweep(id: sweepID), skipped: try skipped(sweepID: sweepID),
                    cells: try cellSignatures(sweepID: sweepID), timings: try failureTimings(sweepID: sweepID),
                    examples: try cellExamples(sweepID: sweepID), disturbed: try disturbedRuns(sweepID: sweepID),
-                   sleepErrors: try sleepErrors(sweepID: sweepID))
+                   sleepErrors: try sleepErrors(sweepID: sweepID), clientOutcomes: try clientOutcomes(sweepID: sweepID),
+                   sendGapsNs: try sendGaps(sweepID: sweepID))
     }
 
     package func failureTimings(sweepID: Int64) throws(StoreError) -> [FailureTiming] {
@@ -65,7 +71,7 @@ extension Store {
         var order: [String] = []
         try db.prepare("""
             SELECT transport, errno_name, call_ns, peer_action_to_error_ns
-            FROM failing_calls WHERE sweep_id = ? AND call_ns IS NOT NULL AND peer_late = 0
+            FROM failing_calls WHERE sweep_id = ? AND call_ns IS NOT NULL AND peer_late = 0 AND client = 'harness'
             ORDER BY transport, errno_name
             """).bind([.int(sweepID)]).forEachRow { row in
             guard let transport = Transport(rawValue: row.text(0)) else { return }
@@ -97,13 +103,18 @@ extension Store {
                 startedAt: 0, durationNs: 0), runs: Int(row.int("runs")))
         }
         try db.prepare("""
-            SELECT id, outcome, term_signal, repeat_index FROM runs WHERE sweep_id = ? AND id IN (
+            SELECT id, outcome, term_signal, repeat_index, client_exit, client_sigpipe, client_output FROM runs WHERE sweep_id = ? AND id IN (
                 SELECT MIN(id) FROM runs WHERE sweep_id = ? AND peer_late = 0
                 GROUP BY \(Dimensions.columnList()), signature, peer_left_unread)
             """).bind([.int(sweepID), .int(sweepID)]).forEachRow { (row: Row) throws(StoreError) in
             chosen[row.int(0)]?.run.outcome = try row.decoded("outcome")
             chosen[row.int(0)]?.run.termSignal = row.optionalText(2).flatMap(SignalName.number)
             chosen[row.int(0)]?.run.repeatIndex = Int(row.int(3))
+            // A real program's end and report, for what its runtime made of the calls (RuntimeExplainer).
+            if let disposition = row.optionalText(5).flatMap(SigpipeDisposition.init(name:)) {
+                chosen[row.int(0)]?.run.client = ClientReport(exitCode: row.optionalInt(4).map { Int32(truncatingIfNeeded: $0) },
+                                                              disposition: disposition, output: row.optionalText(6) ?? "")
+            }
         }
         try db.prepare("""
             SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps
@@ -132,7 +143,7 @@ extension Store {
         var groups: [SleepErrors] = []
         try db.prepare("""
             SELECT transport, sleep_ns, slept_ns - sleep_ns FROM runs
-            WHERE sweep_id = ? AND slept_ns IS NOT NULL ORDER BY transport, sleep_ns
+            WHERE sweep_id = ? AND slept_ns IS NOT NULL AND client = 'harness' ORDER BY transport, sleep_ns
             """).bind([.int(sweepID)]).forEachRow { row in
             guard let transport = Transport(rawValue: row.text(0)) else { return }
             let sleep = row.int(1)

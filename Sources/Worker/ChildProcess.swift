@@ -1,4 +1,5 @@
 import Glibc
+import PipeLabExperiment
 import PipeLabKernel
 
 /// A program the worker starts: a real client under strace, or the compiler that builds one. Its
@@ -8,10 +9,11 @@ package struct ChildProcess {
     package let pid: pid_t
 
     /// Starts `arguments` (the first found in PATH) with `environment` added to the worker's own.
-    /// - Parameter sigpipeDefault: start it with SIGPIPE at SIG_DFL; otherwise it inherits the
-    ///   worker's disposition (SIG_IGN survives exec, a handler does not).
+    /// - Parameter sigpipe: `default` starts it with SIGPIPE at SIG_DFL, `blocked` with SIG_DFL and
+    ///   SIGPIPE in its signal mask (both survive exec, and strace keeps them for its tracee);
+    ///   otherwise it inherits the worker's disposition (SIG_IGN survives exec, a handler does not).
     package init(_ arguments: [String], environment: [String: String] = [:], output: String, errors: String,
-                 sigpipeDefault: Bool = false) throws(SystemError) {
+                 sigpipe: SigpipeMode = .ignore) throws(SystemError) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -25,12 +27,13 @@ package struct ChildProcess {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        if sigpipe == .blocked { sigaddset(&mask, SIGPIPE) }
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        if sigpipeDefault { sigaddset(&defaults, SIGPIPE) }
-        posix_spawnattr_setsigmask(&attributes, &empty)
+        if sigpipe == .default || sigpipe == .blocked { sigaddset(&defaults, SIGPIPE) }
+        posix_spawnattr_setsigmask(&attributes, &mask)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 

@@ -11,9 +11,9 @@ import PipeLabKernel
 /// a run costs one message each way.
 ///
 /// The worker hands it a run over a socket pair (the scenario, the run's clock and a copy of the
-/// client's descriptor), and the peer, just before its own first call, lets it start with a second
-/// message: that is the start barrier (DESIGN.md, "Run validity"), passed with the order already
-/// read, so nothing but the barrier stands between it and send #1. It makes the calls (their steps go to the shared step log as they return, announced first, so a send
+/// client's descriptor) as the peer, just before its own first call: the order is the start
+/// barrier (DESIGN.md, "Run validity"), one wake-up for the client. The peer then waits for the
+/// client's data, so reading the order delays nothing the peer races. It makes the calls (their steps go to the shared step log as they return, announced first, so a send
 /// that kills it is recorded), closes its copy and answers; the worker's copy stays open until the
 /// worker's abortive close.
 package final class ClientProcess {
@@ -83,18 +83,12 @@ package final class ClientProcess {
         return true
     }
 
-    /// Hands it a run on `fd`; the errno when it cannot take it (it has ended).
+    /// Hands it a run on `fd`, which it starts at once: the start barrier. The errno when it cannot
+    /// take it (it has ended; `awaitRun` then tells how).
     func hand(token: Int64, _ scenario: Scenario, runStartNs: Int64, extraPauseNs: Int64, fd: Int32) -> Int32? {
         let order = WireMessage.job(token: token, scenario: scenario, lossSeed: 0).encode() + [runStartNs, extraPauseNs]
         let sent = order.withUnsafeBytes { pipelab_send_with_fd(control, $0.baseAddress, UInt($0.count), fd) }
         return sent == order.count * 8 ? nil : sent < 0 ? errno : EPIPE
-    }
-
-    /// The start barrier, passed by the peer thread: lets the client make the run it was handed.
-    /// False when it has ended since (then `awaitRun` tells how).
-    func letStart() -> Bool {
-        var go: Int64 = 1
-        return Glibc.send(control, &go, 8, Int32(MSG_NOSIGNAL)) == 8
     }
 
     /// Waits until it has made the run's calls, or has ended (then it is reaped).
@@ -133,8 +127,6 @@ package final class ClientProcess {
                   let size = Int(exactly: scenario.payloadBytes), size <= payload.count else { _exit(0) }
             let recorder = StepRecorder(log: log, area: .client, token: token, runStartNs: order[WireMessage.slots],
                                         isTCP: scenario.transport.isTCP)
-            var go: Int64 = 0
-            guard Glibc.recv(control, &go, 8, 0) == 8 else { _exit(0) }
             script.perform(scenario, UnsafeRawBufferPointer(rebasing: payload[0..<size]), fd: fd, recorder: recorder,
                            extraPauseNs: order[WireMessage.slots + 1])
             // Before the answer: the worker's close must be the socket's last, the abortive one.

@@ -27,9 +27,6 @@ package final class RealClientJobs {
         do { listener = try LoopbackListener(transport: scenario.transport, overLink: link != nil) } catch {
             return [.harnessError(token: token, stage: scenario.transport == .tcp6 ? .listenTCP6 : .listenTCP4, errno: error.errno)]
         }
-        // An ignored SIGPIPE reaches the program by inheritance: the worker ignores it too (it never
-        // writes to the run's connection itself).
-        if scenario.sigpipe == .ignore { _ = SigpipeControl(mode: .ignore) }
         let run: RealClientRun
         do { run = try RealClientRun.perform(command, scenario, listener: listener, peer: peer, recorder: recorder) } catch {
             return [.harnessError(token: token, stage: .clientProgram, errno: error.errno)]

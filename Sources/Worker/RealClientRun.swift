@@ -43,8 +43,12 @@ package struct RealClientRun {
                                          "-e", "signal=SIGPIPE", "-o", trace, "--"] + dieWithParent + command
         // strace stamps its lines with the wall clock: the run's start on that clock.
         let runStartWallNs = WallClock.nowNs() - (MonotonicClock.nowNs() - recorder.runStartNs)
+        // An ignored SIGPIPE reaches the program by inheritance (posix_spawn can only reset it to
+        // SIG_DFL): the caller ignores it too, which costs it nothing (it never writes to the
+        // run's connection, and the worker writes to its recorder with MSG_NOSIGNAL).
+        if scenario.sigpipe == .ignore { _ = SigpipeControl(mode: .ignore) }
         let child = try ChildProcess(arguments, environment: environment(scenario, host: target.host, port: target.port),
-                                     output: output, errors: errors, sigpipeDefault: scenario.sigpipe == .default)
+                                     output: output, errors: errors, sigpipe: scenario.sigpipe)
         var peerFD: Int32?
         // Until the program connects or ends: one that never connects leaves the peer nothing to do.
         var ended = child.ended()
@@ -71,7 +75,11 @@ package struct RealClientRun {
         }
         let termination = ended ?? child.wait()
         let events = StraceTrace.parse((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "")
-        let disposition: SigpipeDisposition = scenario.sigpipe == .ignore ? .ignore : .default
+        let disposition: SigpipeDisposition = switch scenario.sigpipe {
+        case .ignore: .ignore
+        case .blocked: .blocked
+        case .default, .handler, .nosignal: .default
+        }
         return RealClientRun(termination: termination,
                              traced: TracedClient(events, port: target.port, runStartNs: runStartWallNs, startedWith: disposition),
                              output: (try? String(contentsOfFile: output, encoding: .utf8)) ?? "",

@@ -4,7 +4,7 @@ import PipeLabKernel
 
 /// Where a worker writes its steps as they happen: a memory region shared with the recorder.
 /// Writing a step costs no system call, and whatever the worker wrote before it died or hung is
-/// still there for the recorder to read. The client and the peer thread each append to their own
+/// still there for the recorder to read. The client and the peer each append to their own
 /// area; a record is written before the count that covers it, so a killed worker never leaves a
 /// half-written record counted. The recorder reads the log only once the run has ended (the
 /// worker's `runDone` message, its death, or the timeout).

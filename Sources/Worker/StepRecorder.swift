@@ -36,7 +36,7 @@ package struct StepRecorder {
         return result
     }
 
-    /// The same run's recorder for the peer thread's area.
+    /// The same run's recorder for the peer's area.
     package var forPeer: StepRecorder {
         StepRecorder(log: log, area: .peer, token: token, runStartNs: runStartNs, isTCP: isTCP)
     }

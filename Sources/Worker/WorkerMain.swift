@@ -27,7 +27,7 @@ public enum WorkerMain {
             return 64
         }
         StopReporter.blockStopSignal()
-        // Before any thread starts: the peer thread and the forked clients inherit the namespace.
+        // Before any thread starts: the worker's threads and the forked clients inherit the namespace.
         if isolate {
             let failure = pipelab_isolate_network()
             guard failure == 0 else {
@@ -66,7 +66,8 @@ public enum WorkerMain {
 package final class RunPerformer {
     private let channel: Channel
     private let log: StepLog
-    private let peer: PeerThread
+    /// The harness run's peer, made on this thread.
+    private var peer: Peer
     private let stopReporter: StopReporter
     private let payload = ZeroPayload()
     private var capture: Capture?
@@ -86,9 +87,9 @@ package final class RunPerformer {
         self.channel = channel
         self.log = log
         // The peer and the link have their own shares of the tokens: a share gives back only what it holds.
-        peer = try PeerThread(tokens: RealTimeTokens())
+        peer = Peer(tokens: RealTimeTokens())
         stopReporter = try StopReporter(channel: channel)
-        realClient = RealClientJobs(peer: peer, userCommand: userCommand)
+        realClient = RealClientJobs(peer: try PeerThread(tokens: RealTimeTokens()), userCommand: userCommand)
     }
 
     package func perform(_ job: Channel.Job) {
@@ -137,16 +138,25 @@ package final class RunPerformer {
         }
         var ending: [WireMessage] = []
         var clientVanished = false
-        if let failure = client.hand(token: token, scenario, runStartNs: recorder.runStartNs, extraPauseNs: testPauseNs, fd: ends.client) {
+        // This thread is the peer: handing the client its run, just before the peer's first call,
+        // is the start barrier (ClientProcess).
+        var handFailure: Int32?
+        let peerStillOpen = peer.perform(Peer.Job(fd: ends.peer, action: scenario.peer, transport: scenario.transport,
+                                                  recorder: recorder.forPeer, letClientStart: {
+            handFailure = client.hand(token: token, scenario, runStartNs: recorder.runStartNs, extraPauseNs: self.testPauseNs,
+                                      fd: ends.client)
+            return handFailure == nil
+        }))
+        // Waiting for the client is ordinary work: out of the real-time class.
+        peer.realTime.leave()
+        if let handFailure {
             closeQuietly(ends.client, tcp: scenario.transport.isTCP)
             closeQuietly(ends.peer, tcp: scenario.transport.isTCP)
             _ = stopReporter.disarm()
-            channel.send(.harnessError(token: token, stage: .clientProcess, errno: failure))
+            channel.send(.harnessError(token: token, stage: .clientProcess, errno: handFailure))
             return
         }
         testPauseNs = 0
-        peer.begin(PeerThread.Job(fd: ends.peer, action: scenario.peer, transport: scenario.transport, recorder: recorder.forPeer,
-                                  letClientStart: client.letStart))
         if case .ended(let termination) = client.awaitRun() {
             switch termination {
             case .signaled(let signal):
@@ -158,7 +168,6 @@ package final class RunPerformer {
                 clientVanished = true
             }
         }
-        let peerStillOpen = peer.finish()
         // The answer to the client's last send may still be on the link: wait a round trip for it,
         // with a tenth and 1 ms to spare for the link thread's and the kernel's own delays.
         if capture != nil && scenario.hasLink { MonotonicClock.sleep(nanoseconds: scenario.rttNs + scenario.rttNs / 10 + 1_000_000) }

@@ -17,7 +17,8 @@ import Testing
     }
 
     /// One run of `client` with sleep 100 ms and 3 sends; nil when its runtime is not installed.
-    static func perform(_ client: ClientProgram, peer action: PeerAction, userCommand: String? = nil) throws -> Seen? {
+    static func perform(_ client: ClientProgram, peer action: PeerAction, sigpipe: SigpipeMode = .default,
+                        userCommand: String? = nil) throws -> Seen? {
         let command: [String]
         switch ClientPrograms.command(for: client, userCommand: userCommand) {
         case .success(let found): command = found
@@ -25,7 +26,7 @@ import Testing
             print("skipped \(client.rawValue): \(unavailable.reason)")
             return nil
         }
-        let scenario = Scenario(transport: .tcp4, peer: action, sigpipe: .default, sleepNs: 100_000_000, sends: 3, payloadBytes: 5)
+        let scenario = Scenario(transport: .tcp4, peer: action, sigpipe: sigpipe, sleepNs: 100_000_000, sends: 3, payloadBytes: 5)
         let (log, fd) = try StepLog.create()
         defer { close(fd) }
         let recorder = StepRecorder(log: log, area: .client, token: 1, runStartNs: MonotonicClock.nowNs(), isTCP: true)
@@ -37,48 +38,92 @@ import Testing
         return Seen(signature: tokens.joined(separator: ","), run: run)
     }
 
-    @Test func cDiesOfSigpipeAtTheThirdSend() throws {
-        guard let seen = try Self.perform(.c, peer: .close) else { return }
-        #expect(seen.signature == "ok,ok,killed:SIGPIPE")
-        #expect(seen.run.termination == .signaled(SIGPIPE))
-        #expect(seen.writes.map(\.op) == [.sendto, .sendto, .sendto])
-        #expect(seen.writes.last?.result == nil && seen.writes.last?.sigpipe == true)
-        #expect(seen.run.traced.disposition == .default)
+    /// A mandatory runtime's (c, python, node, perl; README's install line) run of the classic case
+    /// (peer close, SIGPIPE ignored), of linger0, and of the classic case started with SIGPIPE's
+    /// default action: what its system calls made, what it was told, how it ended.
+    struct Case: CustomTestStringConvertible, Sendable {
+        var client: ClientProgram
+        var peer: PeerAction
+        var sigpipe: SigpipeMode
+        var signature: String
+        /// What it reported at its first failing send (`runs.client_error`); nil when it died first.
+        var error: String?
+        var killed: Bool
+        var writes: [PipeLabExperiment.Operation]
+        /// The disposition its writes met.
+        var met: SigpipeDisposition
+        var testDescription: String { "\(client.rawValue) \(peer.rawValue) \(sigpipe.rawValue) → \(signature)" }
     }
 
-    @Test func pythonRaisesBrokenPipeError() throws {
-        guard let seen = try Self.perform(.python, peer: .close) else { return }
-        #expect(seen.signature == "ok,ok,EPIPE")
+    static let cases: [Case] = [
+        Case(client: .c, peer: .close, sigpipe: .ignore, signature: "ok,ok,EPIPE", error: "errno 32: Broken pipe",
+             killed: false, writes: [.sendto, .sendto, .sendto], met: .ignore),
+        Case(client: .c, peer: .linger0, sigpipe: .ignore, signature: "ok,ECONNRESET,EPIPE", error: "errno 104: Connection reset by peer",
+             killed: false, writes: [.sendto, .sendto, .sendto], met: .ignore),
+        Case(client: .c, peer: .close, sigpipe: .default, signature: "ok,ok,killed:SIGPIPE", error: nil,
+             killed: true, writes: [.sendto, .sendto, .sendto], met: .default),
+        // CPython sets SIGPIPE to SIG_IGN at start-up, whatever it inherited.
+        Case(client: .python, peer: .close, sigpipe: .ignore, signature: "ok,ok,EPIPE", error: "BrokenPipeError: [Errno 32] Broken pipe",
+             killed: false, writes: [.sendto, .sendto, .sendto], met: .ignore),
+        Case(client: .python, peer: .linger0, sigpipe: .ignore, signature: "ok,ECONNRESET,EPIPE",
+             error: "ConnectionResetError: [Errno 104] Connection reset by peer", killed: false, writes: [.sendto, .sendto, .sendto], met: .ignore),
+        Case(client: .python, peer: .close, sigpipe: .default, signature: "ok,ok,EPIPE", error: "BrokenPipeError: [Errno 32] Broken pipe",
+             killed: false, writes: [.sendto, .sendto, .sendto], met: .ignore),
+        // Node reads the peer's FIN (or RST) during the sleep and fails the later writes itself:
+        // they never reach the kernel.
+        Case(client: .node, peer: .close, sigpipe: .ignore, signature: "ok", error: "Error [EPIPE]: This socket has been ended by the other party",
+             killed: false, writes: [.write], met: .ignore),
+        Case(client: .node, peer: .linger0, sigpipe: .ignore, signature: "ok",
+             error: "Error [ERR_STREAM_DESTROYED]: Cannot call write after a stream was destroyed", killed: false, writes: [.write], met: .ignore),
+        Case(client: .node, peer: .close, sigpipe: .default, signature: "ok", error: "Error [EPIPE]: This socket has been ended by the other party",
+             killed: false, writes: [.write], met: .ignore),
+        Case(client: .perl, peer: .close, sigpipe: .ignore, signature: "ok,ok,EPIPE", error: "errno 32: Broken pipe",
+             killed: false, writes: [.write, .write, .write], met: .ignore),
+        Case(client: .perl, peer: .linger0, sigpipe: .ignore, signature: "ok,ECONNRESET,EPIPE", error: "errno 104: Connection reset by peer",
+             killed: false, writes: [.write, .write, .write], met: .ignore),
+        Case(client: .perl, peer: .close, sigpipe: .default, signature: "ok,ok,killed:SIGPIPE", error: nil,
+             killed: true, writes: [.write, .write, .write], met: .default),
+    ]
+
+    @Test(arguments: cases)
+    func aMandatoryRuntimeSeesWhatItsRuntimeMakesOfTheCalls(_ expected: Case) throws {
+        guard let seen = try Self.perform(expected.client, peer: expected.peer, sigpipe: expected.sigpipe) else { return }
+        #expect(seen.signature == expected.signature, "\(seen.run.output)")
+        #expect(seen.writes.map(\.op) == expected.writes)
+        #expect(seen.run.traced.disposition == expected.met)
+        let report = ClientReport(exitCode: nil, disposition: seen.run.traced.disposition, output: seen.run.output)
+        #expect(report.error == expected.error)
+        if expected.killed {
+            #expect(seen.run.termination == .signaled(SIGPIPE))
+            // It died inside its last write: no result, and the signal marked on it.
+            #expect(seen.writes.last?.result == nil && seen.writes.last?.sigpipe == true)
+        } else {
+            #expect(seen.run.termination == .exited(0))
+        }
+        // Its connect to the peer's port comes first among its steps on the connection.
+        #expect(seen.run.traced.steps.first { $0.op != .sigaction }?.op == .connect)
+    }
+
+    /// A SIGPIPE blocked at exec stays blocked in a C program: the failing write leaves it pending.
+    @Test func cStartedBlockedLeavesSigpipePending() throws {
+        guard let seen = try Self.perform(.c, peer: .close, sigpipe: .blocked) else { return }
+        #expect(seen.signature == "ok,ok,EPIPE+SIGPIPE")
+        #expect(seen.run.traced.disposition == .blocked)
         #expect(seen.run.termination == .exited(0))
-        // CPython sets SIGPIPE to SIG_IGN at start-up, before the script runs.
+    }
+
+    /// Node replaces its signal mask at start-up (rt_sigprocmask SIG_SETMASK): a SIGPIPE blocked at
+    /// exec is unblocked, and Node's SIG_IGN is what its writes meet.
+    @Test func nodeStartedBlockedUnblocksSigpipe() throws {
+        guard let seen = try Self.perform(.node, peer: .close, sigpipe: .blocked) else { return }
+        #expect(seen.run.traced.disposition == .ignore)
+        #expect(seen.run.termination == .exited(0))
+    }
+
+    @Test func pythonSetsSigpipeIgnoredItself() throws {
+        guard let seen = try Self.perform(.python, peer: .close) else { return }
         #expect(seen.run.traced.steps.contains { $0.op == .sigaction && $0.value == SigpipeDisposition.ignore.rawValue })
         #expect(seen.run.output.contains(#""error": "BrokenPipeError", "errno": 32, "message": "[Errno 32] Broken pipe""#))
-    }
-
-    @Test func pythonAfterAnAbortiveCloseRaisesConnectionResetError() throws {
-        guard let seen = try Self.perform(.python, peer: .linger0) else { return }
-        #expect(seen.signature == "ok,ECONNRESET,EPIPE")
-        #expect(seen.run.output.contains(#""error": "ConnectionResetError", "errno": 104"#))
-        #expect(seen.run.output.contains(#""error": "BrokenPipeError", "errno": 32"#))
-    }
-
-    @Test func perlDiesOfSigpipe() throws {
-        guard let seen = try Self.perform(.perl, peer: .close) else { return }
-        #expect(seen.signature == "ok,ok,killed:SIGPIPE")
-        #expect(seen.run.termination == .signaled(SIGPIPE))
-        #expect(seen.writes.map(\.op) == [.write, .write, .write])
-        // Perl prints its line for each send that returned, and nothing for the one it died in.
-        #expect(seen.run.output.split(separator: "\n").count == 2)
-    }
-
-    /// Node reads the peer's FIN during the sleep, ends its own side (allowHalfOpen is false) and
-    /// fails the later writes itself: they never reach the kernel.
-    @Test func nodeFailsLaterWritesWithoutASystemCall() throws {
-        guard let seen = try Self.perform(.node, peer: .close) else { return }
-        #expect(seen.signature == "ok")
-        #expect(seen.run.traced.steps.contains { $0.op == .shutdown && $0.result == 0 })
-        #expect(seen.run.output.contains(#""send":3,"ok":false,"error":"Error","code":"EPIPE""#))
-        #expect(seen.run.termination == .exited(0))
     }
 
     @Test func nodeAfterAnAbortiveCloseReportsAnErrorEvent() throws {
@@ -205,6 +250,36 @@ import Testing
         #expect(failed.startNs == 500_000_000 && failed.durationNs == 250_000)
         #expect(traced.steps[4].errno == ENOTCONN)
         #expect(traced.writerKilledBy == SIGPIPE)
+    }
+
+    /// A program started with SIGPIPE blocked: a shell blocks every signal around vfork and its
+    /// child unblocks them before exec (the child's lines come before the vfork returns), so the
+    /// program's writes meet SIGPIPE unmasked; a thread that keeps it masked leaves it pending.
+    @Test func followsEachThreadsSignalMask() {
+        let shell = """
+        14692 1.000000 rt_sigprocmask(SIG_SETMASK, ~[RTMIN RT_1], NULL, 8) = 0 <0.000005>
+        14692 1.000010 vfork( <unfinished ...>
+        14693 1.000020 rt_sigprocmask(SIG_SETMASK, [], ~[KILL STOP RTMIN RT_1], 8) = 0 <0.000005>
+        14692 1.000030 <... vfork resumed>) = 14693 <0.000100>
+        14693 1.100000 connect(3, {sa_family=AF_INET, sin_port=htons(47069), sin_addr=inet_addr("127.0.0.1")}, 16) = 0 <0.000010>
+        14693 1.200000 write(3, ""..., 5) = -1 EPIPE (Broken pipe) <0.000010>
+        14693 1.200100 --- SIGPIPE {si_signo=SIGPIPE, si_code=SI_USER, si_pid=14693, si_uid=0} ---
+        14693 1.200200 +++ killed by SIGPIPE +++
+        """
+        let unmasked = TracedClient(StraceTrace.parse(shell), port: 47069, runStartNs: 1_000_000_000, startedWith: .blocked)
+        #expect(unmasked.disposition == .default)
+        #expect(unmasked.steps.last?.result == nil && unmasked.writerKilledBy == SIGPIPE)
+
+        let threads = """
+        20 1.000000 clone3({flags=CLONE_VM|CLONE_THREAD, exit_signal=0} => {parent_tid=[21]}, 88) = 21 <0.000050>
+        20 1.000100 rt_sigprocmask(SIG_UNBLOCK, [PIPE], NULL, 8) = 0 <0.000005>
+        21 1.100000 connect(3, {sa_family=AF_INET, sin_port=htons(7), sin_addr=inet_addr("127.0.0.1")}, 16) = 0 <0.000010>
+        21 1.200000 sendto(3, ""..., 5, 0, NULL, 0) = -1 EPIPE (Broken pipe) <0.000010>
+        21 1.300000 sendto(3, ""..., 5, MSG_NOSIGNAL, NULL, 0) = -1 EPIPE (Broken pipe) <0.000010>
+        """
+        let pending = TracedClient(StraceTrace.parse(threads), port: 7, runStartNs: 1_000_000_000, startedWith: .blocked)
+        #expect(pending.disposition == .blocked)
+        #expect(pending.steps.filter { $0.op.isClientWrite }.map(\.sigpipe) == [true, false])
     }
 
     @Test func countsTheBytesOfVectoredWritesAndIgnoresOtherConnections() {
