@@ -1,7 +1,7 @@
 import PipeLabKernel
 
 /// The ids a scheduler gives the task that starts or continues a sweep, kept in `sweeps.scheduler`
-/// (schema 13) as a JSON array with one object per attempt of the variables that were set, so a
+/// (schema 14) as a JSON array with one object per attempt of the variables that were set, so a
 /// shard's row says which job, array task, pod or CI run recorded it, and which requeue or retry
 /// continued it. A value that is not short printable ASCII is left out, never refused: ids describe
 /// the sweep, they do not change what it runs.

@@ -53,7 +53,7 @@ import Testing
         #expect(try store.db.prepare("SELECT scheduler FROM sweeps").rows { $0.text(0) } == [#"[{"SLURM_JOB_ID":"7"}]"#])
     }
 
-    /// Schemas 11 and 12 kept the first attempt's object alone; migration 13 makes it the array of that
+    /// Schemas 11 to 13 kept the first attempt's object alone; migration 14 makes it the array of that
     /// one object, so every row holds one object per attempt. NULL stays NULL.
     @Test func theSchedulerMigrationMakesTheFirstAttemptsObjectAnArray() throws {
         let store = try Store(path: "", create: true)
