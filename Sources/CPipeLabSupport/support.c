@@ -20,6 +20,10 @@ int pipelab_die_with_parent(int expected_parent) {
     return getppid() == expected_parent ? 0 : -1;
 }
 
+int pipelab_run_in_memory_sharing_process(int (*body)(void *), void *context, void *stack_top) {
+    return clone(body, stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD, context);
+}
+
 int pipelab_unread_bytes(int fd) {
     int count = 0;
     return ioctl(fd, FIONREAD, &count) == 0 ? count : -1;

@@ -19,6 +19,13 @@ package struct SigpipeControl {
     /// only set it again (a worker runs thousands of runs of one mode in a row).
     nonisolated(unsafe) private static var lastMode: SigpipeMode?
 
+    /// The record above, for a process that shares this one's memory but not its signal state
+    /// (RunProcess): it must start from a clean slate, and leave this process's record as it was.
+    package static var recordedMode: SigpipeMode? {
+        get { lastMode }
+        set { lastMode = newValue }
+    }
+
     package init(mode: SigpipeMode) {
         self.mode = mode
         sigpipeDeliveries.store(0, ordering: .relaxed)

@@ -123,6 +123,8 @@ package final class RunPerformer {
             channel.send(.harnessError(token: token, stage: error.stage, errno: error.errno))
             return
         }
+        // Never fails for good: a client process that has ended fails the hand below, which says so.
+        _ = client.waitInRunProcess(scenario.sigpipe == .default)
         let recorder = startClock(token: token, scenario, capture: capture, link: runLink)
         let ends: (client: Int32, peer: Int32)
         switch connect(scenario.transport, overLink: scenario.hasLink, recorder: recorder) {
@@ -157,16 +159,14 @@ package final class RunPerformer {
             return
         }
         testPauseNs = 0
-        if case .ended(let termination) = client.awaitRun() {
-            switch termination {
-            case .signaled(let signal):
-                ending.append(.clientKilled(token: token, signal: signal))
-                // A client killed in the real-time class leaves its token locked in the description it shares with us.
-                realTimeTokens?.give()
-            case .exited:
-                // It ends on its own only when its order never came whole: the run was not made.
-                clientVanished = true
-            }
+        switch client.awaitRun() {
+        case .done: break
+        case .killed(let signal):
+            ending.append(.clientKilled(token: token, signal: signal))
+            // A client killed in the real-time class leaves its token locked in the description it shares with us.
+            realTimeTokens?.give()
+        case .vanished:
+            clientVanished = true
         }
         // The answer to the client's last send may still be on the link: wait a round trip for it,
         // with a tenth and 1 ms to spare for the link thread's and the kernel's own delays.
@@ -195,10 +195,12 @@ package final class RunPerformer {
     }
 
     /// The worker's client process, forked again when a run ended it, when it was killed between
-    /// runs, or when the payload was mapped again for a larger size. Called before any of the run's
-    /// descriptors exist: a process forked later would hold them for its whole life.
+    /// runs, when the payload was mapped again for a larger size, or when its killed run processes
+    /// have left enough memory behind. Called before any of the run's descriptors exist: a process
+    /// forked later would hold them for its whole life.
     private func clientProcess(payload run: UnsafeRawBufferPointer) throws(ClientProcess.StartFailure) -> ClientProcess {
-        if let client, !client.hasEnded, client.payload.baseAddress == run.baseAddress, client.payload.count >= run.count {
+        if let client, !client.hasEnded, client.payload.baseAddress == run.baseAddress, client.payload.count >= run.count,
+           client.killedRuns < RunProcess.maxKilledRuns {
             return client
         }
         // The old one ends first: a new one forked while it lives would hold its end of the pair.

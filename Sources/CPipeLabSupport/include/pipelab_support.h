@@ -5,6 +5,14 @@
 /// which Swift cannot call: prctl is variadic). Returns 0, or -1 when the parent is already gone.
 int pipelab_die_with_parent(int expected_parent);
 
+/// Runs `body(context)` in a new process that shares the caller's memory (CLONE_VM) but has its own
+/// pid, signal dispositions, signal mask and descriptor table, on `stack_top` (the high end of a
+/// stack the caller owns), and suspends the calling thread until that process has exited or died
+/// (CLONE_VFORK): a process of its own that costs no copy of the address space, what fork() costs.
+/// Swift cannot call clone(): it is variadic. Returns the process's pid (reap it with waitpid), or
+/// -1 with errno.
+int pipelab_run_in_memory_sharing_process(int (*body)(void *), void *context, void *stack_top);
+
 /// The CPUs of this process's affinity mask (sched_getaffinity, CPU_COUNT), or -1.
 int pipelab_affinity_cpus(void);
 
