@@ -11,7 +11,9 @@
 # 4. prints runs/s, the ratio pipelab / baseline for each pair, and the sweeps' peak memory;
 # 5. compares the peak memory of a 100,000-run sweep with a 10,000-run sweep, checks that the
 #    100,000-run sweep ran out of neither ports nor file descriptors;
-# 6. times `pipelab report` on the 100,000-run database;
+# 6. times `pipelab report` on the 100,000-run database; then (Benchmarks/scale.sh) `report` on
+#    1,000,000 runs and `compare` of two such sweeps (made by SQL from that sweep's runs), `merge`
+#    of 10 × 100,000 runs against a hand-written ATTACH + INSERT … SELECT, and the no-op re-merge;
 # 7. measures sleep accuracy with the default --jobs: at 1 ms, 10 ms and 100 ms, 100 runs each
 #    (4 transports × 25 repeats), the share within 1 % + 100 µs of the request, the median and
 #    worst error, and the runs the machine disturbed (peer_late);
@@ -84,6 +86,8 @@ for i in $(seq "$REPEATS"); do
     REPORT_TIMES+="$s "
 done
 printf 'pipelab report on 100,000 runs: median %s s (target < 2 s)\n' "$(med "$REPORT_TIMES")"
+source Benchmarks/scale.sh
+scale_benchmark "$PIPELAB" "$WORK/m100.sqlite" "$WORK" "$REPEATS"
 
 for sleep in 1ms 10ms 100ms; do
     rm -f "$WORK"/acc.sqlite*

@@ -1,7 +1,7 @@
 import PipeLabExperiment
 import PipeLabKernel
 
-/// What the report's charts need from the database, read in three set-based queries.
+/// What the report's charts need from the database: the run counts of the report, and a typical run per signature.
 public struct ChartData: Sendable {
     public var sweep: SweepRecord
     /// Runs grouped by cell and everything that describes their first failing call.
@@ -64,19 +64,24 @@ public struct RepresentativeRun: Sendable {
 }
 
 extension Store {
-    public func chartData(sweepID: Int64) throws(StoreError) -> ChartData {
-        ChartData(sweep: try sweep(id: sweepID), runGroups: try runGroups(sweepID: sweepID),
-                  skipped: try skipped(sweepID: sweepID), representatives: try representativeRuns(sweepID: sweepID),
-                  linkGroups: try linkGroups(sweepID: sweepID))
+    /// The charts of the sweeps `sweepIDs`, headed by the first: after `reportData(sweepIDs:)`,
+    /// whose counts (`temp.run_groups`) they read.
+    public func chartData(sweepIDs: [Int64]) throws(StoreError) -> ChartData {
+        try namingBrokenRow { () throws(StoreError) in
+            guard let first = sweepIDs.first else { throw StoreError(.notFound, "no sweep to report in \(path)") }
+            try countRunGroups(sweepIDs: sweepIDs)
+            return ChartData(sweep: try sweep(id: first), runGroups: try runGroups(), skipped: try skipped(sweepID: first),
+                             representatives: try representativeRuns(sweepIDs: sweepIDs), linkGroups: try linkGroups())
+        }
     }
 
-    package func linkGroups(sweepID: Int64) throws(StoreError) -> [LinkGroup] {
+    /// Undisturbed runs of peer close and probe none, by cell and first failing send.
+    package func linkGroups() throws(StoreError) -> [LinkGroup] {
         try db.prepare("""
-            SELECT \(Dimensions.columnList()),
-                   first_failing_send, COUNT(*) AS runs
-            FROM runs WHERE sweep_id = ? AND peer = 'close' AND probe = 'none' AND peer_late = 0
+            SELECT \(Dimensions.columnList()), first_failing_send, SUM(runs) AS runs
+            FROM temp.run_groups WHERE peer = 'close' AND probe = 'none' AND peer_late = 0
             GROUP BY \(Dimensions.columnList()), first_failing_send
-            """).bind([.int(sweepID)]).rows { (row: Row) throws(StoreError) in
+            """).rows { (row: Row) throws(StoreError) in
             LinkGroup(scenario: try row.scenario(), firstFailingSend: row.optionalInt("first_failing_send").map { Int($0) },
                       runs: Int(row.int("runs")))
         }
@@ -84,50 +89,64 @@ extension Store {
 
     /// Every cell's runs by signature and first failure: the heatmap draws each probe and network
     /// as a facet of its own; the race window reads the families it draws.
-    package func runGroups(sweepID: Int64) throws(StoreError) -> [RunGroup] {
+    package func runGroups() throws(StoreError) -> [RunGroup] {
         try db.prepare("""
             SELECT \(Dimensions.columnList()), signature, outcome, first_failing_send,
-                   first_errno_name, term_signal, COUNT(*) AS runs
-            FROM runs r WHERE sweep_id = ?1
+                   first_errno_name, term_signal, SUM(runs) AS runs
+            FROM temp.run_groups r
               -- Like a cell's verdict, the charts leave out the runs the machine disturbed, unless
               -- a cell has nothing else.
-              AND (peer_late = 0 OR NOT EXISTS (
-                SELECT 1 FROM runs u WHERE u.sweep_id = r.sweep_id AND \(Self.sameCell("u", "r")) AND u.peer_late = 0))
+            WHERE peer_late = 0 OR NOT EXISTS (
+                SELECT 1 FROM temp.run_groups u WHERE \(Self.sameCell("u", "r")) AND u.peer_late = 0)
             GROUP BY \(Dimensions.columnList()), signature, outcome, first_failing_send, first_errno_name, term_signal
             ORDER BY \(Dimensions.columnList()), signature
-            """).bind([.int(sweepID)]).rows { (row: Row) throws(StoreError) in
+            """).rows { (row: Row) throws(StoreError) in
             RunGroup(scenario: try row.scenario(), signature: row.text("signature"), outcome: try row.decoded("outcome"),
                      firstFailingSend: row.optionalInt("first_failing_send").map { Int($0) },
                      firstErrnoName: row.optionalText("first_errno_name"), termSignal: row.optionalText("term_signal"), runs: Int(row.int("runs")))
         }
     }
 
-    package func representativeRuns(sweepID: Int64) throws(StoreError) -> [RepresentativeRun] {
-        var runs = try db.prepare("""
+    /// Per signature, of the cell with the most undisturbed runs of it, the run of median
+    /// duration: the cells from the counts, the run from that cell's range of runs_by_signature.
+    package func representativeRuns(sweepIDs: [Int64]) throws(StoreError) -> [RepresentativeRun] {
+        let list = Self.jsonList(sweepIDs)
+        let median = try db.prepare("""
+            SELECT id FROM runs INDEXED BY runs_by_signature
+            WHERE \(Self.inSweeps(1)) AND \(Self.cellEquals) AND signature = ? AND peer_late = 0
+            ORDER BY duration_ns, id LIMIT 1 OFFSET ?
+            """)
+        var runs: [RepresentativeRun] = []
+        try db.prepare("""
             WITH cells AS (
-                SELECT signature, \(Dimensions.columnList()), COUNT(*) AS n
-                FROM runs WHERE sweep_id = ?1 AND peer_late = 0
+                SELECT signature, \(Dimensions.columnList()), SUM(runs) AS n
+                FROM temp.run_groups WHERE peer_late = 0
                 GROUP BY signature, \(Dimensions.columnList())),
             totals AS (SELECT signature, SUM(n) AS runs, COUNT(*) AS cells FROM cells GROUP BY signature),
             -- The cell with the most runs of each signature (SQLite takes the bare columns from the MAX row).
-            largest AS (SELECT signature, \(Dimensions.columnList()), MAX(n) AS n FROM cells GROUP BY signature),
-            ranked AS (
-                SELECT r.id, r.signature, l.n,
-                       ROW_NUMBER() OVER (PARTITION BY r.signature ORDER BY r.duration_ns, r.id) AS position
-                FROM runs r JOIN largest l ON r.signature = l.signature AND \(Self.sameCell("r", "l"))
-                WHERE r.sweep_id = ?1 AND r.peer_late = 0)
-            SELECT r.id, \(Dimensions.columnList("r")), r.repeat_index, r.signature, r.outcome, r.term_signal,
-                   t.runs AS signature_runs, t.cells AS signature_cells, k.n AS cell_runs
-            FROM ranked k JOIN runs r ON r.id = k.id JOIN totals t ON t.signature = k.signature
-            WHERE k.position = (k.n + 1) / 2
-            ORDER BY t.runs DESC, r.signature
-            """).bind([.int(sweepID)]).rows { (row: Row) throws(StoreError) in
-            RepresentativeRun(runID: row.int("id"), scenario: try row.scenario(), repeatIndex: Int(row.int("repeat_index")),
-                              signature: row.text("signature"), outcome: try row.decoded("outcome"),
-                              termSignal: row.optionalText("term_signal"), signatureRuns: Int(row.int("signature_runs")),
-                              signatureCells: Int(row.int("signature_cells")), cellRuns: Int(row.int("cell_runs")), steps: [])
+            largest AS (SELECT signature, \(Dimensions.columnList()), MAX(n) AS n FROM cells GROUP BY signature)
+            SELECT \(Dimensions.columnList("l")), l.signature, l.n AS cell_runs, t.runs AS signature_runs, t.cells AS signature_cells
+            FROM largest l JOIN totals t ON t.signature = l.signature
+            ORDER BY t.runs DESC, l.signature
+            """).forEachRow { (row: Row) throws(StoreError) in
+            let scenario = try row.scenario(), signature = row.text("signature"), cellRuns = row.int("cell_runs")
+            median.bind([.text(list)])
+            let next = median.bindCell(scenario, from: 2)
+            median.bind(next, signature as String?)
+            median.bind(next + 1, (cellRuns + 1) / 2 - 1)
+            for id in try median.rows({ $0.int(0) }) {
+                runs.append(RepresentativeRun(runID: id, scenario: scenario, repeatIndex: 0, signature: signature, outcome: .ok,
+                                              termSignal: nil, signatureRuns: Int(row.int("signature_runs")),
+                                              signatureCells: Int(row.int("signature_cells")), cellRuns: Int(cellRuns), steps: []))
+            }
         }
+        try checkRead(runs: runs.map(\.runID))
         for index in runs.indices {
+            for (repeatIndex, outcome, termSignal) in try db.prepare("SELECT repeat_index, outcome, term_signal FROM runs WHERE id = ?")
+                .bind([.int(runs[index].runID)]).rows({ (row: Row) throws(StoreError) in
+                    (Int(row.int(0)), try row.decoded("outcome", as: Outcome.self), row.optionalText(2)) }) {
+                (runs[index].repeatIndex, runs[index].outcome, runs[index].termSignal) = (repeatIndex, outcome, termSignal)
+            }
             try db.prepare("""
                 SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps
                 WHERE run_id = ? ORDER BY seq

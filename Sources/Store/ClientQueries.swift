@@ -22,14 +22,14 @@ public struct ClientOutcome: Sendable, Equatable {
 extension Store {
     /// Every client's outcomes in the sweep, in the table's order of clients, transports, peers and
     /// dispositions; a program's reports that differ only in its ports count as one.
-    package func clientOutcomes(sweepID: Int64) throws(StoreError) -> [ClientOutcome] {
+    package func clientOutcomes(sweepIDs: [Int64]) throws(StoreError) -> [ClientOutcome] {
         var outcomes: [ClientOutcome] = []
         try db.prepare("""
             SELECT client, transport, peer, sigpipe, signature, outcome, client_error, client_sigpipe, client_exit, term_signal,
                    COUNT(*) AS runs
-            FROM runs WHERE sweep_id = ? AND peer_late = 0 AND outcome <> 'harness-error'
+            FROM runs WHERE \(Self.inSweeps(1)) AND peer_late = 0 AND outcome <> 'harness-error'
             GROUP BY client, transport, peer, sigpipe, signature, outcome, client_error, client_sigpipe, client_exit, term_signal
-            """).bind([.int(sweepID)]).forEachRow { (row: Row) throws(StoreError) in
+            """).bind([.text(Self.jsonList(sweepIDs))]).forEachRow { (row: Row) throws(StoreError) in
             let found = ClientOutcome(
                 client: try row.decoded("client"), transport: try row.decoded("transport"), peer: try row.decoded("peer"),
                 sigpipe: try row.decoded("sigpipe"), signature: row.text("signature"), outcome: try row.decoded("outcome"),
@@ -53,15 +53,15 @@ extension Store {
     /// Per client, the time from the start of send #2 to the start of send #3 in undisturbed runs
     /// with back-to-back sends (no interval, no link): one system call and the program's own step
     /// between two writes, which for a real program includes strace's stops.
-    package func sendGaps(sweepID: Int64) throws(StoreError) -> [ClientProgram: [Int64]] {
+    package func sendGaps(sweepIDs: [Int64]) throws(StoreError) -> [ClientProgram: [Int64]] {
         var gaps: [ClientProgram: [Int64]] = [:]
         try db.prepare("""
             SELECT r.client, s3.start_ns - s2.start_ns FROM runs r
             JOIN steps s2 ON s2.run_id = r.id AND s2.send_number = 2
             JOIN steps s3 ON s3.run_id = r.id AND s3.send_number = 3
-            WHERE r.sweep_id = ? AND r.peer_late = 0 AND r.interval_ns = 0 AND r.rtt_ns = 0 AND r.loss_percent = 0
+            WHERE \(Self.inSweeps(1, alias: "r")) AND r.peer_late = 0 AND r.interval_ns = 0 AND r.rtt_ns = 0 AND r.loss_percent = 0
             ORDER BY r.id
-            """).bind([.int(sweepID)]).forEachRow { (row: Row) throws(StoreError) in
+            """).bind([.text(Self.jsonList(sweepIDs))]).forEachRow { (row: Row) throws(StoreError) in
             gaps[try row.decoded("client"), default: []].append(row.int(1))
         }
         return gaps

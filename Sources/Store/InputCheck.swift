@@ -5,8 +5,11 @@ import PipeLabKernel
 /// report (DESIGN.md, "Untrusted input"): it is only read, never executed. Its tables must be tables with this
 /// pipelab's columns (a view in place of `runs` could run forever; a generated column computes
 /// on every read), its indexes this pipelab's, its schema version this binary's, and every row
-/// must keep the documented rules, in one pass per table. Its own triggers and views are never
-/// run (nothing of it is written, and none of its views is read), so they are ignored.
+/// must keep the documented rules: all of them, one pass per table, before merge copies it
+/// (`run`); for a reader, the small tables' rows at once and the runs, steps and packets it reads
+/// as it reads them (`runForReading`, `checkRows(of:where:)`), so a report over a million runs
+/// does not pay a pass over ten million rows. Its own triggers and views are never run (nothing
+/// of it is written, and none of its views is read), so they are ignored.
 package struct InputCheck {
     /// The tables merge reads, parents first.
     package static let tables = ["hosts", "sweeps", "skipped", "runs", "steps", "packets"]
@@ -23,22 +26,88 @@ package struct InputCheck {
         (self.db, self.schema, self.path, self.consequence) = (db, schema, path, consequence)
     }
 
-    /// The tables whose rows a reader that never reads a run's steps checks: `sweeps` and
-    /// `compare` (a pass over a million steps costs seconds).
-    package static let tablesAboveSteps = ["hosts", "sweeps", "skipped", "runs"]
+    /// The tables a reader checks whole when it opens the file: one row per host, sweep or
+    /// skipped combination, however many runs.
+    package static let tablesAboveRuns = ["hosts", "sweeps", "skipped"]
 
-    /// Checks the version and every table's shape, then the rows of `rowTables`.
-    package func run(rowTables: [String] = tables) throws(StoreError) {
+    /// Checks the version and every table's shape, then every row of every table: what merge copies.
+    package func run() throws(StoreError) {
+        let reference = try checkShapes()
+        for table in Self.tables {
+            try db.checkStop()
+            try checkRows(of: table, reference: reference)
+        }
+    }
+
+    /// What a reader checks when it opens the file: the version, every table's shape, the rows of
+    /// `tablesAboveRuns`, and that every run is of a sweep of the file (two counts over the
+    /// index by sweep, not a pass over the rows). The runs, steps and packets it reads are
+    /// checked as it reads them: `checkRows(of:where:)` for the rows it loads, and a value that
+    /// does not decode is traced to its row and rule by `locateBrokenRow`.
+    package func runForReading() throws(StoreError) {
+        let reference = try checkShapes()
+        for table in Self.tablesAboveRuns {
+            try checkRows(of: table, reference: reference)
+        }
+        let counts = try db.prepare("""
+            SELECT (SELECT COUNT(*) FROM \(schema).runs),
+                   (SELECT COALESCE(SUM((SELECT COUNT(*) FROM \(schema).runs r WHERE r.sweep_id = s.id)), 0) FROM \(schema).sweeps s)
+            """).rows { ($0.int(0), $0.int(1)) }
+        if let (all, ofSweeps) = counts.first, all != ofSweeps {
+            try checkRows(of: "runs", reference: reference)
+        }
+    }
+
+    /// Checks the rows of `table` that meet `condition` (SQL over the row `t`, with `values` bound).
+    package func checkRows(of table: String, where condition: String, _ values: [Statement.Value] = []) throws(StoreError) {
+        try checkRows(of: table, reference: try Reference.make(), where: condition, values)
+    }
+
+    /// The values a reader counted out of `source` into the TEMP table `table` (one row per
+    /// distinct combination, so a few hundred rows for a million runs) keep `source`'s column
+    /// rules; one that does not is traced to its row and rule in `source`.
+    package func checkValues(in table: String, from source: String) throws(StoreError) {
+        let reference = try Reference.make()
+        let present = Set(try db.prepare("SELECT name FROM pragma_table_info(?, 'temp')").bind([.text(table)]).rows { $0.text(0) })
+        let columns = try reference.prepare("SELECT name, type, \"notnull\" FROM pragma_table_info(?) ORDER BY cid").bind([.text(source)])
+            .rows { RowRules.Column(name: $0.text(0), type: $0.text(1), notNull: $0.int(2) != 0) }.filter { present.contains($0.name) }
+        let rules = RowRules.rules(for: source, columns: columns, schema: schema).filter { rule in
+            Self.columnsNamed(in: rule.holds).isSubset(of: present)
+        }
+        let broken = try db.prepare("SELECT 1 FROM temp.\(table) t WHERE NOT (\(rules.map { "COALESCE((\($0.holds)), 0)" }.joined(separator: " AND "))) LIMIT 1")
+            .rows { _ in true }
+        if !broken.isEmpty {
+            throw locateBrokenRow(refuse("\(source) holds a value outside the documented rules"))
+        }
+    }
+
+    /// After a value read from the file did not decode: every row of the tables a reader reads
+    /// in passes, so the refusal names the row and the rule; `error` when none breaks one.
+    package func locateBrokenRow(_ original: StoreError) -> StoreError {
+        do {
+            let reference = try Reference.make()
+            for table in ["runs", "steps", "packets"] { try checkRows(of: table, reference: reference) }
+        } catch {
+            return error
+        }
+        return original
+    }
+
+    /// The columns of the row `t` that a rule's SQL names (`t.name` or `t."name"`).
+    private static func columnsNamed(in sql: String) -> Set<String> {
+        Set(sql.split(separator: "t.", omittingEmptySubsequences: false).dropFirst().map { rest in
+            String(rest.drop { $0 == "\"" }.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
+        })
+    }
+
+    private func checkShapes() throws(StoreError) -> Connection {
         try checkVersion()
         let reference = try Reference.make()
         for table in Self.tables + ["pipelab_migrations"] {
             try db.checkStop()
             try checkShape(of: table, reference: reference)
         }
-        for table in Self.tables where rowTables.contains(table) {
-            try db.checkStop()
-            try checkRows(of: table, reference: reference)
-        }
+        return reference
     }
 
     private func refuse(_ problem: String) -> StoreError {
@@ -93,8 +162,9 @@ package struct InputCheck {
         "\(row.text(0)) \(row.text(1))\(row.int(2) != 0 ? " NOT NULL" : "")\(row.int(3) != 0 ? " PRIMARY KEY" : "")\(row.int(4) != 0 ? " GENERATED" : "")"
     }
 
-    /// One pass over `table`: the first row that breaks a rule, and the rule, refuse the file.
-    private func checkRows(of table: String, reference: Connection) throws(StoreError) {
+    /// One pass over the rows of `table` that meet `condition`: the first row that breaks a rule,
+    /// and the rule, refuse the file.
+    private func checkRows(of table: String, reference: Connection, where condition: String = "1", _ values: [Statement.Value] = []) throws(StoreError) {
         let exists = try db.prepare("SELECT 1 FROM \(schema).sqlite_master WHERE type = 'table' AND name = ?").bind([.text(table)]).rows { _ in true }
         guard !exists.isEmpty else { return }
         let columns = try reference.prepare("SELECT name, type, \"notnull\" FROM pragma_table_info(?) ORDER BY cid").bind([.text(table)])
@@ -102,9 +172,10 @@ package struct InputCheck {
         let rules = RowRules.rules(for: table, columns: columns, schema: schema)
         let cases = rules.enumerated().map { index, rule in "WHEN NOT COALESCE((\(rule.holds)), 0) THEN \(index)" }.joined(separator: " ")
         let broken = try db.prepare("""
-            SELECT key, broken FROM (SELECT \(RowRules.key(of: table)) AS key, CASE \(cases) END AS broken FROM \(schema).\(table) t)
+            SELECT key, broken FROM (SELECT \(RowRules.key(of: table)) AS key, CASE \(cases) END AS broken FROM \(schema).\(table) t
+                                     WHERE \(condition))
             WHERE broken IS NOT NULL LIMIT 1
-            """).rows { row in (row.text(0), Int(row.int(1))) }
+            """).bind(values).rows { row in (row.text(0), Int(row.int(1))) }
         if let (key, index) = broken.first, rules.indices.contains(index) {
             throw refuse("\(table) row \(key) breaks the rule: \(rules[index].description)")
         }

@@ -12,7 +12,7 @@ public struct ReportData: Sendable {
     /// only: what the explanations are derived from.
     public var examples: [CellExample]
     public var disturbed: [DisturbedRun]
-    /// Per transport and sleep: how much longer than asked the client slept.
+    /// Per transport and sleep asked (above 0): how much longer than asked the client slept.
     public var sleepErrors: [SleepErrors]
     /// What each client saw, real programs and pipelab's own (the runtime table).
     public var clientOutcomes: [ClientOutcome] = []
@@ -58,22 +58,56 @@ public struct SleepErrors: Sendable {
 }
 
 extension Store {
-    public func reportData(sweepID: Int64) throws(StoreError) -> ReportData {
-        ReportData(sweep: try sweep(id: sweepID), skipped: try skipped(sweepID: sweepID),
-                   cells: try cellSignatures(sweepID: sweepID), timings: try failureTimings(sweepID: sweepID),
-                   examples: try cellExamples(sweepID: sweepID), disturbed: try disturbedRuns(sweepID: sweepID),
-                   sleepErrors: try sleepErrors(sweepID: sweepID), clientOutcomes: try clientOutcomes(sweepID: sweepID),
-                   sendGapsNs: try sendGaps(sweepID: sweepID))
+    /// The report of the sweeps `sweepIDs` (one sweep, or the shards of a group, each (cell,
+    /// repeat) recorded once), headed by the first.
+    public func reportData(sweepIDs: [Int64]) throws(StoreError) -> ReportData {
+        try namingBrokenRow { () throws(StoreError) in
+            guard let first = sweepIDs.first else { throw StoreError(.notFound, "no sweep to report in \(path)") }
+            try countRunGroups(sweepIDs: sweepIDs)
+            return ReportData(sweep: try sweep(id: first), skipped: try skipped(sweepID: first),
+                              cells: try groupedCellSignatures(), timings: try failureTimings(sweepIDs: sweepIDs),
+                              examples: try cellExamples(sweepIDs: sweepIDs), disturbed: try disturbedRuns(sweepIDs: sweepIDs),
+                              sleepErrors: try sleepErrors(sweepIDs: sweepIDs), clientOutcomes: try clientOutcomes(sweepIDs: sweepIDs),
+                              sendGapsNs: try sendGaps(sweepIDs: sweepIDs))
+        }
     }
 
-    package func failureTimings(sweepID: Int64) throws(StoreError) -> [FailureTiming] {
+    /// Checks the runs of `ids` and their steps and packets before they are read one by one.
+    package func checkRead(runs ids: [Int64]) throws(StoreError) {
+        let list: [Statement.Value] = [.text(Self.jsonList(ids))]
+        try checkRead("runs", where: "t.id IN (SELECT value FROM json_each(?))", list)
+        for table in Self.runChildTables {
+            try checkRead(table, where: "t.run_id IN (SELECT value FROM json_each(?))", list)
+        }
+    }
+
+    /// A duration or a difference of two read from the file, within the rules' bounds (±2^53, so
+    /// that the report's own arithmetic cannot overflow); otherwise the file is refused.
+    package static func bounded(_ value: Int64, _ column: String) throws(StoreError) -> Int64 {
+        guard value != .min, abs(value) <= 2 * RowRules.integerBound else { throw undecodable(column: column, .integer(value)) }
+        return value
+    }
+
+    /// Signature counts per cell of the runs counted in `temp.run_groups`, in grid order.
+    package func groupedCellSignatures() throws(StoreError) -> [CellSignature] {
+        try db.prepare("""
+            SELECT \(Dimensions.columnList()), signature, outcome, SUM(runs) AS runs,
+                   SUM(SUM(runs)) OVER (PARTITION BY \(Dimensions.columnList())) AS cell_runs,
+                   SUM(runs * peer_late) AS disturbed_runs
+            FROM temp.run_groups
+            GROUP BY \(Dimensions.columnList()), signature, outcome
+            ORDER BY \(Dimensions.columnList()), SUM(runs) DESC, signature
+            """).rows(Self.cellSignature)
+    }
+
+    package func failureTimings(sweepIDs: [Int64]) throws(StoreError) -> [FailureTiming] {
         var byKey: [String: FailureTiming] = [:]
         var order: [String] = []
         try db.prepare("""
             SELECT transport, errno_name, call_ns, peer_action_to_error_ns
-            FROM failing_calls WHERE sweep_id = ? AND call_ns IS NOT NULL AND peer_late = 0 AND client = 'harness'
+            FROM failing_calls WHERE \(Self.inSweeps(1)) AND call_ns IS NOT NULL AND peer_late = 0 AND client = 'harness'
             ORDER BY transport, errno_name
-            """).bind([.int(sweepID)]).forEachRow { row in
+            """).bind([.text(Self.jsonList(sweepIDs))]).forEachRow { (row: Row) throws(StoreError) in
             guard let transport = Transport(rawValue: row.text(0)) else { return }
             let name = row.optionalText(1)
             let key = "\(transport.rawValue)|\(name ?? "")"
@@ -81,32 +115,33 @@ extension Store {
                 order.append(key)
                 byKey[key] = FailureTiming(transport: transport, errnoName: name, failingCallNs: [], peerToErrorNs: [])
             }
-            byKey[key]?.failingCallNs.append(row.int(2))
-            if let gap = row.optionalInt(3) { byKey[key]?.peerToErrorNs.append(gap) }
+            byKey[key]?.failingCallNs.append(try Self.bounded(row.int(2), "steps.duration_ns"))
+            if let gap = row.optionalInt(3) { byKey[key]?.peerToErrorNs.append(try Self.bounded(gap, "steps.start_ns")) }
         }
         return order.compactMap { byKey[$0] }.sorted { $0.transport.position < $1.transport.position }
     }
 
     /// The lowest-id undisturbed run of each (cell, signature, peer_left_unread), with its steps.
-    package func cellExamples(sweepID: Int64) throws(StoreError) -> [CellExample] {
+    package func cellExamples(sweepIDs: [Int64]) throws(StoreError) -> [CellExample] {
         var chosen: [Int64: CellExample] = [:]
         var order: [Int64] = []
         try db.prepare("""
-            SELECT MIN(id) AS id, COUNT(*) AS runs, \(Dimensions.columnList())
-            FROM runs WHERE sweep_id = ? AND peer_late = 0
+            SELECT MIN(first_id) AS id, SUM(runs) AS runs, \(Dimensions.columnList())
+            FROM temp.run_groups WHERE peer_late = 0
             GROUP BY \(Dimensions.columnList()), signature, peer_left_unread
-            ORDER BY MIN(id)
-            """).bind([.int(sweepID)]).forEachRow { (row: Row) throws(StoreError) in
+            ORDER BY MIN(first_id)
+            """).forEachRow { (row: Row) throws(StoreError) in
             order.append(row.int("id"))
             chosen[row.int("id")] = CellExample(run: RunResult(
                 scenario: try row.scenario(), repeatIndex: 0, outcome: .ok, termSignal: nil, steps: [], harnessMessage: nil,
                 startedAt: 0, durationNs: 0), runs: Int(row.int("runs")))
         }
+        try checkRead(runs: order)
+        let list: [Statement.Value] = [.text(Self.jsonList(order))]
         try db.prepare("""
-            SELECT id, outcome, term_signal, repeat_index, client_exit, client_sigpipe, client_output FROM runs WHERE sweep_id = ? AND id IN (
-                SELECT MIN(id) FROM runs WHERE sweep_id = ? AND peer_late = 0
-                GROUP BY \(Dimensions.columnList()), signature, peer_left_unread)
-            """).bind([.int(sweepID), .int(sweepID)]).forEachRow { (row: Row) throws(StoreError) in
+            SELECT id, outcome, term_signal, repeat_index, client_exit, client_sigpipe, client_output FROM runs
+            WHERE id IN (SELECT value FROM json_each(?))
+            """).bind(list).forEachRow { (row: Row) throws(StoreError) in
             chosen[row.int(0)]?.run.outcome = try row.decoded("outcome")
             chosen[row.int(0)]?.run.termSignal = row.optionalText(2).flatMap(SignalName.number)
             chosen[row.int(0)]?.run.repeatIndex = Int(row.int(3))
@@ -115,42 +150,47 @@ extension Store {
                 chosen[row.int(0)]?.run.client = ClientReport(exitCode: row.optionalInt(4).map { Int32(truncatingIfNeeded: $0) },
                                                               disposition: disposition, output: row.optionalText(6) ?? "")
             }
+            // A real program's end and report, for what its runtime made of the calls (RuntimeExplainer).
+            if let disposition = row.optionalText(5).flatMap(SigpipeDisposition.init(name:)) {
+                chosen[row.int(0)]?.run.client = ClientReport(exitCode: row.optionalInt(4).map { Int32(truncatingIfNeeded: $0) },
+                                                              disposition: disposition, output: row.optionalText(6) ?? "")
+            }
         }
         try db.prepare("""
             SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps
-            WHERE run_id IN (
-                SELECT MIN(id) FROM runs WHERE sweep_id = ? AND peer_late = 0
-                GROUP BY \(Dimensions.columnList()), signature, peer_left_unread)
-            ORDER BY run_id, seq
-            """).bind([.int(sweepID)]).forEachRow { row in
+            WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, seq
+            """).bind(list).forEachRow { row in
             if let step = Self.step(row, from: 1) { chosen[row.int(0)]?.run.steps.append(step) }
         }
         return order.compactMap { chosen[$0] }
     }
 
-    package func disturbedRuns(sweepID: Int64) throws(StoreError) -> [DisturbedRun] {
-        try db.prepare("""
+    package func disturbedRuns(sweepIDs: [Int64]) throws(StoreError) -> [DisturbedRun] {
+        let list: [Statement.Value] = [.text(Self.jsonList(sweepIDs))]
+        try checkRead(runs: try db.prepare("SELECT id FROM runs WHERE \(Self.inSweeps(1)) AND peer_late = 1").bind(list).rows { $0.int(0) })
+        return try db.prepare("""
             SELECT \(Dimensions.columnList()), repeat_index, signature, slept_ns, peer_end_after_send2_ns, disturbance_reason
-            FROM disturbed_runs WHERE sweep_id = ? ORDER BY run_id
-            """).bind([.int(sweepID)]).rows { (row: Row) throws(StoreError) in
+            FROM disturbed_runs WHERE \(Self.inSweeps(1)) ORDER BY run_id
+            """).bind(list).rows { (row: Row) throws(StoreError) in
             DisturbedRun(scenario: try row.scenario(), repeatIndex: Int(row.int("repeat_index")), signature: row.text("signature"),
                          sleptNs: row.optionalInt("slept_ns"), peerEndAfterSend2Ns: row.optionalInt("peer_end_after_send2_ns"),
                          reason: row.optionalText("disturbance_reason").flatMap(Disturbance.Reason.init(rawValue:)))
         }
     }
 
-    package func sleepErrors(sweepID: Int64) throws(StoreError) -> [SleepErrors] {
+    /// Sleep errors of the runs that asked for a sleep (a sleep of 0 has no accuracy to show).
+    package func sleepErrors(sweepIDs: [Int64]) throws(StoreError) -> [SleepErrors] {
         var groups: [SleepErrors] = []
         try db.prepare("""
             SELECT transport, sleep_ns, slept_ns - sleep_ns FROM runs
-            WHERE sweep_id = ? AND slept_ns IS NOT NULL AND client = 'harness' ORDER BY transport, sleep_ns
-            """).bind([.int(sweepID)]).forEachRow { row in
+            WHERE \(Self.inSweeps(1)) AND sleep_ns > 0 AND slept_ns IS NOT NULL AND client = 'harness' ORDER BY transport, sleep_ns
+            """).bind([.text(Self.jsonList(sweepIDs))]).forEachRow { (row: Row) throws(StoreError) in
             guard let transport = Transport(rawValue: row.text(0)) else { return }
             let sleep = row.int(1)
             if groups.last?.transport != transport || groups.last?.sleepNs != sleep {
                 groups.append(SleepErrors(transport: transport, sleepNs: sleep, errorsNs: []))
             }
-            groups[groups.count - 1].errorsNs.append(row.int(2))
+            groups[groups.count - 1].errorsNs.append(try Self.bounded(row.int(2), "runs.slept_ns"))
         }
         return groups.sorted { ($0.transport.position, $0.sleepNs) < ($1.transport.position, $1.sleepNs) }
     }

@@ -35,6 +35,8 @@ private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 package final class Connection {
     package let handle: OpaquePointer
     package let path: String
+    /// Opened only to read: whatever it writes is SQLite's temporary files.
+    package let readOnly: Bool
     /// Kept alive while SQLite's progress handler points at it.
     private var stopCheck: StopCheck?
 
@@ -58,6 +60,7 @@ package final class Connection {
         }
         handle = db
         self.path = path
+        self.readOnly = readOnly
         guard pipelab_sqlite_distrust_schema(db) == SQLITE_OK else {
             throw StoreError(.other, "cannot open database \(path): SQLite refused the defensive flag")
         }
@@ -181,6 +184,11 @@ package final class Connection {
             return StoreError(.notADatabase, "\(path) is not a SQLite database (\(text)); it was left unchanged")
         case SQLITE_CORRUPT:
             return StoreError(.notADatabase, "\(path) is damaged (\(text)); restore it from a copy, or recover what is readable with `sqlite3 \(path) .recover`")
+        case SQLITE_FULL where readOnly || path.isEmpty:
+            // A reader writes nothing but SQLite's temporary files (sorts, a group's fold).
+            let directory = getenv("TMPDIR").map { "TMPDIR (\(String(cString: $0)))" } ?? "TMPDIR (unset, so /var/tmp or /tmp)"
+            let what = path.isEmpty ? "a temporary database" : "database \(path), which was left unchanged"
+            return StoreError(.cannotOpen, "cannot read \(what): SQLite's temporary files filled their disk, \(directory); free some space there, or set TMPDIR to a directory on a larger disk")
         case SQLITE_FULL:
             return StoreError(.cannotOpen, "cannot write database \(path): the disk is full; free some space (completed runs are kept; `pipelab sweep --resume` finishes a sweep)")
         case SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_IOERR, SQLITE_PERM:

@@ -83,14 +83,12 @@ extension Store {
 
     /// Signature counts per cell over several sweeps, as `cellSignatures(sweepID:)` gives for one.
     public func cellSignatures(sweepIDs: [Int64]) throws(StoreError) -> [CellSignature] {
-        try db.prepare("""
-            SELECT \(Dimensions.columnList()), signature, outcome, SUM(runs) AS runs,
-                   SUM(SUM(runs)) OVER (PARTITION BY \(Dimensions.columnList())) AS cell_runs,
-                   SUM(disturbed_runs) AS disturbed_runs
-            FROM cell_signatures WHERE sweep_id IN (SELECT value FROM json_each(?))
-            GROUP BY \(Dimensions.columnList()), signature, outcome
-            ORDER BY \(Dimensions.columnList()), SUM(runs) DESC, signature
-            """).bind([.text(Self.jsonList(sweepIDs))]).rows(Self.cellSignature)
+        try namingBrokenRow { () throws(StoreError) in try cellSignatureRows(sweepIDs: sweepIDs) }
+    }
+
+    private func cellSignatureRows(sweepIDs: [Int64]) throws(StoreError) -> [CellSignature] {
+        try countRunGroups(sweepIDs: sweepIDs)
+        return try groupedCellSignatures()
     }
 
     /// Every sweep of the database whose spec is `spec`'s, apart from jobs and name: the same
@@ -110,7 +108,9 @@ extension Store {
                 hosts.append(HostRuns(host: sweep.host, sweeps: [sweep], cells: []))
             }
         }
-        for index in hosts.indices { hosts[index].cells = try cellSignatures(sweepIDs: hosts[index].sweeps.map(\.id)) }
+        try namingBrokenRow { () throws(StoreError) in
+            for index in hosts.indices { hosts[index].cells = try cellSignatureRows(sweepIDs: hosts[index].sweeps.map(\.id)) }
+        }
         return hosts
     }
 
@@ -118,6 +118,11 @@ extension Store {
 }
 
 extension SweepSelection {
+    /// Whether some shard of the group was recorded by more than one of its sweeps.
+    public var hasRepeatedShards: Bool {
+        Set(shards.values.map(\.index)).count < shards.count
+    }
+
     /// The selection as one sweep: a group takes its UUID, the planned and recorded runs of all
     /// its shards (of a shard recorded by two sweeps, the one further along), and is `completed`
     /// only when every shard is here and completed.

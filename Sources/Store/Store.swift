@@ -7,6 +7,11 @@ import PipeLabKernel
 public final class Store {
     package let db: Connection
     public var path: String { db.path }
+    /// The check of an untrusted file, for the rows read after it was opened; nil for a file this
+    /// pipelab records into.
+    private var readCheck: InputCheck?
+    /// The sweeps whose runs `temp.run_groups` counts now (RunGroupCounts).
+    var countedSweeps: [Int64]?
 
     /// Opens (and, with `create`, creates) the database at `path` and migrates it forward: for
     /// the commands that record. A file that is not a SQLite database, or one from a newer
@@ -28,19 +33,38 @@ public final class Store {
     /// A WAL database is read through its -shm like by any reader, so a report sees the runs
     /// a sweep is recording at that moment. The file may come from anywhere (a colleague, a
     /// cluster), so it is read as untrusted, like a merge input: its tables must be pipelab's and
-    /// its rows keep the documented rules (InputCheck) before a report reads one, and its own
-    /// views are never used (this binary's views shadow them as TEMP views). `readsSteps: false`
-    /// for a command that never reads steps or packets: their rows are then not checked (their
-    /// tables' shapes still are), which saves seconds on a large file.
-    public init(readingFrom path: String, readsSteps: Bool = true) throws(StoreError) {
+    /// its rows keep the documented rules (InputCheck: the hosts, sweeps and skipped rows at
+    /// once, the runs, steps and packets as they are read), and its own views are never used
+    /// (this binary's views shadow them as TEMP views).
+    public init(readingFrom path: String) throws(StoreError) {
         try Self.refuseMissing(path)
         db = try Connection(path: path, create: false, readOnly: true)
         try Migrator.refuseForeign(db)
         try Migrator.refuseNewer(db)
         try Migrator.refuseOlder(db)
-        try InputCheck(db, schema: "main", path: path, consequence: "it was left unchanged and nothing was written")
-            .run(rowTables: readsSteps ? InputCheck.tables : InputCheck.tablesAboveSteps)
+        let check = InputCheck(db, schema: "main", path: path, consequence: "it was left unchanged and nothing was written")
+        try check.runForReading()
+        readCheck = check
         try Migrator.useOwnViews(db)
+    }
+
+    /// Checks the rows of `table` that meet `condition` before they are read, when the file is
+    /// untrusted (opened for reading); a file this pipelab records into is its own.
+    package func checkRead(_ table: String, where condition: String, _ values: [Statement.Value]) throws(StoreError) {
+        try readCheck?.checkRows(of: table, where: condition, values)
+    }
+
+    /// Checks the values counted into the TEMP table `table` from `source` (see `checkRead`).
+    package func checkValues(in table: String, from source: String) throws(StoreError) {
+        try readCheck?.checkValues(in: table, from: source)
+    }
+
+    /// Runs `body`, a read of the file; a value in it that does not decode is traced to the row and
+    /// the rule it breaks (in an untrusted file), so the refusal names them.
+    package func namingBrokenRow<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        do { return try body() } catch where error.kind == .notADatabase {
+            throw readCheck?.locateBrokenRow(error) ?? error
+        }
     }
 
     private static func refuseMissing(_ path: String) throws(StoreError) {

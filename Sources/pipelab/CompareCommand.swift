@@ -32,7 +32,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         if let out { try OutputFile.checkUpFront(out, option: "--out") }
-        let store = try database.openForReading(readsSteps: false)
+        let store = try database.openForReading()
         let comparison: SweepComparison
         do {
             let sweepA = try store.findSelection(a), sweepB = try store.findSelection(b)

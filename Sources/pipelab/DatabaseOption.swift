@@ -54,11 +54,11 @@ struct DatabaseOption: ParsableArguments {
     }
 
     /// Opens an existing pipelab database read-only and checked as untrusted, for the commands
-    /// that only read; `readsSteps: false` for those that never read a run's steps.
-    func openForReading(readsSteps: Bool = true) throws -> Store {
+    /// that only read.
+    func openForReading() throws -> Store {
         let path = try path()
         do {
-            return try Store(readingFrom: path, readsSteps: readsSteps)
+            return try Store(readingFrom: path)
         } catch {
             throw CommandFailure.store(error)
         }

@@ -34,13 +34,15 @@ struct ReportCommand: ParsableCommand {
         if let out { try OutputFile.checkUpFront(out, option: "--out") }
         let store = try database.openForReading()
         var data: ReportData
-        let source: (store: Store, sweepID: Int64, fold: GroupFold?)
+        let source: (store: Store, sweepIDs: [Int64], fold: GroupFold?)
         let appendix: String
         do {
             let selection = try store.findSelection(sweep)
-            let fold = try selection.group.map { _ throws(StoreError) in try GroupFold(selection, from: store) }
-            source = (fold?.store ?? store, fold?.sweepID ?? selection.record.id, fold)
-            data = try source.store.reportData(sweepID: source.sweepID)
+            // Only a shard recorded by two sweeps (files of two attempts merged side by side) has
+            // runs to choose between; the shards of any other group are read where they are.
+            let fold = try selection.hasRepeatedShards ? GroupFold(selection, from: store) : nil
+            source = (fold?.store ?? store, fold.map { [$0.sweepID] } ?? selection.sweepIDs, fold)
+            data = try source.store.reportData(sweepIDs: source.sweepIDs)
             data.sweep = selection.asOneSweep
             appendix = ShardSection.render(selection) + HostSections.render(try store.hostRuns(sameSpecAs: selection.record.spec))
         } catch {
@@ -51,7 +53,11 @@ struct ReportCommand: ParsableCommand {
             return
         }
         let charts: [ReportChart]
-        do { charts = ReportCharts.all(try source.store.chartData(sweepID: source.sweepID)) } catch { throw CommandFailure.store(error) }
+        do {
+            var chartData = try source.store.chartData(sweepIDs: source.sweepIDs)
+            if source.fold == nil { chartData.sweep = data.sweep }
+            charts = ReportCharts.all(chartData)
+        } catch { throw CommandFailure.store(error) }
         var outputs: [OutputFile.Output] = []
         var links: [MarkdownReport.Chart] = []
         for chart in charts {

@@ -132,7 +132,7 @@ struct SweepCommand: ParsableCommand {
         let summary = SweepSummary.text(sweep: record, cells: try store.cellSignatures(sweepID: record.id),
                                         skipped: try store.skipped(sweepID: record.id), databasePath: store.path,
                                         databaseArgument: database.isDefault ? nil : store.path, matrix: matrix, quiet: quiet,
-                                        clientOutcomes: try store.clientOutcomes(sweepID: record.id))
+                                        clientOutcomes: try store.clientOutcomes(sweepIDs: [record.id]))
         print(TerminalText.shown(summary, keepingLineBreaks: true), terminator: "")
         if record.status == .interrupted {
             throw CommandFailure(message: "interrupted by \(Interrupts.received.map(SignalName.of) ?? "a signal"); completed runs are recorded", exitCode: 130)

@@ -21,7 +21,7 @@ struct SweepsCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
-        let store = try database.openForReading(readsSteps: false)
+        let store = try database.openForReading()
         let sweeps = try store.sweeps()
         let uuids = UUIDPrefix.shortestUnique(sweeps.map(\.uuid))
         let rows = zip(sweeps, uuids).map { s, uuid in

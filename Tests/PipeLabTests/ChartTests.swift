@@ -26,7 +26,7 @@ import Testing
                                       "--jobs", "8", "--name", "charts <&> 'test'", "--quiet"] + arguments, in: directory)
             guard output.status == 0 else { return .failure(TestFailure("pipelab sweep exited \(output.status): \(output.stderr)")) }
             let store = try Store(path: directory.appendingPathComponent("pipelab.sqlite").path, create: false)
-            return .success(try store.chartData(sweepID: try store.findSweep("latest").id))
+            return .success(try store.chartData(sweepIDs: [try store.findSweep("latest").id]))
         } catch {
             return .failure(TestFailure("\(error)"))
         }
@@ -109,7 +109,7 @@ import Testing
         let output = try CLI.run(["sweep", "--sleep", "10ms", "--probe", "none,so-error,recv", "--repeat", "1", "--matrix"], in: directory)
         #expect(output.status == 0, "\(output.stderr)")
         let store = try Store(path: directory.appendingPathComponent("pipelab.sqlite").path, create: false)
-        let svg = Heatmap.svg(try store.chartData(sweepID: 1))
+        let svg = Heatmap.svg(try store.chartData(sweepIDs: [1]))
         let titles = ["probe none", "probe so-error", "probe recv"]
         #expect(titles.allSatisfy { svg.contains(">\($0)</text>") }, "\(svg)")
         let squares = try Self.squareKinds(svg)
@@ -128,7 +128,7 @@ import Testing
         let path = directory.appendingPathComponent("pipelab.sqlite").path
         _ = try CLIShell.sqlite3(path, "DELETE FROM runs WHERE probe = 'recv'; UPDATE sweeps SET status = 'interrupted';")
         let cut = try Store(path: path, create: false)
-        let interrupted = Heatmap.svg(try cut.chartData(sweepID: 1))
+        let interrupted = Heatmap.svg(try cut.chartData(sweepIDs: [1]))
         let cutSquares = try Self.squareKinds(interrupted)
         #expect(cutSquares.ran.count == 2 && cutSquares.missing.count == 1 && cutSquares.impossible.isEmpty, "\(cutSquares)")
         #expect(cutSquares.missing.first == "tcp4/close/ignore/10ms/3/5/recv: \(CellMarks.missingMeaning)")
@@ -150,7 +150,7 @@ import Testing
         let alone = try CLI.run(["sweep", "--sleep", "10ms", "--rtt", "20ms", "--repeat", "1", "--matrix"], in: directory)
         #expect(alone.status == 0, "\(alone.stderr)")
         let store = try Store(path: directory.appendingPathComponent("pipelab.sqlite").path, create: false)
-        let squares = try Self.squareKinds(Heatmap.svg(try store.chartData(sweepID: 1)))
+        let squares = try Self.squareKinds(Heatmap.svg(try store.chartData(sweepIDs: [1])))
         #expect(squares.ran.count == 1 && squares.ran[0].hasPrefix("tcp4/close/ignore/10ms/3/5/rtt 20ms: "), "\(squares)")
         #expect(squares.impossible.isEmpty && squares.missing.isEmpty)
 
@@ -164,7 +164,7 @@ import Testing
         #expect(unix.hasSuffix(" \(CellMarks.impossibleSymbol)"), "\(unix)")
         #expect(lines.contains { $0.contains("\(CellMarks.impossibleSymbol) = \(CellMarks.impossibleMeaning)") })
         #expect(both.stdout.contains("1 cell: rtt and loss are properties of the emulated link"), "\(both.stdout)")
-        let svg = Heatmap.svg(try store.chartData(sweepID: 2))
+        let svg = Heatmap.svg(try store.chartData(sweepIDs: [2]))
         #expect(svg.contains(">rtt 0</text>") && svg.contains(">rtt 20ms</text>"), "\(svg)")
         let drawn = try Self.squareKinds(svg)
         #expect(drawn.ran.count == 3 && drawn.missing.isEmpty, "\(drawn)")
@@ -239,7 +239,7 @@ import Testing
 
     @Test func chartsOfTheFixedFixtureMatchGoldenFiles() throws {
         let (store, id) = try ReportTests.fixture()
-        let charts = ReportCharts.all(try store.chartData(sweepID: id))
+        let charts = ReportCharts.all(try store.chartData(sweepIDs: [id]))
         try ReportTests().expectGolden(try #require(charts.first { $0.name == "heatmap" }).svg, "heatmap.svg")
         try ReportTests().expectGolden(try #require(charts.first { $0.name == "sequence-1" }).svg, "sequence.svg")
     }
@@ -254,7 +254,7 @@ import Testing
 
     @Test func raceWindowNeedsThreeSleeps() throws {
         let (store, id) = try ReportTests.fixture()
-        let data = try store.chartData(sweepID: id)
+        let data = try store.chartData(sweepIDs: [id])
         #expect(Set(data.runGroups.map(\.scenario.sleepNs)).count == 2)
         #expect(RaceWindowChart.svg(data) == nil)
         #expect(!ReportCharts.all(data).contains { $0.name == "race-window" })

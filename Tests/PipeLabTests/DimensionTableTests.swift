@@ -97,7 +97,7 @@ import Testing
                     "\(name): no header line '\(name)' with \(both) in \(output.stdout)")
         }
         let store = try Store(readingFrom: database)
-        let svg = Heatmap.svg(try store.chartData(sweepID: 1))
+        let svg = Heatmap.svg(try store.chartData(sweepIDs: [1]))
         #expect(values.allSatisfy { svg.contains(dimension.format($0) + "</text>") }, "\(name): the heatmap does not label \(both)")
         let squares = try ChartTests.squareKinds(svg)
         #expect(squares.ran.count == 2 && squares.missing.isEmpty && squares.impossible.isEmpty, "\(name): \(squares)")

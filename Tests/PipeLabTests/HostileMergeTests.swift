@@ -74,6 +74,8 @@ import Testing
         Crafted(sql: "UPDATE runs SET sleep_ns = 'soon' WHERE id = 1;", rule: "runs row 1 breaks the rule: sleep_ns is an integer from 0 to 86400000000000"),
         Crafted(sql: "PRAGMA foreign_keys = OFF; UPDATE runs SET sweep_id = 42 WHERE id = 2;", rule: "runs row 2 breaks the rule: its sweep_id is a sweep of the same file"),
         Crafted(sql: "UPDATE steps SET seq = seq + 100000 WHERE run_id = 1 AND seq = 1;", rule: "steps row 1/100001 breaks the rule: seq is an integer from 1 to"),
+        // A column a report counts by, in a run no report loads whole: found by the counts' check.
+        Crafted(sql: "PRAGMA ignore_check_constraints = ON; UPDATE runs SET peer_late = 7 WHERE id = 2;", rule: "runs row 2 breaks the rule: peer_late is an integer from 0 to 1"),
     ]
 
     /// Each is refused with exit 65 and one line naming the file and the rule, in a few seconds,

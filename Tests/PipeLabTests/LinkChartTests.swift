@@ -20,7 +20,7 @@ import Testing
                                  "--sends", "4", "--payload", "5", "--interval", "0,5ms", "--repeat", "4", "--quiet"], in: directory)
         #expect(sweep.status == 0, "\(sweep.stderr)")
         let store = try Store(path: directory.appendingPathComponent("pipelab.sqlite").path, create: false)
-        let data = try store.chartData(sweepID: try store.findSweep("latest").id)
+        let data = try store.chartData(sweepIDs: [try store.findSweep("latest").id])
         let svg = try #require(LinkChart.svg(data))
         _ = try XMLDocument(data: Data(svg.utf8))
         #expect(try ChartTests.rasterize(svg, in: directory, name: "link").count > 2_000)

@@ -94,13 +94,13 @@ import Testing
 
     @Test func reportMatchesGoldenFile() throws {
         let (store, id) = try Self.fixture()
-        try expectGolden(MarkdownReport.render(try store.reportData(sweepID: id), charts: [.init(kind: .heatmap, file: "golden-heatmap.svg", title: "Heatmap"), .init(kind: .sequence, file: "golden-sequence-1.svg", title: "Sequence")]), "report.md")
+        try expectGolden(MarkdownReport.render(try store.reportData(sweepIDs: [id]), charts: [.init(kind: .heatmap, file: "golden-heatmap.svg", title: "Heatmap"), .init(kind: .sequence, file: "golden-sequence-1.svg", title: "Sequence")]), "report.md")
     }
 
     @Test func namesFromTheDatabaseCannotBreakMarkup() throws {
         let hostile = "x | y `z` <script>alert(1)</script>\n# heading [link](http://e) *b* _i_"
         let (store, id) = try Self.fixture(name: hostile)
-        let report = MarkdownReport.render(try store.reportData(sweepID: id))
+        let report = MarkdownReport.render(try store.reportData(sweepIDs: [id]))
         // Outside fenced code blocks (where GitHub shows text literally) no raw HTML survives.
         let prose = report.components(separatedBy: "```").enumerated().filter { $0.offset % 2 == 0 }.map(\.element).joined()
         #expect(!prose.contains("<script>"))
