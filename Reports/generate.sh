@@ -42,4 +42,13 @@ SETTLED=(--transport tcp4,tcp6,unix,pipe --peer close,shutdown-wr,shutdown-rdwr,
     --rtt 0,1ms,20ms,100ms --interval 0,5ms,20ms --repeat 3 --capture --quiet >/dev/null
 "$PIPELAB" report real-link --out "$REPORTS"/real-link.md >/dev/null
 
-echo "wrote Reports/default.md, Reports/race-window.md, Reports/settled-a-vs-settled-b.md, Reports/real-link.md (database: $WORK/pipelab.sqlite)"
+# Real programs in their own runtimes: every shipped client installed here (a missing runtime is
+# left out with its reason), beside pipelab's own, against a close and an abortive close, with
+# each disposition (a handler does not survive exec: left out for real programs), at a settled
+# sleep and at none (races, at the traced pace). Few runs in flight: a JVM starting under strace
+# takes a CPU for a while.
+"$PIPELAB" sweep --name runtimes --client harness,c,python,node,perl,java,go,rust --transport tcp4 --peer close,linger0 \
+    --sigpipe default,ignore,handler,blocked --sleep 0,100ms --repeat 5 --jobs 4 --timeout 30s --quiet >/dev/null
+"$PIPELAB" report runtimes --out "$REPORTS"/runtimes.md >/dev/null
+
+echo "wrote Reports/default.md, Reports/race-window.md, Reports/settled-a-vs-settled-b.md, Reports/real-link.md, Reports/runtimes.md (database: $WORK/pipelab.sqlite)"

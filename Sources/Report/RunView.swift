@@ -133,7 +133,7 @@ public enum RunView {
         let time = String(format3(Double(step.startNs) / 1e6)) + " ms"
         let callName = sendNumber.map { "\(step.op.rawValue) #\($0)" } ?? step.op.rawValue
         let disposition = step.op == .sigaction ? step.value.flatMap(SigpipeDisposition.init(rawValue:)) : nil
-        let call = step.op == .ioctl ? "ioctl(FIONREAD)" : disposition.map { "sigaction(SIGPIPE, \($0.name))" }
+        let call = step.op == .ioctl ? "ioctl(FIONREAD)" : disposition.map { "rt_sigaction → \($0.name)" }
             ?? (step.bytes > 0 ? "\(callName)(\(step.bytes) B)" : "\(callName)()")
         let result = step.result.map(String.init) ?? "—"
         let errno = step.errno == 0 ? "" : "\(step.errnoName ?? "")(\(step.errno))"

@@ -39,25 +39,23 @@ public enum RuntimeExplainer {
         var sentences: [String] = []
         let writes = run.clientWrites
         let sends = report.sends
-        // A program killed in a write reported one send fewer than it made.
-        if !sends.isEmpty && sends.count <= writes.count {
-            for (index, (write, said)) in zip(writes, sends).enumerated() where write.errno != 0 {
-                var sentence = "Send #\(said.number) met \(ErrnoName.of(write.errno)) in \(write.op.rawValue)(2)"
-                    + (said.error.map { "; the program was told \($0)" } ?? ", and the program reported success")
-                if let named = said.errno.flatMap(Int32.init(exactly:)), named > 0, named != write.errno {
-                    let earlier = writes[..<index].contains { $0.errno == named } ? ", the error an earlier call met" : ""
-                    sentence += ", which names \(ErrnoName.of(named))\(earlier), not the \(ErrnoName.of(write.errno)) of this call"
-                }
-                sentences.append(sentence + ".")
+        // Its reports pair with its writes in order; a program killed in a write reported one
+        // fewer, and one that failed sends itself (Node) reported more.
+        for (index, (write, said)) in zip(writes, sends).enumerated() where write.errno != 0 {
+            var sentence = "Send #\(said.number) met \(ErrnoName.of(write.errno)) in \(write.op.rawValue)(2)"
+                + (said.error.map { "; the program was told \($0)" } ?? ", and the program reported success")
+            if let named = said.errno.flatMap(Int32.init(exactly:)), named > 0, named != write.errno {
+                let earlier = writes[..<index].contains { $0.errno == named } ? ", the error an earlier call met" : ""
+                sentence += ", which names \(ErrnoName.of(named))\(earlier), not the \(ErrnoName.of(write.errno)) of this call"
             }
-        } else if sends.count > writes.count {
-            let unmade = sends.filter { $0.number > writes.count && !$0.ok }
-            if let first = unmade.first {
-                let shutdown = run.steps.contains { $0.actor == .client && $0.op == .shutdown } ? ", after it had shut down its own sending side" : ""
-                let numbers = unmade.map { "#\($0.number)" }.joined(separator: ", ")
-                sentences.append("\(name) made \(writes.count) write\(writes.count == 1 ? "" : "s") on the connection but reported \(sends.count) sends: "
-                    + "it failed send\(unmade.count == 1 ? "" : "s") \(numbers) itself, without a system call\(shutdown), and reported \(first.error ?? "a failure").")
-            }
+            sentences.append(sentence + ".")
+        }
+        let unmade = sends.filter { $0.number > writes.count && !$0.ok }
+        if sends.count > writes.count, let first = unmade.first {
+            let shutdown = run.steps.contains { $0.actor == .client && $0.op == .shutdown } ? ", after it had shut down its own sending side" : ""
+            let numbers = unmade.map { "#\($0.number)" }.joined(separator: ", ")
+            sentences.append("\(name) made \(writes.count) write\(writes.count == 1 ? "" : "s") on the connection but reported \(sends.count) sends: "
+                + "it failed send\(unmade.count == 1 ? "" : "s") \(numbers) itself, without a system call\(shutdown), and reported \(first.error ?? "a failure").")
         }
         if run.outcome == .killed, let signal = run.termSignal {
             let during = RunEvidence(run).fatalSend.map { " during send #\($0)" } ?? ""

@@ -5,20 +5,40 @@ import PipeLabStore
 /// The report's runtime table: per client and peer ending (and the SIGPIPE disposition it was
 /// started with), what the program saw: the signature its system calls made, what its runtime
 /// told it, and how it ended. pipelab's own client, where the sweep has it, is the first row of
-/// each ending: the system calls' answer the runtimes are read against.
+/// each ending: the system calls' answer the runtimes are read against. It is read at the sweep's
+/// settled sleeps (the longest where none is): at shorter ones the client and the peer race, which
+/// Where it races tells.
 package struct RuntimeTable {
     package var rows: [ClientOutcome]
+    package var sleeps: [Int64]
 
     /// nil for a sweep of pipelab's own client only.
     package init?(_ outcomes: [ClientOutcome]) {
         guard outcomes.contains(where: \.client.isReal) else { return nil }
-        rows = outcomes.sorted {
+        let all = Set(outcomes.map(\.sleepNs)).sorted()
+        let settled = all.filter { $0 >= RunEvidence.settledSleepNs }
+        sleeps = settled.isEmpty ? Array(all.suffix(1)) : settled
+        let read = Set(sleeps)
+        rows = Self.pooled(outcomes.filter { read.contains($0.sleepNs) }).sorted {
             ($0.transport.position, $0.peer.position, $0.client.position, $0.sigpipe.position, -$0.runs)
                 < ($1.transport.position, $1.peer.position, $1.client.position, $1.sigpipe.position, -$1.runs)
         }
     }
 
     private var showsTransport: Bool { Set(rows.map(\.transport)).count > 1 }
+
+    /// The same report at several sleeps counts as one row.
+    private static func pooled(_ outcomes: [ClientOutcome]) -> [ClientOutcome] {
+        var pooled: [ClientOutcome] = []
+        for var outcome in outcomes {
+            outcome.sleepNs = 0
+            if let same = pooled.firstIndex(where: { $0.sameReport(as: outcome) }) { pooled[same].runs += outcome.runs } else { pooled.append(outcome) }
+        }
+        return pooled
+    }
+
+    /// `at sleep 100ms`, `at sleeps 10ms, 1s`.
+    package var scope: String { "at sleep\(sleeps.count == 1 ? "" : "s") " + sleeps.map(DurationText.format).joined(separator: ", ") }
 
     /// `ignore`, or `default → ignore` when the program's writes met another disposition than it started with.
     package static func disposition(_ row: ClientOutcome) -> String {
@@ -68,13 +88,13 @@ extension RuntimeTable {
     /// per peer ending which call met which errno and what the program was told, said once.
     package static func section(_ data: ReportData) -> String? {
         guard let table = RuntimeTable(data.clientOutcomes) else { return nil }
-        var out = "What each program saw once the peer was gone, in undisturbed runs: the signature its system calls made "
+        var out = "What each program saw once the peer was gone, \(table.scope), in undisturbed runs: the signature its system calls made "
             + "(recorded by strace), what its runtime told it at its first failing send, and how it ended. SIGPIPE: the "
             + "disposition it was started with, and the one its writes met where it differs (a runtime that changed it). "
             + "pipelab's own client (`harness`) gives the system calls' answer beside them.\n\n"
         out += table.markdown
         for client in uniqued(table.rows.map(\.client)) where client.isReal {
-            let examples = data.examples.map(\.run).filter { $0.scenario.client == client }
+            let examples = data.examples.map(\.run).filter { $0.scenario.client == client && table.sleeps.contains($0.scenario.sleepNs) }
                 .sorted { ($0.scenario.transport.position, $0.scenario.peer.position) < ($1.scenario.transport.position, $1.scenario.peer.position) }
             let dispositions = uniqued(examples.compactMap(RuntimeExplainer.disposition))
             guard !dispositions.isEmpty else { continue }

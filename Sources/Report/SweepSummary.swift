@@ -33,7 +33,7 @@ public enum SweepSummary {
         }
         if let runtimes = RuntimeTable(clientOutcomes) {
             lines.append("")
-            lines.append("what each program saw (client, peer, SIGPIPE: signature · what it was told · how it ended):")
+            lines.append("what each program saw \(runtimes.scope) (client, peer, SIGPIPE: signature · told · end):")
             lines += runtimes.lines(width: width, limit: 12)
         }
         lines.append("")

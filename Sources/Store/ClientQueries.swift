@@ -8,6 +8,7 @@ public struct ClientOutcome: Sendable, Equatable {
     public var peer: PeerAction
     /// The disposition the program was started with (the sigpipe dimension).
     public var sigpipe: SigpipeMode
+    public var sleepNs: Int64
     public var signature: String
     public var outcome: Outcome
     /// What the program reported at its first failing send, its ports left out (`ClientReport.withoutPorts`).
@@ -25,14 +26,16 @@ extension Store {
     package func clientOutcomes(sweepIDs: [Int64]) throws(StoreError) -> [ClientOutcome] {
         var outcomes: [ClientOutcome] = []
         try db.prepare("""
-            SELECT client, transport, peer, sigpipe, signature, outcome, client_error, client_sigpipe, client_exit, term_signal,
-                   COUNT(*) AS runs
+            SELECT client, transport, peer, sigpipe, sleep_ns, signature, outcome, client_error, client_sigpipe, client_exit,
+                   term_signal, COUNT(*) AS runs
             FROM runs WHERE \(Self.inSweeps(1)) AND peer_late = 0 AND outcome <> 'harness-error'
-            GROUP BY client, transport, peer, sigpipe, signature, outcome, client_error, client_sigpipe, client_exit, term_signal
+            GROUP BY client, transport, peer, sigpipe, sleep_ns, signature, outcome, client_error, client_sigpipe, client_exit,
+                     term_signal
             """).bind([.text(Self.jsonList(sweepIDs))]).forEachRow { (row: Row) throws(StoreError) in
             let found = ClientOutcome(
                 client: try row.decoded("client"), transport: try row.decoded("transport"), peer: try row.decoded("peer"),
-                sigpipe: try row.decoded("sigpipe"), signature: row.text("signature"), outcome: try row.decoded("outcome"),
+                sigpipe: try row.decoded("sigpipe"), sleepNs: row.int("sleep_ns"), signature: row.text("signature"),
+                outcome: try row.decoded("outcome"),
                 error: row.optionalText("client_error").map(ClientReport.withoutPorts),
                 disposition: row.optionalText("client_sigpipe").flatMap(SigpipeDisposition.init(name:)),
                 exitCode: row.optionalInt("client_exit"), termSignal: row.optionalText("term_signal"), runs: Int(row.int("runs")))
@@ -69,7 +72,7 @@ extension Store {
 }
 
 extension ClientOutcome {
-    func sameReport(as other: ClientOutcome) -> Bool {
+    package func sameReport(as other: ClientOutcome) -> Bool {
         var mine = other
         mine.runs = runs
         return mine == self
