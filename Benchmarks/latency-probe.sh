@@ -3,15 +3,18 @@
 # Runs the heaviest legal sweep: --jobs at its maximum, sleep 0 and 1ms, sends 1 ns apart, over an
 # emulated link with packet capture, and beside it an ordinary process (latency-probe.c,
 # SCHED_OTHER) that asks to wake every 10 ms. Prints the probe's wake-up lateness (median, p99,
-# worst, and how many wake-ups were over 50 ms): with the machine idle of pipelab, beside the
-# sweep, and beside the same sweep without the real-time class (CAP_SYS_NICE dropped), which
-# tells what the real-time class adds to what 512 ordinary processes cost anyway. Other work on
-# the machine shows in every line. Run as root (the real-time class, the link and capture need it).
+# worst, and how many wake-ups were over 50 ms) in ROUNDS rounds, each two measurements back to
+# back: with nothing of pipelab beside the probe, then beside the sweep, so that each pair saw
+# about the same other work on the machine (its load average is printed before each round). Then
+# once beside the same sweep without the real-time class (CAP_SYS_NICE dropped), which tells what
+# the real-time class adds to what the sweep's ordinary processes cost anyway. Run as root (the
+# real-time class, the link and capture need it).
 #
-#   Benchmarks/latency-probe.sh [SECONDS] [PIPELAB]     (default 60, .build/release/pipelab)
+#   Benchmarks/latency-probe.sh [SECONDS] [PIPELAB] [ROUNDS]   (default 60, .build/release/pipelab, 3)
 set -eu
 seconds=${1:-60}
 pipelab=${2:-.build/release/pipelab}
+rounds=${3:-3}
 work=$(mktemp -d)
 sweep=
 trap '[ -z "$sweep" ] || kill "$sweep" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -42,10 +45,15 @@ beside() {
     echo "$runs" >"$work/$name.runs"
 }
 
-"$work/latency-probe" "$seconds" >"$work/idle"
-beside realtime
+echo "machine: $(nproc) CPUs; probe $seconds s per line"
+for round in $(seq "$rounds"); do
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    "$work/latency-probe" "$seconds" >"$work/idle"
+    beside realtime
+    echo "round $round, load average $load before it:"
+    summary "$work/idle" "  nothing of pipelab beside it"
+    summary "$work/realtime" "  beside the sweep ($(cat "$work/realtime.runs") runs)"
+done
 beside ordinary setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice
-echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine counts in every line)"
-summary "$work/idle" "without pipelab"
-summary "$work/realtime" "beside the sweep ($(cat "$work/realtime.runs") runs)"
 summary "$work/ordinary" "beside it without real-time ($(cat "$work/ordinary.runs") runs)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -6,7 +6,9 @@
 # unsharded sweep of the same spec, each once. Then day two, on a longer grid: one task is
 # requeued mid-run (it continues its shard), one is cancelled mid-run and its index resubmitted
 # alone (it continues its shard in the first submission's group), and the group is merged before
-# and after, incrementally; each check ends with OK. Everything it starts is stopped at the end.
+# and after, incrementally; each shard's sweeps.scheduler holds every attempt; `srun -n 2` inside
+# an array task is refused by both tasks. Each check ends with OK. Everything it starts is
+# stopped at the end.
 #   Examples/slurm/try-local.sh [path/to/pipelab]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -137,6 +139,14 @@ else
     echo "FAILED: the requeued task's file holds $sweeps sweeps, $status, $runs runs ($distinct distinct) of $planned ($work)"; exit 1
 fi
 
+# Each attempt is recorded: the requeued task's two, the second with Slurm's restart count.
+attempts=$(sqlite3 shards/shard-1.sqlite "SELECT json_array_length(scheduler) || '|' || (json_extract(scheduler, '\$[1].SLURM_RESTART_COUNT') IS NOT NULL) FROM sweeps")
+if [ "$attempts" = "2|1" ]; then
+    echo "OK: sweeps.scheduler of the requeued shard holds both attempts, the second with SLURM_RESTART_COUNT"
+else
+    echo "FAILED: sweeps.scheduler of the requeued shard: $attempts ($work)"; exit 1
+fi
+
 echo "merging before index 2 is rerun:"
 "$PIPELAB" merge --db merged.sqlite shards/shard-*.sqlite
 sqlite3 -header -column merged.sqlite "SELECT group_uuid, shard_count, shards_recorded, shards_completed, planned_runs, runs FROM shard_groups"
@@ -157,4 +167,21 @@ if [ "$same" = 0 ]; then
     echo "OK: merging before and after equals merging once at the end (same sweeps, statuses and runs)"
 else
     echo "FAILED: the incremental merge differs from one merge at the end in $same rows ($work)"; exit 1
+fi
+attempts=$(sqlite3 shards/shard-2.sqlite "SELECT json_array_length(scheduler) || '|' || (json_extract(scheduler, '\$[0].SLURM_JOB_ID') != json_extract(scheduler, '\$[1].SLURM_JOB_ID')) FROM sweeps")
+if [ "$attempts" = "2|1" ]; then
+    echo "OK: sweeps.scheduler of the resubmitted shard holds the cancelled attempt and the resubmission, each with its job id"
+else
+    echo "FAILED: sweeps.scheduler of the resubmitted shard: $attempts ($work)"; exit 1
+fi
+
+# A job step of two tasks inside an array task is refused by each task, and writes nothing.
+step=$(sbatch --parsable --array=0 --ntasks=2 --cpus-per-task=1 --output=step-%a.out --export=ALL \
+    --wrap "srun -n 2 '$PIPELAB' sweep --shard auto --shards 4 --name slurm-demo --quiet --db step.sqlite")
+wait_for "$step"
+refusals=$(grep -c '^pipelab: SLURM_STEP_NUM_TASKS: 2 tasks of one Slurm job step' step-0.out || true)
+if [ "$refusals" = 2 ] && [ ! -e step.sqlite ]; then
+    echo "OK: srun -n 2 inside an array task is refused by both tasks, naming SLURM_STEP_NUM_TASKS; nothing written"
+else
+    echo "FAILED: srun -n 2 gave $refusals refusals ($work/day2/step-0.out)"; exit 1
 fi

@@ -1,9 +1,10 @@
 import PipeLabKernel
 
-/// The ids a scheduler gives the task that starts a sweep, kept in `sweeps.scheduler` (schema 11)
-/// as a JSON object of the variables that were set, so a shard's row says which job, array task,
-/// pod or CI run recorded it. A value that is not short printable ASCII is left out, never refused:
-/// ids describe the sweep, they do not change what it runs.
+/// The ids a scheduler gives the task that starts or continues a sweep, kept in `sweeps.scheduler`
+/// (schema 14) as a JSON array with one object per attempt of the variables that were set, so a
+/// shard's row says which job, array task, pod or CI run recorded it, and which requeue or retry
+/// continued it. A value that is not short printable ASCII is left out, never refused: ids describe
+/// the sweep, they do not change what it runs.
 public enum SchedulerIDs {
     public static let variables = [
         "SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURM_STEP_ID", "SLURM_RESTART_COUNT",
@@ -20,4 +21,7 @@ public enum SchedulerIDs {
         }
         return members.isEmpty ? nil : JSONValue.object(members).text
     }
+
+    /// One attempt's entry in the column: its object, `{}` when no variable was set.
+    public static func attempt(_ environment: [String: String]) -> String { json(environment) ?? "{}" }
 }

@@ -46,6 +46,13 @@ public struct Shard: Equatable, Sendable {
                 try number(text, name: name, accepted: "accepted: a whole number from 0")
             }
         }
+        // srun -n M starts this command M times in one job step (Slurm sets SLURM_STEP_NUM_TASKS
+        // there, and not in a batch script however many tasks it was given): the tasks share every
+        // variable but SLURM_PROCID, so each would run the same shard into the same database. A
+        // shard runs its runs in parallel itself; one task per shard is the way.
+        if let tasks = try variable("SLURM_STEP_NUM_TASKS"), tasks > 1 {
+            throw InputError("SLURM_STEP_NUM_TASKS: \(tasks) tasks of one Slurm job step (srun -n \(tasks)) would each run the same shard into the same database, and --shard auto does not split a shard between them; accepted: one task per shard (pipelab in the batch script, or srun -n 1, and --cpus-per-task for more CPUs: --jobs follows them), or --shard $SLURM_PROCID/$SLURM_STEP_NUM_TASKS with a database per task")
+        }
         // Two schedulers' indexes at once (a CI runner inside a Slurm job, a leftover export) would
         // each name another shard: which one is meant is the user's to say.
         let indexes = ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "PIPELAB_SHARD_INDEX"].filter { environment[$0] != nil }

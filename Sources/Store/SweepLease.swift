@@ -47,15 +47,20 @@ extension Store {
     }
 
     /// For `--resume`: checks in one transaction that the sweep is not completed and no live
-    /// process runs it, takes its lease and marks it running.
-    public func beginResume(of sweepID: Int64) throws(StoreError) -> SweepRecord {
+    /// process runs it, takes its lease, marks it running and adds this attempt's `scheduler` ids (an
+    /// object, `{}` for none) to the sweep's.
+    public func beginResume(of sweepID: Int64, scheduler: String) throws(StoreError) -> SweepRecord {
         try db.writeTransaction { () throws(StoreError) in
             let current = try sweep(id: sweepID)
             guard current.status != .completed else {
                 throw StoreError(.notFound, "sweep \(sweepID) '\(current.name)' is already completed; accepted: a sweep that is interrupted or was cut short")
             }
             try takeLease(sweepID: sweepID)
-            try db.prepare("UPDATE sweeps SET status = 'running', ended_at = NULL WHERE id = ?").bind([.int(sweepID)]).run()
+            // This attempt's scheduler ids join those of the attempts before (sweeps.scheduler).
+            try db.prepare("""
+                UPDATE sweeps SET status = 'running', ended_at = NULL,
+                                  scheduler = json_insert(coalesce(scheduler, '[]'), '$[#]', json(?2)) WHERE id = ?1
+                """).bind([.int(sweepID), .text(scheduler)]).run()
         }
         return try sweep(id: sweepID)
     }

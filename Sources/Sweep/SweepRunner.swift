@@ -30,7 +30,7 @@ public struct SweepRunner {
             name: spec.name ?? "sweep", spec: spec.json(), commandLine: commandLine,
             plannedRuns: grid.runCount, skipped: grid.skipped, host: HostProbe.current(),
             isolation: Isolation.available.rawValue, privilegesLost: Privileges.current.recorded, shard: shard,
-            scheduler: SchedulerIDs.json(ProcessInfo.processInfo.environment))
+            scheduler: "[" + SchedulerIDs.attempt(ProcessInfo.processInfo.environment) + "]")
         return try execute(sweep, grid: grid, done: [])
     }
 
@@ -52,7 +52,7 @@ public struct SweepRunner {
         if leftOut == nil, let absence = Isolation.linkAbsence, grid.cells.combinations.contains(where: \.base.hasLink) {
             throw UnrunnableHere("sweep \(sweep.id) plans runs over an emulated link, and \(absence); accepted: --resume on a machine that can make the link")
         }
-        let resumed = try store.beginResume(of: sweep.id)
+        let resumed = try store.beginResume(of: sweep.id, scheduler: SchedulerIDs.attempt(ProcessInfo.processInfo.environment))
         return try execute(resumed, grid: grid, done: try store.recordedRequests(sweepID: sweep.id, rerunningHarnessErrors: true))
     }
 

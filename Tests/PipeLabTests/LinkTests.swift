@@ -86,6 +86,25 @@ import Testing
         #expect(firstAfter > 3)
     }
 
+    /// Reports/README.md's claim, on a sweep of the cell real-link.md has (tcp4, peer close, sleep
+    /// 100 ms, 10 sends 5 ms apart over a 20 ms link): send #6 starts 20 ms after send #2, as the
+    /// RST it provoked comes back, and still succeeds; the failures start at send #7. No undisturbed
+    /// run fails before #6 (the RST cannot come sooner), and #7 is where most fail (71 of 71
+    /// undisturbed runs when measured; a run whose pauses the machine delayed may fail at #6).
+    @Test func sendsFiveMillisecondsApartOverATwentyMillisecondLinkFailFromTheSeventh() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sweep = try CLI.run(["sweep", "--db", "x.sqlite", "--transport", "tcp4", "--peer", "close", "--sigpipe", "ignore", "--sleep", "100ms",
+                                 "--sends", "10", "--payload", "5", "--rtt", "20ms", "--interval", "5ms", "--repeat", "12", "--quiet"], in: directory)
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let rows = try CLIShell.sqlite3(directory.appendingPathComponent("x.sqlite").path,
+                                        "SELECT first_failing_send FROM runs WHERE disturbance IS NULL;").stdout
+        let failing = rows.split(separator: "\n").compactMap { Int($0) }
+        #expect(!failing.isEmpty && failing.allSatisfy { $0 >= 6 }, "\(failing)")
+        let counts = Dictionary(grouping: failing, by: { $0 }).mapValues(\.count)
+        #expect(counts.max { $0.value < $1.value }?.key == 7, "\(counts)")
+    }
+
     /// The same seed drops the same packets: a packet is known by its identity in the connection
     /// (direction, flags, relative seq, length, and which occurrence of those it is), and every
     /// packet both runs sent gets the same verdict. (Which retransmissions happen at all depends on

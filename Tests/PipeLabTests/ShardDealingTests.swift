@@ -44,13 +44,26 @@ import Testing
         let store = try Store(path: "", create: true)
         let spread = Shard(index: 1, count: 3, group: "2f1c9a4e-5b7d-5e21-9c3a-0d4b6e8f1a27")
         let sweep = try store.createSweep(name: "s", spec: SweepSpec.builtIn.json(), commandLine: "", plannedRuns: 1, skipped: [],
-                                          host: HostProbe.current(), isolation: "host", shard: spread, scheduler: #"{"SLURM_JOB_ID":"7"}"#)
+                                          host: HostProbe.current(), isolation: "host", shard: spread, scheduler: #"[{"SLURM_JOB_ID":"7"}]"#)
         #expect(try store.shard(of: sweep.id) == spread)
         try store.db.execute("UPDATE sweeps SET shard_dealing = NULL")
         var before = spread
         before.dealing = .roundRobin
         #expect(try store.shard(of: sweep.id) == before)
-        #expect(try store.db.prepare("SELECT scheduler FROM sweeps").rows { $0.text(0) } == [#"{"SLURM_JOB_ID":"7"}"#])
+        #expect(try store.db.prepare("SELECT scheduler FROM sweeps").rows { $0.text(0) } == [#"[{"SLURM_JOB_ID":"7"}]"#])
+    }
+
+    /// Schemas 11 to 13 kept the first attempt's object alone; migration 14 makes it the array of that
+    /// one object, so every row holds one object per attempt. NULL stays NULL.
+    @Test func theSchedulerMigrationMakesTheFirstAttemptsObjectAnArray() throws {
+        let store = try Store(path: "", create: true)
+        for scheduler in [#"{"SLURM_JOB_ID":"7"}"#, nil] {
+            _ = try store.createSweep(name: "s", spec: SweepSpec.builtIn.json(), commandLine: "", plannedRuns: 1, skipped: [],
+                                      host: HostProbe.current(), isolation: "host", scheduler: scheduler)
+        }
+        let migration = try #require(Migrator.all.first { $0.name == "scheduler_attempts" })
+        try store.db.execute(migration.sql)
+        #expect(try store.db.prepare("SELECT coalesce(scheduler, 'NULL') FROM sweeps ORDER BY id").rows { $0.text(0) } == [#"[{"SLURM_JOB_ID":"7"}]"#, "NULL"])
     }
 
     @Test func schedulerIDsAreTheVariablesSetAndShortPrintable() {

@@ -21,20 +21,26 @@ import Testing
         let dir = try temporaryDirectory()
         let db = dir.appendingPathComponent("shard-0.sqlite").path
         let command = ["sweep", "--shard", "0/2", "--db", db] + Self.slowGrid
-        try BackgroundTask(command).killedWithItsWorkers(by: SIGKILL, afterRunsIn: db)
+        let task = ["SLURM_JOB_ID": "12", "SLURM_ARRAY_JOB_ID": "11", "SLURM_ARRAY_TASK_ID": "0"]
+        try BackgroundTask(command, environment: task).killedWithItsWorkers(by: SIGKILL, afterRunsIn: db)
         let left = try CLIShell.sqlite3(db, "SELECT status, planned_runs, (SELECT COUNT(*) FROM runs) < planned_runs FROM sweeps;").stdout
         #expect(left == "running|12|1\n", "the kill came after the shard finished: \(left)")
 
-        let again = try CLI.run(command)
+        // Slurm requeues the task: the same ids, and a restart count.
+        let again = try CLI.run(command, environment: task.merging(["SLURM_RESTART_COUNT": "1"]) { $1 })
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("continuing its sweep 1 in \(db)"))
         #expect(try CLIShell.sqlite3(db, "SELECT COUNT(*), MIN(status) FROM sweeps;").stdout == "1|completed\n")
         #expect(try CLIShell.sqlite3(db, Self.pairs).stdout == "12|12|0\n")
+        #expect(try CLIShell.sqlite3(db, "SELECT scheduler FROM sweeps;").stdout
+                == #"[{"SLURM_JOB_ID":"12","SLURM_ARRAY_JOB_ID":"11","SLURM_ARRAY_TASK_ID":"0"},{"SLURM_JOB_ID":"12","SLURM_ARRAY_JOB_ID":"11","SLURM_ARRAY_TASK_ID":"0","SLURM_RESTART_COUNT":"1"}]"# + "\n")
 
-        let third = try CLI.run(command)
+        // A third time it runs nothing, so it is no attempt.
+        let third = try CLI.run(command, environment: task.merging(["SLURM_RESTART_COUNT": "2"]) { $1 })
         #expect(third.status == 0, "\(third.stderr)")
         #expect(third.stdout.contains("already complete: sweep 1 in \(db) holds its 12 runs; nothing to run"))
         #expect(try CLIShell.sqlite3(db, "SELECT COUNT(*) FROM sweeps; SELECT COUNT(*) FROM runs;").stdout == "1\n12\n")
+        #expect(try CLIShell.sqlite3(db, "SELECT json_array_length(scheduler) FROM sweeps;").stdout == "2\n")
     }
 
     @Test func theResumeHintAfterSIGTERMOfTheTaskAndItsWorkersFinishesTheShard() throws {
@@ -48,6 +54,8 @@ import Testing
         #expect(hint == "next: pipelab sweep --resume 1 --db \(db) runs the rest", "\(output.stdout)")
         let resumed = try CLI.run(["sweep", "--resume", "1", "--db", db, "--quiet"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
+        // Both attempts by hand: no scheduler's ids, but each is there.
+        #expect(try CLIShell.sqlite3(db, "SELECT scheduler FROM sweeps;").stdout == "[{},{}]\n")
         #expect(try CLIShell.sqlite3(db, "SELECT COUNT(*), MIN(status) FROM sweeps;").stdout == "1|completed\n")
         #expect(try CLIShell.sqlite3(db, Self.pairs).stdout == "12|12|0\n")
     }
@@ -122,12 +130,33 @@ import Testing
             } catch { #expect(error.message.hasPrefix(variable), "\(error.message)") }
         }
     }
+
+    /// The variables real Slurm 22.05 set: a batch script of an array task run with `-n 2`, and
+    /// each task of `srun -n 2` inside it. The batch script is its array task's shard; the step's
+    /// two tasks would both run that shard, so they are refused, naming the way.
+    @Test func aJobStepOfSeveralTasksIsRefusedAndTheBatchScriptIsNot() throws {
+        let batch = ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_STEP": "1", "SLURM_NPROCS": "2", "SLURM_NTASKS": "2", "SLURM_PROCID": "0"]
+        #expect(try Shard.fromScheduler(batch, shards: 4, group: "g") == Shard(index: 1, count: 4, group: "g"))
+        for procid in ["0", "1"] {
+            let step = batch.merging(["SLURM_PROCID": procid, "SLURM_STEP_ID": "0", "SLURM_STEPID": "0", "SLURM_STEP_NUM_TASKS": "2",
+                                      "SLURM_STEP_NUM_NODES": "1", "SLURM_STEP_TASKS_PER_NODE": "2"]) { $1 }
+            do {
+                _ = try Shard.fromScheduler(step, shards: 4, group: "g")
+                Issue.record("task \(procid) of a 2-task step was accepted")
+            } catch { #expect(error.message.hasPrefix("SLURM_STEP_NUM_TASKS: 2 tasks of one Slurm job step (srun -n 2)"), "\(error.message)") }
+            // srun -n 1 is the batch script's shard, as without srun.
+            #expect(try Shard.fromScheduler(step.merging(["SLURM_STEP_NUM_TASKS": "1", "SLURM_NTASKS": "1"]) { $1 }, shards: 4, group: "g")
+                    == Shard(index: 1, count: 4, group: "g"))
+        }
+    }
 }
 
 /// `pipelab ARGS` started in the background, to be killed as a scheduler kills a task.
 struct BackgroundTask {
     var arguments: [String]
-    init(_ arguments: [String]) { self.arguments = arguments }
+    /// Set over the test's own (a scheduler's ids, say).
+    var environment: [String: String]
+    init(_ arguments: [String], environment: [String: String] = [:]) { (self.arguments, self.environment) = (arguments, environment) }
 
     /// Starts the task, waits until it has recorded a run in `database`, then sends `signal` to it
     /// and every process below it at once (a scheduler signals the whole job step), and waits.
@@ -140,6 +169,7 @@ struct BackgroundTask {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
         process.standardInput = FileHandle.nullDevice
