@@ -309,6 +309,10 @@ public enum Explainer {
         guard e.outcome == .ok, !e.writes.isEmpty, e.writes.allSatisfy({ $0.result == $0.bytes }),
               e.writes.indices.allSatisfy({ e.peerEndedBefore(send: $0 + 1) == false }) else { return nil }
         let call = e.scenario.transport.isSocket ? "send" : "write"
+        // A real program whose runtime made fewer writes than its sends (Node fails the rest itself).
+        if e.scenario.client.isReal && e.writes.count < e.scenario.sends {
+            return "The program made \(e.writes.count) of its \(e.scenario.sends) sends as system calls on the connection, and each succeeded; its runtime did not make the others (what the program reported for them is under What each program saw, and in the Why of pipelab run)."
+        }
         // Over a link whose round trip outlasts the sends, nothing from the peer could arrive in time.
         if let last = e.writes.indices.last, e.evidence.linkFixedOrder(send: last + 1) {
             return "Every \(call) was made within a round trip of \(DurationText.format(e.scenario.rttNs)) after send #1, before anything from the peer could come back over the link: its delay, not a race, fixed the order, so every \(call) succeeded and nothing was left to fail."

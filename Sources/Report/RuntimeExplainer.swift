@@ -39,22 +39,34 @@ public enum RuntimeExplainer {
         var sentences: [String] = []
         let writes = run.clientWrites
         let sends = report.sends
-        // Its reports pair with its writes in order; a program killed in a write reported one
-        // fewer, and one that failed sends itself (Node) reported more.
-        for (index, (write, said)) in zip(writes, sends).enumerated() where write.errno != 0 {
-            var sentence = "Send #\(said.number) met \(ErrnoName.of(write.errno)) in \(write.op.rawValue)(2)"
-                + (said.error.map { "; the program was told \($0)" } ?? ", and the program reported success")
-            if let named = said.errno.flatMap(Int32.init(exactly:)), named > 0, named != write.errno {
+        let sendOf = programSends(writes)
+        for (index, write) in writes.enumerated() where write.errno != 0 {
+            let number = sendOf[index]
+            let said = sends.first { $0.number == number }
+            let told = said.map { $0.error.map { "the program was told \($0)" } ?? "the program reported success" }
+                ?? "the program reported nothing for it"
+            let first = sendOf.firstIndex(of: number) ?? index
+            var sentence: String
+            if first < index, let started = writes[first].result {
+                // A buffered write: the runtime's call returned, and it wrote the rest itself later.
+                sentence = "Send #\(number)'s first \(writes[first].op.rawValue)(2) returned after \(started) of \(writes[first].bytes) bytes; "
+                    + "the runtime kept the rest and wrote it itself, and that later \(write.op.rawValue)(2) met \(ErrnoName.of(write.errno)): "
+                    + "\(told) for send #\(number), a failure reported after the call that began the send had returned"
+            } else {
+                sentence = "Send #\(number) met \(ErrnoName.of(write.errno)) in \(write.op.rawValue)(2); \(told)"
+            }
+            if let named = said?.errno.flatMap(Int32.init(exactly:)), named > 0, named != write.errno {
                 let earlier = writes[..<index].contains { $0.errno == named } ? ", the error an earlier call met" : ""
                 sentence += ", which names \(ErrnoName.of(named))\(earlier), not the \(ErrnoName.of(write.errno)) of this call"
             }
             sentences.append(sentence + ".")
         }
-        let unmade = sends.filter { $0.number > writes.count && !$0.ok }
-        if sends.count > writes.count, let first = unmade.first {
+        let madeSends = sendOf.last ?? 0
+        let unmade = sends.filter { $0.number > madeSends && !$0.ok }
+        if let first = unmade.first {
             let shutdown = run.steps.contains { $0.actor == .client && $0.op == .shutdown } ? ", after it had shut down its own sending side" : ""
             let numbers = unmade.map { "#\($0.number)" }.joined(separator: ", ")
-            sentences.append("\(name) made \(writes.count) write\(writes.count == 1 ? "" : "s") on the connection but reported \(sends.count) sends: "
+            sentences.append("\(name) made \(writes.count) write\(writes.count == 1 ? "" : "s") on the connection for \(madeSends) of its \(sends.count) sends: "
                 + "it failed send\(unmade.count == 1 ? "" : "s") \(numbers) itself, without a system call\(shutdown), and reported \(first.error ?? "a failure").")
         }
         if run.outcome == .killed, let signal = run.termSignal {
@@ -64,6 +76,21 @@ public enum RuntimeExplainer {
             sentences.append("The program exited with status \(code).")
         }
         return sentences
+    }
+
+    /// The program's send each write belongs to (1-based): a write that asks for exactly what the
+    /// send before it left unwritten continues it (a runtime that buffers writes the rest itself);
+    /// any other write begins the next send.
+    package static func programSends(_ writes: [Step]) -> [Int] {
+        var number = 0, remaining: Int64 = 0
+        return writes.map { write in
+            if !(remaining > 0 && write.bytes == remaining) {
+                number += 1
+                remaining = write.bytes
+            }
+            if let result = write.result, result > 0 { remaining -= min(result, remaining) } else { remaining = 0 }
+            return number
+        }
     }
 
     private static func subject(_ run: RunResult) -> String {

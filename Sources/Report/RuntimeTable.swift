@@ -108,9 +108,9 @@ extension RuntimeTable {
                 }.filter { !$0.1.isEmpty }
                 guard !byMode.isEmpty else { continue }
                 let alike = Set(byMode.map(\.1)).count == 1
-                let text = alike ? byMode[0].1.joined(separator: " ")
-                    : byMode.map { "started \($0.0.rawValue): " + $0.1.joined(separator: " ") }.joined(separator: " ")
-                out += "- " + place + ": " + Markdown.text(text) + "\n"
+                let text = alike ? Markdown.text(byMode[0].1.joined(separator: " "))
+                    : byMode.map { "*started \($0.0.rawValue)*: " + Markdown.text($0.1.joined(separator: " ")) }.joined(separator: " ")
+                out += "- " + place + ": " + text + "\n"
             }
         }
         return out + tracingCost(data.sendGapsNs)

@@ -157,11 +157,6 @@ extension Store {
                 chosen[row.int(0)]?.run.client = ClientReport(exitCode: row.optionalInt(4).map { Int32(truncatingIfNeeded: $0) },
                                                               disposition: disposition, output: row.optionalText(6) ?? "")
             }
-            // A real program's end and report, for what its runtime made of the calls (RuntimeExplainer).
-            if let disposition = row.optionalText(5).flatMap(SigpipeDisposition.init(name:)) {
-                chosen[row.int(0)]?.run.client = ClientReport(exitCode: row.optionalInt(4).map { Int32(truncatingIfNeeded: $0) },
-                                                              disposition: disposition, output: row.optionalText(6) ?? "")
-            }
         }
         try db.prepare("""
             SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps

@@ -123,7 +123,7 @@ package final class RunPerformer {
             channel.send(.harnessError(token: token, stage: error.stage, errno: error.errno))
             return
         }
-        // Never fails for good: a client process that has ended fails the hand below, which says so.
+        // Its failure needs no handling here: a client process that has ended fails the hand below.
         _ = client.waitInRunProcess(scenario.sigpipe == .default)
         let recorder = startClock(token: token, scenario, capture: capture, link: runLink)
         let ends: (client: Int32, peer: Int32)

@@ -3,6 +3,7 @@ import Glibc
 @testable import PipeLabExperiment
 @testable import PipeLabKernel
 @testable import PipeLabNetwork
+@testable import PipeLabReport
 @testable import PipeLabWorker
 import Testing
 
@@ -296,5 +297,38 @@ import Testing
         #expect(traced.steps[0].errno == EINPROGRESS)
         #expect(traced.steps[1].bytes == 8)
         #expect(traced.disposition == .ignore)
+    }
+}
+
+/// What RuntimeExplainer says of a program whose runtime buffers its writes (Node with 4 MiB sends,
+/// as measured on this machine): its send's first write(2) returned short, the runtime wrote the
+/// rest itself, and the failure that later write met was reported for the send that began earlier.
+@Suite struct RuntimeExplainerTests {
+    static func write(_ bytes: Int64, _ result: Int64, errno: Int32 = 0, at startNs: Int64) -> Step {
+        Step(actor: .client, op: .write, bytes: bytes, result: result, errno: errno, sigpipe: false, startNs: startNs,
+             durationNs: 1_000, tcpState: nil, value: nil)
+    }
+
+    @Test func aBufferedWriteReportsItsFailureAfterTheCallThatBeganIt() {
+        let writes = [Self.write(4_194_304, 523_856, at: 1_000), Self.write(3_670_448, -1, errno: ECONNRESET, at: 2_000)]
+        #expect(RuntimeExplainer.programSends(writes) == [1, 1])
+        var run = RunResult(scenario: Scenario(transport: .tcp4, peer: .close, sigpipe: .ignore, sleepNs: 100_000_000, sends: 3,
+                                               payloadBytes: 4_194_304, client: .node),
+                            repeatIndex: 0, outcome: .error, termSignal: nil, steps: writes, harnessMessage: nil, startedAt: 0, durationNs: 0)
+        run.client = ClientReport(exitCode: 0, disposition: .ignore, output: """
+            {"send":1,"ok":false,"error":"Error","code":"ECONNRESET","errno":-104,"message":"write ECONNRESET"}
+            {"send":2,"ok":false,"error":"Error","code":"ERR_STREAM_DESTROYED","message":"Cannot call write after a stream was destroyed"}
+            {"send":3,"ok":false,"error":"Error","code":"ERR_STREAM_DESTROYED","message":"Cannot call write after a stream was destroyed"}
+            """)
+        let said = RuntimeExplainer.calls(run)
+        #expect(said.first == "Send #1's first write(2) returned after 523856 of 4194304 bytes; the runtime kept the rest and wrote it itself, and that later write(2) met ECONNRESET: the program was told Error [ECONNRESET]: write ECONNRESET for send #1, a failure reported after the call that began the send had returned.")
+        #expect(said.last?.hasPrefix("The node client made 2 writes on the connection for 1 of its 3 sends: it failed sends #2, #3 itself") == true)
+    }
+
+    /// A program that sends with send(2) and moves on after a short count begins a new send with
+    /// each call: its writes are its sends.
+    @Test func aShortSendFollowedByAWholeOneIsTwoSends() {
+        let writes = [Self.write(65_536, 4_096, at: 1_000), Self.write(65_536, -1, errno: EPIPE, at: 2_000)]
+        #expect(RuntimeExplainer.programSends(writes) == [1, 2])
     }
 }
