@@ -10,7 +10,7 @@ import PipeLabKernel
 /// as it reads them (`runForReading`, `checkRows(of:where:)`), so a report over a million runs
 /// does not pay a pass over ten million rows. Its own triggers and views are never run (nothing
 /// of it is written, and none of its views is read), so they are ignored.
-package struct InputCheck {
+package final class InputCheck {
     /// The tables merge reads, parents first.
     package static let tables = ["hosts", "sweeps", "skipped", "runs", "steps", "packets"]
 
@@ -24,6 +24,16 @@ package struct InputCheck {
 
     package init(_ db: Connection, schema: String, path: String, consequence: String = "nothing was merged") {
         (self.db, self.schema, self.path, self.consequence) = (db, schema, path, consequence)
+    }
+
+    /// This binary's schema, made once per check (an in-memory database migrated from scratch).
+    private var madeReference: Connection?
+
+    private func reference() throws(StoreError) -> Connection {
+        if let madeReference { return madeReference }
+        let made = try Reference.make()
+        madeReference = made
+        return made
     }
 
     /// The tables a reader checks whole when it opens the file: one row per host, sweep or
@@ -72,7 +82,7 @@ package struct InputCheck {
 
     /// Checks the rows of the runs of the sweeps `sweepIDs` (ids in the file), their steps and packets.
     package func checkRuns(ofSweeps sweepIDs: [Int64]) throws(StoreError) {
-        try checkRuns(ofSweeps: sweepIDs, reference: try Reference.make())
+        try checkRuns(ofSweeps: sweepIDs, reference: try reference())
     }
 
     private func checkRuns(ofSweeps sweepIDs: [Int64], reference: Connection) throws(StoreError) {
@@ -93,14 +103,14 @@ package struct InputCheck {
 
     /// Checks the rows of `table` that meet `condition` (SQL over the row `t`, with `values` bound).
     package func checkRows(of table: String, where condition: String, _ values: [Statement.Value] = []) throws(StoreError) {
-        try checkRows(of: table, reference: try Reference.make(), where: condition, values)
+        try checkRows(of: table, reference: try reference(), where: condition, values)
     }
 
     /// The values a reader counted out of `source` into the TEMP table `table` (one row per
     /// distinct combination, so a few hundred rows for a million runs) keep `source`'s column
     /// rules; one that does not is traced to its row and rule in `source`.
     package func checkValues(in table: String, from source: String) throws(StoreError) {
-        let reference = try Reference.make()
+        let reference = try reference()
         let present = Set(try db.prepare("SELECT name FROM pragma_table_info(?, 'temp')").bind([.text(table)]).rows { $0.text(0) })
         let columns = try reference.prepare("SELECT name, type, \"notnull\" FROM pragma_table_info(?) ORDER BY cid").bind([.text(source)])
             .rows { RowRules.Column(name: $0.text(0), type: $0.text(1), notNull: $0.int(2) != 0) }.filter { present.contains($0.name) }
@@ -118,7 +128,7 @@ package struct InputCheck {
     /// in passes, so the refusal names the row and the rule; `error` when none breaks one.
     package func locateBrokenRow(_ original: StoreError) -> StoreError {
         do {
-            let reference = try Reference.make()
+            let reference = try reference()
             for table in ["runs", "steps", "packets"] { try checkRows(of: table, reference: reference) }
         } catch {
             return error
@@ -135,7 +145,7 @@ package struct InputCheck {
 
     private func checkShapes() throws(StoreError) -> Connection {
         try checkVersion()
-        let reference = try Reference.make()
+        let reference = try reference()
         for table in Self.tables + ["pipelab_migrations"] {
             try db.checkStop()
             try checkShape(of: table, reference: reference)

@@ -93,6 +93,8 @@ extension Store {
                 SELECT \(skipped.map { "source." + $0 }.joined(separator: ", ")), m.id
                 FROM input.skipped source JOIN input.sweeps i ON i.id = source.sweep_id JOIN main.sweeps m ON m.uuid = i.uuid
                 """)
+            // Runs go only into the sweeps added or updated now: with none, none is read (a merge again).
+            guard counts.sweeps > 0 || !updated.sweeps.isEmpty else { return counts }
             let lastRunBefore = try db.prepare("SELECT COALESCE(MAX(id), 0) FROM main.runs").rows { $0.int(0) }.first ?? 0
             let sweepOfRun = "(SELECT m.id FROM main.sweeps m JOIN input.sweeps i ON i.uuid = m.uuid WHERE i.id = source.sweep_id)"
             // Only into the sweeps added or updated now: a sweep here that the input holds no

@@ -15,13 +15,14 @@ public final class Store {
 
     /// Opens (and, with `create`, creates) the database at `path` and migrates it forward: for
     /// the commands that record. A file that is not a SQLite database, or one from a newer
-    /// pipelab, is refused before anything is written to it.
-    public init(path: String, create: Bool) throws(StoreError) {
+    /// pipelab, is refused before anything is written to it. `damageCheckNs`: how long the
+    /// damage check may read (`refuseDamaged`).
+    public init(path: String, create: Bool, damageCheckNs: Int64 = Store.damageCheckBudgetNs) throws(StoreError) {
         if !create { try Self.refuseMissing(path) }
         db = try Connection(path: path, create: create)
         // Reading first: SQLite discovers a file that is not a database here, without writing.
         _ = try db.prepare("SELECT count(*) FROM sqlite_master").rows { $0.int(0) }
-        try refuseDamaged()
+        try refuseDamaged(within: damageCheckNs)
         try Migrator.refuseNewer(db)
         try setJournalModeWAL()
         try db.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cell_size_check = ON")
@@ -78,8 +79,8 @@ public final class Store {
     /// a few seconds for a million steps), so it is given `damageCheckBudgetNs`: a larger file is
     /// checked that far, and beyond it cell_size_check (on for every writer) makes SQLite refuse
     /// a damaged page that a write touches, which rolls the write's transaction back.
-    private func refuseDamaged() throws(StoreError) {
-        let deadline = MonotonicClock.nowNs() + Self.damageCheckBudgetNs
+    private func refuseDamaged(within budgetNs: Int64) throws(StoreError) {
+        let deadline = MonotonicClock.nowNs() + budgetNs
         db.interrupt(when: { MonotonicClock.nowNs() > deadline })
         defer { db.interrupt(when: nil) }
         // Only the file's structure: a row that breaks a CHECK is named, column and value, by the
@@ -94,7 +95,10 @@ public final class Store {
         throw StoreError(.notADatabase, "\(db.path) is damaged (\(problem)); it was left unchanged; restore it from a copy, or recover what is readable with `sqlite3 \(db.path) .recover`")
     }
 
-    static let damageCheckBudgetNs: Int64 = 3_000_000_000
+    public static let damageCheckBudgetNs: Int64 = 3_000_000_000
+    /// Merge's: a merge again of inputs it holds must take under a second (issue 22), and the
+    /// pages it writes are under cell_size_check like every writer's.
+    public static let mergeDamageCheckNs: Int64 = 200_000_000
 
     /// WAL lets reports and sqlite3 sessions read while a sweep writes. Switching needs a moment
     /// alone with the file, so a busy answer from a concurrent opener is retried.

@@ -44,10 +44,10 @@ struct DatabaseOption: ParsableArguments {
     var isDefault: Bool { explicitPath == nil && ProcessInfo.processInfo.environment["PIPELAB_DB"] == nil }
 
     /// Opens the database to record in it (creating and migrating it with `create`).
-    func open(create: Bool) throws -> Store {
+    func open(create: Bool, damageCheckNs: Int64 = Store.damageCheckBudgetNs) throws -> Store {
         let path = try path()
         do {
-            return try Store(path: path, create: create)
+            return try Store(path: path, create: create, damageCheckNs: damageCheckNs)
         } catch {
             throw CommandFailure.store(error)
         }

@@ -39,7 +39,7 @@ struct MergeCommand: ParsableCommand {
         for input in inputs {
             do { checked[input] = try Store.checkMergeInput(input, rows: !outputExists, stop: stop) } catch { throw CommandFailure.store(error) }
         }
-        let store = try database.open(create: true)
+        let store = try database.open(create: true, damageCheckNs: Store.mergeDamageCheckNs)
         for input in inputs {
             let added: MergeCounts
             do { added = try store.merge(from: input, checked: checked[input], stop: stop) } catch { throw CommandFailure.store(error) }
