@@ -89,7 +89,8 @@ scale_measure() {
     TMPDIR="$tmp" /usr/bin/time -f "%e %M" -o "$work/scale-time" "$@" >/dev/null 2>"$work/scale-stderr" &
     pid=$!
     while kill -0 "$pid" 2>/dev/null; do
-        bytes=$(find /proc/[0-9]*/fd -lname "$tmp/*" -exec stat -L -c %s {} + 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+        # find exits 1 when a process vanishes mid-walk; under pipefail that would end the script.
+        bytes=$({ find /proc/[0-9]*/fd -lname "$tmp/*" -exec stat -L -c %s {} + 2>/dev/null || true; } | awk '{ s += $1 } END { print s + 0 }')
         (( bytes > peak )) && peak=$bytes
         sleep 0.02
     done
