@@ -3,7 +3,13 @@
 #   20 random kills (SIGINT, SIGTERM, SIGKILL) of sweeps, each resumed to completion and checked
 #   (PRAGMA integrity_check, no duplicate (cell, repeat), every run with its steps, no orphan
 #   worker); a full disk on a small tmpfs and a read-only file and directory (root only: a tmpfs
-#   mount); two concurrent resumes; a flood of stray connections.
+#   mount), then resumed once there is space; two concurrent resumes.
+# No stray-connection flood: a worker's sockets live in a network namespace of its own, which no
+# stray from the host reaches (IsolationTests), and inside it a run's listener is open for the few
+# microseconds between its listen and its accept: 70,000 connects by root from inside one worker's
+# namespace, aimed at the only two ports its listeners could take, reached none in 300 runs, so the
+# flood tested nothing. The listener's reset of a stray is StrayConnectionTests', and a flood on the
+# host's loopback (no namespaces) WorkerFaultTests'.
 # Prints ONE summary line; exits 0 when every check passed.
 #   Tests/faults.sh [PATH-TO-PIPELAB]   (default: the newer of .build/release/pipelab and .build/debug/pipelab)
 set -u
@@ -31,8 +37,6 @@ check() {  # check NAME CONDITION-STATUS
 }
 q() { sqlite3 "$1" "$2"; }
 
-# Workers of a recorder: its children; their forked clients are the workers' children.
-workers_of() { cat "/proc/$1/task/$1/children" 2>/dev/null; }
 orphans_of() {  # processes still running in worker mode for recorder $1
     local count=0 p
     for p in /proc/[0-9]*; do
@@ -140,33 +144,5 @@ wait "$second"; b=$?
 resumes=$(printf '%s\n' "$a" "$b" | sort -n | paste -sd/)
 check concurrent-resumes "$([[ $resumes == 0/75 && -z $(consistency "$db") ]]; echo $?)"
 
-# 4. A flood of stray connections to the workers' listeners changes no outcome.
-flood_args=(--transport tcp4,tcp6 --peer close --sigpipe ignore --sleep 100ms --sends 3 --payload 5 --repeat 100 --jobs 8 --quiet)
-outcomes() { q "$1" "SELECT transport, outcome, signature, COUNT(*) FROM runs GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;"; }
-"$pipelab" sweep "${flood_args[@]}" --db "$work/quiet.sqlite" >/dev/null
-"$pipelab" sweep "${flood_args[@]}" --db "$work/flood.sqlite" >/dev/null &
-recorder=$!
-# The workers' TCP ports: listening ones, and the local ports of their connections (an
-# accepted socket has its listener's port), hit with connects that are never read. Each worker
-# lives in a network namespace of its own, so its ports are looked up and connected to from
-# inside that namespace (nsenter), where its listeners are reachable.
-strays=0
-while kill -0 "$recorder" 2>/dev/null; do
-    for pid in $(workers_of "$recorder"); do
-        while read -r local; do
-            port=${local##*:} host=127.0.0.1
-            [[ $local == \[* ]] && host=::1
-            { nsenter -t "$pid" -n timeout 1 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null && echo >>"$work/connected"; } &
-            strays=$((strays + 1))
-        done < <(nsenter -t "$pid" -n sh -c 'ss -Hltn; ss -Htn' 2>/dev/null | awk '{ print $4 }' | sort -u)
-    done
-done
-wait
-connected=$(cat "$work/connected" 2>/dev/null | wc -l)
-same=$([[ "$(outcomes "$work/quiet.sqlite")" == "$(outcomes "$work/flood.sqlite")" ]]; echo $?)
-timeouts=$(q "$work/flood.sqlite" "SELECT COUNT(*) FROM runs WHERE outcome = 'timeout';")
-# Strays that never reached a worker would prove nothing: some must have been made.
-check stray-flood "$([[ $same == 0 && $timeouts == 0 && $strays -gt 0 ]]; echo $?)"
-
-echo "faults.sh: $passed passed, $failed failed; kills INT=${by_signal[INT]} TERM=${by_signal[TERM]} KILL=${by_signal[KILL]} resumed to completion $((20 - kill_problems))/20, orphan workers $orphan_total; disk full exit $disk ($kept runs kept, resumed exit $resumed); read-only file exit $rofile, directory exit $rodir; concurrent resumes exit $resumes; flood: 200 runs $([[ $same == 0 ]] && echo unchanged || echo CHANGED), $timeouts timeouts, $strays stray connects ($connected connected)${failures:+; failed: ${failures[*]}}"
+echo "faults.sh: $passed passed, $failed failed; kills INT=${by_signal[INT]} TERM=${by_signal[TERM]} KILL=${by_signal[KILL]} resumed to completion $((20 - kill_problems))/20, orphan workers $orphan_total; disk full exit $disk ($kept runs kept, resumed exit $resumed); read-only file exit $rofile, directory exit $rodir; concurrent resumes exit $resumes${failures:+; failed: ${failures[*]}}"
 [[ $failed == 0 ]]
