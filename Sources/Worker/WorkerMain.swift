@@ -79,6 +79,8 @@ package final class RunPerformer {
     private let realTimeTokens = RealTimeTokens()
     /// Test-only: the client's pause before send #3 in this worker's first run (see TestDelays).
     private var testPauseNs = TestDelays.fromEnvironment().pauseNs
+    /// Jobs taken so far: the next one writes into the step log's half `StepLog.half(ofJob:)` of it.
+    private var jobsTaken = 0
 
     private let realClient: RealClientJobs
 
@@ -94,6 +96,9 @@ package final class RunPerformer {
 
     package func perform(_ job: Channel.Job) {
         let (token, scenario) = (job.token, job.scenario)
+        // Every job takes its half, whatever comes of it: the recorder counts them alike.
+        log.begin(token: token, half: StepLog.half(ofJob: jobsTaken), startNs: MonotonicClock.nowNs())
+        jobsTaken += 1
         let bytes: UnsafeRawBufferPointer
         do { bytes = try payload.bytes(scenario.payloadBytes) } catch {
             channel.send(.harnessError(token: token, stage: .payload, errno: error.errno))
@@ -106,7 +111,6 @@ package final class RunPerformer {
             }
             link.configure(rttNs: scenario.rttNs, lossBasisPoints: scenario.lossBasisPoints, seed: job.lossSeed)
         }
-        log.reset()
         // A capture that cannot open (no CAP_NET_RAW) leaves the run without packets rather than
         // without a result. Over a lossy link it is always taken: the lost segments are evidence.
         let capture = (job.capture || scenario.lossBasisPoints > 0) && scenario.transport.isTCP ? openedCapture() : nil
