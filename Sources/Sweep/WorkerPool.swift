@@ -171,7 +171,9 @@ public final class WorkerPool {
     static let stopGraceMs: Int32 = 1_000
 
     private func expireIfOverdue(_ slot: Slot) -> RunResult? {
-        guard var run = slot.runs.first, MonotonicClock.nowNs() - run.startNs > timeoutNs else { return nil }
+        // Timed from the worker's start of the run, as its duration is (InFlight.absorb).
+        guard var run = slot.runs.first,
+              MonotonicClock.nowNs() - (slot.process.log.startNs(of: run.token, half: run.half) ?? run.startNs) > timeoutNs else { return nil }
         var finished: RunResult?
         if slot.process.requestStop() {
             finished = Self.collectStopped(&run, from: slot.process)
