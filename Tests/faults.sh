@@ -5,11 +5,11 @@
 #   worker); a full disk on a small tmpfs and a read-only file and directory (root only: a tmpfs
 #   mount), then resumed once there is space; two concurrent resumes.
 # No stray-connection flood: a worker's sockets live in a network namespace of its own, which no
-# stray from the host reaches (IsolationTests), and inside it a run's listener is open for the few
-# microseconds between its listen and its accept: 70,000 connects by root from inside one worker's
-# namespace, aimed at the only two ports its listeners could take, reached none in 300 runs, so the
-# flood tested nothing. The listener's reset of a stray is StrayConnectionTests', and a flood on the
-# host's loopback (no namespaces) WorkerFaultTests'.
+# stray from the host reaches (IsolationTests); only root entering that namespace could connect,
+# and root can end the worker outright. (Before workers kept their listeners, 70,000 connects by
+# root from inside one worker's namespace reached no listener in 300 runs: the flood tested
+# nothing.) On the host's loopback (no namespaces) WorkerFaultTests floods the workers; the
+# listener's reset of a stray is StrayConnectionTests'.
 # Prints ONE summary line; exits 0 when every check passed.
 #   Tests/faults.sh [PATH-TO-PIPELAB]   (default: the newer of .build/release/pipelab and .build/debug/pipelab)
 set -u

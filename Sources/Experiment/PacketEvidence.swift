@@ -26,6 +26,12 @@ extension RunEvidence {
         return packets.filter { $0.direction == .peerToClient && $0.flags.contains("R") && $0.lost && $0.tNs < arrival }
     }
 
+    /// Whether the peer's kernel ended the connection with RST rather than FIN: its first packet
+    /// carrying either (as it left, lost or not). nil without capture or when it sent neither.
+    public var peerEndedWithRST: Bool? {
+        packets.first { $0.direction == .peerToClient && ($0.flags.contains("F") || $0.flags.contains("R")) }.map { $0.flags.contains("R") }
+    }
+
     /// Our own FIN (the client's shutdown(SHUT_WR) probe), when it left.
     public var ownFIN: Packet? { packets.first { $0.direction == .clientToPeer && $0.flags.contains("F") } }
 

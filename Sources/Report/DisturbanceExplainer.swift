@@ -11,7 +11,7 @@ package enum DisturbanceExplainer {
         let causes = e.disturbances.filter(\.leavesVerdict).compactMap { cause($0, e) }
         let own = machine && !causes.isEmpty
             ? ["The machine disturbed this run: " + Plural.list(causes) + ". " + kept] : []
-        return own + e.disturbances.filter { !$0.leavesVerdict }.compactMap { linkSentence($0, e) }
+        return own + e.disturbances.filter { !$0.leavesVerdict }.compactMap { linkSentence($0, e, timed: machine) }
     }
 
     static let kept = "It is kept, flagged `peer_late` (`disturbance` = 'cpu'), and left out of its cell's verdict."
@@ -44,9 +44,10 @@ package enum DisturbanceExplainer {
     }
 
     /// The link's disturbance: the experiment, counted in the verdict.
-    package static func linkSentence(_ disturbance: Disturbance, _ e: RunEvidence) -> String? {
+    /// `timed`: the dropped packets with their times (one run told in full).
+    package static func linkSentence(_ disturbance: Disturbance, _ e: RunEvidence, timed: Bool) -> String? {
         guard disturbance.reason == .segmentLost else { return nil }
         let next = e.writes.count >= 2 ? "\(e.scenario.transport.isSocket ? "send" : "write") #2 started" : "the probe was made"
-        return "The link decided this run, not the machine: it dropped \(PacketStory.list(e.lostBeforeSleepEnds, e)) before \(next), so the peer had not ended the connection by then although the sleep covered the round trip. That is the experiment: the run counts in its cell's verdict (`disturbance` = 'link')."
+        return "The link decided this run, not the machine: it dropped \(PacketStory.list(e.lostBeforeSleepEnds, e, timed: timed)) before \(next), so the peer had not ended the connection by then although the sleep covered the round trip. That is the experiment: the run counts in its cell's verdict (`disturbance` = 'link')."
     }
 }

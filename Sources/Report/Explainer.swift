@@ -28,7 +28,7 @@ public enum Explainer {
             return ["pipelab could not set this run up (for example no IPv6 loopback address on the machine); nothing was measured. The run's steps and the database's `runs` row say which call failed."]
         }
         let evidence = Told(RunEvidence(run), detail: detail, ownShutdown: run.scenario.probe == .shutdownWrite && run.probeResult == "0")
-        if detail == .mechanism, let race = allSendsFirst(evidence) { return [race] }
+        if detail == .mechanism, let line = allSendsFirst(evidence) ?? noSendFailed(evidence) { return [line] }
         var paragraphs = [peerParagraph(evidence)]
         paragraphs += DisturbanceExplainer.sentences(evidence.evidence, machine: detail == .run)
         var reported = false
@@ -102,9 +102,10 @@ public enum Explainer {
     package static func tcpPeer(_ e: Told, read: String) -> String {
         switch e.scenario.peer {
         case .close:
-            switch e.peerLeftUnread {
+            // Where FIONREAD could not tell, the packets can (leftUnread).
+            switch e.leftUnread {
             case true?:
-                return "The peer \(read); then it called close() with data unread: its kernel sent RST instead of FIN (tcp_close(); RFC 2525 §2.17). " + LinkFates.rst(e.evidence)
+                return "The peer \(read); then it called close() with data unread: its kernel sent RST instead of FIN (tcp_close(); RFC 2525 §2.17). " + LinkFates.rst(e)
             case false?:
                 let answered = LinkFates.peerSentRST(e.evidence)
                     ? "; its data reaches a socket its process has closed, which takes no more data, and the peer's kernel answers with RST"
@@ -112,20 +113,20 @@ public enum Explainer {
                 let later = e.writes.indices.contains { e.peerEndedBefore(send: $0 + 1) == true }
                     ? " TCP cannot tell a close from a half-close, so the next write is still accepted\(answered)."
                     : " No send of ours came after the close, so nothing provoked an RST."
-                return "The peer \(read); then it called close(): with nothing unread its kernel sent FIN\(LinkFates.fin(e.evidence))." + later
+                return "The peer \(read); then it called close(): with nothing unread its kernel sent FIN\(LinkFates.fin(e))." + later
             case nil:
                 return "The peer \(read); then it called close(). If nothing was left unread its kernel sent FIN (our socket then goes to CLOSE_WAIT, and the next write provokes an RST); if data was left unread it sent RST at once. The errors below show which."
             }
         case .closeUnread:
-            return "The peer \(read); then it called close() with it still in its receive queue, so its kernel sent RST instead of FIN (tcp_close(); RFC 2525 §2.17). " + LinkFates.rst(e.evidence)
+            return "The peer \(read); then it called close() with it still in its receive queue, so its kernel sent RST instead of FIN (tcp_close(); RFC 2525 §2.17). " + LinkFates.rst(e)
         case .linger0:
-            return "The peer \(read); then it set SO_LINGER {on, 0} and closed: an abortive close, which sends RST instead of FIN whatever was read (tcp_close() sends it itself when data was unread, and otherwise through tcp_disconnect()). " + LinkFates.rst(e.evidence)
+            return "The peer \(read); then it set SO_LINGER {on, 0} and closed: an abortive close, which sends RST instead of FIN whatever was read (tcp_close() sends it itself when data was unread, and otherwise through tcp_disconnect()). " + LinkFates.rst(e)
         case .shutdownWrite:
-            return "The peer \(read); then it called shutdown(SHUT_WR): it sent FIN\(LinkFates.fin(e.evidence)), but the peer's socket stays open and it never reads again. Our writes are queued, first in its receive buffer and then in our send buffer, until both are full; then a blocking send waits."
+            return "The peer \(read); then it called shutdown(SHUT_WR): it sent FIN\(LinkFates.fin(e)), but the peer's socket stays open and it never reads again. Our writes are queued, first in its receive buffer and then in our send buffer, until both are full; then a blocking send waits."
         case .shutdownReadWrite:
             // tcp_shutdown() sends FIN whatever is unread: only close() turns unread data into RST.
             let unread = e.peerLeftUnread == true ? " (a shutdown sends FIN even with data unread: only close() sends RST for that)" : ""
-            return "The peer \(read); then it called shutdown(SHUT_RDWR): it sent FIN\(unread)\(LinkFates.fin(e.evidence)), and it stopped receiving, but its socket stays open. Data of ours that arrives afterwards is answered with RST (tcp_rcv_state_process(): data after the receiving side was shut down)."
+            return "The peer \(read); then it called shutdown(SHUT_RDWR): it sent FIN\(unread)\(LinkFates.fin(e)), and it stopped receiving, but its socket stays open. Data of ours that arrives afterwards is answered with RST (tcp_rcv_state_process(): data after the receiving side was shut down)."
         }
     }
 
@@ -189,10 +190,10 @@ public enum Explainer {
                 ? " Its data provoked the peer's RST, which came back before the call returned\(loopback), so the socket was CLOSE already."
                 : ""
             // Only a close sends RST for unread data; a shutdown(SHUT_RDWR) sends FIN whatever is unread.
-            let resetFirst = (e.peerLeftUnread == true && s.peer == .close) || s.peer == .linger0 || s.peer == .closeUnread
+            let resetFirst = (e.leftUnread == true && s.peer == .close) || s.peer == .linger0 || s.peer == .closeUnread
             let accepted = resetFirst
-                ? " although the peer had already ended the connection: \(LinkFates.acceptedBeforeRST(write, e.evidence))."
-                : " although the peer had ended the connection: \(LinkFates.acceptedAfterFIN(write, e.evidence))."
+                ? " although the peer had already ended the connection: \(LinkFates.acceptedBeforeRST(write, e))."
+                : " although the peer had ended the connection: \(LinkFates.acceptedAfterFIN(write, e))."
             return "\(call) #\(number) succeeded\(state)\(accepted)\(provoked)" + LinkFates.heldBack(number, e.evidence) + raised
         case (.unix, _), (.pipe, _):
             return "\(call) #\(number) succeeded\(state): the peer's close had begun but not yet taken effect when the call ran." + raised
@@ -235,14 +236,15 @@ public enum Explainer {
                 return "the client's own shutdown(SHUT_WR) had shut the socket down for sending, so tcp_sendmsg() refuses the write with EPIPE."
             }
             let previous = number >= 2 ? e.writes[number - 2] : nil
-            let finFirst = e.peerLeftUnread == false && (s.peer == .close || s.peer == .shutdownReadWrite)
+            let finFirst = e.leftUnread == false && (s.peer == .close || s.peer == .shutdownReadWrite)
             // Only a send made after the peer ended can have provoked the RST that stored EPIPE: the
             // first such. Over a link the sends made while the RST travelled succeeded in between.
             let provoker = (1..<max(1, number)).first { e.peerEndedBefore(send: $0) == true && (e.writes[$0 - 1].result ?? -1) >= 0 }
-            if !errorReported && finFirst, let provoker, (previous?.result ?? -1) >= 0 {
-                let by = LinkFates.provoker(e.evidence, fallback: provoker)
+            // By the packets, the state the RST found; without them, a FIN with nothing unread left CLOSE_WAIT.
+            let closeWait = e.captured ? e.stateRSTFound == .closeWait : finFirst
+            if !errorReported && closeWait, (previous?.result ?? -1) >= 0, let by = LinkFates.provoker(e.evidence, fallback: provoker) {
                 let travelled = e.rstArrivalNs.map { " \(DurationDisplay.format($0 - by.leftNs)) after it left (by the packets)" }
-                let between = provoker < number - 1 ? "; the sends made while it was on its way still succeeded" : ""
+                let between = by.lastSend < number - 1 ? "; the sends made while it was on its way still succeeded" : ""
                 return "the RST provoked by \(by.name) arrived\(e.detail == .run ? travelled ?? "" : "")\(between) while our socket was in CLOSE_WAIT, so tcp_reset() stored EPIPE and closed the socket. This call is the first to report it: tcp_sendmsg() took the stored error in place of sending (sock_error() reads and clears it)."
             }
             if errorReported || previous?.result.map({ $0 < previous?.bytes ?? 0 }) == true {
@@ -257,6 +259,10 @@ public enum Explainer {
             return "no reader is left, so pipe_write() refuses the write."
         case ("ECONNRESET", .tcp4), ("ECONNRESET", .tcp6):
             // ECONNRESET is stored for any state but CLOSE_WAIT and SYN_SENT: ESTABLISHED, unless our own FIN went first.
+            // The peer's paragraph told the RST's arrival and what it stored: only the call's part is left.
+            if e.detail == .mechanism && e.peerRSTArrival != nil && [.closeUnread, .linger0, .close].contains(s.peer) && e.leftUnread != false {
+                return "tcp_sendmsg() reported the error the RST stored in place of sending, clearing it (sock_error()). A call that reads the error first (recv, SO_ERROR) would have taken it instead."
+            }
             let found = LinkFates.stateFound(e.evidence) ?? (e.ownShutdown ? "shut down for sending by our own shutdown" : "ESTABLISHED")
             return "the peer's RST had found our socket \(found), so tcp_reset() stored ECONNRESET and closed it; tcp_sendmsg() reported the stored error in place of sending, clearing it (sock_error()). A call that reads the error first (recv, SO_ERROR) would have taken it instead."
         case ("ECONNRESET", _):
@@ -320,6 +326,27 @@ public enum Explainer {
         return "Every \(call) was made before the peer began to end the connection: with this little sleep the client came first (a race), so every \(call) succeeded and nothing was left to fail."
     }
 
+    /// A captured TCP run in which the peer ended the connection before a later send and still no
+    /// send failed, in one line: by the packets, the RST came back too late for any send, or never.
+    package static func noSendFailed(_ e: Told) -> String? {
+        let s = e.scenario
+        guard e.captured, s.transport.isTCP, s.peer != .shutdownWrite, e.outcome == .ok, let last = e.writes.last,
+              e.writes.allSatisfy({ $0.result == $0.bytes }), e.writes.indices.contains(where: { e.peerEndedBefore(send: $0 + 1) == true }),
+              let withRST = e.peerEndedWithRST else { return nil }
+        let ended = withRST ? "with RST" : "with FIN (our socket still accepts data after one)"
+        let rst = withRST ? "its RST" : "the RST our later data provoked"
+        let fate: String
+        if let arrival = e.peerRSTArrival {
+            guard arrival.tNs >= last.startNs else { return nil }
+            fate = "\(rst) reached our socket only after the last send had begun" + (s.hasLink ? " (over the link's round trip)" : "")
+        } else if !e.peerRSTsLost.isEmpty {
+            fate = "the link dropped \(rst)"
+        } else {
+            fate = withRST ? "its RST had not reached our socket when the run ended" : "no RST came back while the run lasted"
+        }
+        return "The peer ended the connection before the last send, \(ended); \(fate), so every send succeeded and nothing was left to fail."
+    }
+
     // MARK: How the run ended
 
     /// For a process that died or hung inside a call: which call, and why.
@@ -335,9 +362,20 @@ public enum Explainer {
             return "\(at) raised SIGPIPE, whose default action ends the process: the process that sent was killed inside the call, exactly as a C program dies of a broken pipe (a shell shows exit status 141 = 128 + 13). The call never returned, so no errno was seen."
         case .timeout:
             return timeoutSentence(e, call: call, number: number)
-        case .ok, .error, .harnessError:
+        case .ok:
+            return rstAfterLastSend(e)
+        case .error, .harnessError:
             return nil
         }
+    }
+
+    /// A TCP run whose every send succeeded although the peer's RST came back: by the packets, it
+    /// came too late for any of them.
+    package static func rstAfterLastSend(_ e: Told) -> String? {
+        guard e.scenario.transport.isTCP, let last = e.writes.last, e.writes.allSatisfy({ $0.result == $0.bytes }),
+              let arrival = e.peerRSTArrival, arrival.tNs >= last.startNs else { return nil }
+        let at = e.detail == .run ? " (at \(DurationDisplay.format(arrival.tNs)))" : ""
+        return "The peer's RST reached our socket only after the last send had begun\(at), so no send was left to report its error."
     }
 }
 
@@ -346,7 +384,7 @@ extension Explainer {
     /// returned) and the packets the link dropped.
     package static func timeoutSentence(_ e: Told, call: String, number: Int?) -> String {
         let lost = e.lostPackets
-        let dropped = lost.isEmpty ? "" : " The link dropped " + PacketStory.list(lost, e.evidence) + "."
+        let dropped = lost.isEmpty ? "" : " The link dropped " + PacketStory.list(lost, e.evidence, timed: e.detail == .run) + "."
         if let number {
             let why = e.peerEnd != nil && e.scenario.peer == .shutdownWrite
                 ? ": nobody reads on the other side any more, so the buffer space it waited for never came free"
@@ -383,6 +421,12 @@ package struct Told {
     }
 
     package subscript<T>(dynamicMember path: KeyPath<RunEvidence, T>) -> T { evidence[keyPath: path] }
+
+    /// Whether the peer closed with data unread: by FIONREAD, or where it could not tell (our data
+    /// still arriving) by the packets, since close() sends RST only with data unread.
+    package var leftUnread: Bool? {
+        evidence.peerLeftUnread ?? (evidence.scenario.peer == .close ? evidence.peerEndedWithRST : nil)
+    }
 
     package func peerEndedBefore(send number: Int) -> Bool? { evidence.peerEndedBefore(send: number) }
 }

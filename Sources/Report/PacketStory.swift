@@ -4,8 +4,9 @@ import PipeLabStore
 /// Packets in words, for the sentences that rest on them: what each was (which sends a data
 /// segment carried, by its sequence numbers) and when, on the run's clock.
 package enum PacketStory {
-    /// "send #1's data (at 101.2 ms)", "the segment carrying sends #2 and #3 (at …)", "the peer's FIN (at …)".
-    package static func name(_ packet: Packet, _ e: RunEvidence) -> String {
+    /// "send #1's data (at 101.2 ms)", "the segment carrying sends #2 and #3 (at …)", "the peer's FIN (at …)";
+    /// untimed, without "(at …)".
+    package static func name(_ packet: Packet, _ e: RunEvidence, timed: Bool = true) -> String {
         let flags = packet.flags
         let what: String
         switch packet.direction {
@@ -27,11 +28,11 @@ package enum PacketStory {
             else if flags.contains("F") { what = "the peer's FIN" }
             else { what = "an ACK of the peer's" }
         }
-        return what + " (at \(DurationDisplay.format(packet.tNs)))"
+        return timed ? what + " (at \(DurationDisplay.format(packet.tNs)))" : what
     }
 
-    package static func list(_ packets: [Packet], _ e: RunEvidence) -> String {
-        Plural.list(packets.map { name($0, e) })
+    package static func list(_ packets: [Packet], _ e: RunEvidence, timed: Bool = true) -> String {
+        Plural.list(packets.map { name($0, e, timed: timed) })
     }
 
     /// "at 1.065s", "at 1.065s and at 1.27s": when packets of one kind went.

@@ -15,7 +15,7 @@ package enum WhySections {
         /// The calls' sentences per variant (runs whose sends read differently), most runs first.
         package var variants: [(sentences: [String], signatures: [String], runs: Int)]
         package var runs: Int { signatures.reduce(0) { $0 + $1.runs } }
-        package var fails: Bool { signatures.contains { $0.signature.split(separator: ",").contains { $0 != "ok" } } }
+        package var fails: Bool { signatures.contains { WhySections.fails($0.signature) } }
     }
 
     /// Variants told beyond the most frequent one; the rest are counted.
@@ -23,14 +23,18 @@ package enum WhySections {
     /// Signatures named in a section's line; the rest are counted.
     package static let signaturesShown = 3
 
+    /// A section holds the runs of one mechanism in which a call failed, or those in which none did:
+    /// over a link the same mechanism fails a send later or not at all, and a run whose every send
+    /// succeeded is never told under a failure (nor one that failed under "every send succeeds").
     package static func sections(_ examples: [CellExample], explain: (RunResult) -> [String]) -> [Section] {
         var sections: [Section] = []
         var index: [String: Int] = [:]
         for example in examples {
             let text = explain(example.run)
             guard let mechanism = text.first else { continue }
-            let at = index[mechanism] ?? {
-                index[mechanism] = sections.count
+            let key = mechanism + (fails(example.run.signature) ? "\u{0}fails" : "")
+            let at = index[key] ?? {
+                index[key] = sections.count
                 sections.append(Section(mechanism: mechanism, signatures: [], cells: [], variants: []))
                 return sections.count - 1
             }()
@@ -55,6 +59,34 @@ package enum WhySections {
             sections[at].variants.sort { ($0.runs, $1.signatures.first ?? "") > ($1.runs, $0.signatures.first ?? "") }
         }
         return sections.sorted { ($0.fails ? 0 : 1, -$0.runs) < ($1.fails ? 0 : 1, -$1.runs) }
+    }
+
+    /// The signature as the mechanism reads it: SIGPIPE's death is its EPIPE (the report says once
+    /// what each disposition makes of the signal), and a `+SIGPIPE` mark is left out.
+    static func mechanismSignature(_ signature: String) -> String {
+        signature.split(separator: ",").map { token in
+            token == "killed:SIGPIPE" ? "EPIPE" : token.hasSuffix("+SIGPIPE") ? String(token.dropLast("+SIGPIPE".count)) : String(token)
+        }.joined(separator: ",")
+    }
+
+    /// Whether a call of the run did not succeed whole.
+    static func fails(_ signature: String) -> Bool { signature.split(separator: ",").contains { $0 != "ok" } }
+
+    /// How the calls fail, without where: `send #N: ECONNRESET, then EPIPE`.
+    static func failureShape(_ signature: String) -> String {
+        AnswerTable.failure(mechanismSignature(signature)).replacingOccurrences(of: #"#\d+"#, with: "#N", options: .regularExpression)
+    }
+
+    /// A section's heading: how its most frequent signature's calls fail, with the first failing
+    /// send, or the range of them where the runs that fail that way differ, each with a fifth of the
+    /// section's runs or more (`send #3–#7: EPIPE`; the Signatures line lists them all).
+    static func heading(_ section: Section) -> String {
+        let main = section.signatures.first.map { mechanismSignature($0.signature) } ?? ""
+        let signatures = section.signatures.filter { $0.runs * 5 >= section.runs }.map { mechanismSignature($0.signature) }
+            .filter { failureShape($0) == failureShape(main) }
+        let firsts = signatures.compactMap { $0.split(separator: ",").firstIndex { $0 != "ok" }.map { $0 + 1 } }
+        guard let low = firsts.min(), let high = firsts.max(), low < high else { return AnswerTable.failure(main) }
+        return failureShape(main).replacingOccurrences(of: "#N", with: "#\(low)–#\(high)")
     }
 
     /// Variants whose every sentence the most frequent one also says (for another call number,
@@ -127,16 +159,22 @@ package enum WhySections {
             let both = Set(firsts).count > 1
             let common = both ? first.replacingOccurrences(of: "send #1", with: "send #1 (write #1 on a pipe)") : first
             out = "Wherever the calls are told below, " + Markdown.text(common) + "\n\n"
-            for at in told { sections[at].variants[0].sentences.removeFirst() }
+            for at in told {
+                sections[at].variants[0].sentences.removeFirst()
+                // The other variants' same first sentence is said too: it sets none of them apart.
+                for v in sections[at].variants.indices.dropFirst() where sections[at].variants[v].sentences.first.map(template) == template(first) {
+                    sections[at].variants[v].sentences.removeFirst()
+                }
+            }
         }
         // Sections are numbered, so that a later one points to an earlier one instead of repeating it.
         var said = Said()
         return out + sections.enumerated().map { index, section in
             let number = index + 1
-            // Named after what a call returns: the most frequent signature the signal did not end.
-            let main = (section.signatures.first { !$0.signature.hasSuffix("killed:SIGPIPE") } ?? section.signatures.first)?.signature ?? ""
-            let pairs = CellSet(section.cells.map(Self.pair), in: all.map(Self.pair)).text
-            var out = "### \(number). " + Markdown.text(AnswerTable.failure(main)) + " — " + Markdown.text(pairs) + "\n\n"
+            // The transports and peers, where they narrow the sweep's (the Where line says the rest).
+            let named = CellSet(section.cells.map(Self.pair), in: all.map(Self.pair)).text
+            let pairs = named == "every cell" ? "" : " — " + named
+            var out = "### \(number). " + Markdown.text(heading(section) + pairs) + "\n\n"
             let mechanism = said.unsaid(section.mechanism, in: String(number))
             let pointer = mechanism.earlier.isEmpty ? [] : ["Otherwise as in " + Plural.list(mechanism.earlier) + "."]
             out += Markdown.text((mechanism.kept + pointer).joined(separator: " ")) + "\n\n"

@@ -154,12 +154,8 @@ extension Store {
                 if let step = Self.step(row, from: 1) { runs[index].steps.append(step) }
             }
             runs[index].packets = try db.prepare("""
-                SELECT t_ns, direction, flags, seq, ack, length, step_seq, lost FROM packets WHERE run_id = ? ORDER BY number
-                """).bind([.int(runs[index].runID)]).rows { row -> Packet? in
-                guard let direction = Packet.Direction(rawValue: row.text(1)) else { return nil }
-                return Packet(tNs: row.int(0), direction: direction, flags: row.text(2), seq: row.int(3), ack: row.optionalInt(4),
-                              length: row.int(5), stepSeq: row.optionalInt(6).map { Int($0) }, headers: [], wireLength: 0, lost: row.int(7) != 0)
-            }.compactMap { $0 }
+                SELECT \(Self.packetColumns) FROM packets WHERE run_id = ? ORDER BY number
+                """).bind([.int(runs[index].runID)]).rows { Self.packet($0, from: 0) }.compactMap { $0 }
         }
         return runs
     }

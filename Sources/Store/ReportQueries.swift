@@ -164,6 +164,13 @@ extension Store {
             """).bind(list).forEachRow { row in
             if let step = Self.step(row, from: 1) { chosen[row.int(0)]?.run.steps.append(step) }
         }
+        // Only these runs' packets (a captured sweep's explanations rest on them), never every run's.
+        try db.prepare("""
+            SELECT run_id, \(Self.packetColumns) FROM packets
+            WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, number
+            """).bind(list).forEachRow { row in
+            if let packet = Self.packet(row, from: 1) { chosen[row.int(0)]?.run.packets.append(packet) }
+        }
         return order.compactMap { chosen[$0] }
     }
 
@@ -195,6 +202,17 @@ extension Store {
             groups[groups.count - 1].errorsNs.append(try Self.bounded(row.int(2), "runs.slept_ns"))
         }
         return groups.sorted { ($0.transport.position, $0.sleepNs) < ($1.transport.position, $1.sleepNs) }
+    }
+
+    /// The columns `packet(_:from:)` reads, in its order.
+    package static let packetColumns = "t_ns, direction, flags, seq, ack, length, step_seq, lost"
+
+    /// Reads a packet from the columns `packetColumns`, starting at `column`.
+    package static func packet(_ row: Row, from column: Int32) -> Packet? {
+        guard let direction = Packet.Direction(rawValue: row.text(column + 1)) else { return nil }
+        return Packet(tNs: row.int(column), direction: direction, flags: row.text(column + 2), seq: row.int(column + 3),
+                      ack: row.optionalInt(column + 4), length: row.int(column + 5), stepSeq: row.optionalInt(column + 6).map { Int($0) },
+                      headers: [], wireLength: 0, lost: row.int(column + 7) != 0)
     }
 
     /// Reads a step from the columns actor, op, bytes, result, errno, sigpipe, start_ns,
