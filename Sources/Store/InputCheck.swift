@@ -59,13 +59,34 @@ package final class InputCheck {
         for table in Self.tablesAboveRuns {
             try checkRows(of: table, reference: reference)
         }
-        let counts = try db.prepare("""
-            SELECT (SELECT COUNT(*) FROM \(schema).runs),
-                   (SELECT COALESCE(SUM((SELECT COUNT(*) FROM \(schema).runs r WHERE r.sweep_id = s.id)), 0) FROM \(schema).sweeps s)
-            """).rows { ($0.int(0), $0.int(1)) }
-        if let (all, ofSweeps) = counts.first, all != ofSweeps {
+        if try !everyRunIsOfASweep() {
             try checkRows(of: "runs", reference: reference)
         }
+    }
+
+    /// Whether every run's sweep_id is the id of a sweep of the file, found by seeking the runs'
+    /// index by sweep from one distinct sweep_id to the next (one seek per sweep, not a pass over
+    /// the runs). A value that is not an integer is met by the seeks too (NULL by a seek of its
+    /// own; a real between two integers, text and blobs after them) and answers no.
+    private func everyRunIsOfASweep() throws(StoreError) -> Bool {
+        let sweeps = try db.prepare("SELECT COUNT(*) FROM \(schema).sweeps").rows { $0.int(0) }.first ?? 0
+        guard try db.prepare("SELECT 1 FROM \(schema).runs WHERE sweep_id IS NULL LIMIT 1").rows({ _ in true }).isEmpty else { return false }
+        // Each a seek (MIN over a range of an index whose first column is sweep_id).
+        func lowest(_ condition: String) throws(StoreError) -> Statement {
+            try db.prepare("""
+                SELECT typeof(s), s, EXISTS (SELECT 1 FROM \(schema).sweeps WHERE id = s)
+                FROM (SELECT MIN(sweep_id) AS s FROM \(schema).runs WHERE \(condition))
+                """)
+        }
+        var step = try lowest("1")
+        let next = try lowest("sweep_id > ?")
+        for _ in 0...sweeps {
+            guard let (type, id, known) = try step.rows({ ($0.text(0), $0.int(1), $0.int(2) != 0) }).first else { return false }
+            if type == "null" { return true }
+            guard type == "integer", known else { return false }
+            step = next.bind([.int(id)])
+        }
+        return false
     }
 
     /// What merge checks when it will copy only some of the file's sweeps: the version, the

@@ -93,7 +93,13 @@ extension Store {
 
     /// Whether the runs counted in `temp.run_groups` include a real program's.
     private func hasRealClients() throws(StoreError) -> Bool {
-        try !db.prepare("SELECT 1 FROM temp.run_groups WHERE client <> 'harness' LIMIT 1").rows { _ in true }.isEmpty
+        try countedAny(where: "client <> 'harness'")
+    }
+
+    /// Whether any run counted in `temp.run_groups` meets `condition`: a query that would read
+    /// the runs for it is not made when none does (a pass over a million runs saved).
+    private func countedAny(where condition: String) throws(StoreError) -> Bool {
+        try !db.prepare("SELECT 1 FROM temp.run_groups WHERE \(condition) LIMIT 1").rows { _ in true }.isEmpty
     }
 
     /// The lowest-id undisturbed run of each (cell, signature, peer_left_unread), with its steps.
@@ -143,6 +149,7 @@ extension Store {
     }
 
     package func disturbedRuns(sweepIDs: [Int64]) throws(StoreError) -> [DisturbedRun] {
+        guard try countedAny(where: "peer_late = 1") else { return [] }
         let list: [Statement.Value] = [.text(Self.jsonList(sweepIDs))]
         try checkRead(runs: try db.prepare("SELECT id FROM runs WHERE \(Self.inSweeps(1)) AND peer_late = 1").bind(list).rows { $0.int(0) })
         return try db.prepare("""
@@ -157,6 +164,7 @@ extension Store {
 
     /// Sleep errors of the runs that asked for a sleep (a sleep of 0 has no accuracy to show).
     package func sleepErrors(sweepIDs: [Int64]) throws(StoreError) -> [SleepErrors] {
+        guard try countedAny(where: "sleep_ns > 0 AND client = 'harness'") else { return [] }
         var groups: [SleepErrors] = []
         try db.prepare("""
             SELECT transport, sleep_ns, slept_ns - sleep_ns FROM runs

@@ -73,6 +73,9 @@ import Testing
         Crafted(sql: "UPDATE runs SET duration_ns = -9223372036854775808 WHERE id = 2;", rule: "runs row 2 breaks the rule: duration_ns is an integer from"),
         Crafted(sql: "UPDATE runs SET sleep_ns = 'soon' WHERE id = 1;", rule: "runs row 1 breaks the rule: sleep_ns is an integer from 0 to 86400000000000"),
         Crafted(sql: "PRAGMA foreign_keys = OFF; UPDATE runs SET sweep_id = 42 WHERE id = 2;", rule: "runs row 2 breaks the rule: its sweep_id is a sweep of the same file"),
+        // Found by a reader's seeks from one sweep_id to the next: a real between two sweeps' ids, text after them all.
+        Crafted(sql: "PRAGMA foreign_keys = OFF; UPDATE runs SET sweep_id = 1.5 WHERE id = 2;", rule: "runs row 2 breaks the rule: sweep_id is an integer"),
+        Crafted(sql: "PRAGMA foreign_keys = OFF; UPDATE runs SET sweep_id = 'one' WHERE id = 2;", rule: "runs row 2 breaks the rule: sweep_id is an integer"),
         Crafted(sql: "UPDATE steps SET seq = seq + 100000 WHERE run_id = 1 AND seq = 1;", rule: "steps row 1/100001 breaks the rule: seq is an integer from 1 to"),
         // A column a report counts by, in a run no report loads whole: found by the counts' check.
         Crafted(sql: "PRAGMA ignore_check_constraints = ON; UPDATE runs SET peer_late = 7 WHERE id = 2;", rule: "runs row 2 breaks the rule: peer_late is an integer from 0 to 1"),

@@ -16,7 +16,7 @@ import Testing
     /// Whether `command` reads what `rule` is about: `sweeps` reads no run's values (only that
     /// each run is of a sweep of the file), `compare` the columns runs are counted by, `report` all.
     static func reads(_ command: String, _ rule: String) -> Bool {
-        guard rule.hasPrefix("runs row") || rule.hasPrefix("steps row"), !rule.contains("its sweep_id") else { return true }
+        guard rule.hasPrefix("runs row") || rule.hasPrefix("steps row"), !rule.contains("sweep_id") else { return true }
         let counted = Dimensions.all.map(\.column) + ["signature", "peer_late", "outcome", "peer_left_unread", "first_failing_send", "first_errno_name", "term_signal"]
         switch command {
         case "report": return true
