@@ -54,6 +54,10 @@ extension Store {
     /// unless `checked` is the identity `checkMergeInput` found and the file still has it.
     public func merge(from input: String, checked: FileIdentity? = nil, stop: @escaping () -> Bool) throws(StoreError) -> MergeCounts {
         try Connection.refuseSpecial(input)
+        // An input's rows go into the output's tables and four indexes in one transaction: a
+        // cache that holds them spares SQLite writing pages out and reading them back (64 MiB
+        // at most, however many runs).
+        try db.execute("PRAGMA main.cache_size = -65536")
         db.interrupt(when: stop)
         defer { db.interrupt(when: nil) }
         return try copy(from: input, group: nil, checked: checked)
@@ -96,14 +100,19 @@ extension Store {
             // Runs go only into the sweeps added or updated now: with none, none is read (a merge again).
             guard counts.sweeps > 0 || !updated.sweeps.isEmpty else { return counts }
             let lastRunBefore = try db.prepare("SELECT COALESCE(MAX(id), 0) FROM main.runs").rows { $0.int(0) }.first ?? 0
+            // A run copied keeps its place: its id here is its id there plus one offset, above every
+            // run here, so its steps and packets follow it by arithmetic, not by a look-up of its UUID
+            // (ids are within ±2^53, checked, so the sum cannot overflow).
+            let firstInputRun = try db.prepare("SELECT COALESCE(MIN(id), 0) FROM input.runs").rows { $0.int(0) }.first ?? 0
+            let offset = lastRunBefore + 1 - firstInputRun
             let sweepOfRun = "(SELECT m.id FROM main.sweeps m JOIN input.sweeps i ON i.uuid = m.uuid WHERE i.id = source.sweep_id)"
             // Only into the sweeps added or updated now: a sweep here that the input holds no
             // further along keeps its runs (the input's may be an older attempt's harness errors).
             let fresh = "\(sweepOfRun) > \(lastSweepBefore) OR \(sweepOfRun) IN (SELECT value FROM json_each('\(Self.jsonList(updated.sweeps))'))"
-            counts.runs = try copyNew("runs", scope: scope, where: fresh, remapping: ["sweep_id": sweepOfRun])
+            counts.runs = try copyNew("runs", scope: scope, where: fresh, remapping: ["id": "source.id + \(offset)", "sweep_id": sweepOfRun])
             for table in Self.runChildTables {
                 guard try hasTable(table, in: "main"), try hasTable(table, in: "input") else { continue }
-                let copied = try copyChildren(table, ofRunsAfter: lastRunBefore)
+                let copied = try copyChildren(table, ofRunsAfter: lastRunBefore, offset: offset)
                 if table == "steps" { counts.steps = copied }
             }
             return counts
@@ -194,15 +203,15 @@ extension Store {
     }
 
     /// Copies the rows of a table keyed by run_id for the runs added in this transaction (those
-    /// with an id above `lastRunBefore`), mapping run_id through the run's UUID.
-    private func copyChildren(_ table: String, ofRunsAfter lastRunBefore: Int64) throws(StoreError) -> Int {
+    /// with an id above `lastRunBefore`, each the input's id plus `offset`), in the input's order.
+    private func copyChildren(_ table: String, ofRunsAfter lastRunBefore: Int64, offset: Int64) throws(StoreError) -> Int {
         let columns = try sharedColumns(table, except: ["run_id"])
         try db.prepare("""
             INSERT INTO main.\(table) (run_id, \(columns.joined(separator: ", ")))
-            SELECT m.id, \(columns.map { "source." + $0 }.joined(separator: ", "))
-            FROM input.\(table) source JOIN input.runs i ON i.id = source.run_id JOIN main.runs m ON m.uuid = i.uuid
-            WHERE m.id > ?
-            """).bind([.int(lastRunBefore)]).run()
+            SELECT source.run_id + ?2, \(columns.map { "source." + $0 }.joined(separator: ", "))
+            FROM input.\(table) source
+            WHERE source.run_id + ?2 > ?1 AND EXISTS (SELECT 1 FROM main.runs m WHERE m.id = source.run_id + ?2)
+            """).bind([.int(lastRunBefore), .int(offset)]).run()
         return try changes()
     }
 
