@@ -26,14 +26,9 @@ package final class InputCheck {
         (self.db, self.schema, self.path, self.consequence) = (db, schema, path, consequence)
     }
 
-    /// This binary's schema, made once per check (an in-memory database migrated from scratch).
-    private var madeReference: Connection?
-
-    private func reference() throws(StoreError) -> Connection {
-        if let madeReference { return madeReference }
-        let made = try Reference.make()
-        madeReference = made
-        return made
+    /// This binary's schema, made once per process (Reference).
+    private func reference() throws(StoreError) -> Reference {
+        try Reference.shared.get()
     }
 
     /// The tables a reader checks whole when it opens the file: one row per host, sweep or
@@ -106,7 +101,7 @@ package final class InputCheck {
         try checkRuns(ofSweeps: sweepIDs, reference: try reference())
     }
 
-    private func checkRuns(ofSweeps sweepIDs: [Int64], reference: Connection) throws(StoreError) {
+    private func checkRuns(ofSweeps sweepIDs: [Int64], reference: Reference) throws(StoreError) {
         guard !sweepIDs.isEmpty else { return }
         let list: [Statement.Value] = [.text("[" + sweepIDs.map(String.init).joined(separator: ",") + "]")]
         try checkRows(of: "runs", reference: reference, where: "t.sweep_id IN (SELECT value FROM json_each(?))", list)
@@ -133,8 +128,7 @@ package final class InputCheck {
     package func checkValues(in table: String, from source: String) throws(StoreError) {
         let reference = try reference()
         let present = Set(try db.prepare("SELECT name FROM pragma_table_info(?, 'temp')").bind([.text(table)]).rows { $0.text(0) })
-        let columns = try reference.prepare("SELECT name, type, \"notnull\" FROM pragma_table_info(?) ORDER BY cid").bind([.text(source)])
-            .rows { RowRules.Column(name: $0.text(0), type: $0.text(1), notNull: $0.int(2) != 0) }.filter { present.contains($0.name) }
+        let columns = reference.columns(of: source).filter { present.contains($0.name) }
         let rules = RowRules.rules(for: source, columns: columns, schema: schema).filter { rule in
             Self.columnsNamed(in: rule.holds).isSubset(of: present)
         }
@@ -164,7 +158,7 @@ package final class InputCheck {
         })
     }
 
-    private func checkShapes() throws(StoreError) -> Connection {
+    private func checkShapes() throws(StoreError) -> Reference {
         try checkVersion()
         let reference = try reference()
         for table in Self.tables + ["pipelab_migrations"] {
@@ -196,7 +190,7 @@ package final class InputCheck {
     }
 
     /// `table` is a plain table with exactly this pipelab's columns (no generated ones) and indexes.
-    private func checkShape(of table: String, reference: Connection) throws(StoreError) {
+    private func checkShape(of table: String, reference: Reference) throws(StoreError) {
         let entry = try db.prepare("SELECT type, sql FROM \(schema).sqlite_master WHERE name = ?1 AND tbl_name = ?1 AND type IN ('table', 'view')")
             .bind([.text(table)]).rows { ($0.text(0), $0.text(1)) }
         guard let (type, sql) = entry.first else {
@@ -206,32 +200,32 @@ package final class InputCheck {
         guard type == "table", sql.hasPrefix("CREATE TABLE") else {
             throw refuse("\(table) is a \(type == "table" ? "virtual table" : type), not a table; accepted: pipelab's tables only")
         }
-        let columns = "SELECT name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?1, ?2) ORDER BY name"
-        let found = try db.prepare(columns).bind([.text(table), .text(schema)]).rows(Self.describe)
-        let expected = try reference.prepare(columns).bind([.text(table), .text("main")]).rows(Self.describe)
+        let found = try db.prepare(Self.columnsQuery).bind([.text(table), .text(schema)]).rows(Self.describe)
+        let expected = reference.described(table)
         guard found == expected else {
             let odd = Set(found).symmetricDifference(expected).sorted().prefix(3).joined(separator: ", ")
             throw refuse("table \(table) does not have this pipelab's columns (\(odd)); accepted: pipelab's tables only")
         }
         let indexes = "SELECT name, COALESCE(sql, '') FROM \(schema).sqlite_master WHERE type = 'index' AND tbl_name = ? ORDER BY name"
         let foundIndexes = try db.prepare(indexes).bind([.text(table)]).rows { "\($0.text(0)) \($0.text(1))" }
-        let expectedIndexes = try reference.prepare(indexes.replacingOccurrences(of: "\(schema).", with: "main."))
-            .bind([.text(table)]).rows { "\($0.text(0)) \($0.text(1))" }
+        let expectedIndexes = reference.indexes(of: table)
         guard foundIndexes == expectedIndexes else {
             throw refuse("table \(table) has indexes pipelab does not make; accepted: pipelab's indexes only")
         }
     }
 
-    private static func describe(_ row: Row) -> String {
+    /// A table's columns (?1) in a schema (?2), for `describe`.
+    static let columnsQuery = "SELECT name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?1, ?2) ORDER BY name"
+
+    static func describe(_ row: Row) -> String {
         "\(row.text(0)) \(row.text(1))\(row.int(2) != 0 ? " NOT NULL" : "")\(row.int(3) != 0 ? " PRIMARY KEY" : "")\(row.int(4) != 0 ? " GENERATED" : "")"
     }
 
     /// One pass over the rows of `table` that meet `condition`: the first row that breaks a rule,
     /// and the rule, refuse the file.
-    private func checkRows(of table: String, reference: Connection, where condition: String = "1", _ values: [Statement.Value] = []) throws(StoreError) {
+    private func checkRows(of table: String, reference: Reference, where condition: String = "1", _ values: [Statement.Value] = []) throws(StoreError) {
         guard try hasTable(table) else { return }
-        let columns = try reference.prepare("SELECT name, type, \"notnull\" FROM pragma_table_info(?) ORDER BY cid").bind([.text(table)])
-            .rows { RowRules.Column(name: $0.text(0), type: $0.text(1), notNull: $0.int(2) != 0) }
+        let columns = reference.columns(of: table)
         let rules = RowRules.rules(for: table, columns: columns, schema: schema)
         let cases = rules.enumerated().map { index, rule in "WHEN NOT COALESCE((\(rule.holds)), 0) THEN \(index)" }.joined(separator: " ")
         let broken = try db.prepare("""
@@ -245,11 +239,38 @@ package final class InputCheck {
     }
 }
 
-/// This binary's schema in a new in-memory database: what an input's tables are compared with.
-enum Reference {
-    static func make() throws(StoreError) -> Connection {
+/// This binary's schema, what an input's tables are compared with: read once per process (a merge
+/// of ten inputs checks each twice) from a new in-memory database migrated from scratch.
+struct Reference: Sendable {
+    struct Table: Sendable {
+        /// Each column as `InputCheck.describe` puts it, by name.
+        var described: [String]
+        /// Each index as "NAME SQL", by name.
+        var indexes: [String]
+        /// The columns the row rules are made from, in the table's order.
+        var columns: [RowRules.Column]
+    }
+
+    var tables: [String: Table]
+
+    static let shared = Result { () throws(StoreError) -> Reference in try make() }
+
+    func described(_ table: String) -> [String] { tables[table]?.described ?? [] }
+    func indexes(of table: String) -> [String] { tables[table]?.indexes ?? [] }
+    func columns(of table: String) -> [RowRules.Column] { tables[table]?.columns ?? [] }
+
+    private static func make() throws(StoreError) -> Reference {
         let db = try Connection(path: ":memory:", create: true)
         try Migrator.migrate(db)
-        return db
+        var tables: [String: Table] = [:]
+        for table in InputCheck.tables + ["pipelab_migrations"] {
+            tables[table] = Table(
+                described: try db.prepare(InputCheck.columnsQuery).bind([.text(table), .text("main")]).rows(InputCheck.describe),
+                indexes: try db.prepare("SELECT name, COALESCE(sql, '') FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? ORDER BY name")
+                    .bind([.text(table)]).rows { "\($0.text(0)) \($0.text(1))" },
+                columns: try db.prepare("SELECT name, type, \"notnull\" FROM pragma_table_info(?) ORDER BY cid").bind([.text(table)])
+                    .rows { RowRules.Column(name: $0.text(0), type: $0.text(1), notNull: $0.int(2) != 0) })
+        }
+        return Reference(tables: tables)
     }
 }

@@ -5,7 +5,7 @@ import PipeLabExperiment
 /// reference to a row of the same file, and no more runs than a sweep planned. A row that keeps
 /// them cannot crash or exhaust `report` (no 2^63 − 1 shards to enumerate, no 50 MB names).
 enum RowRules {
-    struct Column {
+    struct Column: Sendable {
         var name: String
         var type: String
         var notNull: Bool
