@@ -9,9 +9,12 @@ public struct FileIdentity: Equatable, Sendable {
     private var parts: [[Int64]]
 
     /// The identity of the database at `path` and of `path-wal`; nil when the file cannot be read.
+    /// An empty log is no log: SQLite makes one when a reader opens the file and removes it when
+    /// the last one closes, and a write to the file through it leaves it not empty.
     public static func of(_ path: String) -> FileIdentity? {
         guard let database = status(of: path) else { return nil }
-        return FileIdentity(parts: [database, status(of: path + "-wal") ?? []])
+        let log = status(of: path + "-wal").flatMap { $0[2] == 0 ? nil : $0 }
+        return FileIdentity(parts: [database, log ?? []])
     }
 
     private static func status(of path: String) -> [Int64]? {

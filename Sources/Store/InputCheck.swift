@@ -226,7 +226,9 @@ package final class InputCheck {
     private func checkRows(of table: String, reference: Reference, where condition: String = "1", _ values: [Statement.Value] = []) throws(StoreError) {
         guard try hasTable(table) else { return }
         let columns = reference.columns(of: table)
+        // The table's CHECK constraints too, over the row's bare column names (merge copies with them off).
         let rules = RowRules.rules(for: table, columns: columns, schema: schema)
+            + reference.checks(of: table).map { RowRules.Rule(holds: "COALESCE((\($0)), 1)", description: "CHECK (\($0))") }
         let cases = rules.enumerated().map { index, rule in "WHEN NOT COALESCE((\(rule.holds)), 0) THEN \(index)" }.joined(separator: " ")
         let broken = try db.prepare("""
             SELECT key, broken FROM (SELECT \(RowRules.key(of: table)) AS key, CASE \(cases) END AS broken FROM \(schema).\(table) t
@@ -249,6 +251,8 @@ struct Reference: Sendable {
         var indexes: [String]
         /// The columns the row rules are made from, in the table's order.
         var columns: [RowRules.Column]
+        /// The expressions of its CHECK constraints (a row breaks one where it is false).
+        var checks: [String]
     }
 
     var tables: [String: Table]
@@ -258,6 +262,7 @@ struct Reference: Sendable {
     func described(_ table: String) -> [String] { tables[table]?.described ?? [] }
     func indexes(of table: String) -> [String] { tables[table]?.indexes ?? [] }
     func columns(of table: String) -> [RowRules.Column] { tables[table]?.columns ?? [] }
+    func checks(of table: String) -> [String] { tables[table]?.checks ?? [] }
 
     private static func make() throws(StoreError) -> Reference {
         let db = try Connection(path: ":memory:", create: true)
@@ -269,7 +274,9 @@ struct Reference: Sendable {
                 indexes: try db.prepare("SELECT name, COALESCE(sql, '') FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? ORDER BY name")
                     .bind([.text(table)]).rows { "\($0.text(0)) \($0.text(1))" },
                 columns: try db.prepare("SELECT name, type, \"notnull\" FROM pragma_table_info(?) ORDER BY cid").bind([.text(table)])
-                    .rows { RowRules.Column(name: $0.text(0), type: $0.text(1), notNull: $0.int(2) != 0) })
+                    .rows { RowRules.Column(name: $0.text(0), type: $0.text(1), notNull: $0.int(2) != 0) },
+                checks: try db.prepare("SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = ?").bind([.text(table)])
+                    .rows { RowRules.checkConstraints(in: $0.text(0)) }.flatMap { $0 })
         }
         return Reference(tables: tables)
     }

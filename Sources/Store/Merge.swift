@@ -69,6 +69,11 @@ extension Store {
         try db.prepare("ATTACH DATABASE ? AS input").bind([.text(Connection.uri(path, readOnly: true, mode: "ro"))]).run()
         defer { try? db.execute("DETACH DATABASE input") }
         let scope: Statement.Value = group.map { .text($0) } ?? .null
+        // The rows copied are held to the CHECK constraints by the input's check (InputCheck), so
+        // the copy skips them: SQLite 3.40 builds a temporary b-tree for each of their `IN (…)`
+        // lists at every row (about a third of the copy's time).
+        try db.execute("PRAGMA ignore_check_constraints = ON")
+        defer { try? db.execute("PRAGMA ignore_check_constraints = OFF") }
         return try db.writeTransaction { () throws(StoreError) -> MergeCounts in
             // The snapshot begins with this read; the identity is taken after it.
             _ = try db.prepare("SELECT count(*) FROM input.sqlite_master").rows { $0.int(0) }

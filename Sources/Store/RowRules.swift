@@ -112,3 +112,62 @@ enum RowRules {
         return columnRules + relationRules
     }
 }
+
+extension RowRules {
+    /// The expressions of the CHECK constraints in a CREATE TABLE statement, in order: merge copies
+    /// with the constraints off (SQLite 3.40 builds a temporary b-tree for each `IN (…)` list of a
+    /// CHECK at every row it inserts) after its check has held every row to them, where an `IN`
+    /// list is built once per statement. Quoted text and comments are skipped.
+    static func checkConstraints(in sql: String) -> [String] {
+        let characters = Array(sql)
+        var found: [String] = []
+        var index = 0
+        /// The index after the quoted text or comment starting at `start`, or `start` when there is none.
+        func skipped(_ start: Int) -> Int {
+            var end = start
+            if characters[start] == "'" || characters[start] == "\"" {
+                let quote = characters[start]
+                end += 1
+                while end < characters.count {
+                    if characters[end] == quote {
+                        if end + 1 < characters.count && characters[end + 1] == quote { end += 2; continue }
+                        return end + 1
+                    }
+                    end += 1
+                }
+                return end
+            }
+            if characters[start] == "-", start + 1 < characters.count, characters[start + 1] == "-" {
+                while end < characters.count && characters[end] != "\n" { end += 1 }
+                return end
+            }
+            return start
+        }
+        while index < characters.count {
+            let after = skipped(index)
+            if after != index { index = after; continue }
+            let word = "CHECK"
+            let isWordStart = index == 0 || !(characters[index - 1].isLetter || characters[index - 1].isNumber || characters[index - 1] == "_")
+            if isWordStart, index + word.count <= characters.count,
+               String(characters[index..<index + word.count]).uppercased() == word,
+               index + word.count == characters.count || !(characters[index + word.count].isLetter || characters[index + word.count] == "_") {
+                var open = index + word.count
+                while open < characters.count && characters[open].isWhitespace { open += 1 }
+                guard open < characters.count, characters[open] == "(" else { index = open; continue }
+                var depth = 0, end = open
+                while end < characters.count {
+                    let next = skipped(end)
+                    if next != end { end = next; continue }
+                    if characters[end] == "(" { depth += 1 }
+                    if characters[end] == ")" { depth -= 1; if depth == 0 { break } }
+                    end += 1
+                }
+                found.append(String(characters[open + 1..<min(end, characters.count)]))
+                index = end + 1
+                continue
+            }
+            index += 1
+        }
+        return found
+    }
+}

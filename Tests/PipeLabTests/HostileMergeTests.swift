@@ -77,6 +77,9 @@ import Testing
         Crafted(sql: "PRAGMA foreign_keys = OFF; UPDATE runs SET sweep_id = 1.5 WHERE id = 2;", rule: "runs row 2 breaks the rule: sweep_id is an integer"),
         Crafted(sql: "PRAGMA foreign_keys = OFF; UPDATE runs SET sweep_id = 'one' WHERE id = 2;", rule: "runs row 2 breaks the rule: sweep_id is an integer"),
         Crafted(sql: "UPDATE steps SET seq = seq + 100000 WHERE run_id = 1 AND seq = 1;", rule: "steps row 1/100001 breaks the rule: seq is an integer from 1 to"),
+        // A CHECK constraint of the table (merge copies with them off): held by the check.
+        Crafted(sql: "PRAGMA ignore_check_constraints = ON; UPDATE steps SET op = 'exec' WHERE run_id = 1 AND seq = 1;",
+                rule: "steps row 1/1 breaks the rule: CHECK (op IN ('connect', "),
         // A column a report counts by, in a run no report loads whole: found by the counts' check.
         Crafted(sql: "PRAGMA ignore_check_constraints = ON; UPDATE runs SET peer_late = 7 WHERE id = 2;", rule: "runs row 2 breaks the rule: peer_late is an integer from 0 to 1"),
     ]
@@ -131,5 +134,21 @@ import Testing
         let merged = try CLI.run(["merge", "--db", out, input])
         #expect(merged.status == 65 && merged.stderr.contains("with other facts"), "\(merged.stderr)")
         #expect(try CLIShell.sqlite3(out, "SELECT COUNT(*) FROM sweeps;").stdout == "1\n")
+    }
+}
+
+/// Merge copies with the CHECK constraints off, so its check holds every row to them: they are
+/// read from this binary's schema, past quoted text and comments.
+@Suite struct CheckConstraintTests {
+    @Test func everyCheckConstraintOfTheSchemaIsFound() throws {
+        let sql = """
+            CREATE TABLE t (a TEXT CHECK (a IN ('x', 'y)')), -- the peer's (CHECK (nothing))
+                            b INTEGER check(b >= 1 AND (b < 9)), "CHECK" INTEGER, c TEXT DEFAULT 'CHECK (no)')
+            """
+        #expect(RowRules.checkConstraints(in: sql) == ["a IN ('x', 'y)')", "b >= 1 AND (b < 9)"])
+        let reference = try Reference.shared.get()
+        #expect(reference.checks(of: "runs").contains("transport IN ('tcp4', 'tcp6', 'unix', 'pipe')"))
+        #expect(reference.checks(of: "steps").contains { $0.hasPrefix("op IN (") })
+        #expect(reference.checks(of: "runs").count >= 17)
     }
 }
