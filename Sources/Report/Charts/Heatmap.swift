@@ -216,7 +216,7 @@ public enum Heatmap {
                 + "the process went on after that failure and SIGPIPE killed it at a later send (the square's tooltip names it). "
                 + "Where the runs of a cell ended differently, the square is split into "
                 + "stripes, each as wide as its share of the runs (at least 3 px, so that a rare outcome still shows). "
-                + "Runs the machine disturbed (a late peer or pause) are left out, as in the report's verdicts."
+                + "Runs the machine disturbed (a late peer or pause) are left out, as in the report's verdicts; a cell with no other runs is drawn from them."
                 + (models.contains(where: \.hasTold) ? " " + toldCaption : ""),
         ], x: margin, y: legendEnd + 20, width: width - 2 * margin)
         body += caption.elements
