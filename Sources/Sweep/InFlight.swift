@@ -11,8 +11,12 @@ package struct InFlight {
     package let token: Int64
     /// The run's own seed, or a new one: recorded with the run, so `run --seed` replays its losses.
     package let lossSeed: UInt32
-    package let startNs = MonotonicClock.nowNs()
-    package let startedAt = WallClock.now()
+    /// The step log's half the run writes into (StepLog.half(ofJob:)).
+    package var half: Int
+    /// When it began: when it was handed over, or when the run before it on the same worker ended,
+    /// until the worker's own stamp in the step log says (`absorb`).
+    package private(set) var startNs = MonotonicClock.nowNs()
+    package private(set) var startedAt = WallClock.now()
     package var steps: [Step] = []
     /// A call announced but not yet returned: the one a killed or hung worker was in.
     package var pendingCall: Step?
@@ -23,10 +27,12 @@ package struct InFlight {
     package var clientEnd: (exitCode: Int32?, disposition: SigpipeDisposition)?
     package var clientOutput: [UInt8] = []
 
-    package init(request: RunRequest, token: Int64) {
+    package init(request: RunRequest, token: Int64, half: Int) {
         self.request = request
         self.token = token
-        lossSeed = request.lossSeed ?? UInt32.random(in: 0...UInt32.max)
+        self.half = half
+        // Drawn only where it is used: a random number is a system call (getrandom).
+        lossSeed = request.lossSeed ?? (request.scenario.lossBasisPoints > 0 ? UInt32.random(in: 0...UInt32.max) : 0)
     }
 
     /// Applies one message; returns the finished run when the message ends it.
@@ -60,9 +66,19 @@ package struct InFlight {
         return nil
     }
 
-    /// Takes in the steps the worker wrote to its step log.
-    package mutating func absorb(_ log: [WireMessage]) {
-        for message in log { _ = handle(message) }
+    /// Next in line on its worker: it begins now, as far as the recorder can tell.
+    package mutating func beginsNow() {
+        (startNs, startedAt) = (MonotonicClock.nowNs(), WallClock.now())
+    }
+
+    /// Takes in the steps the worker wrote to its step log, and the moment it began the run.
+    package mutating func absorb(_ log: StepLog) {
+        if let began = log.startNs(of: token, half: half) {
+            let now = MonotonicClock.nowNs()
+            startedAt = WallClock.now() - Double(now - began) / 1e9
+            startNs = began
+        }
+        for message in log.read(half: half) { _ = handle(message) }
     }
 
     /// The run's sending process (the forked client, or the worker itself) was killed or exited.

@@ -15,6 +15,11 @@ extension RunRequest {
         return pausesNs < Double(scenario.sends) * Double(Self.busyNsPerSend)
     }
 
+    /// A harness run busy on the CPU nearly all its life (a real program waits tens of
+    /// milliseconds for its runtime to start): a worker making one may be handed its next run
+    /// (WorkerPool), since it will not idle meanwhile.
+    package var isShort: Bool { isCPUBound && !scenario.client.isReal }
+
     /// What a send costs the CPU, as an order of magnitude (a few µs on loopback), generously.
     package static let busyNsPerSend: Int64 = 20_000
 
@@ -42,6 +47,11 @@ package struct RunQueue<Source: IteratorProtocol<RunRequest>> {
 
     /// Nothing is left to hand out.
     package var isExhausted: Bool { sourceDone && waiting.isEmpty }
+
+    /// A run handed out that was never made (its worker died first): it is handed out next.
+    package mutating func putBack(_ request: RunRequest) {
+        waiting.insert(request, at: 0)
+    }
 
     /// The next run that may start now, or nil when none may.
     package mutating func next(cpuBoundInFlight: Int, limit: Int) -> RunRequest? {

@@ -9,6 +9,11 @@ import PipeLabWorker
 /// reads the run's steps from the worker's step log when the run ends, replaces a worker that
 /// dies, and stops runs that hang past the timeout, first asking the worker for their packets.
 /// (SIGPIPE's default action does not end a worker: its runs' clients are forked children.)
+///
+/// Once every worker is busy, a worker whose run is short (CPU-bound: it sleeps under 1 ms) is
+/// handed its next run too, which waits in its channel: the worker goes on to it the moment the
+/// current one ends, without waiting for the recorder (no wake-up of the worker, no idle gap),
+/// and the recorder reads the finished run while the next one is made (the step log's halves).
 public final class WorkerPool {
     private let size: Int
     private let cpuBoundLimit: Int
@@ -34,6 +39,9 @@ public final class WorkerPool {
         self.executable = executable ?? WorkerProcess.currentExecutable()
     }
 
+    /// The workers' pids, for tests that kill one from outside.
+    var workerPIDs: [pid_t] { slots.map(\.process.pid) }
+
     deinit {
         // Closing a channel ends an idle worker's loop; reaping keeps no zombies.
         for slot in slots { slot.process.channel.close() }
@@ -48,11 +56,15 @@ public final class WorkerPool {
     ) throws {
         var queue = RunQueue(requests.makeIterator())
         while true {
+            for request in orphans.reversed() { queue.putBack(request) }
+            orphans.removeAll()
             if !shouldStop() {
                 try dispatch(from: &queue)
             }
-            let busy = slots.filter { $0.inFlight != nil }
-            if busy.isEmpty && (queue.isExhausted || shouldStop()) { break }
+            for result in endedOutOfTurn { try onResult(result) }
+            endedOutOfTurn.removeAll()
+            let busy = slots.filter { !$0.runs.isEmpty }
+            if busy.isEmpty && orphans.isEmpty && (queue.isExhausted || shouldStop()) { break }
             for slot in waitForMessages(busy) {
                 for result in drain(slot) { try onResult(result) }
             }
@@ -63,35 +75,66 @@ public final class WorkerPool {
         }
     }
 
-    /// Gives every idle worker (spawning up to `size`) the next run that may start.
+    /// Runs handed to a worker that died or was killed before it took them up: they go back to
+    /// the head of the queue, never recorded.
+    private var orphans: [RunRequest] = []
+    /// Runs that ended while the pool handed out others (their worker died).
+    private var endedOutOfTurn: [RunResult] = []
+
+    /// Runs a worker may hold at once: the one it makes and the next, waiting in its channel.
+    static let runsPerWorker = 2
+
+    /// Gives every idle worker (spawning up to `size`) the next run that may start; once none is
+    /// idle, gives the next run to a worker whose only run is short.
     private func dispatch<Source>(from queue: inout RunQueue<Source>) throws {
-        var cpuBound = slots.filter { $0.inFlight?.request.isHeldToCPUs == true }.count
+        // A worker makes one run at a time: it counts once, whatever it holds.
+        var cpuBound = slots.filter { $0.holdsCPUBoundRun }.count
         while true {
-            var slot = slots.first { $0.inFlight == nil }
+            var slot = slots.first { $0.runs.isEmpty }
             if slot == nil && slots.count < size && !queue.isExhausted {
                 slot = Slot(process: try WorkerProcess(executable: executable, userCommand: userCommand))
                 slots.append(slot!)
             }
-            guard let idle = slot, let request = queue.next(cpuBoundInFlight: cpuBound, limit: cpuBoundLimit) else { return }
-            if request.isHeldToCPUs { cpuBound += 1 }
-            let token = nextToken
-            nextToken += 1
-            let inFlight = InFlight(request: request, token: token)
-            idle.inFlight = inFlight
-            let job = WireMessage.job(token: token, scenario: request.scenario, lossSeed: inFlight.lossSeed, capture: capture)
-            if !idle.process.channel.send(job) {
-                // The worker died while idle: replace it and try the same run on the new one.
-                _ = idle.process.wait()
-                idle.process = try WorkerProcess(executable: executable, userCommand: userCommand)
-                _ = idle.process.channel.send(job)
-            }
+            if slot == nil { slot = slots.first { $0.runs.count < Self.runsPerWorker && $0.runs.allSatisfy(\.request.isShort) } }
+            guard let chosen = slot else { return }
+            let counted = chosen.holdsCPUBoundRun
+            guard let request = queue.next(cpuBoundInFlight: cpuBound - (counted ? 1 : 0), limit: cpuBoundLimit) else { return }
+            if request.isHeldToCPUs && !counted { cpuBound += 1 }
+            hand(request, to: chosen)
         }
+    }
+
+    private func hand(_ request: RunRequest, to slot: Slot) {
+        let token = nextToken
+        nextToken += 1
+        var run = InFlight(request: request, token: token, half: StepLog.half(ofJob: slot.jobsSent))
+        let job = WireMessage.job(token: token, scenario: request.scenario, lossSeed: run.lossSeed, capture: capture)
+        if !slot.process.channel.send(job) {
+            // The worker died: its run in progress ends with it, and this run goes to a new one.
+            if let ended = retire(slot) { endedOutOfTurn.append(ended) }
+            slot.respawn(executable: executable, userCommand: userCommand)
+            run.half = StepLog.half(ofJob: slot.jobsSent)
+            _ = slot.process.channel.send(job)
+        }
+        slot.jobsSent += 1
+        slot.runs.append(run)
+    }
+
+    /// Reaps a dead worker: its current run ends with its death, and runs queued behind it go
+    /// back to the queue, never recorded.
+    private func retire(_ slot: Slot) -> RunResult? {
+        let termination = slot.process.wait()
+        orphans += slot.runs.dropFirst().map(\.request)
+        defer { slot.runs = [] }
+        guard var current = slot.runs.first else { return nil }
+        current.absorb(slot.process.log)
+        return current.ended(by: termination)
     }
 
     /// Waits until a worker has something to say (or the nearest timeout); returns those that do.
     private func waitForMessages(_ busy: [Slot]) -> [Slot] {
         let now = MonotonicClock.nowNs()
-        let nearest = busy.compactMap { $0.inFlight.map { $0.startNs + timeoutNs - now } }.min() ?? 0
+        let nearest = busy.compactMap { $0.runs.first.map { $0.startNs + timeoutNs - now } }.min() ?? 0
         let timeoutMs = Int32(clamping: min(100, max(0, (nearest + 999_999) / 1_000_000)))
         var fds = busy.map { pollfd(fd: $0.process.channel.fd, events: Int16(POLLIN), revents: 0) }
         guard poll(&fds, nfds_t(fds.count), timeoutMs) > 0 else { return [] }
@@ -101,26 +144,23 @@ public final class WorkerPool {
     /// Reads what a worker has sent (one message per call: poll says when there is more) and
     /// returns the runs that ended.
     private func drain(_ slot: Slot) -> [RunResult] {
-        guard slot.inFlight != nil else { return [] }
+        guard !slot.runs.isEmpty else { return [] }
         var finished: [RunResult] = []
         switch slot.process.channel.receive(blocking: false) {
         case .empty:
             break
         case .closed:
             // The worker died: something killed it, since its own runs die in a forked client.
-            let termination = slot.process.wait()
-            if var run = slot.inFlight {
-                run.absorb(slot.process.log.read())
-                finished.append(run.ended(by: termination))
-                slot.inFlight = nil
-            }
+            if let ended = retire(slot) { finished.append(ended) }
             slot.respawn(executable: executable, userCommand: userCommand)
         case .messages(let messages):
-            for message in messages {
-                if message.endsRun { slot.inFlight?.absorb(slot.process.log.read()) }
-                if let result = slot.inFlight?.handle(message) {
+            // A worker's messages are its current run's: it makes its runs one after another.
+            for message in messages where !slot.runs.isEmpty {
+                if message.endsRun { slot.runs[0].absorb(slot.process.log) }
+                if let result = slot.runs[0].handle(message) {
                     finished.append(result)
-                    slot.inFlight = nil
+                    slot.runs.removeFirst()
+                    if !slot.runs.isEmpty { slot.runs[0].beginsNow() }
                 }
             }
         }
@@ -131,14 +171,18 @@ public final class WorkerPool {
     static let stopGraceMs: Int32 = 1_000
 
     private func expireIfOverdue(_ slot: Slot) -> RunResult? {
-        guard var run = slot.inFlight, MonotonicClock.nowNs() - run.startNs > timeoutNs else { return nil }
+        // Timed from the worker's start of the run, as its duration is (InFlight.absorb).
+        guard var run = slot.runs.first,
+              MonotonicClock.nowNs() - (slot.process.log.startNs(of: run.token, half: run.half) ?? run.startNs) > timeoutNs else { return nil }
         var finished: RunResult?
         if slot.process.requestStop() {
             finished = Self.collectStopped(&run, from: slot.process)
         }
         _ = slot.process.kill()
-        if finished == nil { run.absorb(slot.process.log.read()) }
-        slot.inFlight = nil
+        if finished == nil { run.absorb(slot.process.log) }
+        // A run queued behind it is run again, whether or not the worker had taken it up.
+        orphans += slot.runs.dropFirst().map(\.request)
+        slot.runs = []
         slot.respawn(executable: executable, userCommand: userCommand)
         return finished ?? run.timedOut()
     }
@@ -154,7 +198,7 @@ public final class WorkerPool {
             guard case .messages(let messages) = process.channel.receive(blocking: false) else { return nil }
             for message in messages {
                 if case .runStopped(let token) = message, token == run.token { return nil }
-                if message.endsRun { run.absorb(process.log.read()) }
+                if message.endsRun { run.absorb(process.log) }
                 if let result = run.handle(message) { return result }
             }
         }
@@ -162,19 +206,29 @@ public final class WorkerPool {
     }
 }
 
-/// A worker and the run it is doing.
+/// A worker and the runs handed to it, the one it makes first.
 private final class Slot {
     package var process: WorkerProcess
-    package var inFlight: InFlight?
+    package var runs: [InFlight] = []
+    /// Jobs sent to this worker process: the next writes into the step log's half of that number.
+    package var jobsSent = 0
 
     package init(process: WorkerProcess) { self.process = process }
 
-    package func respawn(executable: String, userCommand: String?) {
+    /// Whether it holds a run that counts against the CPU-bound limit (RunQueue).
+    package var holdsCPUBoundRun: Bool { runs.contains { $0.request.isHeldToCPUs } }
+
+    /// A new worker in place of a dead one; false when none could be started.
+    @discardableResult
+    package func respawn(executable: String, userCommand: String?) -> Bool {
         do {
             process = try WorkerProcess(executable: executable, userCommand: userCommand)
+            jobsSent = 0
+            return true
         } catch {
             // Keep the dead process's handle: its next send fails and dispatch retries the spawn.
             writeStandardError("pipelab: \(error)")
+            return false
         }
     }
 }
