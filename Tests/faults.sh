@@ -3,7 +3,13 @@
 #   20 random kills (SIGINT, SIGTERM, SIGKILL) of sweeps, each resumed to completion and checked
 #   (PRAGMA integrity_check, no duplicate (cell, repeat), every run with its steps, no orphan
 #   worker); a full disk on a small tmpfs and a read-only file and directory (root only: a tmpfs
-#   mount); two concurrent resumes; a flood of stray connections.
+#   mount), then resumed once there is space; two concurrent resumes.
+# No stray-connection flood: a worker's sockets live in a network namespace of its own, which no
+# stray from the host reaches (IsolationTests); only root entering that namespace could connect,
+# and root can end the worker outright. (Before workers kept their listeners, 70,000 connects by
+# root from inside one worker's namespace reached no listener in 300 runs: the flood tested
+# nothing.) On the host's loopback (no namespaces) WorkerFaultTests floods the workers; the
+# listener's reset of a stray is StrayConnectionTests'.
 # Prints ONE summary line; exits 0 when every check passed.
 #   Tests/faults.sh [PATH-TO-PIPELAB]   (default: the newer of .build/release/pipelab and .build/debug/pipelab)
 set -u
@@ -31,8 +37,6 @@ check() {  # check NAME CONDITION-STATUS
 }
 q() { sqlite3 "$1" "$2"; }
 
-# Workers of a recorder: its children; their forked clients are the workers' children.
-workers_of() { cat "/proc/$1/task/$1/children" 2>/dev/null; }
 orphans_of() {  # processes still running in worker mode for recorder $1
     local count=0 p
     for p in /proc/[0-9]*; do
@@ -92,13 +96,26 @@ for i in $(seq 1 20); do
 done
 
 # 2. Disk full, a read-only file and a read-only directory: tmpfs mounts, root only.
-disk=skipped rofile=skipped rodir=skipped
+disk=skipped kept=- resumed=- rofile=skipped rodir=skipped
 if [[ $(id -u) == 0 ]]; then
-    mnt="$work/full" && mkdir -p "$mnt" && mount -t tmpfs -o size=400k tmpfs "$mnt" && mounts+=("$mnt")
-    "$pipelab" sweep --transport unix,tcp4 --sleep 0 --repeat 20 --quiet --db "$mnt/lab.sqlite" >/dev/null 2>"$work/full.err"
+    # 4,000 zero-sleep runs need about 4 MB: a 1 MB disk fills after some batches were committed.
+    mnt="$work/full" && mkdir -p "$mnt" && mount -t tmpfs -o size=1m tmpfs "$mnt" && mounts+=("$mnt")
+    db="$mnt/lab.sqlite"
+    "$pipelab" sweep --transport unix,tcp4 --sleep 0 --repeat 2000 --quiet --db "$db" >/dev/null 2>"$work/full.err"
     disk=$?
-    [[ $disk == 73 && $(wc -l < "$work/full.err") == 1 && $(q "$mnt/lab.sqlite" "PRAGMA integrity_check;") == ok ]]
+    kept=$(q "$db" "SELECT COUNT(*) FROM runs;")
+    problems=$(consistency "$db")
+    # Refused with one line about the disk; the runs of the committed batches kept, whole; the
+    # sweep interrupted, not completed (its runs are not all there).
+    [[ $disk == 73 && $(wc -l < "$work/full.err") == 1 ]] && grep -q "disk is full" "$work/full.err" \
+        && [[ $kept -gt 0 && $problems == " incomplete-sweeps=1" \
+              && $(q "$db" "SELECT status FROM sweeps;") == interrupted ]]
     check disk-full $?
+    # The line says `--resume` finishes the sweep once there is space: it must.
+    mount -o remount,size=16m "$mnt"
+    "$pipelab" sweep --resume 1 --quiet --db "$db" >/dev/null 2>&1
+    resumed=$?
+    check disk-full-resumed "$([[ $resumed == 0 && -z $(consistency "$db") ]]; echo $?)"
 
     mnt="$work/ro" && mkdir -p "$mnt" && mount -t tmpfs -o size=4m tmpfs "$mnt" && mounts+=("$mnt")
     "$pipelab" run --transport unix --sleep 0 --db "$mnt/lab.sqlite" >/dev/null
@@ -106,7 +123,8 @@ if [[ $(id -u) == 0 ]]; then
     "$pipelab" run --transport unix --sleep 0 --db "$mnt/lab.sqlite" >/dev/null 2>&1
     rofile=$?
     "$pipelab" report --db "$mnt/lab.sqlite" >/dev/null
-    check read-only-file "$([[ $rofile == 73 && $? == 0 ]]; echo $?)"
+    roread=$?
+    check read-only-file "$([[ $rofile == 73 && $roread == 0 ]]; echo $?)"
     "$pipelab" sweep --transport unix --sleep 0 --repeat 1 --quiet --db "$mnt/new.sqlite" >/dev/null 2>&1
     rodir=$?
     check read-only-directory "$([[ $rodir == 73 && ! -e $mnt/new.sqlite ]]; echo $?)"
@@ -126,32 +144,5 @@ wait "$second"; b=$?
 resumes=$(printf '%s\n' "$a" "$b" | sort -n | paste -sd/)
 check concurrent-resumes "$([[ $resumes == 0/75 && -z $(consistency "$db") ]]; echo $?)"
 
-# 4. A flood of stray connections to the workers' listeners changes no outcome.
-flood_args=(--transport tcp4,tcp6 --peer close --sigpipe ignore --sleep 100ms --sends 3 --payload 5 --repeat 100 --jobs 8 --quiet)
-outcomes() { q "$1" "SELECT transport, outcome, signature, COUNT(*) FROM runs GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;"; }
-"$pipelab" sweep "${flood_args[@]}" --db "$work/quiet.sqlite" >/dev/null
-"$pipelab" sweep "${flood_args[@]}" --db "$work/flood.sqlite" >/dev/null &
-recorder=$!
-# The workers' TCP ports: listening ones, and the local ports of their connections (an
-# accepted socket has its listener's port), hit with connects that are never read. Each worker
-# lives in a network namespace of its own, so its ports are looked up and connected to from
-# inside that namespace (nsenter), where its listeners are reachable.
-strays=0
-while kill -0 "$recorder" 2>/dev/null; do
-    for pid in $(workers_of "$recorder"); do
-        while read -r local; do
-            port=${local##*:} host=127.0.0.1
-            [[ $local == \[* ]] && host=::1
-            nsenter -t "$pid" -n timeout 1 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null &
-            strays=$((strays + 1))
-        done < <(nsenter -t "$pid" -n sh -c 'ss -Hltn; ss -Htn' 2>/dev/null | awk '{ print $4 }' | sort -u)
-    done
-done
-wait
-same=$([[ "$(outcomes "$work/quiet.sqlite")" == "$(outcomes "$work/flood.sqlite")" ]]; echo $?)
-timeouts=$(q "$work/flood.sqlite" "SELECT COUNT(*) FROM runs WHERE outcome = 'timeout';")
-# Strays that never reached a worker would prove nothing: some must have been made.
-check stray-flood "$([[ $same == 0 && $timeouts == 0 && $strays -gt 0 ]]; echo $?)"
-
-echo "faults.sh: $passed passed, $failed failed; kills INT=${by_signal[INT]} TERM=${by_signal[TERM]} KILL=${by_signal[KILL]} resumed to completion $((20 - kill_problems))/20, orphan workers $orphan_total; disk full exit $disk; read-only file exit $rofile, directory exit $rodir; concurrent resumes exit $resumes; flood: 200 runs $([[ $same == 0 ]] && echo unchanged || echo CHANGED), $timeouts timeouts, $strays stray connects${failures:+; failed: ${failures[*]}}"
+echo "faults.sh: $passed passed, $failed failed; kills INT=${by_signal[INT]} TERM=${by_signal[TERM]} KILL=${by_signal[KILL]} resumed to completion $((20 - kill_problems))/20, orphan workers $orphan_total; disk full exit $disk ($kept runs kept, resumed exit $resumed); read-only file exit $rofile, directory exit $rodir; concurrent resumes exit $resumes${failures:+; failed: ${failures[*]}}"
 [[ $failed == 0 ]]

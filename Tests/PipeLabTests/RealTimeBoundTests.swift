@@ -61,6 +61,67 @@ import Testing
     }
 }
 
+/// A client's pauses in the class, as the client process makes them (RealTimePhase), read from the
+/// kernel's record of its policy: one that wakes while every token is held is in the class for the
+/// call its pause timed and leaves as that call returns; one that holds a token stays in it until
+/// its busy stretch passes the budget, never before.
+@Suite struct RealTimeClientBoundTests {
+    @Test func aClientWakingWithoutATokenLeavesTheClassAfterItsTimedCall() throws {
+        guard pipelab_set_realtime(1) == 0 else { return }  // no CAP_SYS_NICE: nothing to bound
+        _ = pipelab_set_realtime(0)
+        let file = try #require(RealTimeTokens.create())
+        defer { close(file) }
+        var pipeEnds: [Int32] = [-1, -1]
+        try #require(pipe(&pipeEnds) == 0)
+        defer { pipeEnds.forEach { close($0) } }
+        let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let others = (0..<cpus).compactMap { _ in RealTimeTokens(inherited: file) }
+        #expect(others.map { $0.take() } == Array(repeating: true, count: cpus))
+
+        var phase = RealTimePhase(tokens: RealTimeTokens(inherited: file))
+        defer { phase.leave() }
+        let timed = try #require(Self.pauseAndCall(&phase, pipe: pipeEnds[1]))
+        #expect(timed.asleep == SCHED_FIFO && timed.atCall == SCHED_FIFO, "\(timed)")
+        #expect(timed.afterCall == SCHED_OTHER, "\(timed)")
+
+        // With a token free, the client stays in the class after its call, until its busy stretch
+        // (from its early wake-up, never before `stretchFloor`) passes the budget.
+        others[0].give()
+        let holding = try #require(Self.pauseAndCall(&phase, pipe: pipeEnds[1]))
+        let stretchFloor = holding.deadline - RealTimePhase.wakeEarlyNs
+        #expect(holding.afterCall == SCHED_FIFO || holding.callEndNs - stretchFloor > RealTimePhase.busyBudgetNs, "\(holding)")
+        var byte: UInt8 = 0
+        while kernelPolicy() == SCHED_FIFO && MonotonicClock.nowNs() - stretchFloor < 1_000_000_000 {
+            _ = write(pipeEnds[1], "x", 1)
+            _ = read(pipeEnds[0], &byte, 1)
+            phase.afterCall()
+        }
+        let busyNs = MonotonicClock.nowNs() - stretchFloor
+        #expect(kernelPolicy() == SCHED_OTHER)
+        #expect(busyNs > RealTimePhase.busyBudgetNs, "left the class \(busyNs) ns after its wake-up, within its budget")
+        // Its token went back as it left.
+        #expect(others[0].take())
+    }
+
+    /// A pause of 1 ms and one write, with the policy the kernel has for the thread at each point.
+    private static func pauseAndCall(_ phase: inout RealTimePhase, pipe fd: Int32)
+        -> (asleep: Int32, atCall: Int32, afterCall: Int32, deadline: Int64, callEndNs: Int64)? {
+        phase.beforePause()
+        let asleep = kernelPolicy()
+        let deadline = MonotonicClock.nowNs() + 1_000_000
+        phase.pause(1_000_000, until: deadline)
+        let atCall = kernelPolicy()
+        guard write(fd, "x", 1) == 1 else { return nil }
+        let callEnd = MonotonicClock.nowNs()
+        phase.afterCall()
+        return (asleep, atCall, kernelPolicy(), deadline, callEnd)
+    }
+}
+
+/// The kernel's record of the calling thread's policy (glibc's pthread_getschedparam would answer
+/// from its own copy of what was last set).
+private func kernelPolicy() -> Int32 { sched_getscheduler(0) }
+
 /// `count` threads that wait in the class, wake together, report their policy, and spin past the
 /// busy budget.
 private final class HelperThreads: @unchecked Sendable {
@@ -83,12 +144,6 @@ private final class HelperThreads: @unchecked Sendable {
         sem_init(&go, 0, 0)
     }
 
-    static func policy() -> Int32 {
-        var policy: Int32 = -1
-        var parameter = sched_param()
-        _ = pthread_getschedparam(pthread_self(), &policy, &parameter)
-        return policy
-    }
 
     func run() {
         var handles: [pthread_t] = []
@@ -112,18 +167,18 @@ private final class HelperThreads: @unchecked Sendable {
     private func body(_ index: Int) {
         var realTime = RealTimeWaits(tokens: RealTimeTokens(inherited: file))
         realTime.beforeWait()
-        policyWhileWaiting[index] = Self.policy()
+        policyWhileWaiting[index] = kernelPolicy()
         pthread_barrier_wait(&ready)
         while sem_wait(&go) != 0 {}
         realTime.afterWait()
-        policyAwake[index] = Self.policy()
+        policyAwake[index] = kernelPolicy()
         // Every thread is awake (and holds its token, if it got one) while the policies are read.
         pthread_barrier_wait(&awake)
         pthread_barrier_wait(&checked)
         let start = MonotonicClock.nowNs()
         while MonotonicClock.nowNs() - start <= RealTimeWaits.busyBudgetNs + 1_000_000 { realTime.checkBudget() }
         realTime.checkBudget()
-        policyAfterBudget[index] = Self.policy()
+        policyAfterBudget[index] = kernelPolicy()
         realTime.beforeWait()
         realTime.afterWait()
     }
