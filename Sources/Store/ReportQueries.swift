@@ -92,7 +92,7 @@ extension Store {
     }
 
     /// Whether the runs counted in `temp.run_groups` include a real program's.
-    private func hasRealClients() throws(StoreError) -> Bool {
+    package func hasRealClients() throws(StoreError) -> Bool {
         try countedAny(where: "client <> 'harness'")
     }
 
