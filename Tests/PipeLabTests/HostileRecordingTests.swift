@@ -62,4 +62,20 @@ import Testing
                     "\(command[0])")
         }
     }
+
+    /// Views replaced by ones that never end, with user_version claiming they are this binary's:
+    /// the sweep's summary (read through `cell_signatures`) is this binary's views' answer.
+    @Test(.timeLimit(.minutes(2))) func theFilesOwnViewsAreNeverRead() throws {
+        let (_, db) = try HostileMergeTests.genuine()
+        let views = try CLIShell.sqlite3(db, "SELECT name FROM sqlite_master WHERE type = 'view';").stdout.split(separator: "\n")
+        #expect(!views.isEmpty)
+        var sql = "PRAGMA user_version = \(Migrator.viewsHash);"
+        for view in views {
+            sql += "DROP VIEW \(view); CREATE VIEW \(view) AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT * FROM c;"
+        }
+        try HostileMergeTests.craft(db, sql)
+        let result = try Self.record(["sweep", "--transport", "pipe", "--sleep", "0", "--repeat", "1", "--db", "DB"], db: db, good: "")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("pipe close  #2: EPIPE") && result.stdout.contains("sweep 2 'sweep' completed"), "\(result.stdout)")
+    }
 }
