@@ -90,6 +90,19 @@ public struct RunEvidence: Sendable {
         return end.startNs < writes[number - 1].startNs
     }
 
+    /// The first send that did not write all its bytes (`runs.first_failing_send`).
+    public var firstFailingWrite: Step? { writes.first { $0.result != $0.bytes } }
+
+    /// How long the first failing send took (`runs.failing_call_ns`); nil when no send failed or it never returned.
+    public var failingCallNs: Int64? { firstFailingWrite?.durationNs }
+
+    /// From the start of the peer's ending call to the return of the first failing send
+    /// (`runs.peer_end_to_error_ns`); nil without either.
+    public var peerEndToErrorNs: Int64? {
+        guard let failing = firstFailingWrite, let duration = failing.durationNs, let end = peerEnd else { return nil }
+        return failing.startNs &+ duration &- end.startNs
+    }
+
     /// The call the sleep is for: send #2, or the probe when there is one send.
     public var afterSleep: Step? {
         writes.count >= 2 ? writes[1] : probe

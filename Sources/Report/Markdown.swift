@@ -48,9 +48,7 @@ public enum Markdown {
 public enum Percentile {
     public static func of(_ values: [Int64], _ p: Double) -> Int64? {
         guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
-        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
-        return sorted[max(0, min(sorted.count - 1, rank - 1))]
+        return values.sorted()[NearestRank.index(p, count: values.count)]
     }
 }
 

@@ -282,9 +282,8 @@ public enum MarkdownReport {
             out += "The first failing send of each undisturbed run that returned: how long the call took, and the time from the peer's ending call (close, shutdown or SO_LINGER) to its return, which includes the client's sleep.\n\n"
             out += Markdown.table(["transport", "failed with", "runs", "call median", "call p95", "peer end → error median"],
                                   data.timings.map { t in
-                [t.transport.rawValue, t.errnoName ?? "short write", String(t.failingCallNs.count),
-                 display(Percentile.of(t.failingCallNs, 50)), display(Percentile.of(t.failingCallNs, 95)),
-                 display(Percentile.of(t.peerToErrorNs, 50))]
+                [t.transport.rawValue, t.errnoName ?? "short write", String(t.runs),
+                 display(t.callMedianNs), display(t.callP95Ns), display(t.peerToErrorMedianNs)]
             }, rightAligned: [2, 3, 4, 5])
         }
         // Per sleep, every transport's runs together (`run_details.sleep_error_ns` has them per run).

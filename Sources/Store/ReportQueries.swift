@@ -28,17 +28,6 @@ public struct CellExample: Sendable {
     public var runs: Int
 }
 
-/// The first failing sends of one (transport, errno) over the sweep.
-public struct FailureTiming: Sendable {
-    public var transport: Transport
-    /// The failing call's errno name; nil for a short write.
-    public var errnoName: String?
-    /// Durations of the first failing call (ns), of the runs where it returned.
-    public var failingCallNs: [Int64]
-    /// From the peer's ending call to the return of the first failing call (ns).
-    public var peerToErrorNs: [Int64]
-}
-
 public struct DisturbedRun: Sendable {
     public var scenario: Scenario
     public var repeatIndex: Int
@@ -105,27 +94,6 @@ extension Store {
     /// Whether the runs counted in `temp.run_groups` include a real program's.
     private func hasRealClients() throws(StoreError) -> Bool {
         try !db.prepare("SELECT 1 FROM temp.run_groups WHERE client <> 'harness' LIMIT 1").rows { _ in true }.isEmpty
-    }
-
-    package func failureTimings(sweepIDs: [Int64]) throws(StoreError) -> [FailureTiming] {
-        var byKey: [String: FailureTiming] = [:]
-        var order: [String] = []
-        try db.prepare("""
-            SELECT transport, errno_name, call_ns, peer_action_to_error_ns
-            FROM failing_calls WHERE \(Self.inSweeps(1)) AND call_ns IS NOT NULL AND peer_late = 0 AND client = 'harness'
-            ORDER BY transport, errno_name
-            """).bind([.text(Self.jsonList(sweepIDs))]).forEachRow { (row: Row) throws(StoreError) in
-            guard let transport = Transport(rawValue: row.text(0)) else { return }
-            let name = row.optionalText(1)
-            let key = "\(transport.rawValue)|\(name ?? "")"
-            if byKey[key] == nil {
-                order.append(key)
-                byKey[key] = FailureTiming(transport: transport, errnoName: name, failingCallNs: [], peerToErrorNs: [])
-            }
-            byKey[key]?.failingCallNs.append(try Self.bounded(row.int(2), "steps.duration_ns"))
-            if let gap = row.optionalInt(3) { byKey[key]?.peerToErrorNs.append(try Self.bounded(gap, "steps.start_ns")) }
-        }
-        return order.compactMap { byKey[$0] }.sorted { $0.transport.position < $1.transport.position }
     }
 
     /// The lowest-id undisturbed run of each (cell, signature, peer_left_unread), with its steps.

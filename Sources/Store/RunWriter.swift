@@ -27,8 +27,8 @@ public final class RunWriter {
                               outcome, term_signal, signature, first_failing_send, first_errno, first_errno_name,
                               harness_error, started_at, duration_ns,
                               slept_ns, peer_late, fatal_send, peer_read_bytes, peer_left_unread, probe_result, loss_seed,
-                              client_error, client_sigpipe, client_exit, client_output)
-            VALUES (?, ?, \(cellPlaces), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              client_error, client_sigpipe, client_exit, client_output, failing_call_ns, peer_end_to_error_ns)
+            VALUES (?, ?, \(cellPlaces), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertStep = try store.db.prepare("""
             INSERT INTO steps (run_id, seq, actor, op, send_number, bytes, result, errno, errno_name, sigpipe,
@@ -117,6 +117,8 @@ public final class RunWriter {
         insertRun.bind(rest + 17, constant: run.client?.disposition.name)
         insertRun.bind(rest + 18, run.client?.exitCode.map { Int64($0) })
         insertRun.bind(rest + 19, run.client?.output)
+        insertRun.bind(rest + 20, evidence.failingCallNs)
+        insertRun.bind(rest + 21, evidence.peerEndToErrorNs)
         try insertRun.run()
         let runID = store.db.lastInsertedRowID
         if let disturbance = evidence.disturbance {

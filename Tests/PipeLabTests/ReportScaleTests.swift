@@ -1,4 +1,5 @@
 import Foundation
+import PipeLabExperiment
 @testable import PipeLabStore
 import Testing
 
@@ -14,5 +15,70 @@ import Testing
         let plan = try Self.plan(store, Store.countQuery, [.text("[1,2]")])
         #expect(plan.contains { $0.contains("COVERING INDEX runs_by_signature") }, "\(plan)")
         #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+    }
+
+    /// The failing calls' timings are read from the partial indexes in their order: a count over a
+    /// range and a value at a position, neither a sort nor a look-up of the table's rows.
+    @Test func failingCallTimingsAreReadInTheIndexesOrderWithoutASort() throws {
+        let store = try Store(path: try temporaryDirectory().appendingPathComponent("plan.sqlite").path, create: true)
+        let counts = try Self.plan(store, Store.timedRunCounts, [.int(1)])
+        #expect(counts.contains { $0.contains("COVERING INDEX runs_by_failing_call") }, "\(counts)")
+        #expect(counts.contains { $0.contains("COVERING INDEX runs_by_peer_end_to_error") }, "\(counts)")
+        #expect(!counts.contains { $0.contains("TEMP B-TREE") }, "\(counts)")
+        for (column, index) in [("failing_call_ns", "runs_by_failing_call"), ("peer_end_to_error_ns", "runs_by_peer_end_to_error")] {
+            let plan = try Self.plan(store, Store.timingAt(column, index: index, oneSweep: true), [.int(1), .text("tcp4"), .text("EPIPE"), .int(3)])
+            #expect(plan.contains { $0.contains("COVERING INDEX \(index)") }, "\(plan)")
+            #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+        }
+    }
+
+    /// What the writer records on each run, what migration 15 fills in from the steps and what the
+    /// view `failing_calls` derives from them are the same numbers, and the report's medians and
+    /// p95 are the nearest-rank percentiles of the view's values.
+    @Test func recordedTimingsAreTheStepsTimings() throws {
+        let path = try temporaryDirectory().appendingPathComponent("timings.sqlite").path
+        let sweep = try CLI.run(["sweep", "--db", path, "--transport", "tcp4,unix", "--peer", "close,linger0", "--sigpipe", "ignore",
+                                 "--sleep", "0,100ms", "--sends", "3", "--payload", "5", "--repeat", "6", "--quiet"])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let timed = try CLIShell.sqlite3(path, "SELECT COUNT(*) FROM runs WHERE failing_call_ns IS NOT NULL;").stdout
+        #expect(timed != "0\n", "no run had a failing send that returned")
+        #expect(try CLIShell.sqlite3(path, """
+            SELECT COUNT(*) FROM runs r LEFT JOIN failing_calls f ON f.run_id = r.id
+            WHERE r.failing_call_ns IS NOT f.call_ns OR r.peer_end_to_error_ns IS NOT f.peer_action_to_error_ns;
+            """).stdout == "0\n")
+        let migration = try #require(Migrator.all.first { $0.version == 15 })
+        let backFill = try #require(migration.sql.range(of: "UPDATE runs SET").map { String(migration.sql[$0.lowerBound...]) }?
+            .components(separatedBy: ";").first)
+        #expect(try CLIShell.sqlite3(path, """
+            CREATE TABLE recorded AS SELECT id, failing_call_ns, peer_end_to_error_ns FROM runs;
+            UPDATE runs SET failing_call_ns = NULL, peer_end_to_error_ns = NULL;
+            \(backFill);
+            SELECT COUNT(*) FROM runs r JOIN recorded w ON w.id = r.id
+            WHERE r.failing_call_ns IS NOT w.failing_call_ns OR r.peer_end_to_error_ns IS NOT w.peer_end_to_error_ns;
+            """).stdout == "0\n")
+
+        let again = try CLI.run(["sweep", "--db", path, "--transport", "tcp4,unix", "--peer", "close,linger0", "--sigpipe", "ignore",
+                                 "--sleep", "0,100ms", "--sends", "3", "--payload", "5", "--repeat", "3", "--quiet"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let store = try Store(path: path, create: false)
+        // One sweep is read in the indexes' order; two (a group's shards read together) are sorted.
+        for sweeps in [[1], [2], [1, 2]] as [[Int64]] {
+            let timings = try store.failureTimings(sweepIDs: sweeps)
+            #expect(!timings.isEmpty)
+            for timing in timings {
+                let where_ = """
+                    sweep_id IN (\(sweeps.map(String.init).joined(separator: ","))) AND transport = '\(timing.transport.rawValue)'
+                    AND errno_name IS \(timing.errnoName.map { "'\($0)'" } ?? "NULL") AND call_ns IS NOT NULL AND peer_late = 0 AND client = 'harness'
+                    """
+                let calls = try CLIShell.sqlite3(path, "SELECT call_ns FROM failing_calls WHERE \(where_);").stdout
+                    .split(separator: "\n").compactMap { Int64($0) }.sorted()
+                let gaps = try CLIShell.sqlite3(path, "SELECT peer_action_to_error_ns FROM failing_calls WHERE \(where_) AND peer_action_to_error_ns IS NOT NULL;")
+                    .stdout.split(separator: "\n").compactMap { Int64($0) }.sorted()
+                #expect(timing.runs == calls.count)
+                #expect(timing.callMedianNs == calls[NearestRank.index(50, count: calls.count)])
+                #expect(timing.callP95Ns == calls[NearestRank.index(95, count: calls.count)])
+                #expect(timing.peerToErrorMedianNs == (gaps.isEmpty ? nil : gaps[NearestRank.index(50, count: gaps.count)]))
+            }
+        }
     }
 }
