@@ -50,9 +50,13 @@ package final class InputCheck {
     }
 
     /// What a recording command checks in a file it did not just create, once it is migrated:
-    /// the version and every table's shape. Its rows are its own business until a reader reads them.
+    /// the version, every table's shape and the rows of `tablesAboveRuns` (a resume reads its
+    /// sweep's row and plan, a shard its group's); the runs are a reader's to check as it reads them.
     package func runForRecording() throws(StoreError) {
-        _ = try checkShapes()
+        let reference = try checkShapes()
+        for table in Self.tablesAboveRuns {
+            try checkRows(of: table, reference: reference)
+        }
     }
 
     /// What a reader checks when it opens the file: the version, every table's shape, the rows of

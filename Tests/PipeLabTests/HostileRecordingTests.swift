@@ -3,12 +3,14 @@ import Foundation
 import Testing
 
 /// The recording commands (`sweep`, `run --db`, `sweep --resume`, `merge` into an output) write
-/// into a file that may come from anywhere too: a crafted shape is refused (65) with the file and
-/// the rule before anything is recorded, and its triggers never fire on pipelab's writes.
+/// into a file that may come from anywhere too: a crafted shape or sweep row is refused (65) with
+/// the file and the rule before anything is recorded, and its triggers never fire on pipelab's writes.
 @Suite struct HostileRecordingTests {
     /// The crafted shapes of HostileMergeTests (a view in place of a table, a generated column, an
-    /// index of someone else's); the rows are a reader's to check.
-    static let shapes = HostileMergeTests.crafted.filter { ["not a table", "columns", "indexes"].contains(where: $0.rule.contains) }
+    /// index of someone else's) and its sweeps rows that break a rule; the runs are a reader's to check.
+    static let shapes = HostileMergeTests.crafted.filter {
+        ["not a table", "columns", "indexes", "sweeps row"].contains(where: $0.rule.contains)
+    }
 
     /// Each command against `DB`; merge also reads `GOOD`, a genuine file.
     static let commands: [[String]] = [
@@ -26,7 +28,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(5)), arguments: shapes)
-    func aCraftedShapeIsRefusedByEveryRecordingCommand(_ crafted: HostileMergeTests.Crafted) throws {
+    func aCraftedFileIsRefusedByEveryRecordingCommand(_ crafted: HostileMergeTests.Crafted) throws {
         for command in Self.commands {
             let (directory, db) = try HostileMergeTests.genuine()
             try HostileMergeTests.craft(db, crafted.sql)
