@@ -35,6 +35,8 @@ public struct ClientReport: Sendable, Equatable {
         public var error: String?
         /// The errno the program's report names, where its runtime gives one (Node's are negative).
         public var errno: Int?
+        /// The error code it names (Node's `EPIPE`, `ERR_STREAM_DESTROYED`), where its runtime gives one.
+        public var code: String? = nil
     }
 
     /// The sends the program reported, in the order it printed them; empty for a program that
@@ -44,7 +46,8 @@ public struct ClientReport: Sendable, Equatable {
             guard line.hasPrefix("{"),
                   let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let number = object["send"] as? Int, let ok = object["ok"] as? Bool else { return nil }
-            return Send(number: number, ok: ok, error: ok ? nil : Self.describe(object), errno: (object["errno"] as? Int).map(abs))
+            return Send(number: number, ok: ok, error: ok ? nil : Self.describe(object), errno: (object["errno"] as? Int).map(abs),
+                        code: object["code"] as? String)
         }
     }
 

@@ -115,7 +115,9 @@ public enum Explainer {
                     : " No send of ours came after the close, so nothing provoked an RST."
                 return "The peer \(read); then it called close(): with nothing unread its kernel sent FIN\(LinkFates.fin(e))." + later
             case nil:
-                return "The peer \(read); then it called close(). If nothing was left unread its kernel sent FIN (our socket then goes to CLOSE_WAIT, and the next write provokes an RST); if data was left unread it sent RST at once. The errors below show which."
+                // Only a failing send can show which; with every send whole the run cannot tell.
+                let shows = e.writes.contains { $0.errno != 0 } ? "The errors below show which." : "No send failed, so the run does not show which."
+                return "The peer \(read); then it called close(). If nothing was left unread its kernel sent FIN (our socket then goes to CLOSE_WAIT, and the next write provokes an RST); if data was left unread it sent RST at once. " + shows
             }
         case .closeUnread:
             return "The peer \(read); then it called close() with it still in its receive queue, so its kernel sent RST instead of FIN (tcp_close(); RFC 2525 §2.17). " + LinkFates.rst(e)
@@ -254,13 +256,16 @@ public enum Explainer {
         case ("EPIPE", .unix):
             return e.ownShutdown && number >= 2
                 ? "the client's own shutdown(SHUT_WR) had marked our socket shut down for sending, so unix_stream_sendmsg() refuses the write."
-                : "the peer's end is closed or shut down for reading, so unix_stream_sendmsg() refuses the write."
+                // The peer's close (unix_release_sock()) or shutdown (unix_shutdown()) set SEND_SHUTDOWN on
+                // our socket: unix_stream_sendmsg() checks that before it looks at the peer.
+                : "our socket is shut down for sending (the peer's close or shutdown marked it so), so unix_stream_sendmsg() refuses the write."
         case ("EPIPE", .pipe):
             return "no reader is left, so pipe_write() refuses the write."
         case ("ECONNRESET", .tcp4), ("ECONNRESET", .tcp6):
             // ECONNRESET is stored for any state but CLOSE_WAIT and SYN_SENT: ESTABLISHED, unless our own FIN went first.
             // The peer's paragraph told the RST's arrival and what it stored: only the call's part is left.
-            if e.detail == .mechanism && e.peerRSTArrival != nil && [.closeUnread, .linger0, .close].contains(s.peer) && e.leftUnread != false {
+            let toldRST = s.peer == .close ? e.leftUnread == true : s.peer == .closeUnread || s.peer == .linger0
+            if e.detail == .mechanism && e.peerRSTArrival != nil && toldRST {
                 return "tcp_sendmsg() reported the error the RST stored in place of sending, clearing it (sock_error()). A call that reads the error first (recv, SO_ERROR) would have taken it instead."
             }
             let found = LinkFates.stateFound(e.evidence) ?? (e.ownShutdown ? "shut down for sending by our own shutdown" : "ESTABLISHED")

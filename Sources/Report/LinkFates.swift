@@ -1,3 +1,4 @@
+import Glibc
 import PipeLabExperiment
 import PipeLabKernel
 import PipeLabStore
@@ -83,12 +84,13 @@ package enum LinkFates {
     /// ECONNRESET on TCP comes only from an error tcp_reset() stored or from the CLOSE state it
     /// leaves, and so does a recorded CLOSE before our own close. After our own shutdown(SHUT_WR)
     /// only ECONNRESET does: that shutdown makes tcp_sendmsg() refuse with EPIPE itself, and the
-    /// peer's FIN then closes our socket through TIME_WAIT.
+    /// peer's FIN then closes our socket through TIME_WAIT. A death by SIGPIPE in a send is such an
+    /// EPIPE whose signal killed the process before the call could return it.
     static func recordedRST(_ e: RunEvidence) -> Bool {
         let ownShutdown = e.scenario.probe == .shutdownWrite
         return e.writes.contains { write in
             write.errnoName == "ECONNRESET" || (!ownShutdown && (write.errnoName == "EPIPE" || write.tcpState == .close))
-        }
+        } || (!ownShutdown && e.termSignal == SIGPIPE && e.fatalSend != nil)
     }
 
     /// Why send `write` was accepted after the peer ended the connection with a FIN: our socket's

@@ -122,12 +122,7 @@ public enum MarkdownReport {
             out += " At sleeps under \(DurationText.format(RunEvidence.settledSleepNs)) (\(Plural.count(short.count, "cell"))) the client's later sends and the peer's ending overlap, so which comes first varies from run to run."
         }
         if !settledCells.isEmpty {
-            // In these cells the peer ended the connection before send #2 in every run counted.
-            let overlapping = Set(examples.filter { settledCells.contains($0.run.scenario) && RunEvidence($0.run).firstSendOverlapsPeerEnd }
-                .map(\.run.scenario))
-            out += overlapping == settledCells
-                ? " At longer sleeps (\(Plural.count(settledCells.count, "cell"))) the first send was still in progress when the peer ended the connection, and how much of its data had arrived varies from run to run."
-                : " At longer sleeps (\(Plural.count(settledCells.count, "cell"))) the order of the calls was the same in every run counted; what varies lies in the kernel's timing (each signature's mechanism is under Why)."
+            out += settledRaces(settledCells, examples: examples)
         }
         if let settled = sleeps.first(where: { $0 > latest }) {
             out += " No cell races at a sleep of \(DurationText.format(settled)) or more.\n\n"
@@ -159,6 +154,29 @@ public enum MarkdownReport {
             out += "- and \(Plural.count(rest.count, "more group")) (\(Plural.count(rest.reduce(0) { $0 + $1.cells.count }, "cell"))) with fewer runs: `SELECT * FROM nondeterministic_cells WHERE sweep_id = \(data.sweep.id);`\n"
         }
         return out
+    }
+
+    /// What varies in the cells that race at sleeps of 1 ms or more, by the runs told under Why (one
+    /// per signature): the first send still in progress at the peer's ending, the calls in the same
+    /// order in every signature (the kernel's timing varies), or the peer's ending between other calls
+    /// (a link whose round trip the sleep does not cover leaves that open).
+    package static func settledRaces(_ cells: Set<Scenario>, examples: [CellExample]) -> String {
+        let told = examples.filter { cells.contains($0.run.scenario) }.map { RunEvidence($0.run) }
+        let counted = " At longer sleeps (\(Plural.count(cells.count, "cell")))"
+        if Set(told.filter(\.firstSendOverlapsPeerEnd).map(\.scenario)) == cells {
+            return counted + " the first send was still in progress when the peer ended the connection, and how much of its data had arrived varies from run to run."
+        }
+        // Before which sends the peer had begun to end the connection, per signature's run.
+        let orders = Dictionary(grouping: told, by: \.scenario).mapValues { runs in
+            Set(runs.map { e in e.writes.indices.map { e.peerEndedBefore(send: $0 + 1) == true } })
+        }
+        let varied = cells.filter { (orders[$0]?.count ?? 0) > 1 }
+        let same = " the calls came in the same order in each signature's run (Why tells them), and what varies lies in the kernel's timing"
+        guard !varied.isEmpty else { return counted + same + "." }
+        let link = varied.allSatisfy(\.hasLink) ? " (over a link whose round trip the sleep does not cover)" : ""
+        let between = "the peer's ending fell between other calls from run to run\(link)"
+        return varied.count == cells.count ? counted + " " + between + "."
+            : counted + ": in \(cells.count - varied.count)" + same + "; in \(varied.count) " + between + "."
     }
 
     /// Race groups listed one by one; the others are counted in one line.

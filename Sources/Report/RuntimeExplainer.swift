@@ -15,21 +15,62 @@ public enum RuntimeExplainer {
 
     /// The disposition the program started with, whether it changed it, and what its writes met.
     package static func disposition(_ run: RunResult) -> String? {
-        guard run.scenario.client.isReal, let report = run.client else { return nil }
-        let name = subject(run)
-        let started = switch run.scenario.sigpipe {
+        dispositions([run])
+    }
+
+    /// The same for several runs of one program (its dispositions started with), said once: the runs
+    /// that set the action alike and met the same disposition share a sentence (one that started
+    /// blocked may also have unmasked it), and a program that changed nothing in any of them is said
+    /// to have met each as it started.
+    package static func dispositions(_ runs: [RunResult]) -> String? {
+        let told = runs.compactMap { run -> (started: SigpipeMode, set: String?, unmasked: Bool, met: SigpipeDisposition)? in
+            guard run.scenario.client.isReal, let report = run.client else { return nil }
+            let set = run.steps.filter { $0.actor == .client && $0.op == .sigaction }.count
+            // Started blocked, its writes met SIGPIPE unmasked: it took the signal out of its mask.
+            return (run.scenario.sigpipe, set == 0 ? nil : "set its action itself (rt_sigaction, \(set == 1 ? "once" : "\(set) times"))",
+                    run.scenario.sigpipe == .blocked && report.disposition != .blocked, report.disposition)
+        }
+        guard let first = runs.first, !told.isEmpty else { return nil }
+        let name = subject(first)
+        let startedList = { (modes: [SigpipeMode]) in Self.list(uniqued(modes).sorted { $0.position < $1.position }.map(started)) }
+        if told.allSatisfy({ $0.set == nil && !$0.unmasked }) {
+            let modes = uniqued(told.map(\.started))
+            guard modes.count > 1 else { return "\(name) started with SIGPIPE \(startedList(modes)) and did not change it: its writes met \(phrase(told[0].met))." }
+            return "\(name) did not change SIGPIPE's disposition: started with SIGPIPE \(startedList(modes)), its writes met it as it was."
+        }
+        var groups: [(set: String?, met: SigpipeDisposition, started: [SigpipeMode], unmasked: [SigpipeMode])] = []
+        for entry in told {
+            let at = groups.firstIndex { $0.set == entry.set && $0.met == entry.met } ?? {
+                groups.append((entry.set, entry.met, [], []))
+                return groups.count - 1
+            }()
+            groups[at].started.append(entry.started)
+            if entry.unmasked { groups[at].unmasked.append(entry.started) }
+        }
+        let subject = name.prefix(1).lowercased() + name.dropFirst()
+        return groups.map { group in
+            let unmask = " took it out of its signal mask (rt_sigprocmask)"
+            let unmasked = group.unmasked.isEmpty ? ""
+                : Set(group.started) == Set(group.unmasked) ? (group.set == nil ? unmask : " and" + unmask)
+                : "; started \(startedList(group.unmasked)), it also" + unmask
+            let changed = group.set ?? (group.unmasked.isEmpty || Set(group.started) != Set(group.unmasked) ? "did not change it" : "")
+            return "Started with SIGPIPE \(startedList(group.started)), \(subject) \(changed)\(unmasked): its writes met \(phrase(group.met))."
+                .replacingOccurrences(of: "  ", with: " ")
+        }.joined(separator: " ")
+    }
+
+    private static func started(_ mode: SigpipeMode) -> String {
+        switch mode {
         case .ignore: "ignored"
         case .blocked: "blocked"
         case .default, .handler, .nosignal: "at its default action"
         }
-        let set = run.steps.filter { $0.actor == .client && $0.op == .sigaction }
-        // Started blocked, its writes met SIGPIPE unmasked: it took the signal out of its mask.
-        let unmasked = run.scenario.sigpipe == .blocked && report.disposition != .blocked
-        var changes: [String] = []
-        if !set.isEmpty { changes.append("set its action itself (rt_sigaction, \(set.count == 1 ? "once" : "\(set.count) times"))") }
-        if unmasked { changes.append("took it out of its signal mask (rt_sigprocmask)") }
-        let changed = changes.isEmpty ? "did not change it" : changes.joined(separator: " and ")
-        return "\(name) started with SIGPIPE \(started) and \(changed): its writes met \(phrase(report.disposition))."
+    }
+
+    /// `a, b or c`.
+    private static func list(_ items: [String]) -> String {
+        guard let last = items.last else { return "" }
+        return items.count == 1 ? last : items.dropLast().joined(separator: ", ") + " or " + last
     }
 
     /// Which call met which errno and what the program was told, or the sends it failed itself, and its death.

@@ -92,13 +92,14 @@ extension RuntimeTable {
             + "(recorded by strace), what its runtime told it at its first failing send, and how it ended. SIGPIPE: the "
             + "disposition it was started with, and the one its writes met where it differs (a runtime that changed it). "
             + "pipelab's own client (`harness`) gives the system calls' answer beside them.\n\n"
+        let read = data.examples.map(\.run).filter { $0.scenario.client.isReal && table.sleeps.contains($0.scenario.sleepNs) }
+        out += callsAgainstSends(read)
         out += table.markdown
         for client in uniqued(table.rows.map(\.client)) where client.isReal {
-            let examples = data.examples.map(\.run).filter { $0.scenario.client == client && table.sleeps.contains($0.scenario.sleepNs) }
+            let examples = read.filter { $0.scenario.client == client }
                 .sorted { ($0.scenario.transport.position, $0.scenario.peer.position) < ($1.scenario.transport.position, $1.scenario.peer.position) }
-            let dispositions = uniqued(examples.compactMap(RuntimeExplainer.disposition))
-            guard !dispositions.isEmpty else { continue }
-            out += "\n**\(client.rawValue)**: " + Markdown.text(ClientReport.withoutPorts(dispositions.joined(separator: " "))) + "\n\n"
+            guard let dispositions = RuntimeExplainer.dispositions(examples) else { continue }
+            out += "\n**\(client.rawValue)**: " + Markdown.text(ClientReport.withoutPorts(dispositions)) + "\n\n"
             let ending = { (run: RunResult) in "\(run.scenario.transport.rawValue) \(run.scenario.peer.rawValue)" }
             for place in uniqued(examples.map(ending)) {
                 let here = examples.filter { ending($0) == place }
@@ -114,6 +115,19 @@ extension RuntimeTable {
             }
         }
         return out + tracingCost(data.sendGapsNs)
+    }
+
+    /// Where a program made another number of write calls than its sends (a runtime that fails a
+    /// send itself, or splits one): the signature counts the calls, what it was told its sends.
+    package static func callsAgainstSends(_ runs: [RunResult]) -> String {
+        let differing = uniqued(runs.filter { $0.outcome == .ok || $0.outcome == .error }.compactMap { run -> String? in
+            let calls = run.clientWrites.count
+            guard calls != run.scenario.sends else { return nil }
+            return "\(run.scenario.client.rawValue) made \(Plural.count(calls, "write call")) for its \(Plural.count(run.scenario.sends, "send"))"
+        })
+        guard !differing.isEmpty else { return "" }
+        return "A real program's signature has a token per write system call, not per send of the program, and they differ here: "
+            + Markdown.text(Plural.list(differing)) + " (below, what its runtime did with the others). What the program was told is at its own send.\n\n"
     }
 
     /// What strace costs, as this sweep measured it: the median time from send #2 to send #3 of

@@ -11,6 +11,8 @@ public struct ChartData: Sendable {
     public var representatives: [RepresentativeRun]
     /// Undisturbed runs of peer close and probe none by cell and first failing send, for the link chart.
     public var linkGroups: [LinkGroup] = []
+    /// Real programs' runs told of another first failure than their system calls show (the heatmap draws what they were told).
+    public var toldFailures: [ToldFailure] = []
 
     /// The parameters the link chart pools, with their values in the sweep: `sigpipe (ignore), …`:
     /// every dimension but those its columns show (transport and the network) and those its query
@@ -71,7 +73,8 @@ extension Store {
             guard let first = sweepIDs.first else { throw StoreError(.notFound, "no sweep to report in \(path)") }
             try countRunGroups(sweepIDs: sweepIDs)
             return ChartData(sweep: try sweep(id: first), runGroups: try runGroups(), skipped: try skipped(sweepID: first),
-                             representatives: try representativeRuns(sweepIDs: sweepIDs), linkGroups: try linkGroups())
+                             representatives: try representativeRuns(sweepIDs: sweepIDs), linkGroups: try linkGroups(),
+                             toldFailures: try hasRealClients() ? toldFailures(sweepIDs: sweepIDs) : [])
         }
     }
 

@@ -1,4 +1,5 @@
 import PipeLabExperiment
+import PipeLabKernel
 
 /// What a client program saw in one (client, transport, peer, sigpipe) of a sweep: one row per
 /// distinct signature, report and end, over its undisturbed runs. The report's runtime table.
@@ -49,6 +50,52 @@ extension Store {
             ($0.client.position, $0.transport.position, $0.peer.position, $0.sigpipe.position, -$0.runs)
                 < ($1.client.position, $1.transport.position, $1.peer.position, $1.sigpipe.position, -$1.runs)
         }
+    }
+}
+
+/// Runs of a real program whose runtime told it of a failure at another send, or of another error,
+/// than its system calls' first failure (a runtime that fails a send itself, without a call; a
+/// send the runtime split into several calls): what the program saw, beside what strace recorded.
+public struct ToldFailure: Sendable, Equatable {
+    /// The runs as their system calls read (the heatmap's other squares), counted in `runs`.
+    public var group: RunGroup
+    /// The program's send (1-based) it was first told failed.
+    public var send: Int
+    /// The errno its report names; nil for an error of the runtime's own (`ERR_STREAM_DESTROYED`).
+    public var errnoName: String?
+    /// What it was told, its ports left out.
+    public var error: String
+}
+
+extension Store {
+    /// The undisturbed runs of real programs whose report (`runs.client_output`) names another first
+    /// failing send or errno than their system calls, by cell, system-call view and what they were told.
+    package func toldFailures(sweepIDs: [Int64]) throws(StoreError) -> [ToldFailure] {
+        var found: [ToldFailure] = []
+        var ids: [Int64] = []
+        try db.prepare("""
+            SELECT id, \(Dimensions.columnList()), signature, outcome, first_failing_send, first_errno_name, term_signal, client_output
+            FROM runs WHERE \(Self.inSweeps(1)) AND client <> 'harness' AND peer_late = 0 AND client_output IS NOT NULL ORDER BY id
+            """).bind([.text(Self.jsonList(sweepIDs))]).forEachRow { (row: Row) throws(StoreError) in
+            ids.append(row.int("id"))
+            let output = row.text("client_output")
+            guard let said = ClientReport(exitCode: nil, disposition: .default, output: output).sends.first(where: { !$0.ok }) else { return }
+            let group = RunGroup(scenario: try row.scenario(), signature: row.text("signature"), outcome: try row.decoded("outcome"),
+                                 firstFailingSend: row.optionalInt("first_failing_send").map { Int($0) },
+                                 firstErrnoName: row.optionalText("first_errno_name"), termSignal: row.optionalText("term_signal"), runs: 1)
+            // The errno it names, by number or, as Node's EPIPE, by name.
+            let errno = said.errno.flatMap(Int32.init(exactly:)).map(ErrnoName.of) ?? said.code.flatMap { ErrnoName.code(of: $0) != nil ? $0 : nil }
+            // A report without an errno (Java's exception) at the call's own send says the same as the call.
+            guard said.number != group.firstFailingSend || (errno != nil && errno != group.firstErrnoName) else { return }
+            let told = ToldFailure(group: group, send: said.number, errnoName: errno, error: ClientReport.withoutPorts(said.error ?? ""))
+            if let same = found.firstIndex(where: { var mine = $0; mine.group.runs = told.group.runs; return mine == told }) {
+                found[same].group.runs += 1
+            } else {
+                found.append(told)
+            }
+        }
+        try checkRead(runs: ids)
+        return found
     }
 }
 

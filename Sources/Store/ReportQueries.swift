@@ -92,7 +92,7 @@ extension Store {
     }
 
     /// Whether the runs counted in `temp.run_groups` include a real program's.
-    private func hasRealClients() throws(StoreError) -> Bool {
+    package func hasRealClients() throws(StoreError) -> Bool {
         try !db.prepare("SELECT 1 FROM temp.run_groups WHERE client <> 'harness' LIMIT 1").rows { _ in true }.isEmpty
     }
 

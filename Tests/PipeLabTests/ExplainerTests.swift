@@ -56,6 +56,15 @@ import Testing
         }
     }
 
+    /// A close whose unread data FIONREAD could not measure (no measurement here), with no packets:
+    /// only a failing send could show FIN or RST, and none failed.
+    @Test func aCloseNoSendShowsIsNotToldAsShownByErrors() {
+        let run = Self.run(.classic, writes: [(5, 0, false), (5, 0, false), (5, 0, false)], outcome: .ok)
+        let peer = Explainer.explain(run).first ?? ""
+        #expect(peer.contains("No send failed, so the run does not show which."), "\(peer)")
+        #expect(!peer.contains("The errors below show which"))
+    }
+
     @Test func aKillBySomethingElseIsNotCalledSIGPIPE() {
         let run = Self.run(.classic, writes: [(5, 0, false), (nil, 0, false)], outcome: .killed, signal: SIGKILL)
         let text = Explainer.explain(run).joined(separator: " ")

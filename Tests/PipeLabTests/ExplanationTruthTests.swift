@@ -178,6 +178,12 @@ import Testing
         #expect(unix.signature == "ok,EPIPE,EPIPE")
         #expect(unix.text.contains("own shutdown(SHUT_WR) had marked our socket shut down for sending"))
         #expect(!unix.text.contains("the peer's end is closed"))
+        // After the peer's close the EPIPE comes from our own socket's SEND_SHUTDOWN, which
+        // unix_release_sock() set: SO_ERROR after it is 0 and poll shows POLLHUP (both directions shut).
+        let closed = try Self.told(["--transport", "unix", "--peer", "close", "--probe", "poll", "--sleep", "100ms"])
+        #expect(closed.signature == "ok,EPIPE,EPIPE")
+        #expect(ProbeResult.revents(closed.probe).contains("POLLHUP"))
+        #expect(closed.text.contains("our socket is shut down for sending (the peer's close or shutdown marked it so)"))
     }
 
     // unix_release_sock() sets SHUTDOWN_MASK on the survivor: unix_poll() reports POLLHUP and

@@ -29,4 +29,21 @@ import Testing
             """).stdout
         #expect(shown != "0\n")
     }
+
+    /// Without packets, a process SIGPIPE killed in a TCP send is the evidence of the RST: the kernel
+    /// raised it with the EPIPE that tcp_reset() stored (or the CLOSE it left), so the report does not
+    /// say that no call recorded an RST.
+    @Test(.timeLimit(.minutes(2))) func aDeathBySIGPIPEShowsTheRST() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("killed.sqlite").path
+        let sweep = try CLI.run(["sweep", "--db", db, "--transport", "tcp4", "--peer", "close", "--sigpipe", "default",
+                                 "--sleep", "100ms", "--repeat", "2", "--quiet"])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let killed = try CLIShell.sqlite3(db, "SELECT COUNT(*) FROM runs WHERE signature = 'ok,ok,killed:SIGPIPE' AND peer_late = 0;").stdout
+        try #require(killed != "0\n", "no undisturbed run was killed at send #3")
+        let text = try CLI.run(["report", "--db", db]).stdout.replacingOccurrences(of: "\\", with: "")
+        #expect(!text.contains("no call of ours recorded an RST"), "\(text)")
+        #expect(text.contains("the peer's kernel answers with RST"))
+    }
 }

@@ -6,7 +6,7 @@ import PipeLabKernel
 /// not write all its bytes either returned an errno, returned short, never returned because a
 /// signal killed the process, or never returned before the timeout.
 public enum FirstFailure: Int, CaseIterable, Comparable, Sendable {
-    case noneFailed, epipe, econnreset, killedBySigpipe, shortWrite, timeout, otherErrno, otherEnd
+    case noneFailed, epipe, econnreset, killedBySigpipe, shortWrite, timeout, otherErrno, runtimeError, otherEnd
 
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 
@@ -31,6 +31,17 @@ public enum FirstFailure: Int, CaseIterable, Comparable, Sendable {
         }
     }
 
+    /// What a real program was told at a send, by the errno its report names; nil: an error of
+    /// its runtime's own, with no errno.
+    public static func told(_ errnoName: String?) -> FirstFailure {
+        switch errnoName {
+        case "EPIPE": .epipe
+        case "ECONNRESET": .econnreset
+        case .some: .otherErrno
+        case nil: .runtimeError
+        }
+    }
+
     public var label: String {
         switch self {
         case .noneFailed: "no send failed"
@@ -40,6 +51,7 @@ public enum FirstFailure: Int, CaseIterable, Comparable, Sendable {
         case .shortWrite: "short write"
         case .timeout: "blocked until the timeout"
         case .otherErrno: "another errno"
+        case .runtimeError: "an error of the program's runtime (no errno)"
         case .otherEnd: "harness error or another signal"
         }
     }
@@ -55,6 +67,8 @@ public enum FirstFailure: Int, CaseIterable, Comparable, Sendable {
         case .shortWrite: "#66CCEE"
         case .timeout: "#AA3377"
         case .otherErrno: "#BBBBBB"
+        // Paul Tol's "vibrant" orange: a real program's runtime only.
+        case .runtimeError: "#EE7733"
         case .otherEnd: "#555555"
         }
     }
@@ -63,7 +77,7 @@ public enum FirstFailure: Int, CaseIterable, Comparable, Sendable {
     package var ink: String {
         switch self {
         case .noneFailed, .econnreset, .timeout, .otherEnd: "white"
-        case .epipe, .killedBySigpipe, .shortWrite, .otherErrno: "black"
+        case .epipe, .killedBySigpipe, .shortWrite, .otherErrno, .runtimeError: "black"
         }
     }
 }

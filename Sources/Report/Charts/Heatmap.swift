@@ -5,14 +5,24 @@ import PipeLabExperiment
 /// (probe, interval, rtt, loss, …) the sweep has, in it one panel per transport, one row per (peer,
 /// sigpipe), one column per (sends, payload, sleep); each square coloured by what happened to the
 /// first failing call of its runs, split into stripes where the repeats disagree, with a band in the
-/// colour of death where SIGPIPE then killed the process. A square without runs carries CellMarks'
-/// mark (cannot exist, missing); one the grid never had is not drawn.
+/// colour of death where SIGPIPE then killed the process. A real program's runs are drawn by what
+/// its runtime told it where that differs from its system calls (a runtime that fails a send
+/// itself), marked with a white corner. A square without runs carries CellMarks' mark (cannot
+/// exist, missing); one the grid never had is not drawn.
 public enum Heatmap {
     /// The squares to draw, derived from the recorded runs and the sweep's grid.
     package struct Model {
         /// Runs of a cell whose first failure is of one kind at one send, and the send SIGPIPE
         /// killed the process in afterwards (nil: it did not, or it was that first failure).
-        package struct Share: Equatable { var kind: FirstFailure, send: Int?, killedAt: Int? = nil, runs: Int }
+        /// `told`: a real program's, what its runtime told it, where its system calls say `calls`.
+        package struct Share: Equatable {
+            var kind: FirstFailure, send: Int?, killedAt: Int? = nil, runs: Int
+            var told: (error: String, calls: String)? = nil
+
+            package static func == (a: Share, b: Share) -> Bool {
+                (a.kind, a.send, a.killedAt, a.runs) == (b.kind, b.send, b.killedAt, b.runs) && a.told?.error == b.told?.error && a.told?.calls == b.told?.calls
+            }
+        }
 
         package var facet: CellPart
         package var panels: [CellPart] = []
@@ -34,7 +44,7 @@ public enum Heatmap {
 
         /// `facet`: the facet drawn (the first by default). Panels and columns are those of the facet's
         /// cells that ran or are missing; rows are those of every cell laid out, so that facets line up.
-        package init(groups allGroups: [RunGroup], marks: CellMarks, facet: CellPart? = nil) {
+        package init(groups allGroups: [RunGroup], marks: CellMarks, facet: CellPart? = nil, told allTold: [ToldFailure] = []) {
             let cells = Self.laidOut(allGroups, marks: marks)
             let facet = facet ?? Self.facets(cells).first ?? CellPart(.classic, on: Axes.facets)
             (self.facet, self.marks) = (facet, marks)
@@ -63,6 +73,25 @@ public enum Heatmap {
                 }
                 shares[group.scenario] = cell.sorted { ($0.kind, $0.send ?? 0) < ($1.kind, $1.send ?? 0) }
             }
+            for told in allTold where CellPart(told.group.scenario, on: Axes.facets) == facet { tell(told) }
+        }
+
+        /// Moves runs of a real program from what its system calls show to what it was told.
+        private mutating func tell(_ told: ToldFailure) {
+            let group = told.group
+            let kind = FirstFailure.of(group)
+            let send = kind == .noneFailed || kind == .otherEnd ? nil : group.firstFailingSend
+            guard var cell = shares[group.scenario],
+                  let from = cell.firstIndex(where: { $0.kind == kind && $0.send == send && $0.told == nil && $0.runs >= group.runs }) else { return }
+            cell[from].runs -= group.runs
+            let calls = kind.label + (send.map { " at send \($0)" } ?? "")
+            let share = Share(kind: FirstFailure.told(told.errnoName), send: told.send, runs: group.runs, told: (told.error, calls))
+            if let same = cell.firstIndex(where: { $0.kind == share.kind && $0.send == share.send && $0.told?.error == told.error && $0.told?.calls == calls }) {
+                cell[same].runs += group.runs
+            } else {
+                cell.append(share)
+            }
+            shares[group.scenario] = cell.filter { $0.runs > 0 }.sorted { ($0.kind, $0.send ?? 0) < ($1.kind, $1.send ?? 0) }
         }
 
         package func scenario(_ panel: CellPart, _ row: CellPart, _ column: CellPart) -> Scenario {
@@ -77,6 +106,7 @@ public enum Heatmap {
 
         package var kindsPresent: [FirstFailure] { Set(shares.values.flatMap { $0.map(\.kind) }).sorted() }
         package var killedLater: Bool { shares.values.contains { $0.contains { $0.killedAt != nil } } }
+        package var hasTold: Bool { shares.values.contains { $0.contains { $0.told != nil } } }
     }
 
     package static let margin = 16.0, facetGap = 20.0, peerGap = 6.0
@@ -91,7 +121,8 @@ public enum Heatmap {
         let facets = Model.facets(cells).filter { facet in
             cells.contains { CellPart($0, on: Axes.facets) == facet && [.ran, .missing].contains(marks.mark($0)) }
         }
-        let models = (facets.isEmpty ? [nil] : facets.map { Optional($0) }).map { Model(groups: data.runGroups, marks: marks, facet: $0) }
+        let models = (facets.isEmpty ? [nil] : facets.map { Optional($0) })
+            .map { Model(groups: data.runGroups, marks: marks, facet: $0, told: data.toldFailures) }
         let all = Model(groups: data.runGroups, marks: marks)
         let titled = facetTitles(facets)
         let grouping = columnGroups(models.flatMap { $0.columns.map(\.cell) })
@@ -185,7 +216,8 @@ public enum Heatmap {
                 + "the process went on after that failure and SIGPIPE killed it at a later send (the square's tooltip names it). "
                 + "Where the runs of a cell ended differently, the square is split into "
                 + "stripes, each as wide as its share of the runs (at least 3 px, so that a rare outcome still shows). "
-                + "Runs the machine disturbed (a late peer or pause) are left out, as in the report's verdicts.",
+                + "Runs the machine disturbed (a late peer or pause) are left out, as in the report's verdicts; a cell with no other runs is drawn from them."
+                + (models.contains(where: \.hasTold) ? " " + toldCaption : ""),
         ], x: margin, y: legendEnd + 20, width: width - 2 * margin)
         body += caption.elements
         return SVG.document(width: width, height: caption.end, defs: [hatch], body: body)
@@ -311,6 +343,7 @@ public enum Heatmap {
         let total = shares.reduce(0) { $0 + $1.runs }
         let described = shares.map { share in
             share.kind.label + (share.send.map { " at send \($0)" } ?? "") + (share.killedAt.map { ", then killed by SIGPIPE at send \($0)" } ?? "")
+                + (share.told.map { " as the program was told (\($0.error)); its system calls: \($0.calls)" } ?? "")
                 + (shares.count > 1 || total > 1 ? " in \(share.runs)" : "")
         }.joined(separator: "; ") + " of \(total) run\(total == 1 ? "" : "s")"
         var parts: [String] = []
@@ -329,7 +362,20 @@ public enum Heatmap {
         if shares.count == 1, let share = shares.first, let send = share.send, size >= 14 {
             parts.append(SVG.text(String(send), x: x + size / 2, y: y + size / 2 + 4.5, anchor: .middle, fill: share.kind.ink))
         }
+        if shares.contains(where: { $0.told != nil }) { parts.append(toldCorner(x: x, y: y, size: size)) }
         return titled(name + ": " + described, parts)
+    }
+
+    static let toldLabel = "white corner: what a real program was told, where its system calls differ"
+    static let toldCaption = "A white corner: a real program's runs drawn by what its runtime told it at its first failing send, "
+        + "where that differs from its system calls (strace's view, in the tooltip): a runtime can fail a send itself, without a system call, "
+        + "or split one send into several calls."
+
+    /// The white corner of a square whose runs include a real program's told failure.
+    package static func toldCorner(x: Double, y: Double, size: Double) -> String {
+        let side = max(6, size / 3)
+        let d = "M\(SVG.number(x + size - side)) \(SVG.number(y))H\(SVG.number(x + size))V\(SVG.number(y + side))Z"
+        return "<path d=\"\(d)\" fill=\"white\" stroke=\"#333333\" stroke-width=\"0.5\"/>"
     }
 
     /// The narrowest a stripe is drawn, so that one run in 200 still shows its colour.
@@ -362,6 +408,9 @@ public enum Heatmap {
         var items: [(swatch: String, label: String)] = Set(models.flatMap(\.kindsPresent)).sorted().map { kind in
             (#"fill="\#(kind.color)""#, kind.label)
         }
+        if models.contains(where: \.hasTold) {
+            items.append(("fill=\"#dddddd\"", toldLabel))
+        }
         if models.contains(where: \.killedLater) {
             items.append((#"fill="white" stroke="\#(FirstFailure.killedBySigpipe.color)" stroke-width="4""#, killedLaterLabel(models)))
         }
@@ -378,6 +427,7 @@ public enum Heatmap {
                 y += 22
             }
             out.append(#"<rect x="\#(SVG.number(x))" y="\#(SVG.number(y))" width="14" height="14" \#(item.swatch)/>"#)
+            if item.label == toldLabel { out.append(toldCorner(x: x, y: y, size: 14)) }
             out.append(SVG.text(item.label, x: x + 19, y: y + 12))
             x += itemWidth
         }
