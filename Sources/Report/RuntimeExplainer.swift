@@ -35,7 +35,9 @@ public enum RuntimeExplainer {
         let startedList = { (modes: [SigpipeMode]) in Self.list(uniqued(modes).sorted { $0.position < $1.position }.map(started)) }
         if told.allSatisfy({ $0.set == nil && !$0.unmasked }) {
             let modes = uniqued(told.map(\.started))
-            guard modes.count > 1 else { return "\(name) started with SIGPIPE \(startedList(modes)) and did not change it: its writes met \(phrase(told[0].met))." }
+            guard modes.count > 1 else {
+                return "\(name) started with SIGPIPE \(startedList(modes)) and did not change it: its writes met \(phrase(told[0].met, raised: raised(runs)))."
+            }
             return "\(name) did not change SIGPIPE's disposition: started with SIGPIPE \(startedList(modes)), its writes met it as it was."
         }
         var groups: [(set: String?, met: SigpipeDisposition, started: [SigpipeMode], unmasked: [SigpipeMode])] = []
@@ -54,7 +56,8 @@ public enum RuntimeExplainer {
                 : Set(group.started) == Set(group.unmasked) ? (group.set == nil ? unmask : " and" + unmask)
                 : "; started \(startedList(group.unmasked)), it also" + unmask
             let changed = group.set ?? (group.unmasked.isEmpty || Set(group.started) != Set(group.unmasked) ? "did not change it" : "")
-            return "Started with SIGPIPE \(startedList(group.started)), \(subject) \(changed)\(unmasked): its writes met \(phrase(group.met))."
+            let met = phrase(group.met, raised: raised(runs.filter { group.started.contains($0.scenario.sigpipe) }))
+            return "Started with SIGPIPE \(startedList(group.started)), \(subject) \(changed)\(unmasked): its writes met \(met)."
                 .replacingOccurrences(of: "  ", with: " ")
         }.joined(separator: " ")
     }
@@ -136,6 +139,21 @@ public enum RuntimeExplainer {
 
     private static func subject(_ run: RunResult) -> String {
         run.scenario.client == .command ? "The program" : "The \(run.scenario.client.rawValue) client"
+    }
+
+    /// Whether the runs' writes that failed with EPIPE raised SIGPIPE: nil when none failed so, or
+    /// when some did and some did not.
+    private static func raised(_ runs: [RunResult]) -> Bool? {
+        let marks = Set(runs.flatMap(\.clientWrites).filter { $0.errnoName == "EPIPE" }.map(\.sigpipe))
+        return marks.count == 1 ? marks.first : nil
+    }
+
+    /// `raised`: whether its EPIPE writes raised SIGPIPE (a runtime that sends with MSG_NOSIGNAL raises none).
+    private static func phrase(_ disposition: SigpipeDisposition, raised: Bool?) -> String {
+        if disposition == .blocked && raised == false {
+            return "SIGPIPE blocked, but its writes that failed with EPIPE raised no SIGPIPE, so none was left pending"
+        }
+        return phrase(disposition)
     }
 
     private static func phrase(_ disposition: SigpipeDisposition) -> String {

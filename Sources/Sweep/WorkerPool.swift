@@ -61,8 +61,6 @@ public final class WorkerPool {
             if !shouldStop() {
                 try dispatch(from: &queue)
             }
-            for result in endedOutOfTurn { try onResult(result) }
-            endedOutOfTurn.removeAll()
             let busy = slots.filter { !$0.runs.isEmpty }
             if busy.isEmpty && orphans.isEmpty && (queue.isExhausted || shouldStop()) { break }
             for slot in waitForMessages(busy) {
@@ -78,46 +76,82 @@ public final class WorkerPool {
     /// Runs handed to a worker that died or was killed before it took them up: they go back to
     /// the head of the queue, never recorded.
     private var orphans: [RunRequest] = []
-    /// Runs that ended while the pool handed out others (their worker died).
-    private var endedOutOfTurn: [RunResult] = []
 
     /// Runs a worker may hold at once: the one it makes and the next, waiting in its channel.
     static let runsPerWorker = 2
 
     /// Gives every idle worker (spawning up to `size`) the next run that may start; once none is
-    /// idle, gives the next run to a worker whose only run is short.
+    /// idle, gives the next run to a worker whose only run is short. Runs handed to workers it
+    /// started are sent once those workers are ready: a starting worker (its process, its network
+    /// namespace, its client process) keeps a CPU busy for milliseconds, which would delay the
+    /// runs being timed meanwhile.
     private func dispatch<Source>(from queue: inout RunQueue<Source>) throws {
         // A worker makes one run at a time: it counts once, whatever it holds.
         var cpuBound = slots.filter { $0.holdsCPUBoundRun }.count
+        var started: [Slot] = []
+        var handed: [(slot: Slot, token: Int64)] = []
         while true {
             var slot = slots.first { $0.runs.isEmpty }
             if slot == nil && slots.count < size && !queue.isExhausted {
-                slot = Slot(process: try WorkerProcess(executable: executable, userCommand: userCommand))
-                slots.append(slot!)
+                let new = Slot(process: try WorkerProcess(executable: executable, userCommand: userCommand))
+                slots.append(new)
+                started.append(new)
+                slot = new
             }
             if slot == nil { slot = slots.first { $0.runs.count < Self.runsPerWorker && $0.runs.allSatisfy(\.request.isShort) } }
-            guard let chosen = slot else { return }
+            guard let chosen = slot else { break }
             let counted = chosen.holdsCPUBoundRun
-            guard let request = queue.next(cpuBoundInFlight: cpuBound - (counted ? 1 : 0), limit: cpuBoundLimit) else { return }
+            guard let request = queue.next(cpuBoundInFlight: cpuBound - (counted ? 1 : 0), limit: cpuBoundLimit) else { break }
             if request.isHeldToCPUs && !counted { cpuBound += 1 }
-            hand(request, to: chosen)
+            nextToken += 1
+            chosen.runs.append(InFlight(request: request, token: nextToken - 1, half: StepLog.half(ofJob: chosen.jobsSent)))
+            chosen.jobsSent += 1
+            handed.append((chosen, nextToken - 1))
+        }
+        Self.awaitReady(started)
+        for (slot, token) in handed {
+            if let index = slot.runs.firstIndex(where: { $0.token == token }) { send(index, of: slot) }
         }
     }
 
-    private func hand(_ request: RunRequest, to slot: Slot) {
-        let token = nextToken
-        nextToken += 1
-        var run = InFlight(request: request, token: token, half: StepLog.half(ofJob: slot.jobsSent))
-        let job = WireMessage.job(token: token, scenario: request.scenario, lossSeed: run.lossSeed, capture: capture)
-        if !slot.process.channel.send(job) {
-            // The worker died: its run in progress ends with it, and this run goes to a new one.
-            if let ended = retire(slot) { endedOutOfTurn.append(ended) }
-            slot.respawn(executable: executable, userCommand: userCommand)
-            run.half = StepLog.half(ofJob: slot.jobsSent)
-            _ = slot.process.channel.send(job)
-        }
+    /// Sends a worker the job of its run at `index`, handed to it but not yet sent.
+    private func send(_ index: Int, of slot: Slot) {
+        // A run sent to an idle worker begins now: its timeout does not count the wait for workers to start.
+        if index == 0 { slot.runs[0].beginsNow() }
+        var run = slot.runs[index]
+        let job = WireMessage.job(token: run.token, scenario: run.request.scenario, lossSeed: run.lossSeed, capture: capture)
+        guard !slot.process.channel.send(job) else { return }
+        slot.runs.remove(at: index)
+        // The worker died. One with a run in progress is reaped when its channel is read (drain),
+        // and this run goes back to the queue; an idle one is replaced at once, and gets it.
+        guard slot.runs.isEmpty else { return orphans.append(run.request) }
+        _ = slot.process.wait()
+        slot.respawn(executable: executable, userCommand: userCommand)
+        run.half = StepLog.half(ofJob: slot.jobsSent)
         slot.jobsSent += 1
         slot.runs.append(run)
+        _ = slot.process.channel.send(job)
+    }
+
+    /// Waits until each of `started` has said it is ready (or has ended: its job's send then
+    /// fails), for at most 10 s.
+    private static func awaitReady(_ started: [Slot]) {
+        var waiting = started
+        let deadline = MonotonicClock.nowNs() + 10_000_000_000
+        while !waiting.isEmpty && MonotonicClock.nowNs() < deadline {
+            var fds = waiting.map { pollfd(fd: $0.process.channel.fd, events: Int16(POLLIN), revents: 0) }
+            guard poll(&fds, nfds_t(fds.count), 100) >= 0 || errno == EINTR else { return }
+            var still: [Slot] = []
+            for (slot, ready) in zip(waiting, fds) {
+                guard ready.revents != 0 else {
+                    still.append(slot)
+                    continue
+                }
+                // Its first message is `ready`; anything else (the channel closed) ends the wait too.
+                _ = slot.process.channel.receive(blocking: false)
+            }
+            waiting = still
+        }
     }
 
     /// Reaps a dead worker: its current run ends with its death, and runs queued behind it go

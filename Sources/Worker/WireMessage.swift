@@ -23,6 +23,8 @@ package enum WireMessage: Equatable {
     case packet(token: Int64, CapturedPacket)
     /// Worker → recorder: the run, stopped at its timeout, has sent the packets it captured.
     case runStopped(token: Int64)
+    /// Worker → recorder: it has started (its namespace, its client process) and waits for jobs.
+    case ready
     /// Worker → recorder: how a real client program ended (its exit status, nil when a signal ended
     /// it) and the SIGPIPE disposition its writes met.
     case clientEnded(token: Int64, exitCode: Int32?, disposition: SigpipeDisposition)
@@ -33,7 +35,7 @@ package enum WireMessage: Equatable {
     package var endsRun: Bool {
         switch self {
         case .runDone, .harnessError: true
-        case .job, .callBegins, .step, .clientKilled, .clientEnded, .clientOutput, .packet, .runStopped: false
+        case .job, .callBegins, .step, .clientKilled, .clientEnded, .clientOutput, .packet, .runStopped, .ready: false
         }
     }
 
@@ -84,6 +86,8 @@ package enum WireMessage: Equatable {
             bytes.withUnsafeBytes { UnsafeMutableRawPointer(s + 3).copyMemory(from: $0.baseAddress!, byteCount: min($0.count, Self.outputBytes)) }
         case let .runStopped(token):
             (s[0], s[1]) = (8, token)
+        case .ready:
+            s[0] = 11
         }
     }
 
@@ -133,6 +137,8 @@ package enum WireMessage: Equatable {
         case 10:
             guard (0...Int64(outputBytes)).contains(s[2]) else { return nil }
             return .clientOutput(token: s[1], Array(UnsafeRawBufferPointer(start: s.baseAddress.map { UnsafeRawPointer($0 + 3) }, count: Int(s[2]))))
+        case 11:
+            return .ready
         default:
             return nil
         }

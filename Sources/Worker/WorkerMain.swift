@@ -47,6 +47,8 @@ public enum WorkerMain {
             writeStandardError("pipelab worker: \(error)")
             return 70
         }
+        // Started: the recorder hands out no run while workers are still starting (WorkerPool).
+        guard channel.send(.ready) else { return 0 }
         while true {
             switch channel.receiveJobs() {
             case .jobs(let jobs):
@@ -98,6 +100,9 @@ package final class RunPerformer {
         peer = Peer(tokens: RealTimeTokens())
         stopReporter = try StopReporter(channel: channel)
         realClient = RealClientJobs(peer: try PeerThread(tokens: RealTimeTokens()), userCommand: userCommand)
+        // Forked now rather than in the first run, while no run of another worker is timed. A
+        // failure here is met again, and reported, by the first run.
+        if let page = try? payload.bytes(Int64(getpagesize())) { _ = try? clientProcess(payload: page) }
     }
 
     package func perform(_ job: Channel.Job) {

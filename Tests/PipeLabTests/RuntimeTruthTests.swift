@@ -58,4 +58,26 @@ import Testing
         #expect(paragraph.components(separatedBy: "ignored, so a write to a broken connection only fails with EPIPE").count == 2, "\(paragraph)")
         #expect(section.contains("node made 1 write call for its 3 sends"), "\(section)")
     }
+
+    /// Rust sends with MSG_NOSIGNAL: started with SIGPIPE blocked, its failing write raises no signal,
+    /// so none is left pending (its signature has no `+SIGPIPE`), and the report does not say one was.
+    @Test(.timeLimit(.minutes(5))) func aBlockedSIGPIPEThatNoWriteRaisedIsNotToldAsPending() throws {
+        guard case .success = ClientPrograms.command(for: .rust) else {
+            print("skipped: rust is not installed")
+            return
+        }
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("rust.sqlite").path
+        let sweep = try CLI.run(["sweep", "--db", database, "--client", "rust", "--peer", "close", "--sigpipe", "blocked",
+                                 "--sleep", "100ms", "--repeat", "2", "--jobs", "2", "--quiet"])
+        try #require(sweep.status == 0, "\(sweep.stderr)")
+        let report = try Store(path: database, create: false).reportData(sweepIDs: [1])
+        let rust = report.examples.map(\.run).filter { $0.scenario.client == .rust }
+        let failed = rust.flatMap(\.clientWrites).filter { $0.errnoName == "EPIPE" }
+        try #require(!failed.isEmpty && failed.allSatisfy { !$0.sigpipe }, "rust's EPIPE now raises SIGPIPE")
+        let text = try #require(RuntimeTable.section(report))
+        #expect(text.contains("raised no SIGPIPE, so none was left pending"), "\(text)")
+        #expect(!text.contains("leaves the signal pending"), "\(text)")
+    }
 }
