@@ -89,7 +89,10 @@ int pipelab_sqlite_fast_malloc(void) {
 int pipelab_sqlite_distrust_schema(struct sqlite3 *db) {
     int status = sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
     if (status != SQLITE_OK) return status;
-    return sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)0);
+    status = sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)0);
+    if (status != SQLITE_OK) return status;
+    /* pipelab makes no triggers: one in a file is someone else's, and would fire on pipelab's writes. */
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)0);
 }
 
 int pipelab_affinity_cpus(void) {

@@ -5,10 +5,11 @@ import PipeLabKernel
 /// a table or inject markup.
 public enum Markdown {
     /// Text safe in a paragraph or a table cell: Markdown punctuation backslash-escaped, HTML
-    /// special characters as entities, line breaks as spaces.
+    /// special characters as entities, line breaks as spaces, other control characters shown as
+    /// on a terminal (`\e`, `\x07`), so a report read with `cat` obeys none of them.
     public static func text(_ raw: String) -> String {
         var out = ""
-        for character in raw {
+        for character in TerminalText.shown(raw, keepingLineBreaks: true) {
             switch character {
             case "\n", "\r", "\r\n", "\t": out += " "
             case "&": out += "&amp;"

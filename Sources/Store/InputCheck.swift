@@ -44,6 +44,16 @@ package final class InputCheck {
         }
     }
 
+    /// What a recording command checks in a file it did not just create, once it is migrated:
+    /// the version, every table's shape and the rows of `tablesAboveRuns` (a resume reads its
+    /// sweep's row and plan, a shard its group's); the runs are a reader's to check as it reads them.
+    package func runForRecording() throws(StoreError) {
+        let reference = try checkShapes()
+        for table in Self.tablesAboveRuns {
+            try checkRows(of: table, reference: reference)
+        }
+    }
+
     /// What a reader checks when it opens the file: the version, every table's shape, the rows of
     /// `tablesAboveRuns`, and that every run is of a sweep of the file (two counts over the
     /// index by sweep, not a pass over the rows). The runs, steps and packets it reads are
@@ -172,8 +182,7 @@ package final class InputCheck {
         StoreError(.notADatabase, "\(path): \(problem); \(consequence)")
     }
 
-    /// The same migrations as this binary: merge copies columns as they are, and migrating a copy
-    /// of the input first would run the input's triggers.
+    /// The same migrations as this binary: merge copies columns as they are.
     private func checkVersion() throws(StoreError) {
         let shape = try db.prepare("SELECT type FROM \(schema).sqlite_master WHERE name = 'pipelab_migrations'").rows { $0.text(0) }
         guard shape == ["table"] else {
@@ -185,7 +194,7 @@ package final class InputCheck {
             throw StoreError(.tooNew, "\(path) has schema version \(newer), which this pipelab \(PipeLabVersion.current) does not know; use a newer pipelab; \(consequence)")
         }
         if let missing = known.subtracting(applied).min() {
-            throw refuse("its schema lacks migration \(missing) of this pipelab; bring it forward first with `pipelab migrate --db \(path)` (on a copy if you do not trust the file: migrating runs its triggers)")
+            throw refuse("its schema lacks migration \(missing) of this pipelab; bring it forward first with `pipelab migrate --db \(path)`")
         }
     }
 

@@ -19,6 +19,7 @@ public final class Store {
     /// damage check may read (`refuseDamaged`).
     public init(path: String, create: Bool, damageCheckNs: Int64 = Store.damageCheckBudgetNs) throws(StoreError) {
         if !create { try Self.refuseMissing(path) }
+        let existed = FileManager.default.fileExists(atPath: path)
         db = try Connection(path: path, create: create)
         // Reading first: SQLite discovers a file that is not a database here, without writing.
         _ = try db.prepare("SELECT count(*) FROM sqlite_master").rows { $0.int(0) }
@@ -27,6 +28,13 @@ public final class Store {
         try setJournalModeWAL()
         try db.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cell_size_check = ON")
         try Migrator.migrate(db)
+        // A file pipelab did not just create may be crafted: a view in place of `runs` would
+        // spin in the first query, a generated column compute on every read, a view of its own
+        // (under a user_version that claims it is this binary's) answer the sweep's summary.
+        if existed {
+            try InputCheck(db, schema: "main", path: path, consequence: "nothing was recorded").runForRecording()
+            try Migrator.useOwnViews(db)
+        }
     }
 
     /// Opens an existing pipelab database without writing to it (SQLITE_OPEN_READONLY): for

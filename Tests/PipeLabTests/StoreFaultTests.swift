@@ -111,12 +111,16 @@ import Testing
         let directory = try temporaryDirectory()
         let database = directory.appendingPathComponent("one.sqlite")
         #expect(try CLI.run(["migrate", "--db", database.path]).status == 0)
+        // A step left behind by a run that is gone (foreign keys off) holds the place of the first
+        // step of the run about to be written as run 1: its insert fails after the sweep's and
+        // the run's. (pipelab runs no trigger, so none can make the failure.)
         #expect(try CLIShell.sqlite3(database.path, """
-            CREATE TRIGGER refuse_runs BEFORE INSERT ON runs BEGIN SELECT RAISE(ABORT, 'no room for runs'); END;
+            PRAGMA foreign_keys = OFF;
+            INSERT INTO steps (run_id, seq, actor, op, bytes, sigpipe, start_ns) VALUES (1, 1, 'client', 'connect', 0, 0, 0);
             """).status == 0)
         let output = try CLI.run(["run", "--transport", "unix", "--sleep", "0", "--db", database.path])
         #expect(output.status == 70, "\(output.stderr)")
-        #expect(output.stderr.contains("no room for runs"))
+        #expect(output.stderr.contains("UNIQUE constraint failed: steps.run_id, steps.seq"), "\(output.stderr)")
         #expect(try query(database, "SELECT (SELECT COUNT(*) FROM sweeps), (SELECT COUNT(*) FROM hosts), (SELECT COUNT(*) FROM sweep_leases);") == "0|0|0\n")
     }
 }

@@ -16,7 +16,7 @@ import Testing
     }
 
     static func hasControl(_ text: String) -> Bool {
-        text.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value == 0x7F }
+        text.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7F...0x9F).contains($0.value) }
     }
 
     @Test func controlCharactersAreShownNotObeyed() throws {
@@ -24,7 +24,7 @@ import Testing
         #expect(TerminalText.shown("line\n\tcell", keepingLineBreaks: true) == "line\n\tcell")
         let path = try Self.database()
         // ESC [2J clears a screen; CR LF and a pipe forge a row of the sweeps table.
-        let crafted = "'x' || char(27) || '[2J' || char(13) || char(10) || '9  forged  completed' || char(7)"
+        let crafted = "'x' || char(27) || '[2J' || char(13) || char(10) || '9  forged  completed' || char(7) || char(155)"
         #expect(try CLIShell.sqlite3(path, "UPDATE sweeps SET name = \(crafted); UPDATE hosts SET hostname = \(crafted);").status == 0)
         let sweeps = try CLI.run(["sweeps", "--db", path])
         #expect(sweeps.status == 0, "\(sweeps.stderr)")
@@ -33,6 +33,11 @@ import Testing
         let report = try CLI.run(["report", "--db", path])
         #expect(report.status == 0, "\(report.stderr)")
         #expect(!Self.hasControl(report.stdout))
+        // The Markdown file too: `cat report.md` obeys nothing in it.
+        let out = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("report.md")
+        #expect(try CLI.run(["report", "--db", path, "--out", out.path]).status == 0)
+        let markdown = try String(contentsOf: out, encoding: .utf8)
+        #expect(!Self.hasControl(markdown) && markdown.contains("x\\\\e\\[2J"), "\(markdown.prefix(300))")
         // An error message that quotes the name: one line, shown.
         let resume = try CLI.run(["sweep", "--resume", "1", "--db", path])
         #expect(resume.status == 64)

@@ -90,17 +90,23 @@ enum WorkerUnderTest {
         defer { close(errorFD) }
         let (ours, theirs) = try Channel.pair()
 
+        // Above the worker's fds first: a step log that happened to be fd 3 would be replaced by
+        // the channel's dup2 before its own (the test then failed now and then in a full run).
+        let channelSource = fcntl(theirs.fd, F_DUPFD_CLOEXEC, 10), logSource = fcntl(logFD, F_DUPFD_CLOEXEC, 10)
+        let errorSource = fcntl(errorFD, F_DUPFD_CLOEXEC, 10)
+        defer { close(logSource); close(errorSource) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, theirs.fd, WorkerMain.channelFD)
-        posix_spawn_file_actions_adddup2(&actions, logFD, StepLog.workerFD)
-        posix_spawn_file_actions_adddup2(&actions, errorFD, 2)
+        posix_spawn_file_actions_adddup2(&actions, channelSource, WorkerMain.channelFD)
+        posix_spawn_file_actions_adddup2(&actions, logSource, StepLog.workerFD)
+        posix_spawn_file_actions_adddup2(&actions, errorSource, 2)
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup(CLI.binary), strdup("worker"), strdup("--recorder"), strdup(String(getpid())), nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let status = posix_spawn(&pid, CLI.binary, &actions, nil, argv, environ)
         theirs.close()
+        close(channelSource)
         guard status == 0 else {
             ours.close()
             throw TestFailure("posix_spawn: \(status)")
