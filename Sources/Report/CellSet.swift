@@ -70,7 +70,8 @@ public struct CellSet {
     }
 
     /// The exact text where it has at most `products` parts; else the smallest product holding
-    /// every cell of the set, and how many of the sweep's cells in it the set has.
+    /// every cell of the set, and how many of the sweep's cells in it the set has (only the counts
+    /// when that product is the whole sweep).
     package func condensed(products limit: Int = 2) -> String {
         guard products.count > limit else { return text }
         let box = Product(values: (0..<Self.names.count).map { d in
@@ -80,7 +81,9 @@ public struct CellSet {
         let inBox = universe.filter { cell in cell.indices.allSatisfy { box.values[$0].contains(cell[$0]) } }.count
         let mine = products.reduce(0) { $0 + $1.values.reduce(1) { $0 * $1.count } }
         let text = describe(box)
-        return (text.isEmpty ? "every cell" : text) + (mine == inBox ? "" : " (\(mine) of the \(inBox) cells there)")
+        if mine == inBox { return text.isEmpty ? "every cell" : text }
+        // A box that is the whole sweep names nothing: say how many of its cells, never "every cell".
+        return text.isEmpty ? "\(mine) of the sweep's \(inBox) cells" : text + " (\(mine) of the \(inBox) cells there)"
     }
 
     private func describe(_ product: Product) -> String {
