@@ -324,6 +324,11 @@ public enum Explainer {
         if e.scenario.client.isReal && e.writes.count < e.scenario.sends {
             return "The program made \(e.writes.count) of its \(e.scenario.sends) sends as system calls on the connection, and each succeeded; its runtime did not make the others (what the program reported for them is under What each program saw, and in the Why of pipelab run)."
         }
+        // The link kept the peer from ending it: no race, and not the machine (DisturbanceExplainer).
+        if e.disturbances.contains(where: { $0.reason == .segmentLost }) {
+            let next = e.writes.count >= 2 ? "\(call) #2 started" : "the probe was made"
+            return "Every \(call) was made before the peer began to end the connection, although the sleep covered the round trip: the link dropped \(PacketStory.list(e.lostBeforeSleepEnds, e.evidence, timed: false)) before \(next), so every \(call) succeeded. The link decided these runs, not the machine: they count in the verdict (`disturbance` = 'link')."
+        }
         // Over a link whose round trip outlasts the sends, nothing from the peer could arrive in time.
         if let last = e.writes.indices.last, e.evidence.linkFixedOrder(send: last + 1) {
             return "Every \(call) was made within a round trip of \(DurationText.format(e.scenario.rttNs)) after send #1, before anything from the peer could come back over the link: its delay, not a race, fixed the order, so every \(call) succeeded and nothing was left to fail."
