@@ -193,8 +193,11 @@ public enum Explainer {
                 : ""
             // Only a close sends RST for unread data; a shutdown(SHUT_RDWR) sends FIN whatever is unread.
             let resetFirst = (e.leftUnread == true && s.peer == .close) || s.peer == .linger0 || s.peer == .closeUnread
+            // A close whose unread data nothing showed: FIN or RST, our socket takes data until an RST arrives.
+            let unknown = s.peer == .close && e.leftUnread == nil
             let accepted = resetFirst
                 ? " although the peer had already ended the connection: \(LinkFates.acceptedBeforeRST(write, e))."
+                : unknown ? " although the peer had ended the connection: whether it sent FIN or RST, our socket accepts data until an RST has arrived\(e.captured ? "" : " (packets not captured)"), and success only means the kernel queued the bytes."
                 : " although the peer had ended the connection: \(LinkFates.acceptedAfterFIN(write, e))."
             return "\(call) #\(number) succeeded\(state)\(accepted)\(provoked)" + LinkFates.heldBack(number, e.evidence) + raised
         case (.unix, _), (.pipe, _):
