@@ -111,7 +111,7 @@ extension Store {
     }
 
     /// The lowest-id undisturbed run of each (cell, signature, peer_left_unread) and, among captured
-    /// runs, of each link fate too (migration 16): a captured run is told by one whose packets went
+    /// runs, of each link fate too (migration 17): a captured run is told by one whose packets went
     /// the same way. With its steps and packets.
     package func cellExamples(sweepIDs: [Int64]) throws(StoreError) -> [CellExample] {
         let sweeps: [Statement.Value] = [.text(Self.jsonList(sweepIDs))]

@@ -7,7 +7,7 @@ import Testing
 
 /// Issue 18: over a lossy link, runs of one cell and signature can differ in what became of the
 /// peer's FIN and RST. A report tells each such fate by a run of its own (`runs.link_fate`,
-/// migration 16), counted apart, so that no run is told by a representative whose packets say
+/// migration 17), counted apart, so that no run is told by a representative whose packets say
 /// something else.
 @Suite struct LinkFateTests {
     @Test(.timeLimit(.minutes(5))) func eachFateOfASignatureIsToldByARunOfItsOwn() throws {

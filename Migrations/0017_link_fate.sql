@@ -1,4 +1,4 @@
--- pipelab schema version 16: each captured run records its link fate (issue 18), the packet facts
+-- pipelab schema version 17: each captured run records its link fate (issue 18), the packet facts
 -- the explanations rest on (the peer's FIN and RST: when they arrived, or that the link dropped
 -- them; which of our segments provoked the RST; what else the link dropped), as one text placed
 -- among the client's sends (RunEvidence.linkFate documents its tokens). A report tells each
