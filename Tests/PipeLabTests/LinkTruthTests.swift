@@ -119,7 +119,7 @@ import Testing
         let db = directory.appendingPathComponent("race.sqlite").path
         let sweep = try CLI.run(["sweep", "--db", db, "--transport", "tcp4", "--peer", "close,shutdown-rdwr", "--sigpipe", "ignore",
                                  "--sleep", "10ms", "--interval", "5ms", "--rtt", "20ms", "--sends", "10", "--payload", "5",
-                                 "--repeat", "30", "--capture", "--quiet"])
+                                 "--repeat", "40", "--capture", "--quiet"])
         #expect(sweep.status == 0, "\(sweep.stderr)")
         let report = try CLI.run(["report", "--db", db])
         #expect(report.status == 0, "\(report.stderr)")
@@ -132,7 +132,11 @@ import Testing
             FROM runs r WHERE peer_late = 0 GROUP BY peer HAVING COUNT(DISTINCT signature) > 1;
             """).stdout.split(separator: "\n").map { $0.split(separator: "|") }
         let racing = rows.count, varied = rows.filter { Int($0[1]) ?? 0 > 1 }.count
-        try #require(racing > 0, "no cell's runs differed in signature")
+        // Usually a cell races; when none did, the report says of none that it does.
+        guard racing > 0 else {
+            #expect(!report.stdout.contains("At longer sleeps") && report.stdout.contains("Nowhere"), "\(report.stdout)")
+            return
+        }
         let same = " the calls came in the same order in every run Why tells, and what varies lies in the kernel's timing"
         let between = "the peer's ending fell between other calls from run to run (over a link whose round trip the sleep does not cover)"
         let expected = varied == 0 ? same + "."
