@@ -57,7 +57,7 @@ package enum WireMessage: Equatable {
         switch self {
         case let .job(token, scenario, lossSeed, capture):
             (s[0], s[1]) = (1, token)
-            for (offset, dimension) in Dimensions.all.enumerated() { s[2 + offset] = dimension.wire(dimension.value(of: scenario)) }
+            for (offset, dimension) in Dimensions.all.enumerated() { s[2 + offset] = dimension.wire(scenario) }
             // The seed in the low 32 bits, capture in bit 32.
             s[Self.jobSettingsSlot] = Int64(lossSeed) | (capture ? 1 << 32 : 0)
         case let .callBegins(token, actor, op, bytes, startNs):
@@ -99,8 +99,7 @@ package enum WireMessage: Equatable {
         case 1:
             var scenario = Scenario.classic
             for (offset, dimension) in Dimensions.all.enumerated() {
-                guard let value = dimension.fromWire(s[2 + offset]) else { return nil }
-                dimension.set(value, in: &scenario)
+                guard dimension.setFromWire(s[2 + offset], in: &scenario) else { return nil }
             }
             let settings = s[Self.jobSettingsSlot]
             guard scenario.inapplicableReason == nil else { return nil }

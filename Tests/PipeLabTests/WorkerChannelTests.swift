@@ -33,8 +33,10 @@ import Testing
         ("transport index 9", job(2, 9)),
         ("sigpipe index -1", job(4, -1)),
         ("unknown kind", job(0, 99)),
-        ("a pipe that lingers", { var r = job(2, Dimensions.transport.wire(.name("pipe")))
-                                  r[3] = Dimensions.peer.wire(.name("linger0")); return r }()),
+        ("a pipe that lingers", { var lingering = Scenario.classic
+                                  (lingering.transport, lingering.peer) = (.pipe, .linger0)
+                                  var r = job(2, Dimensions.transport.wire(lingering))
+                                  r[3] = Dimensions.peer.wire(lingering); return r }()),
         ("loss 100.01%", job(11, 10_001)),
         ("a seed beyond 32 bits", job(12, 1 << 40)),
         ("a step record, not a job", WireMessage.runDone(token: 1).encode()),
