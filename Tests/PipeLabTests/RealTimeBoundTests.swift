@@ -69,16 +69,10 @@ import Testing
     @Test func aClientWakingWithoutATokenLeavesTheClassAfterItsTimedCall() throws {
         guard pipelab_set_realtime(1) == 0 else { return }  // no CAP_SYS_NICE: nothing to bound
         _ = pipelab_set_realtime(0)
-        let file = try #require(RealTimeTokens.create())
-        defer { close(file) }
-        var pipeEnds: [Int32] = [-1, -1]
-        try #require(pipe(&pipeEnds) == 0)
-        defer { pipeEnds.forEach { close($0) } }
-        let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        let others = (0..<cpus).compactMap { _ in RealTimeTokens(inherited: file) }
-        #expect(others.map { $0.take() } == Array(repeating: true, count: cpus))
+        let held = try EveryTokenHeld()
+        let (others, pipeEnds) = (held.others, held.pipeEnds)
 
-        var phase = RealTimePhase(tokens: RealTimeTokens(inherited: file))
+        var phase = RealTimePhase(tokens: RealTimeTokens(inherited: held.file))
         defer { phase.leave() }
         let timed = try #require(Self.pauseAndCall(&phase, pipe: pipeEnds[1]))
         #expect(timed.asleep == SCHED_FIFO && timed.atCall == SCHED_FIFO, "\(timed)")
@@ -111,15 +105,9 @@ import Testing
     @Test func aClientWithoutATokenStaysInTheClassThroughCallsWithoutAPauseAndNoLonger() throws {
         guard pipelab_set_realtime(1) == 0 else { return }  // no CAP_SYS_NICE: nothing to bound
         _ = pipelab_set_realtime(0)
-        let file = try #require(RealTimeTokens.create())
-        defer { close(file) }
-        var pipeEnds: [Int32] = [-1, -1]
-        try #require(pipe(&pipeEnds) == 0)
-        defer { pipeEnds.forEach { close($0) } }
-        let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        let others = (0..<cpus).compactMap { _ in RealTimeTokens(inherited: file) }
-        #expect(others.map { $0.take() } == Array(repeating: true, count: cpus))
-        var phase = RealTimePhase(tokens: RealTimeTokens(inherited: file))
+        let held = try EveryTokenHeld()
+        let pipeEnds = held.pipeEnds
+        var phase = RealTimePhase(tokens: RealTimeTokens(inherited: held.file))
         defer { phase.leave() }
         var byte: UInt8 = 0
 
@@ -157,6 +145,32 @@ import Testing
         let callEnd = MonotonicClock.nowNs()
         phase.afterCall(nextWithoutPause: nextWithoutPause)
         return (asleep, atCall, kernelPolicy(), deadline, callEnd)
+    }
+}
+
+/// A token file whose every token is held by `others`, and a pipe for a client's calls.
+private final class EveryTokenHeld {
+    let file: Int32
+    let others: [RealTimeTokens]
+    let pipeEnds: [Int32]
+
+    init() throws {
+        let made = try #require(RealTimeTokens.create())
+        file = made
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else {
+            close(made)
+            throw SystemError("making a pipe", errno: errno)
+        }
+        pipeEnds = ends
+        let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        others = (0..<cpus).compactMap { _ in RealTimeTokens(inherited: made) }
+        #expect(others.map { $0.take() } == Array(repeating: true, count: cpus))
+    }
+
+    deinit {
+        close(file)
+        pipeEnds.forEach { close($0) }
     }
 }
 
