@@ -193,8 +193,11 @@ public enum Explainer {
                 : ""
             // Only a close sends RST for unread data; a shutdown(SHUT_RDWR) sends FIN whatever is unread.
             let resetFirst = (e.leftUnread == true && s.peer == .close) || s.peer == .linger0 || s.peer == .closeUnread
+            // A close whose unread data nothing showed: FIN or RST, our socket takes data until an RST arrives.
+            let unknown = s.peer == .close && e.leftUnread == nil
             let accepted = resetFirst
                 ? " although the peer had already ended the connection: \(LinkFates.acceptedBeforeRST(write, e))."
+                : unknown ? " although the peer had ended the connection: whether it sent FIN or RST, our socket accepts data until an RST has arrived\(e.captured ? "" : " (packets not captured)"), and success only means the kernel queued the bytes."
                 : " although the peer had ended the connection: \(LinkFates.acceptedAfterFIN(write, e))."
             return "\(call) #\(number) succeeded\(state)\(accepted)\(provoked)" + LinkFates.heldBack(number, e.evidence) + raised
         case (.unix, _), (.pipe, _):
@@ -323,6 +326,11 @@ public enum Explainer {
         // A real program whose runtime made fewer writes than its sends (Node fails the rest itself).
         if e.scenario.client.isReal && e.writes.count < e.scenario.sends {
             return "The program made \(e.writes.count) of its \(e.scenario.sends) sends as system calls on the connection, and each succeeded; its runtime did not make the others (what the program reported for them is under What each program saw, and in the Why of pipelab run)."
+        }
+        // The link kept the peer from ending it: no race, and not the machine (DisturbanceExplainer).
+        if e.disturbances.contains(where: { $0.reason == .segmentLost }) {
+            let next = e.writes.count >= 2 ? "\(call) #2 started" : "the probe was made"
+            return "Every \(call) was made before the peer began to end the connection, although the sleep covered the round trip: the link dropped \(PacketStory.list(e.lostBeforeSleepEnds, e.evidence, timed: false)) before \(next), so every \(call) succeeded. The link decided these runs, not the machine: they count in the verdict (`disturbance` = 'link')."
         }
         // Over a link whose round trip outlasts the sends, nothing from the peer could arrive in time.
         if let last = e.writes.indices.last, e.evidence.linkFixedOrder(send: last + 1) {

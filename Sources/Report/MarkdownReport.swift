@@ -157,7 +157,7 @@ public enum MarkdownReport {
     }
 
     /// What varies in the cells that race at sleeps of 1 ms or more, by the runs told under Why (one
-    /// per signature): the first send still in progress at the peer's ending, the calls in the same
+    /// per signature, and per link fate where captured, which places the peer's ending): the first send still in progress at the peer's ending, the calls in the same
     /// order in every signature (the kernel's timing varies), or the peer's ending between other calls
     /// (a link whose round trip the sleep does not cover leaves that open).
     package static func settledRaces(_ cells: Set<Scenario>, examples: [CellExample]) -> String {
@@ -171,7 +171,7 @@ public enum MarkdownReport {
             Set(runs.map { e in e.writes.indices.map { e.peerEndedBefore(send: $0 + 1) == true } })
         }
         let varied = cells.filter { (orders[$0]?.count ?? 0) > 1 }
-        let same = " the calls came in the same order in each signature's run (Why tells them), and what varies lies in the kernel's timing"
+        let same = " the calls came in the same order in every run Why tells, and what varies lies in the kernel's timing"
         guard !varied.isEmpty else { return counted + same + "." }
         let link = varied.allSatisfy(\.hasLink) ? " (over a link whose round trip the sleep does not cover)" : ""
         let between = "the peer's ending fell between other calls from run to run\(link)"

@@ -110,15 +110,23 @@ extension Store {
         }
     }
 
+    /// The id of the run at a position (the last parameter) in the order of duration_ns and id
+    /// among the undisturbed runs of one cell and signature of the sweep ?1 (`oneSweep`) or of the
+    /// sweeps in the JSON list ?1: for one sweep, a position in a range of runs_by_duration (no sort).
+    static func runAtDuration(oneSweep: Bool) -> String {
+        """
+        SELECT id FROM runs INDEXED BY runs_by_duration
+        WHERE \(oneSweep ? "sweep_id = ?1" : inSweeps(1)) AND \(cellEquals) AND signature = ? AND peer_late = 0
+        ORDER BY duration_ns, id LIMIT 1 OFFSET ?
+        """
+    }
+
     /// Per signature, of the cell with the most undisturbed runs of it, the run of median
-    /// duration: the cells from the counts, the run from that cell's range of runs_by_signature.
+    /// duration: the cells from the counts, the run from that cell's range of runs_by_duration.
     package func representativeRuns(sweepIDs: [Int64]) throws(StoreError) -> [RepresentativeRun] {
-        let list = Self.jsonList(sweepIDs)
-        let median = try db.prepare("""
-            SELECT id FROM runs INDEXED BY runs_by_signature
-            WHERE \(Self.inSweeps(1)) AND \(Self.cellEquals) AND signature = ? AND peer_late = 0
-            ORDER BY duration_ns, id LIMIT 1 OFFSET ?
-            """)
+        let oneSweep = sweepIDs.count == 1
+        let scope: Statement.Value = oneSweep ? .int(sweepIDs[0]) : .text(Self.jsonList(sweepIDs))
+        let median = try db.prepare(Self.runAtDuration(oneSweep: oneSweep))
         var runs: [RepresentativeRun] = []
         try db.prepare("""
             WITH cells AS (
@@ -133,7 +141,7 @@ extension Store {
             ORDER BY t.runs DESC, l.signature
             """).forEachRow { (row: Row) throws(StoreError) in
             let scenario = try row.scenario(), signature = row.text("signature"), cellRuns = row.int("cell_runs")
-            median.bind([.text(list)])
+            median.bind([scope])
             let next = median.bindCell(scenario, from: 2)
             median.bind(next, signature as String?)
             median.bind(next + 1, (cellRuns + 1) / 2 - 1)

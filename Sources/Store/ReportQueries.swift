@@ -8,8 +8,8 @@ public struct ReportData: Sendable {
     public var skipped: [SkippedCombination]
     public var cells: [CellSignature]
     public var timings: [FailureTiming]
-    /// One recorded run per (cell, signature, whether the peer left data unread), undisturbed runs
-    /// only: what the explanations are derived from.
+    /// One recorded run per (cell, signature, whether the peer left data unread, link fate),
+    /// undisturbed runs only: what the explanations are derived from.
     public var examples: [CellExample]
     public var disturbed: [DisturbedRun]
     /// Per transport and sleep asked (above 0): how much longer than asked the client slept.
@@ -21,7 +21,15 @@ public struct ReportData: Sendable {
     public var sendGapsNs: [ClientProgram: [Int64]] = [:]
 }
 
-/// A run whose steps stand for the runs of its cell with the same signature and peer evidence.
+/// The runs one example stands for: a cell, a signature and what the peer left unread.
+struct ExampleGroup: Hashable {
+    var scenario: Scenario
+    var signature: String
+    var unread: Int64?
+}
+
+/// A run whose steps stand for the runs of its cell with the same signature, peer evidence and,
+/// when captured, link fate.
 public struct CellExample: Sendable {
     public var run: RunResult
     /// Undisturbed runs of the cell it stands for.
@@ -102,21 +110,40 @@ extension Store {
         try !db.prepare("SELECT 1 FROM temp.run_groups WHERE \(condition) LIMIT 1").rows { _ in true }.isEmpty
     }
 
-    /// The lowest-id undisturbed run of each (cell, signature, peer_left_unread), with its steps.
+    /// The lowest-id undisturbed run of each (cell, signature, peer_left_unread) and, among captured
+    /// runs, of each link fate too (migration 17): a captured run is told by one whose packets went
+    /// the same way. With its steps and packets.
     package func cellExamples(sweepIDs: [Int64]) throws(StoreError) -> [CellExample] {
-        var chosen: [Int64: CellExample] = [:]
-        var order: [Int64] = []
+        let sweeps: [Statement.Value] = [.text(Self.jsonList(sweepIDs))]
+        let fates = try fateGroups(sweeps)
+        var picked: [(id: Int64, runs: Int64, scenario: Scenario)] = []
+        var unfated: [(group: ExampleGroup, runs: Int64)] = []
         try db.prepare("""
-            SELECT MIN(first_id) AS id, SUM(runs) AS runs, \(Dimensions.columnList())
+            SELECT MIN(first_id) AS id, SUM(runs) AS runs, \(Dimensions.columnList()), signature, peer_left_unread
             FROM temp.run_groups WHERE peer_late = 0
             GROUP BY \(Dimensions.columnList()), signature, peer_left_unread
-            ORDER BY MIN(first_id)
             """).forEachRow { (row: Row) throws(StoreError) in
-            order.append(row.int("id"))
-            chosen[row.int("id")] = CellExample(run: RunResult(
-                scenario: try row.scenario(), repeatIndex: 0, outcome: .ok, termSignal: nil, steps: [], harnessMessage: nil,
-                startedAt: 0, durationNs: 0), runs: Int(row.int("runs")))
+            let group = ExampleGroup(scenario: try row.scenario(), signature: row.text("signature"), unread: row.optionalInt("peer_left_unread"))
+            guard let split = fates[group] else {
+                picked.append((row.int("id"), row.int("runs"), group.scenario))
+                return
+            }
+            picked += split.map { ($0.id, $0.runs, group.scenario) }
+            // Runs of the group without packets (none in a cell whose every run was captured).
+            let rest = row.int("runs") - split.reduce(0) { $0 + $1.runs }
+            if rest > 0 { unfated.append((group, rest)) }
         }
+        for (group, runs) in unfated {
+            if let id = try firstUnfatedRun(group, sweeps) { picked.append((id, runs, group.scenario)) }
+        }
+        picked.sort { $0.id < $1.id }
+        var chosen: [Int64: CellExample] = [:]
+        for pick in picked {
+            chosen[pick.id] = CellExample(run: RunResult(
+                scenario: pick.scenario, repeatIndex: 0, outcome: .ok, termSignal: nil, steps: [], harnessMessage: nil,
+                startedAt: 0, durationNs: 0), runs: Int(clamping: pick.runs))
+        }
+        let order = picked.map(\.id)
         try checkRead(runs: order)
         let list: [Statement.Value] = [.text(Self.jsonList(order))]
         try db.prepare("""
@@ -146,6 +173,39 @@ extension Store {
             if let packet = Self.packet(row, from: 1) { chosen[row.int(0)]?.run.packets.append(packet) }
         }
         return order.compactMap { chosen[$0] }
+    }
+
+    /// The undisturbed captured runs of each (cell, signature, peer_left_unread), split by link fate:
+    /// the lowest id and the count of each fate. Read from the partial index of captured runs only.
+    private func fateGroups(_ sweeps: [Statement.Value]) throws(StoreError) -> [ExampleGroup: [(id: Int64, runs: Int64)]] {
+        var fates: [ExampleGroup: [(id: Int64, runs: Int64)]] = [:]
+        try db.prepare(Self.fateGroupQuery).bind(sweeps).forEachRow { (row: Row) throws(StoreError) in
+            let group = ExampleGroup(scenario: try row.scenario(), signature: row.text("signature"), unread: row.optionalInt("peer_left_unread"))
+            fates[group, default: []].append((row.int("id"), row.int("runs")))
+        }
+        return fates
+    }
+
+    /// The captured, undisturbed runs of the sweeps in the JSON list ?1 by group and fate: the
+    /// partial index `runs_by_link_fate` holds them alone, so uncaptured runs are never visited.
+    static let fateGroupQuery = """
+        SELECT MIN(id) AS id, COUNT(*) AS runs, \(Dimensions.columnList()), signature, peer_left_unread
+        FROM runs INDEXED BY runs_by_link_fate
+        WHERE \(inSweeps(1)) AND link_fate IS NOT NULL AND peer_late = 0
+        GROUP BY \(Dimensions.columnList()), signature, peer_left_unread, link_fate
+        """
+
+    /// The lowest-id undisturbed run of `group` that has no link fate.
+    private func firstUnfatedRun(_ group: ExampleGroup, _ sweeps: [Statement.Value]) throws(StoreError) -> Int64? {
+        let statement = try db.prepare("""
+            SELECT MIN(id) FROM runs INDEXED BY runs_by_signature
+            WHERE \(Self.inSweeps(1)) AND \(Self.cellEquals) AND signature = ? AND peer_late = 0
+              AND peer_left_unread IS ? AND link_fate IS NULL
+            """).bind(sweeps)
+        let next = statement.bindCell(group.scenario, from: 2)
+        statement.bind(next, group.signature)
+        statement.bind(next + 1, group.unread)
+        return try statement.rows { $0.optionalInt(0) }.first ?? nil
     }
 
     package func disturbedRuns(sweepIDs: [Int64]) throws(StoreError) -> [DisturbedRun] {

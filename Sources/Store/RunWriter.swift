@@ -13,6 +13,7 @@ public final class RunWriter {
     private let insertPacket: Statement
     private let deleteHarnessError: Statement
     private let recordDisturbance: Statement
+    private let recordLinkFate: Statement
     /// The (cell, repeat) pairs recorded as `harness-error`: only a run of one of these replaces a
     /// row, so the others are inserted without a DELETE first (the hot path of a sweep).
     private var harnessErrors: Set<RunRequest>
@@ -41,6 +42,8 @@ public final class RunWriter {
             """)
         // Only disturbed runs need it, so it stays off the hot path of a sweep.
         recordDisturbance = try store.db.prepare("UPDATE runs SET disturbance = ?, disturbance_reason = ? WHERE id = ?")
+        // Only captured runs have one (their packets are written below anyway).
+        recordLinkFate = try store.db.prepare("UPDATE runs SET link_fate = ? WHERE id = ?")
         deleteHarnessError = try store.db.prepare("""
             DELETE FROM runs WHERE sweep_id = ? AND \(Store.cellEquals) AND repeat_index = ? AND outcome = 'harness-error'
             """)
@@ -127,6 +130,12 @@ public final class RunWriter {
             recordDisturbance.bind(2, constant: disturbance.reason.rawValue)
             recordDisturbance.bind(3, runID)
             try recordDisturbance.run()
+        }
+        if let fate = evidence.linkFate {
+            recordLinkFate.clear()
+            recordLinkFate.bind(1, fate)
+            recordLinkFate.bind(2, runID)
+            try recordLinkFate.run()
         }
         var sendNumber: Int64 = 0
         for (offset, step) in run.steps.enumerated() {

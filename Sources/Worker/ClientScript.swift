@@ -26,6 +26,7 @@ struct ClientScript {
         // leaving the class after send #2 let the scheduler hold send #3 back by up to 4 ms in a
         // default sweep). Where it is not allowed (no CAP_SYS_NICE) the pauses are as the scheduler gives.
         // The class is bounded (RealTimePhase): a token per CPU, and never a busy stretch past its budget.
+        func pauseBefore(_ sendNumber: Int) -> Int64 { scenario.intervalNs + (sendNumber == 3 ? extraPauseNs : 0) }
         var realTime = RealTimePhase(tokens: realTimeTokens)
         defer { realTime.leave() }
         let boost = scenario.sleepNs > 0 || scenario.intervalNs > 0 || scenario.hasLink
@@ -39,7 +40,7 @@ struct ClientScript {
                 }
             } else if sendNumber > 2 {
                 // A pause of 0 keeps the token: giving it back for no sleep would only churn it.
-                let pauseNs = scenario.intervalNs + (sendNumber == 3 ? extraPauseNs : 0)
+                let pauseNs = pauseBefore(sendNumber)
                 let pauseStart = MonotonicClock.nowNs()
                 if scenario.intervalNs > 0 { realTime.beforePause() }
                 realTime.pause(pauseNs, until: pauseStart + pauseNs)
@@ -50,7 +51,7 @@ struct ClientScript {
                 isSocket ? Glibc.send(fd, payload.baseAddress, payload.count, flags)
                          : Glibc.write(fd, payload.baseAddress, payload.count)
             }
-            realTime.afterCall()
+            realTime.afterCall(nextWithoutPause: sendNumber > 1 && sendNumber < scenario.sends && pauseBefore(sendNumber + 1) == 0)
         }
         if scenario.sends == 1 && scenario.probe != .none {
             let sleepStart = MonotonicClock.nowNs()

@@ -8,8 +8,10 @@ import PipeLabKernel
 ///   with one of the sweep's tokens (RealTimeTokens: one per CPU). Without a free token it makes
 ///   the one call the pause was timing, then leaves the class: leaving at once would let the
 ///   scheduler preempt it there (switched_to_fair() reschedules a demoted task), and the pause
-///   would overrun. So beyond the tokens a client runs in the class only from its wake-up to the
-///   return of that call, microseconds;
+///   would overrun. The calls that follow that one with no pause between them (an interval of 0)
+///   are part of what it timed, so it leaves after the last of them, or once it has been awake
+///   `tokenlessNs`. So beyond the tokens a client runs in the class only from its wake-up to the
+///   return of those calls, microseconds;
 /// - a pause ends at its deadline, counted from before it was prepared; in the class the client
 ///   wakes a little early and, holding a token, waits out the rest on the CPU (`pause`);
 /// - it never holds a CPU busy for longer than `busyBudgetNs`: a busy stretch starts when it wakes
@@ -26,6 +28,8 @@ struct RealTimePhase {
     private var leaveAfterCall = false
     private var spent = false
     private var busySince: Int64?
+    /// When a client without a token woke: its calls in the class end `tokenlessNs` after it.
+    private var tokenlessSince: Int64 = 0
 
     init(tokens: RealTimeTokens?) {
         self.tokens = tokens
@@ -56,10 +60,13 @@ struct RealTimePhase {
             while MonotonicClock.nowNs() < deadline {}
         } else {
             Self.sleep(until: deadline)
+            if leaveAfterCall { tokenlessSince = MonotonicClock.nowNs() }
         }
     }
 
     static let wakeEarlyNs: Int64 = 150_000
+    /// The longest a client without a token stays in the class after it woke: a few calls.
+    static let tokenlessNs: Int64 = 100_000
 
     private static func sleep(until deadline: Int64) {
         var request = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
@@ -72,6 +79,8 @@ struct RealTimePhase {
         guard inClass, let tokens else { return }
         if !holding {
             guard tokens.take() else {
+                // Counted from its first wake-up without one, not renewed by the pauses of 0 after it.
+                if !leaveAfterCall { tokenlessSince = MonotonicClock.nowNs() }
                 leaveAfterCall = true
                 return
             }
@@ -80,9 +89,15 @@ struct RealTimePhase {
         if busySince == nil || pauseNs >= Self.restNs { busySince = MonotonicClock.nowNs() }
     }
 
-    /// After each call: a busy stretch past the budget ends the run's time in the class.
-    mutating func afterCall() {
-        if leaveAfterCall { return leave() }
+    /// After each call: a busy stretch past the budget ends the run's time in the class. Without a
+    /// token, the client leaves after its timed call unless `nextWithoutPause` (the next call
+    /// follows at once: leaving first would let the scheduler hold it back) and it woke less than
+    /// `tokenlessNs` ago.
+    mutating func afterCall(nextWithoutPause: Bool = false) {
+        if leaveAfterCall {
+            if nextWithoutPause && MonotonicClock.nowNs() - tokenlessSince < Self.tokenlessNs { return }
+            return leave()
+        }
         guard inClass, let busySince, MonotonicClock.nowNs() - busySince > Self.busyBudgetNs else { return }
         leave()
         spent = true

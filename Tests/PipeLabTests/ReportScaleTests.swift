@@ -32,6 +32,43 @@ import Testing
         }
     }
 
+    /// A sequence diagram's run of median duration is a position in a range of runs_by_duration
+    /// for one sweep: no look-up of the table's rows and no sort of a cell's runs.
+    @Test func representativeRunsAreReadInTheIndexsOrderWithoutASort() throws {
+        let store = try Store(path: try temporaryDirectory().appendingPathComponent("plan.sqlite").path, create: true)
+        // The cell's, signature's and position's parameters are left NULL: the plan does not depend on them.
+        let plan = try Self.plan(store, Store.runAtDuration(oneSweep: true), [.int(1)])
+        #expect(plan.contains { $0.contains("COVERING INDEX runs_by_duration") }, "\(plan)")
+        #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+    }
+
+    /// Each sequence diagram's run is, of its cell and signature, the undisturbed run at the
+    /// median's position in the order of duration and id, for one sweep (read from the index) and
+    /// for two (sorted), as a query of the runs that uses no index of them finds it.
+    @Test func representativeRunsAreTheMedianRunsOfTheirCell() throws {
+        let path = try temporaryDirectory().appendingPathComponent("median.sqlite").path
+        for _ in 1...2 {
+            let sweep = try CLI.run(["sweep", "--db", path, "--transport", "tcp4,unix", "--peer", "close,linger0", "--sigpipe", "ignore",
+                                     "--sleep", "0", "--sends", "3", "--payload", "5", "--repeat", "7", "--quiet"])
+            #expect(sweep.status == 0, "\(sweep.stderr)")
+        }
+        let store = try Store(path: path, create: false)
+        for sweeps in [[1], [2], [1, 2]] as [[Int64]] {
+            let representatives = try store.chartData(sweepIDs: sweeps).representatives
+            #expect(!representatives.isEmpty)
+            for run in representatives {
+                let ids = try CLIShell.sqlite3(path, """
+                    SELECT r.id FROM runs r NOT INDEXED JOIN runs x NOT INDEXED ON x.id = \(run.runID)
+                    WHERE r.sweep_id IN (\(sweeps.map(String.init).joined(separator: ","))) AND \(Store.sameCell("r", "x"))
+                      AND r.signature = x.signature AND r.peer_late = 0
+                    ORDER BY r.duration_ns, r.id;
+                    """).stdout.split(separator: "\n").compactMap { Int64($0) }
+                #expect(ids.count == run.cellRuns)
+                #expect(ids.isEmpty ? false : ids[(ids.count + 1) / 2 - 1] == run.runID, "\(run.signature): \(ids)")
+            }
+        }
+    }
+
     /// What the writer records on each run, what migration 15 fills in from the steps and what the
     /// view `failing_calls` derives from them are the same numbers, and the report's medians and
     /// p95 are the nearest-rank percentiles of the view's values.

@@ -46,4 +46,33 @@ import Testing
         #expect(!text.contains("no call of ours recorded an RST"), "\(text)")
         #expect(text.contains("the peer's kernel answers with RST"))
     }
+
+    // A close whose unread data neither FIONREAD nor a failing send can show. Over a 20 ms link the
+    // peer reads send #1 at about 10 ms; send #2 (after an 11 ms sleep) is on its way when the peer
+    // measures, and the test-only delay of 5 ms holds the close until after send #2 began, so the
+    // steps cannot tell what was unread. Send #3 (9 ms later) follows the close, and whatever the
+    // peer's kernel sent comes back only after it: every send succeeds.
+    @Test(.timeLimit(.minutes(2))) func aCloseNoSendShowsIsNotToldAsFINOrRST() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("unknown.sqlite").path
+        let sweep = try CLI.run(["sweep", "--db", db, "--transport", "tcp4", "--peer", "close", "--sigpipe", "ignore", "--sleep", "11ms",
+                                 "--interval", "9ms", "--rtt", "20ms", "--sends", "3", "--payload", "5", "--repeat", "1", "--jobs", "1",
+                                 "--quiet"], environment: ["PIPELAB_TEST_PEER_DELAY": "5ms"])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        // What the run recorded: nothing unread known, no send failed, the close before send #3, no packets.
+        let recorded = try CLIShell.sqlite3(db, """
+            SELECT signature, peer_left_unread IS NULL,
+                   (SELECT start_ns FROM steps WHERE run_id = r.id AND actor = 'peer' AND op = 'close')
+                       < (SELECT start_ns FROM steps WHERE run_id = r.id AND actor = 'client' AND send_number = 3),
+                   (SELECT COUNT(*) FROM packets) FROM runs r;
+            """).stdout
+        try #require(recorded == "ok,ok,ok|1|1|0\n", "the run went otherwise: \(recorded)")
+        let text = try CLI.run(["report", "--db", db]).stdout.replacingOccurrences(of: "\\", with: "")
+        #expect(text.contains("No send failed, so the run does not show which."), "\(text)")
+        #expect(!text.contains("The errors below show which"))
+        // Send #3's line presumes neither a FIN nor an RST.
+        #expect(text.contains("send #3 succeeded although the peer had ended the connection: whether it sent FIN or RST"), "\(text)")
+        #expect(!text.contains("whether or not the FIN had arrived"))
+    }
 }
