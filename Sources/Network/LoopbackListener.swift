@@ -61,6 +61,10 @@ package final class LoopbackListener {
         }
     }
 
+    /// The port it listens on (bytes 2 and 3 of either family's sockaddr), known since its bind:
+    /// no system call a run.
+    package var port: UInt16 { UInt16(address[2]) << 8 | UInt16(address[3]) }
+
     /// Where a client in another process connects: the address as text and the port.
     package var target: (host: String, port: UInt16) {
         let far = acrossLink(address)

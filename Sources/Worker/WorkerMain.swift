@@ -255,7 +255,7 @@ package final class RunPerformer {
             do { client = try listener.newClientSocket() } catch {
                 return .failure(SetupFailure(stage: .clientSocket, errno: error.errno))
             }
-            stopReporter.note(clientFD: client, peerPort: Sockets.port(of: listener.fd, peer: false))
+            stopReporter.note(clientFD: client, peerPort: listener.port)
             // Announced like the sends, so a connect or accept that hangs is recorded as a step.
             let connected = recorder.record(.client, .connect, bytes: 0, fd: client, announce: true) { listener.connect(client).value }
             guard !connected.failed else {
