@@ -114,12 +114,13 @@ package struct AnswerTable {
         guard let first = tokens.firstIndex(where: { $0 != "ok" }) else { return "every send succeeds" }
         let token = tokens[first]
         if token == "harness-error" { return "not measured (harness error)" }
-        if token == "timeout" { return "send #\(first + 1) blocks until the timeout" }
+        // `timeout` follows the sends that returned: the run may have hung in a send, in connect(), or after its last send.
+        if token == "timeout" { return first == 0 ? "stopped by its timeout before any send returned" : "stopped by its timeout after send #\(first) returned" }
         if token.hasPrefix("killed:") { return "killed by \(token.dropFirst(7)) in send #\(first + 1)" }
         let said = { (t: String) in t.hasPrefix("short:") ? "a short write" : t }
         var text = "send #\(first + 1): \(said(token))"
         if let next = tokens[(first + 1)...].first(where: { said($0) != said(token) }) {
-            text += next == "timeout" ? ", then blocks until the timeout" : ", then " + said(next)
+            text += next == "timeout" ? ", then stopped by its timeout" : ", then " + said(next)
         }
         return text
     }
@@ -131,7 +132,7 @@ package struct AnswerTable {
             return (last == "killed:SIGPIPE" ? "killed" : "killed by \(last.dropFirst(7))") + " in send #\(tokens.count)"
         }
         if signature == "harness-error" { return "not measured (harness error)" }
-        return tokens.last == "timeout" ? "not killed, blocks until the timeout" : "not killed"
+        return tokens.last == "timeout" ? "not killed, stopped by its timeout" : "not killed"
     }
 
     /// One phrase; or, where it depends on a parameter, each phrase with where it holds (`(5B)`);

@@ -111,6 +111,21 @@ import Testing
         #expect(!why.contains("before the client's next call"))
     }
 
+    // Item 8 in a report: a run the timeout stopped inside connect() is not said to block in a send.
+    @Test(.timeLimit(.minutes(2))) func aReportSaysWhereATimeoutStoppedNoSend() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("lost.sqlite").path
+        let sweep = try CLI.run(["sweep", "--db", db, "--transport", "tcp4", "--peer", "close", "--sigpipe", "ignore", "--sleep", "10ms",
+                                 "--loss", "100%", "--timeout", "1500ms", "--repeat", "1", "--quiet"])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let recorded = try CLIShell.sqlite3(db, "SELECT signature, (SELECT COUNT(*) FROM steps WHERE run_id = r.id AND op = 'send') FROM runs r;").stdout
+        try #require(recorded == "timeout|0\n", "\(recorded)")
+        let text = try CLI.run(["report", "--db", db]).stdout
+        #expect(text.contains("stopped by its timeout before any send returned"), "\(text)")
+        #expect(!text.contains("blocks until the timeout") && !text.contains("send \\#1 blocks"), "\(text)")
+    }
+
     // Item 8: a run whose client made all its sends but whose data the link kept dropping.
     @Test func aTimedOutRunAfterTheSendsSaysSo() throws {
         let (json, why) = try Self.run(["--loss", "20%", "--seed", "7", "--sleep", "100ms", "--sends", "5", "--timeout", "3s"])
