@@ -1,8 +1,10 @@
 import CPipeLabSupport
 import CSQLite
+import Dispatch
 import Glibc
 import PipeLabExperiment
 import PipeLabKernel
+import Synchronization
 
 /// An error from SQLite, with what pipelab was doing.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
@@ -114,6 +116,26 @@ package final class Connection {
             guard let context else { return 0 }
             return Unmanaged<StopCheck>.fromOpaque(context).takeUnretainedValue().stop() ? 1 : 0
         }, Unmanaged.passUnretained(stopCheck).toOpaque())
+    }
+
+    /// Runs `body` and interrupts its statement from another thread once `budgetNs` have passed
+    /// (it ends with StoreError.interrupted): SQLite 3.40 asks no progress handler during the
+    /// page walk of quick_check, which reads the whole file, however large, in one step.
+    package func interrupting<T>(afterNs budgetNs: Int64, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        let alarm = Alarm(handle)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: budgetNs))) { alarm.ring() }
+        defer { alarm.disarm() }
+        return try body()
+    }
+
+    /// Interrupts a connection unless disarmed first: once disarmed, it never touches the
+    /// connection again (which may be closed by then).
+    private final class Alarm: @unchecked Sendable {
+        private let handle: OpaquePointer
+        private let armed = Mutex(true)
+        init(_ handle: OpaquePointer) { self.handle = handle }
+        func ring() { armed.withLock { if $0 { sqlite3_interrupt(handle) } } }
+        func disarm() { armed.withLock { $0 = false } }
     }
 
     /// Between statements: the same question the progress handler asks within one.

@@ -88,15 +88,16 @@ public final class Store {
     /// checked that far, and beyond it cell_size_check (on for every writer) makes SQLite refuse
     /// a damaged page that a write touches, which rolls the write's transaction back.
     private func refuseDamaged(within budgetNs: Int64) throws(StoreError) {
-        let deadline = MonotonicClock.nowNs() + budgetNs
-        db.interrupt(when: { MonotonicClock.nowNs() > deadline })
-        defer { db.interrupt(when: nil) }
         // Only the file's structure: a row that breaks a CHECK is named, column and value, by the
         // reader that decodes it.
         try db.execute("PRAGMA ignore_check_constraints = ON")
         defer { try? db.execute("PRAGMA ignore_check_constraints = OFF") }
         let problems: [String]
-        do { problems = try db.prepare("PRAGMA quick_check(1)").rows { $0.text(0) } } catch where error.kind == .interrupted {
+        do {
+            problems = try db.interrupting(afterNs: budgetNs) { () throws(StoreError) in
+                try db.prepare("PRAGMA quick_check(1)").rows { $0.text(0) }
+            }
+        } catch where error.kind == .interrupted {
             return
         }
         guard let problem = problems.first, problem != "ok" else { return }
