@@ -16,7 +16,7 @@
 #    of 10 × 100,000 runs against a hand-written ATTACH + INSERT … SELECT, and the no-op re-merge;
 # 7. measures sleep accuracy with the default --jobs: at 1 ms, 10 ms and 100 ms, 100 runs each
 #    (4 transports × 25 repeats), the share within 1 % + 100 µs of the request, the median and
-#    worst error, and the runs the machine disturbed (peer_late);
+#    worst error, and the runs the machine disturbed (peer_late), by reason;
 # 8. the cost of `sweep --capture` per run (10,000 zero-sleep runs with and without), and the
 #    throughput of an rtt sweep (20ms, 400 runs) against its ideal: Σ run durations ÷ the runs
 #    that may be in flight (runs over the link are held to 2 per CPU, whatever --jobs says).
@@ -96,10 +96,12 @@ for sleep in 1ms 10ms 100ms; do
     sqlite3 "$WORK/acc.sqlite" "
         WITH e AS (SELECT slept_ns - sleep_ns AS err, sleep_ns / 100 + 100000 AS tol,
                           ROW_NUMBER() OVER (ORDER BY slept_ns - sleep_ns) AS n, COUNT(*) OVER () AS total FROM runs)
-        SELECT printf('sleep accuracy at %-5s (default --jobs %s): %d of %d runs within 1 %% + 100 us, median error %.1f us, max %.1f us, %d disturbed',
+        SELECT printf('sleep accuracy at %-5s (default --jobs %s): %d of %d runs within 1 %% + 100 us, median error %.1f us, max %.1f us, %d disturbed%s',
                       '$sleep', (SELECT json_extract(spec, '\$.jobs') FROM sweeps), SUM(ABS(err) <= tol), COUNT(*),
                       MAX(CASE WHEN n = (total + 1) / 2 THEN err END) / 1e3, MAX(err) / 1e3,
-                      (SELECT SUM(peer_late) FROM runs))
+                      (SELECT SUM(peer_late) FROM runs),
+                      (SELECT IFNULL(' (' || group_concat(reason || ' ' || n, ', ') || ')', '') FROM
+                          (SELECT disturbance_reason AS reason, COUNT(*) AS n FROM runs WHERE peer_late = 1 GROUP BY 1 ORDER BY 2 DESC)))
         FROM e"
 done
 
