@@ -57,9 +57,36 @@ public struct ClientReport: Sendable, Equatable {
         text.replacing(#/(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:.]+\]):\d+/#) { "\($0.output.1):PORT" }
     }
 
-    /// `runs.client_error`: what the program was told at its first failing send; nil when it
-    /// reported none (every send succeeded, it died first, or it does not report in JSON).
-    public var error: String? { sends.first { !$0.ok }?.error }
+    /// A failure the program was told of: at one of its sends, or (`send` nil) in an 'error' event
+    /// its runtime raised outside any send (Node's own read meeting the ECONNRESET an RST stored).
+    public struct Told: Sendable, Equatable {
+        public var error: String
+        public var send: Int?
+        /// The error code it names (`ECONNRESET`), where its runtime gives one.
+        public var code: String?
+    }
+
+    /// Every failure the program was told of, in the order it printed them.
+    public var told: [Told] {
+        output.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("{"), let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            let code = object["code"] as? String
+            if let number = object["send"] as? Int, object["ok"] as? Bool == false { return Told(error: Self.describe(object), send: number, code: code) }
+            return object["event"] as? String == "error" ? Told(error: Self.describe(object), send: nil, code: code) : nil
+        }
+    }
+
+    /// `runs.client_error`: every failure the program was told of, in order, a repeated one once
+    /// (`Error [ECONNRESET]: read ECONNRESET (an 'error' event), then Error [ERR_STREAM_DESTROYED]: …`);
+    /// nil when it reported none (every send succeeded, it died first, or it does not report in JSON).
+    public var error: String? {
+        var texts: [String] = []
+        for failure in told {
+            let text = failure.error + (failure.send == nil ? " (an 'error' event)" : "")
+            if texts.last != text { texts.append(text) }
+        }
+        return texts.isEmpty ? nil : texts.joined(separator: ", then ")
+    }
 
     private static func describe(_ object: [String: Any]) -> String {
         let message = object["message"] as? String ?? ""

@@ -28,12 +28,14 @@ public enum CompareReport {
         out += "\n## Verdict\n\n" + verdict(comparison)
         let threshold = "p ≤ " + pValue(comparison.threshold)
         let sections: [(SweepComparison.Verdict, String, String)] = [
-            (.differs, "Cells that differ", "The test says these cells' signatures changed between A and B (\(threshold))."),
+            (.differs, "Cells that differ", "The test finds these cells' signature counts different in A and B (\(threshold))."),
             (.notEnoughRepeats, "Not enough repeats to tell",
              "The runs of these cells disagree, but there are too few of them for any split to reach \(threshold): "
                 + repeatsAdvice(comparison)),
             (.noSignificantDifference, "Disagreeing runs without a significant difference",
-             "The runs of these cells disagree (a race, or a rare signature), but A and B differ no more than chance explains."),
+             "The runs of these cells disagree, but the test does not find A and B different: p is above \(pValue(comparison.threshold))."),
+            (.allDisturbed, "Cells with no undisturbed run in one sweep",
+             "The machine disturbed every run of these cells in A or in B, so they have nothing to be compared with: rerun them there."),
         ]
         for (verdict, title, intro) in sections where !comparison.cells(verdict).isEmpty {
             out += "\n## \(title)\n\n\(intro)\n\n"
@@ -53,7 +55,7 @@ public enum CompareReport {
                 }
             }, rightAligned: [2])
         }
-        let tabled = [SweepComparison.Verdict.differs, .notEnoughRepeats, .noSignificantDifference, .onlyInA, .onlyInB]
+        let tabled = [SweepComparison.Verdict.differs, .notEnoughRepeats, .noSignificantDifference, .allDisturbed, .onlyInA, .onlyInB]
             .contains { !comparison.cells($0).isEmpty }
         if tabled {
             // The label's form is the table's: dimensions shown always, then the others where set (`recv`, `rtt 20ms`).
@@ -61,7 +63,7 @@ public enum CompareReport {
             let whereSet = Dimensions.all.filter { $0.labelForm != .always }.map(\.name)
             out += "\n## Legend\n\nA cell is named " + Markdown.text(always.joined(separator: "/"))
                 + Markdown.text(" (then \(Plural.list(whereSet)) where they are not at their defaults)")
-                + "; A and B count the runs with each signature out of the cell's runs in that sweep; "
+                + "; A and B count the runs with each signature out of the cell's runs in that sweep that the machine did not disturb; "
                 + "p is the test's two-sided p-value.\n"
         }
         return out
@@ -74,18 +76,25 @@ public enum CompareReport {
         let count = { (verdict: SweepComparison.Verdict) in comparison.cells(verdict).count }
         let onlyOne = count(.onlyInA) + count(.onlyInB)
         var headline = "**\(Plural.count(comparison.compared, "cell")) compared, \(count(.differs)) differ significantly**"
-        headline += "; \(count(.notEnoughRepeats)) with too few repeats to tell; \(onlyOne) in one sweep only (A: \(count(.onlyInA)), B: \(count(.onlyInB)))."
+        headline += "; \(count(.notEnoughRepeats)) with too few repeats to tell; \(onlyOne) in one sweep only (A: \(count(.onlyInA)), B: \(count(.onlyInB)))"
+            + (count(.allDisturbed) > 0 ? "; \(count(.allDisturbed)) with every run disturbed in one sweep." : ".")
+        // Every count below is of undisturbed runs, as a report's verdicts are.
+        if comparison.disturbedA + comparison.disturbedB > 0 {
+            headline += " Runs the machine disturbed are left out (A: \(comparison.disturbedA), B: \(comparison.disturbedB))."
+        }
         if comparison.compared == 0 {
             headline += " No cell could be compared" + (count(.notEnoughRepeats) > 0 ? ": " + repeatsAdvice(comparison) : ".")
             return headline + "\n"
         }
-        let breakdown = [(SweepComparison.Verdict.same, "one signature in every run of both sweeps"),
+        let breakdown = [(SweepComparison.Verdict.same, "one signature in every undisturbed run of both sweeps"),
                          (.noSignificantDifference, "disagreeing runs but no significant difference")]
             .filter { count($0.0) > 0 }.map { " Of those compared, with \($0.1): \(count($0.0))." }.joined()
-        let method = "Each cell in both sweeps is a table of its signatures' run counts in A and B, tested with Fisher's exact test "
+        let reachable = comparison.cells.count { ($0.test?.smallestPossibleP ?? 1) <= comparison.threshold }
+        let method = "Each cell in both sweeps whose runs disagree is a table of its signatures' run counts in A and B, tested with Fisher's exact test "
             + "(Freeman-Halton with more than two signatures; Pearson's chi-square beyond 100,000 tables). "
-            + "Family-wise α = \(pValue(SweepComparison.alpha)) with Bonferroni's correction, counting only the k cells "
-            + "whose run counts could reach p ≤ α/k (Tarone; here k = \(comparison.testableCells)): a cell differs when p ≤ \(pValue(comparison.threshold))."
+            + "Family-wise α = \(pValue(SweepComparison.alpha)) with Bonferroni's correction over k, the smallest number with at most k cells "
+            + "whose run counts could reach p ≤ α/k (Tarone; here k = \(comparison.testableCells), with \(reachable) such "
+            + "\(reachable == 1 ? "cell" : "cells")): a cell differs when p ≤ \(pValue(comparison.threshold))."
         return headline + breakdown + "\n\n" + method + "\n"
     }
 

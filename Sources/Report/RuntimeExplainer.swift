@@ -113,6 +113,12 @@ public enum RuntimeExplainer {
             sentences.append("\(name) made \(writes.count) write\(writes.count == 1 ? "" : "s") on the connection for \(madeSends) of its \(sends.count) sends: "
                 + "it failed send\(unmade.count == 1 ? "" : "s") \(numbers) itself, without a system call\(shutdown), and reported \(first.error ?? "a failure").")
         }
+        // Failures told outside any send: of a traced write that failed so, or of a call pipelab does not trace (a read).
+        for event in report.told.filter({ $0.send == nil }) where !sentences.contains(where: { $0.contains(event.error) }) {
+            let traced = event.code.map { code in writes.contains { $0.errnoName == code } } ?? false
+            sentences.append("Its runtime told it \(event.error) in an 'error' event as well, outside any send: "
+                + (traced ? "the failure of its write that met \(event.code ?? "it")." : "from a call of its own that pipelab does not trace (strace records the program's writes, not its reads)."))
+        }
         if run.outcome == .killed, let signal = run.termSignal {
             let during = RunEvidence(run).fatalSend.map { " during send #\($0)" } ?? ""
             sentences.append("\(SignalName.of(signal)) ended the program\(during): it reported nothing for that send.")

@@ -46,7 +46,7 @@ package struct RuntimeTable {
         return "\(row.sigpipe.rawValue) → \(met.name)"
     }
 
-    /// What the program was told at its first failing send; `—` when nothing (or for the harness).
+    /// Every failure the program was told of, in order; `—` when none (or for the harness).
     package static func told(_ row: ClientOutcome) -> String { row.error ?? "—" }
 
     /// `exit 0`, `killed by SIGPIPE`; for the harness `returned` or its death.
@@ -89,7 +89,7 @@ extension RuntimeTable {
     package static func section(_ data: ReportData) -> String? {
         guard let table = RuntimeTable(data.clientOutcomes) else { return nil }
         var out = "What each program saw once the peer was gone, \(table.scope), in undisturbed runs: the signature its system calls made "
-            + "(recorded by strace), what its runtime told it at its first failing send, and how it ended. SIGPIPE: the "
+            + "(recorded by strace), every failure its runtime told it of, in order, and how it ended. SIGPIPE: the "
             + "disposition it was started with, and the one its writes met where it differs (a runtime that changed it). "
             + "pipelab's own client (`harness`) gives the system calls' answer beside them.\n\n"
         let read = data.examples.map(\.run).filter { $0.scenario.client.isReal && table.sleeps.contains($0.scenario.sleepNs) }

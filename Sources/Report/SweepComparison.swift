@@ -18,6 +18,8 @@ public struct SweepComparison: Sendable {
         case noSignificantDifference = "no-significant-difference"
         case onlyInA = "only-in-a"
         case onlyInB = "only-in-b"
+        /// In both sweeps, but the machine disturbed every run of it in one: nothing to compare.
+        case allDisturbed = "all-disturbed"
     }
 
     public struct SignatureCount: Sendable, Equatable {
@@ -48,6 +50,9 @@ public struct SweepComparison: Sendable {
     /// alpha / (cells tested): the strictest threshold those cells could face, so with n runs each
     /// every one of them could be called different, however many become testable.
     public var repeatsForCompleteSplit: Int?
+    /// Runs the machine disturbed in each sweep, left out of every cell's counts.
+    public var disturbedA: Int
+    public var disturbedB: Int
 
     public var sameSweep: Bool { a.uuid == b.uuid }
     public var differs: Bool { cells.contains { $0.verdict == .differs } }
@@ -72,13 +77,18 @@ public struct SweepComparison: Sendable {
         self.a = a
         self.b = b
         let countsA = Self.counts(cellsA), countsB = Self.counts(cellsB)
+        disturbedA = cellsA.reduce(0) { $0 + $1.disturbedRuns }
+        disturbedB = cellsB.reduce(0) { $0 + $1.disturbedRuns }
+        // A cell is in a sweep that recorded runs of it, disturbed or not.
+        let inSweepA = Set(cellsA.map(\.scenario)), inSweepB = Set(cellsB.map(\.scenario))
         let order = uniqued(cellsA.map(\.scenario) + cellsB.map(\.scenario))
         let identical = a.uuid == b.uuid
         var cells = order.map { scenario in
             let inA = countsA[scenario] ?? [:], inB = countsB[scenario] ?? [:]
             let counts = Set(inA.keys).union(inB.keys).map { SignatureCount(signature: $0, a: inA[$0] ?? 0, b: inB[$0] ?? 0) }
                 .sorted { ($0.a + $0.b, $0.a, $1.signature) > ($1.a + $1.b, $1.a, $0.signature) }
-            let verdict: Verdict = inB.isEmpty ? .onlyInA : inA.isEmpty ? .onlyInB : (identical || counts.count == 1) ? .same : .differs
+            let verdict: Verdict = !inSweepB.contains(scenario) ? .onlyInA : !inSweepA.contains(scenario) ? .onlyInB
+                : inA.isEmpty || inB.isEmpty ? .allDisturbed : (identical || counts.count == 1) ? .same : .differs
             let test = verdict == .differs ? ContingencyTest(counts.map { (a: $0.a, b: $0.b) }) : nil
             return Cell(scenario: scenario, counts: counts, test: test, verdict: verdict)
         }

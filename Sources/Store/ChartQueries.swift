@@ -110,23 +110,24 @@ extension Store {
         }
     }
 
-    /// The id of the run at a position (the last parameter) in the order of duration_ns and id
-    /// among the undisturbed runs of one cell and signature of the sweep ?1 (`oneSweep`) or of the
-    /// sweeps in the JSON list ?1: for one sweep, a position in a range of runs_by_duration (no sort).
-    static func runAtDuration(oneSweep: Bool) -> String {
-        """
-        SELECT id FROM runs INDEXED BY runs_by_duration
-        WHERE \(oneSweep ? "sweep_id = ?1" : inSweeps(1)) AND \(cellEquals) AND signature = ? AND peer_late = 0
-        ORDER BY duration_ns, id LIMIT 1 OFFSET ?
-        """
+    /// The id (and duration) of the run at a position (the last parameter) in the order of
+    /// duration_ns and id among the undisturbed runs of one cell (from ?2) and signature of
+    /// `sweepIDs` (in the JSON list ?1 when there are many: `inOrder`): a position in a range of
+    /// runs_by_duration per sweep, with no sort.
+    static func runAtDuration(sweepIDs: [Int64]) -> String {
+        let cell = Dimensions.all.enumerated().map { "\($1.column) = ?\($0 + 2)" }.joined(separator: " AND ")
+        let signature = Dimensions.all.count + 2
+        return inOrder("""
+            SELECT id, duration_ns FROM runs INDEXED BY runs_by_duration
+            WHERE {sweep} AND \(cell) AND signature = ?\(signature) AND peer_late = 0
+            """, over: sweepIDs, orderBy: "duration_ns, id", limit: "LIMIT 1 OFFSET ?\(signature + 1)")
     }
 
     /// Per signature, of the cell with the most undisturbed runs of it, the run of median
     /// duration: the cells from the counts, the run from that cell's range of runs_by_duration.
     package func representativeRuns(sweepIDs: [Int64]) throws(StoreError) -> [RepresentativeRun] {
-        let oneSweep = sweepIDs.count == 1
-        let scope: Statement.Value = oneSweep ? .int(sweepIDs[0]) : .text(Self.jsonList(sweepIDs))
-        let median = try db.prepare(Self.runAtDuration(oneSweep: oneSweep))
+        let scope: Statement.Value = .text(Self.jsonList(sweepIDs))
+        let median = try db.prepare(Self.runAtDuration(sweepIDs: sweepIDs))
         var runs: [RepresentativeRun] = []
         try db.prepare("""
             WITH cells AS (

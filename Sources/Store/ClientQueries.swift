@@ -12,7 +12,7 @@ public struct ClientOutcome: Sendable, Equatable {
     public var sleepNs: Int64
     public var signature: String
     public var outcome: Outcome
-    /// What the program reported at its first failing send, its ports left out (`ClientReport.withoutPorts`).
+    /// Every failure the program was told of, in order (`runs.client_error`), its ports left out (`ClientReport.withoutPorts`).
     public var error: String?
     /// The disposition its writes met (`runs.client_sigpipe`); nil for the harness.
     public var disposition: SigpipeDisposition?
@@ -63,7 +63,7 @@ public struct ToldFailure: Sendable, Equatable {
     public var send: Int
     /// The errno its report names; nil for an error of the runtime's own (`ERR_STREAM_DESTROYED`).
     public var errnoName: String?
-    /// What it was told, its ports left out.
+    /// Every failure it was told of, in order (`ClientReport.error`), its ports left out.
     public var error: String
 }
 
@@ -79,7 +79,8 @@ extension Store {
             """).bind([.text(Self.jsonList(sweepIDs))]).forEachRow { (row: Row) throws(StoreError) in
             ids.append(row.int("id"))
             let output = row.text("client_output")
-            guard let said = ClientReport(exitCode: nil, disposition: .default, output: output).sends.first(where: { !$0.ok }) else { return }
+            let report = ClientReport(exitCode: nil, disposition: .default, output: output)
+            guard let said = report.sends.first(where: { !$0.ok }) else { return }
             let group = RunGroup(scenario: try row.scenario(), signature: row.text("signature"), outcome: try row.decoded("outcome"),
                                  firstFailingSend: row.optionalInt("first_failing_send").map { Int($0) },
                                  firstErrnoName: row.optionalText("first_errno_name"), termSignal: row.optionalText("term_signal"), runs: 1)
@@ -87,7 +88,7 @@ extension Store {
             let errno = said.errno.flatMap(Int32.init(exactly:)).map(ErrnoName.of) ?? said.code.flatMap { ErrnoName.code(of: $0) != nil ? $0 : nil }
             // A report without an errno (Java's exception) at the call's own send says the same as the call.
             guard said.number != group.firstFailingSend || (errno != nil && errno != group.firstErrnoName) else { return }
-            let told = ToldFailure(group: group, send: said.number, errnoName: errno, error: ClientReport.withoutPorts(said.error ?? ""))
+            let told = ToldFailure(group: group, send: said.number, errnoName: errno, error: ClientReport.withoutPorts(report.error ?? ""))
             if let same = found.firstIndex(where: { var mine = $0; mine.group.runs = told.group.runs; return mine == told }) {
                 found[same].group.runs += 1
             } else {

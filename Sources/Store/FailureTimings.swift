@@ -18,8 +18,8 @@ public struct FailureTiming: Sendable, Equatable {
 /// The failing calls' timings are recorded on each run (`runs.failing_call_ns`,
 /// `runs.peer_end_to_error_ns`, migration 15) and kept in order in two partial indexes: a group's
 /// size is a count over a range of one, and a percentile is the value at its rank in that range,
-/// so no timing is held in memory and nothing is sorted (for one sweep; the shards of a group
-/// read as several sweeps are sorted by SQLite).
+/// so no timing is held in memory and nothing is sorted (the shards of a group read together are
+/// one range per sweep, merged in order: `inOrder`).
 extension Store {
     /// The runs a report times, as the partial indexes `runs_by_failing_call` and
     /// `runs_by_peer_end_to_error` hold them (the same terms, so SQLite can use them).
@@ -44,14 +44,12 @@ extension Store {
         """
 
     /// The value of `column` (with its index) at position ?4 among the timed runs of (transport
-    /// ?2, errno ?3) of the sweep ?1 (`oneSweep`) or of the sweeps in the JSON list ?1.
-    static func timingAt(_ column: String, index: String, oneSweep: Bool) -> String {
-        """
-        SELECT \(column) FROM runs INDEXED BY \(index)
-        WHERE \(oneSweep ? "sweep_id = ?1" : inSweeps(1)) AND transport = ?2 AND first_errno_name IS ?3 AND \(timedRuns)
-          AND \(column) IS NOT NULL
-        ORDER BY \(column) LIMIT 1 OFFSET ?4
-        """
+    /// ?2, errno ?3) of `sweepIDs` (in the JSON list ?1 when there are many: `inOrder`).
+    static func timingAt(_ column: String, index: String, sweepIDs: [Int64]) -> String {
+        inOrder("""
+            SELECT \(column) FROM runs INDEXED BY \(index)
+            WHERE {sweep} AND transport = ?2 AND first_errno_name IS ?3 AND \(timedRuns) AND \(column) IS NOT NULL
+            """, over: sweepIDs, orderBy: column, limit: "LIMIT 1 OFFSET ?4")
     }
 
     package func failureTimings(sweepIDs: [Int64]) throws(StoreError) -> [FailureTiming] {
@@ -70,11 +68,10 @@ extension Store {
                 }
             }
         }
-        // One sweep is a range of each index in the order wanted; several are sorted.
-        let oneSweep = sweepIDs.count == 1
-        let scope: Statement.Value = oneSweep ? .int(sweepIDs[0]) : .text(Self.jsonList(sweepIDs))
-        let callAt = try db.prepare(Self.timingAt("failing_call_ns", index: "runs_by_failing_call", oneSweep: oneSweep))
-        let gapAt = try db.prepare(Self.timingAt("peer_end_to_error_ns", index: "runs_by_peer_end_to_error", oneSweep: oneSweep))
+        // Each sweep is a range of each index in the order wanted; a few are merged, many sorted.
+        let scope: Statement.Value = .text(Self.jsonList(sweepIDs))
+        let callAt = try db.prepare(Self.timingAt("failing_call_ns", index: "runs_by_failing_call", sweepIDs: sweepIDs))
+        let gapAt = try db.prepare(Self.timingAt("peer_end_to_error_ns", index: "runs_by_peer_end_to_error", sweepIDs: sweepIDs))
         func value(_ statement: Statement, _ group: Group, rank: Int, _ column: String) throws(StoreError) -> Int64? {
             let found = try statement.bind([scope, .text(group.transport.rawValue), group.errnoName.map { .text($0) } ?? .null, .int(Int64(rank))])
                 .rows { $0.int(0) }

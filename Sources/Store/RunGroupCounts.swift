@@ -29,6 +29,21 @@ extension Store {
         countedSweeps = sweepIDs
     }
 
+    /// The most sweeps (a group's shards read together) whose ranges of an index are merged in
+    /// order rather than sorted: each row passes every level of SQLite's merge of the arms.
+    static let mergedSweeps = 16
+
+    /// `select` (a query of the runs with `{sweep}` where it names its sweep) over `sweepIDs` in
+    /// the order `orderBy`, then `limit`: one arm per sweep, each a range of an index already in
+    /// that order, merged by SQLite (`MERGE (UNION ALL)`) without a sort; beyond `mergedSweeps`,
+    /// one query over the sweeps in the JSON list ?1, sorted. The ids are the file's integers.
+    static func inOrder(_ select: String, over sweepIDs: [Int64], orderBy: String, limit: String) -> String {
+        let arms = sweepIDs.count <= mergedSweeps
+            ? sweepIDs.map { select.replacingOccurrences(of: "{sweep}", with: "sweep_id = \($0)") }
+            : [select.replacingOccurrences(of: "{sweep}", with: inSweeps(1))]
+        return arms.joined(separator: "\nUNION ALL\n") + "\nORDER BY \(orderBy) \(limit)"
+    }
+
     /// `sweep_id IN (…)` for the sweeps in the JSON list bound at `parameter`.
     static func inSweeps(_ parameter: Int, alias: String = "") -> String {
         "\(alias.isEmpty ? "" : alias + ".")sweep_id IN (SELECT value FROM json_each(?\(parameter)))"

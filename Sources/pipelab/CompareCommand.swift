@@ -12,8 +12,8 @@ struct CompareCommand: ParsableCommand {
         abstract: "Show what differs between two sweeps, judged cell by cell with Fisher's exact test.",
         discussion: """
             Exits 0 when at least one cell was compared and none differs significantly, 1 when \
-            one does (like diff), 2 when no cell could be compared (no cell in both sweeps, or \
-            too few repeats in all of them), 64 on bad input.
+            one does (like diff), 2 when no cell could be compared (no cell in both sweeps with \
+            undisturbed runs in each, or too few repeats in all of them), 64 on bad input.
 
             Examples:
               pipelab compare monday tuesday

@@ -59,6 +59,13 @@ import Testing
             #expect(!told.contains("race") && told.contains("dropped"), "\(told)")
         }
 
+        // Runs without a fate beside runs with one in a group (rows an older pipelab merged in): each
+        // part has its own example, and the counts still cover every undisturbed run once.
+        _ = try CLIShell.sqlite3(db, "UPDATE runs SET link_fate = NULL WHERE id % 2 = 0;")
+        let mixed = try Store(path: db, create: false).reportData(sweepIDs: [1])
+        #expect(mixed.examples.reduce(0) { $0 + $1.runs } == runs.filter { !$0.disturbed }.count)
+        #expect(mixed.examples.count > data.examples.count / 2, "\(mixed.examples.count) examples")
+
         // The report tells both FIN fates of that signature, each by its own run.
         let arrivedText = Explainer.explain(arrived.result, detail: .mechanism)[0]
         let droppedText = Explainer.explain(dropped.result, detail: .mechanism)[0]

@@ -25,26 +25,34 @@ import Testing
         #expect(counts.contains { $0.contains("COVERING INDEX runs_by_failing_call") }, "\(counts)")
         #expect(counts.contains { $0.contains("COVERING INDEX runs_by_peer_end_to_error") }, "\(counts)")
         #expect(!counts.contains { $0.contains("TEMP B-TREE") }, "\(counts)")
-        for (column, index) in [("failing_call_ns", "runs_by_failing_call"), ("peer_end_to_error_ns", "runs_by_peer_end_to_error")] {
-            let plan = try Self.plan(store, Store.timingAt(column, index: index, oneSweep: true), [.int(1), .text("tcp4"), .text("EPIPE"), .int(3)])
-            #expect(plan.contains { $0.contains("COVERING INDEX \(index)") }, "\(plan)")
-            #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+        // One sweep, and a group's shards read together: a range of the index per sweep, merged.
+        for sweeps in [[1], [1, 2, 3]] as [[Int64]] {
+            for (column, index) in [("failing_call_ns", "runs_by_failing_call"), ("peer_end_to_error_ns", "runs_by_peer_end_to_error")] {
+                let plan = try Self.plan(store, Store.timingAt(column, index: index, sweepIDs: sweeps),
+                                         [.text("[1,2,3]"), .text("tcp4"), .text("EPIPE"), .int(3)])
+                #expect(plan.filter { $0.contains("COVERING INDEX \(index)") }.count == sweeps.count, "\(plan)")
+                #expect(plan.contains { $0.contains("MERGE (UNION ALL)") } == (sweeps.count > 1), "\(plan)")
+                #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+            }
         }
     }
 
     /// A sequence diagram's run of median duration is a position in a range of runs_by_duration
-    /// for one sweep: no look-up of the table's rows and no sort of a cell's runs.
+    /// per sweep (merged for a group's shards): no look-up of the table's rows and no sort.
     @Test func representativeRunsAreReadInTheIndexsOrderWithoutASort() throws {
         let store = try Store(path: try temporaryDirectory().appendingPathComponent("plan.sqlite").path, create: true)
-        // The cell's, signature's and position's parameters are left NULL: the plan does not depend on them.
-        let plan = try Self.plan(store, Store.runAtDuration(oneSweep: true), [.int(1)])
-        #expect(plan.contains { $0.contains("COVERING INDEX runs_by_duration") }, "\(plan)")
-        #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+        for sweeps in [[1], [1, 2, 3]] as [[Int64]] {
+            // The cell's, signature's and position's parameters are left NULL: the plan does not depend on them.
+            let plan = try Self.plan(store, Store.runAtDuration(sweepIDs: sweeps), [.text("[1,2,3]")])
+            #expect(plan.filter { $0.contains("COVERING INDEX runs_by_duration") }.count == sweeps.count, "\(plan)")
+            #expect(plan.contains { $0.contains("MERGE (UNION ALL)") } == (sweeps.count > 1), "\(plan)")
+            #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+        }
     }
 
     /// Each sequence diagram's run is, of its cell and signature, the undisturbed run at the
-    /// median's position in the order of duration and id, for one sweep (read from the index) and
-    /// for two (sorted), as a query of the runs that uses no index of them finds it.
+    /// median's position in the order of duration and id, for one sweep and for two (their ranges
+    /// merged), as a query of the runs that uses no index of them finds it.
     @Test func representativeRunsAreTheMedianRunsOfTheirCell() throws {
         let path = try temporaryDirectory().appendingPathComponent("median.sqlite").path
         for _ in 1...2 {
@@ -53,7 +61,8 @@ import Testing
             #expect(sweep.status == 0, "\(sweep.stderr)")
         }
         let store = try Store(path: path, create: false)
-        for sweeps in [[1], [2], [1, 2]] as [[Int64]] {
+        // More sweeps than are merged (ids past the file's, with no runs) are sorted: the same runs.
+        for sweeps in [[1], [2], [1, 2], [1, 2] + Array(1_000...1_000 + Int64(Store.mergedSweeps))] as [[Int64]] {
             let representatives = try store.chartData(sweepIDs: sweeps).representatives
             #expect(!representatives.isEmpty)
             for run in representatives {
@@ -98,8 +107,9 @@ import Testing
                                  "--sleep", "0,100ms", "--sends", "3", "--payload", "5", "--repeat", "3", "--quiet"])
         #expect(again.status == 0, "\(again.stderr)")
         let store = try Store(path: path, create: false)
-        // One sweep is read in the indexes' order; two (a group's shards read together) are sorted.
-        for sweeps in [[1], [2], [1, 2]] as [[Int64]] {
+        // One sweep is read in the indexes' order; two (a group's shards read together) are merged;
+        // more than `mergedSweeps` (ids past the file's, with no runs) sorted.
+        for sweeps in [[1], [2], [1, 2], [1, 2] + Array(1_000...1_000 + Int64(Store.mergedSweeps))] as [[Int64]] {
             let timings = try store.failureTimings(sweepIDs: sweeps)
             #expect(!timings.isEmpty)
             for timing in timings {

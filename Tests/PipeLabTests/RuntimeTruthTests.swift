@@ -59,19 +59,54 @@ import Testing
         #expect(section.contains("node made 1 write call for its 3 sends"), "\(section)")
     }
 
+    /// A sweep of `client` at a settled sleep into a new folder's database; nil (said) when its
+    /// runtime is not installed here.
+    static func sweep(_ client: ClientProgram, _ arguments: [String]) throws -> (folder: URL, database: String)? {
+        guard case .success = ClientPrograms.command(for: client) else {
+            print("skipped: \(client.rawValue) is not installed")
+            return nil
+        }
+        let folder = try temporaryDirectory()
+        let database = folder.appendingPathComponent("\(client.rawValue).sqlite").path
+        let sweep = try CLI.run(["sweep", "--db", database, "--client", client.rawValue, "--sleep", "100ms", "--quiet"] + arguments)
+        try #require(sweep.status == 0, "\(sweep.stderr)")
+        return (folder, database)
+    }
+
+    /// Node after an abortive close: its own read meets the RST's ECONNRESET (an 'error' event, no
+    /// system call pipelab traces), then it fails sends #2 and #3 itself. Every failure it was told
+    /// of is shown, in order: in the database, the runtime table, the heatmap's tooltip and `pipelab run`.
+    @Test(.timeLimit(.minutes(5))) func nodeIsShownEveryFailureItWasTold() throws {
+        guard let (folder, database) = try Self.sweep(.node, ["--peer", "linger0", "--sigpipe", "ignore", "--repeat", "3", "--jobs", "3"]) else { return }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let told = try CLIShell.sqlite3(database, "SELECT DISTINCT client_error FROM runs WHERE peer_late = 0;").stdout
+        let both = "Error [ECONNRESET]: read ECONNRESET (an 'error' event), then Error [ERR_STREAM_DESTROYED]: Cannot call write after a stream was destroyed"
+        try #require(told == both + "\n", "node now reports otherwise: \(told)")
+        // Each run's report in its own output: the event before the failed sends, as client_error lists them.
+        let outputs = try CLIShell.sqlite3(database, "SELECT client_output FROM runs WHERE peer_late = 0;").stdout
+        #expect(outputs.components(separatedBy: "\"event\":\"error\"").count > 1)
+
+        let report = try CLI.run(["report", "--db", database, "--out", folder.appendingPathComponent("node.md").path])
+        #expect(report.status == 0, "\(report.stderr)")
+        let text = try String(contentsOf: folder.appendingPathComponent("node.md"), encoding: .utf8).replacingOccurrences(of: "\\", with: "")
+        #expect(text.contains("| node | linger0 | ignore | `ok` | " + both + " |"), "\(text)")
+        #expect(text.contains("every failure its runtime told it of, in order"))
+        let store = try Store(path: database, create: false)
+        let titles = try ChartTests.squareFills(Heatmap.svg(try store.chartData(sweepIDs: [1]))).keys.filter { $0.contains("node") }
+        #expect(!titles.isEmpty && titles.allSatisfy { $0.contains("read ECONNRESET") }, "\(titles)")
+
+        let run = try CLI.run(["run", "--db", folder.appendingPathComponent("run.sqlite").path, "--client", "node", "--peer", "linger0",
+                               "--sigpipe", "ignore", "--sleep", "100ms"]).stdout
+        #expect(run.contains("told:      " + both), "\(run)")
+        let why = run.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        #expect(why.contains("Its runtime told it Error [ECONNRESET]: read ECONNRESET in an 'error' event as well, outside any send: from a call of its own that pipelab does not trace"), "\(why)")
+    }
+
     /// Rust sends with MSG_NOSIGNAL: started with SIGPIPE blocked, its failing write raises no signal,
     /// so none is left pending (its signature has no `+SIGPIPE`), and the report does not say one was.
     @Test(.timeLimit(.minutes(5))) func aBlockedSIGPIPEThatNoWriteRaisedIsNotToldAsPending() throws {
-        guard case .success = ClientPrograms.command(for: .rust) else {
-            print("skipped: rust is not installed")
-            return
-        }
-        let folder = try temporaryDirectory()
+        guard let (folder, database) = try Self.sweep(.rust, ["--peer", "close", "--sigpipe", "blocked", "--repeat", "2", "--jobs", "2"]) else { return }
         defer { try? FileManager.default.removeItem(at: folder) }
-        let database = folder.appendingPathComponent("rust.sqlite").path
-        let sweep = try CLI.run(["sweep", "--db", database, "--client", "rust", "--peer", "close", "--sigpipe", "blocked",
-                                 "--sleep", "100ms", "--repeat", "2", "--jobs", "2", "--quiet"])
-        try #require(sweep.status == 0, "\(sweep.stderr)")
         let report = try Store(path: database, create: false).reportData(sweepIDs: [1])
         let rust = report.examples.map(\.run).filter { $0.scenario.client == .rust }
         let failed = rust.flatMap(\.clientWrites).filter { $0.errnoName == "EPIPE" }

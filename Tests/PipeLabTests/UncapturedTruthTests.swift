@@ -55,11 +55,16 @@ import Testing
     @Test(.timeLimit(.minutes(2))) func aCloseNoSendShowsIsNotToldAsFINOrRST() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let db = directory.appendingPathComponent("unknown.sqlite").path
-        let sweep = try CLI.run(["sweep", "--db", db, "--transport", "tcp4", "--peer", "close", "--sigpipe", "ignore", "--sleep", "11ms",
-                                 "--interval", "9ms", "--rtt", "20ms", "--sends", "3", "--payload", "5", "--repeat", "1", "--jobs", "1",
-                                 "--quiet"], environment: ["PIPELAB_TEST_PEER_DELAY": "5ms"])
-        #expect(sweep.status == 0, "\(sweep.stderr)")
+        // A run the machine disturbed (a late pause on a busy machine) is left out of the Why: run it again.
+        var db = ""
+        for attempt in 0..<3 {
+            db = directory.appendingPathComponent("unknown-\(attempt).sqlite").path
+            let sweep = try CLI.run(["sweep", "--db", db, "--transport", "tcp4", "--peer", "close", "--sigpipe", "ignore", "--sleep", "11ms",
+                                     "--interval", "9ms", "--rtt", "20ms", "--sends", "3", "--payload", "5", "--repeat", "1", "--jobs", "1",
+                                     "--quiet"], environment: ["PIPELAB_TEST_PEER_DELAY": "5ms"])
+            #expect(sweep.status == 0, "\(sweep.stderr)")
+            if try CLIShell.sqlite3(db, "SELECT peer_late FROM runs;").stdout == "0\n" { break }
+        }
         // What the run recorded: nothing unread known, no send failed, the close before send #3, no packets.
         let recorded = try CLIShell.sqlite3(db, """
             SELECT signature, peer_left_unread IS NULL,
