@@ -13,16 +13,23 @@ package protocol RealTimeTokenSource: AnyObject {
 /// A long-lived helper thread's time in the real-time class (the peer, the link; docs/internals.md,
 /// "Real-time budget"): it waits in the class, so its wake-up preempts ordinary work and it reacts
 /// at once, but once awake it runs on in the class only with a token, and only for
-/// `busyBudgetNs`. Without a free token it leaves the class as it wakes (one system call), so no
-/// more threads run in the class than there are CPUs; past the budget it leaves until its next
-/// wait. A single call is not cut short. Without tokens it never enters the class.
+/// `busyBudgetNs`. Without a free token it stays only for the calls it woke for, at most
+/// `tokenlessNs` (checked between them), so no more threads are busy in the class than there are
+/// CPUs beyond those few calls: leaving as it woke let the scheduler preempt it right there
+/// (switched_to_fair() reschedules a demoted thread) and hold those calls back (a peer's ioctl and
+/// close came 2.5 ms after its recv on average, up to 10 ms, at load 11). Past the budget it
+/// leaves until its next wait. A single call is not cut short. Without tokens it never enters the class.
 package struct RealTimeWaits {
     package static let busyBudgetNs: Int64 = 2_000_000
+    /// How long a thread woken without a token stays in the class: a few calls.
+    package static let tokenlessNs: Int64 = 100_000
 
     private let tokens: RealTimeTokenSource?
     private var inClass = false
     private var holding = false
     private var awakeSince: Int64 = 0
+    /// When it woke without a token; nil when it holds one or waits.
+    private var tokenlessSince: Int64?
 
     package init(tokens: RealTimeTokenSource?) {
         self.tokens = tokens
@@ -33,21 +40,28 @@ package struct RealTimeWaits {
     package mutating func beforeWait() {
         guard tokens != nil else { return }
         giveBack()
+        tokenlessSince = nil
         if !inClass { inClass = pipelab_set_realtime(1) == 0 }
     }
 
-    /// Woken: on in the class with a token, out of it at once without one.
+    /// Woken: on in the class with a token, or for `tokenlessNs` without one.
     package mutating func afterWait() {
         guard inClass, let tokens else { return }
-        guard tokens.take() else { return leave() }
+        guard tokens.take() else {
+            tokenlessSince = MonotonicClock.nowNs()
+            return
+        }
         holding = true
         awakeSince = MonotonicClock.nowNs()
     }
 
-    /// Between pieces of busy work: past the budget the thread leaves the class until its next wait.
+    /// Between pieces of busy work: past the budget (or, without a token, past `tokenlessNs`) the
+    /// thread leaves the class until its next wait.
     package mutating func checkBudget() {
-        guard holding, MonotonicClock.nowNs() - awakeSince > Self.busyBudgetNs else { return }
-        leave()
+        let now = MonotonicClock.nowNs()
+        if holding ? now - awakeSince > Self.busyBudgetNs : tokenlessSince.map { now - $0 > Self.tokenlessNs } ?? false {
+            leave()
+        }
     }
 
     /// Out of the class, the token back: for a thread that goes on with ordinary work after its
@@ -55,6 +69,7 @@ package struct RealTimeWaits {
     package mutating func leave() {
         if inClass { _ = pipelab_set_realtime(0) }
         inClass = false
+        tokenlessSince = nil
         giveBack()
     }
 
