@@ -59,9 +59,8 @@ package struct RealTimeWaits {
     /// thread leaves the class until its next wait.
     package mutating func checkBudget() {
         let now = MonotonicClock.nowNs()
-        if holding ? now - awakeSince > Self.busyBudgetNs : tokenlessSince.map { now - $0 > Self.tokenlessNs } ?? false {
-            leave()
-        }
+        let overBudget = holding ? now - awakeSince > Self.busyBudgetNs : tokenlessSince.map { now - $0 > Self.tokenlessNs } ?? false
+        if overBudget { leave() }
     }
 
     /// Out of the class, the token back: for a thread that goes on with ordinary work after its
