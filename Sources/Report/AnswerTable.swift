@@ -16,16 +16,20 @@ package struct AnswerTable {
         package var kills: String
         /// Below which sleep the outcome differs from the settled one, and how often.
         package var race: Race?
-        package var races: String { race(saying: true) }
 
-        /// `mostly`: whether to say what the racing runs mostly do instead; `interval`: whether to give the Wilson interval.
-        package func race(saying mostly: Bool, interval withInterval: Bool = true) -> String {
+        /// `mostly`: whether to say what the racing runs mostly do instead. Every count has its
+        /// Wilson interval, also of few runs, where it is what tells how little they say.
+        package func race(saying mostly: Bool) -> String {
             guard let race else { return "no race seen" }
-            var text = "\(race.span): \(race.differing) of \(race.runs)"
-            if withInterval, race.runs >= Share.percentFrom, let interval = Wilson.interval(successes: race.differing, trials: race.runs) {
-                text += ", CI \(Int((interval.low * 100).rounded()))–\(Int((interval.high * 100).rounded())) %"
-            }
-            return text + (mostly ? ", mostly \(race.mostly)" : "")
+            return "\(race.span): \(race.differing) of \(race.runs), " + race.interval + (mostly ? ", mostly \(race.mostly)" : "")
+        }
+
+        /// The races cell as Markdown: on one line, or for a row short of room without what the
+        /// racing runs mostly do and with the interval on a line of its own (`<br>`), so that no
+        /// count loses its interval to the row budget.
+        func racesCell(saying mostly: Bool, broken: Bool) -> String {
+            guard broken, let race else { return Markdown.text(race(saying: mostly)) }
+            return Markdown.text("\(race.span): \(race.differing) of \(race.runs),") + "<br>" + Markdown.text(race.interval)
         }
     }
 
@@ -37,6 +41,13 @@ package struct AnswerTable {
         package var runs: Int
         /// What most of the differing runs do instead.
         package var mostly: String
+
+        /// `CI 24–44 %`: Wilson's 95 % interval of the differing share (`no CI` for counts that
+        /// cannot have one, which a race's never are: it has a differing run).
+        package var interval: String {
+            guard let interval = Wilson.interval(successes: differing, trials: runs) else { return "no CI" }
+            return "CI \(Int((interval.low * 100).rounded()))–\(Int((interval.high * 100).rounded())) %"
+        }
     }
 
     package var rows: [Row]
@@ -233,7 +244,10 @@ package struct AnswerTable {
     /// The most visible characters a row of the report's answer may take (issue 17).
     package static let rowBudget = 160
 
-    package var markdown: String {
+    package var markdown: String { markdown(rowBudget: Self.rowBudget) }
+
+    /// The table with rows of at most `rowBudget` visible characters (the widest line of each cell).
+    package func markdown(rowBudget: Int) -> String {
         var header = ["transport", "peer", "fails first"]
         if hasDefault { header.append("kills") }
         header.append("races")
@@ -241,14 +255,15 @@ package struct AnswerTable {
         return Markdown.table(header, rows.map { row in
             let cells = { (fails: String, kills: String, race: String) in
                 [Markdown.text(row.transports.map(\.rawValue).joined(separator: ", ")), Markdown.text(row.peer.rawValue), Markdown.text(fails)]
-                    + (hasDefault ? [Markdown.text(kills)] : []) + [Markdown.text(race)]
+                    + (hasDefault ? [Markdown.text(kills)] : []) + [race]
             }
-            // In full where the row fits; else without what the racing runs mostly do, then without
-            // the interval, then with only the most frequent failure and death.
-            let kills = Self.short(row.kills), plain = row.race(saying: false, interval: false)
-            let tries = [cells(row.fails, kills, row.race(saying: row.race?.mostly != common)), cells(row.fails, kills, row.race(saying: false)),
-                         cells(row.fails, kills, plain), cells(Self.mostly(row.fails), Self.mostly(kills), plain)]
-            return tries.first { MarkdownWidth.rowWidth($0) <= Self.rowBudget } ?? tries[tries.count - 1]
+            // In full where the row fits; else without what the racing runs mostly do, then with the
+            // interval on a line of its own, then with only the most frequent failure and death.
+            let kills = Self.short(row.kills), broken = row.racesCell(saying: false, broken: true)
+            let tries = [cells(row.fails, kills, row.racesCell(saying: row.race?.mostly != common, broken: false)),
+                         cells(row.fails, kills, row.racesCell(saying: false, broken: false)),
+                         cells(row.fails, kills, broken), cells(Self.mostly(row.fails), Self.mostly(kills), broken)]
+            return tries.first { MarkdownWidth.rowWidth($0) <= rowBudget } ?? tries[tries.count - 1]
         })
     }
 }
