@@ -116,10 +116,15 @@ package enum LinkFates {
     /// Why send `write` was accepted after the peer ended the connection with an RST.
     package static func acceptedBeforeRST(_ write: Step, _ e: Told) -> String {
         guard e.captured else { return "its RST had not yet reached our socket when the call ran" }
+        let lost = e.peerRSTsLost
         if let arrival = e.peerRSTArrival, arrival.tNs >= write.startNs {
-            return "its RST reached our socket only\(at(arrival, e).isEmpty ? "" : at(arrival, e) + ",") after the call began"
+            let reached = "reached our socket only\(at(arrival, e).isEmpty ? "" : at(arrival, e) + ",") after the call began"
+            guard !lost.isEmpty else { return "its RST " + reached }
+            // No RST is sent again: the one that arrived is the peer's kernel's answer to a later segment of ours.
+            let dropped = lost.count == 1 ? "its RST" : "its first \(lost.count) RSTs"
+            return "the link dropped \(dropped)" + (e.detail == .run ? " (" + PacketStory.times(lost) + ")" : "") + " and the next one " + reached
         }
-        return e.peerRSTsLost.isEmpty ? "its RST had not reached our socket when the call ran" : "the link had dropped its RST"
+        return lost.isEmpty ? "its RST had not reached our socket when the call ran" : "the link had dropped its RST"
     }
 
     /// The sends whose data provoked the RST: the first data segment to reach the peer after it

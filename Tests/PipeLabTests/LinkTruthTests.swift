@@ -33,6 +33,20 @@ import Testing
         #expect(!why.contains("moves our socket to CLOSE_WAIT"))
     }
 
+    // Item 2: the link drops the RST of an abortive close (seed 2351286453); no RST is sent again,
+    // and the one that reaches our socket is the peer's kernel's answer to a later segment of ours.
+    // The sends accepted in between are told so, not as if "its RST" had merely been slow.
+    @Test func aDroppedRSTAndTheNextOneAreToldApart() throws {
+        let (json, why, _) = try Self.run(["--peer", "linger0", "--loss", "10%", "--seed", "2351286453", "--rtt", "20ms",
+                                           "--interval", "5ms", "--sleep", "100ms", "--sends", "10"])
+        let resets = Self.packets(json).filter { $0["direction"] as? String == "peer->client" && ($0["flags"] as? String ?? "").contains("R") }
+        try #require(resets.first?["lost"] as? Bool == true && resets.contains { $0["lost"] as? Bool == false },
+                     "seed 2351286453 no longer drops the peer's first RST and lets a later one through")
+        #expect(why.contains("send #2 succeeded (afterwards the socket was ESTABLISHED) although the peer had already ended the connection: the link dropped its RST (at "), "\(why)")
+        #expect(why.contains(") and the next one reached our socket only at "), "\(why)")
+        #expect(!why.contains("its RST reached our socket only"), "\(why)")
+    }
+
     // Item 2: with seed 30 the peer's FIN and our late data are both lost: no RST is in the run, so none is told.
     @Test func noRSTIsToldWhenTheRunHasNone() throws {
         let (json, why, _) = try Self.run(["--loss", "10%", "--seed", "30", "--rtt", "20ms", "--interval", "5ms", "--sleep", "100ms", "--sends", "10"])
