@@ -191,7 +191,7 @@ public enum MarkdownReport {
         var out = "From the steps the runs recorded (what the peer left unread, the order of the calls, each result and errno), one section per mechanism, failures first; `pipelab run` tells one run in full.\n\n"
         out += sigpipeNote(Set(data.cells.map(\.scenario.sigpipe)))
         out += WhySections.markdown(WhySections.sections(plain) { Explainer.explain($0, detail: .mechanism) },
-                                    in: all.filter { $0.probe == .none })
+                                    in: all.filter { $0.probe == .none }, spec: SweepSpec.stored(data.sweep.spec))
         if !probed.isEmpty {
             out += "\n### The probes\n\nWhat the client's extra call after the sleep returned or consumed, and what that left for the next send (the runs are as above otherwise).\n\n"
             out += probes(probed, in: all.filter { $0.probe != .none })

@@ -39,6 +39,24 @@ public enum ReproduceCommand {
         return options
     }
 
+    /// The `pipelab run` command line of one recorded run of the sweep `spec`: its cell, the user's
+    /// client command, the sweep's timeout where it is not the run's default (the built-in grid's,
+    /// 5s), and its loss seed, which replays the link's losses (not the machine's timing). nil
+    /// where the user's client command is not known.
+    public static func run(_ run: RunResult, of spec: SweepSpec?) -> String? {
+        var words = ["pipelab run"] + Dimensions.all.compactMap { dimension in
+            let value = dimension.value(of: run.scenario)
+            return value == dimension.runDefault ? nil : "\(dimension.flag) \(dimension.format(value))"
+        }
+        if run.scenario.client == .command {
+            guard let command = spec?.clientCommand else { return nil }
+            words.append("--client-cmd " + shellQuoted(command))
+        }
+        if let timeoutNs = spec?.timeoutNs, timeoutNs != SweepSpec.builtIn.timeoutNs { words.append("--timeout " + DurationText.format(timeoutNs)) }
+        if let seed = run.lossSeed { words.append("--seed \(seed)") }
+        return words.joined(separator: " ")
+    }
+
     /// A word as a POSIX shell reads it back: bare when safe, else single-quoted.
     public static func shellQuoted(_ word: String) -> String {
         let safe = !word.isEmpty && word.allSatisfy { $0.isLetter || $0.isNumber || "-_.,/:+=@%".contains($0) }

@@ -13,12 +13,23 @@ package enum WhySections {
         package var signatures: [(signature: String, runs: Int)]
         package var cells: [Scenario]
         /// The calls' sentences per variant (runs whose sends read differently), most runs first.
-        package var variants: [(sentences: [String], signatures: [String], runs: Int)]
+        package var variants: [Variant]
         package var runs: Int { signatures.reduce(0) { $0 + $1.runs } }
         package var fails: Bool { signatures.contains { WhySections.fails($0.signature) } }
     }
 
-    /// Variants told beyond the most frequent one; the rest are counted.
+    /// Runs whose calls read alike: over a lossy link, runs of one mechanism whose packets went
+    /// another way (the link dropped the peer's RST once, …) read differently.
+    package struct Variant {
+        package var sentences: [String]
+        package var signatures: [String]
+        package var runs: Int
+        /// The first run told this way (the lowest id): the one a reader can look up and replay.
+        package var example: CellExample
+    }
+
+    /// Other ways told beyond the most frequent one, where the link loses nothing (they differ by
+    /// the machine's timing, which "Where it races" counts); the rest are counted.
     package static let variantsShown = 1
     /// Signatures named in a section's line; the rest are counted.
     package static let signaturesShown = 3
@@ -49,8 +60,9 @@ package enum WhySections {
             if let v = sections[at].variants.firstIndex(where: { $0.sentences == sentences }) {
                 sections[at].variants[v].runs += example.runs
                 if !sections[at].variants[v].signatures.contains(signature) { sections[at].variants[v].signatures.append(signature) }
+                if example.id < sections[at].variants[v].example.id { sections[at].variants[v].example = example }
             } else {
-                sections[at].variants.append((sentences, [signature], example.runs))
+                sections[at].variants.append(Variant(sentences: sentences, signatures: [signature], runs: example.runs, example: example))
             }
         }
         for at in sections.indices {
@@ -91,11 +103,11 @@ package enum WhySections {
 
     /// Variants whose every sentence the most frequent one also says (for another call number,
     /// as when the process died at the send where the others got EPIPE) are folded into it.
-    package static func merged(_ variants: [(sentences: [String], signatures: [String], runs: Int)]) -> [(sentences: [String], signatures: [String], runs: Int)] {
+    package static func merged(_ variants: [Variant]) -> [Variant] {
         let sorted = variants.sorted { $0.runs > $1.runs }
         guard var main = sorted.first else { return [] }
         let told = Set(main.sentences.map(template))
-        var rest: [(sentences: [String], signatures: [String], runs: Int)] = []
+        var rest: [Variant] = []
         for variant in sorted.dropFirst() {
             if variant.sentences.allSatisfy({ told.contains(template($0)) }) {
                 main.runs += variant.runs
@@ -149,7 +161,8 @@ package enum WhySections {
     /// The sections as Markdown: a heading naming the first failure and the transports and peers,
     /// where it holds, its signatures, the mechanism, and the calls.
     /// `all`: the cells the sections are drawn from, so that "where" names only what varies among them.
-    package static func markdown(_ sections: [Section], in all: [Scenario]) -> String {
+    /// `spec`: the sweep's, for the command that replays a run.
+    package static func markdown(_ sections: [Section], in all: [Scenario], spec: SweepSpec?) -> String {
         // A first call every section tells alike is said once, before them.
         var sections = sections
         let told = sections.indices.filter { !(sections[$0].variants.first?.sentences.isEmpty ?? true) }
@@ -179,15 +192,18 @@ package enum WhySections {
             let pointer = mechanism.earlier.isEmpty ? [] : ["Otherwise as in " + Plural.list(mechanism.earlier) + "."]
             out += Markdown.text((mechanism.kept + pointer).joined(separator: " ")) + "\n\n"
             var bullets = said.bullets(section.variants.first?.sentences ?? [], in: String(number)).map(Markdown.text)
-            // Variants with a fifth of the section's runs or more; the rest show in the signatures.
-            let others = section.variants.dropFirst().filter { $0.runs * 5 >= section.runs }
-            for variant in others.prefix(variantsShown) {
-                // What sets this variant apart: its first sentence that the main one does not have.
+            // Other ways the runs went, each in a line: what sets it apart (its first sentence the
+            // main one does not have). The first with a fifth of the section's runs or more; and over
+            // a lossy link every one, however few took it: each is a fate of the packets that
+            // changed what the calls met, told with a run of it and the command replaying its losses.
+            for (index, variant) in section.variants.dropFirst().enumerated() {
+                let lossy = variant.example.run.scenario.lossBasisPoints > 0
+                guard lossy || (index < variantsShown && variant.runs * 5 >= section.runs) else { continue }
                 let distinct = variant.sentences.first { !(section.variants.first?.sentences.contains($0) ?? false) }
                 guard let distinct else { continue }
                 bullets.append("Also, in " + Plural.count(variant.runs, "run") + " ("
                     + variant.signatures.map { Markdown.code(SignatureText.compact($0)) }.joined(separator: ", ") + "): "
-                    + Markdown.text(distinct))
+                    + Markdown.text(distinct) + (lossy ? " " + replay(variant.example, of: spec) : ""))
             }
             if !bullets.isEmpty { out += bullets.map { "- " + $0 + "\n" }.joined() + "\n" }
             let hidden = section.signatures.dropFirst(signaturesShown)
@@ -197,6 +213,13 @@ package enum WhySections {
                 + (hidden.isEmpty ? "" : ", \(hidden.count) more in \(Plural.count(hidden.reduce(0) { $0 + $1.runs }, "run"))") + ".\n"
             return out
         }.joined(separator: "\n")
+    }
+
+    /// `Like run 57, whose losses `pipelab run … --seed 7` replays.`; `Like run 57.` for a run
+    /// without a recorded seed or command.
+    static func replay(_ example: CellExample, of spec: SweepSpec?) -> String {
+        guard example.run.lossSeed != nil, let command = ReproduceCommand.run(example.run, of: spec) else { return "Like run \(example.id)." }
+        return "Like run \(example.id), whose losses \(Markdown.code(command)) replays."
     }
 
     /// What earlier parts said, by a name for each (a section's number): a later part names the

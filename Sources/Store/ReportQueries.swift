@@ -31,6 +31,8 @@ struct ExampleGroup: Hashable {
 /// A run whose steps stand for the runs of its cell with the same signature, peer evidence and,
 /// when captured, link fate.
 public struct CellExample: Sendable {
+    /// The run's row in `runs`, for a reader to find it and replay it (its loss seed is in `run`).
+    public var id: Int64
     public var run: RunResult
     /// Undisturbed runs of the cell it stands for.
     public var runs: Int
@@ -139,7 +141,7 @@ extension Store {
         picked.sort { $0.id < $1.id }
         var chosen: [Int64: CellExample] = [:]
         for pick in picked {
-            chosen[pick.id] = CellExample(run: RunResult(
+            chosen[pick.id] = CellExample(id: pick.id, run: RunResult(
                 scenario: pick.scenario, repeatIndex: 0, outcome: .ok, termSignal: nil, steps: [], harnessMessage: nil,
                 startedAt: 0, durationNs: 0), runs: Int(clamping: pick.runs))
         }
@@ -147,12 +149,14 @@ extension Store {
         try checkRead(runs: order)
         let list: [Statement.Value] = [.text(Self.jsonList(order))]
         try db.prepare("""
-            SELECT id, outcome, term_signal, repeat_index, client_exit, client_sigpipe, client_output FROM runs
+            SELECT id, outcome, term_signal, repeat_index, client_exit, client_sigpipe, client_output, loss_seed FROM runs
             WHERE id IN (SELECT value FROM json_each(?))
             """).bind(list).forEachRow { (row: Row) throws(StoreError) in
             chosen[row.int(0)]?.run.outcome = try row.decoded("outcome")
             chosen[row.int(0)]?.run.termSignal = row.optionalText(2).flatMap(SignalName.number)
             chosen[row.int(0)]?.run.repeatIndex = Int(row.int(3))
+            // Within 0...UInt32.max by the row rules (checkRead above).
+            chosen[row.int(0)]?.run.lossSeed = row.optionalInt(7).flatMap { UInt32(exactly: $0) }
             // A real program's end and report, for what its runtime made of the calls (RuntimeExplainer).
             if let disposition = row.optionalText(5).flatMap(SigpipeDisposition.init(name:)) {
                 chosen[row.int(0)]?.run.client = ClientReport(exitCode: row.optionalInt(4).map { Int32(truncatingIfNeeded: $0) },

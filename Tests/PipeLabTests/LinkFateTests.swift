@@ -59,6 +59,8 @@ import Testing
             #expect(!told.contains("race") && told.contains("dropped"), "\(told)")
         }
 
+        try Self.expectEveryWayTold(text, data, runs: runs)
+
         // Runs without a fate beside runs with one in a group (rows an older pipelab merged in): each
         // part has its own example, and the counts still cover every undisturbed run once.
         _ = try CLIShell.sqlite3(db, "UPDATE runs SET link_fate = NULL WHERE id % 2 = 0;")
@@ -79,6 +81,31 @@ import Testing
         }
     }
 
+    /// Every way the runs of a Why section went is told, however few took it (a fate in fewer than
+    /// a fifth of a section's runs was counted and not told): the most frequent in full, each other
+    /// in a line with its runs, what sets it apart, and a run of it whose recorded steps and packets
+    /// say that sentence, with the command that replays its losses by its recorded seed.
+    static func expectEveryWayTold(_ text: String, _ data: ReportData, runs: [StoredRun]) throws {
+        let sections = WhySections.sections(data.examples.filter { $0.run.scenario.probe == .none }) { Explainer.explain($0, detail: .mechanism) }
+        let others = sections.flatMap { $0.variants.dropFirst() }
+        #expect(!others.isEmpty, "over a link that drops a fifth of the packets, every section's runs went one way")
+        let lines = text.split(separator: "\n").filter { $0.hasPrefix("- Also, in ") }
+        #expect(lines.count == others.count, "\(lines.joined(separator: "\n"))")
+        for variant in others {
+            let id = variant.example.id
+            let line = try #require(lines.first { $0.contains("Like run \(id),") }, "run \(id)'s way is not told")
+            #expect(line.hasPrefix("- Also, in \(Plural.count(variant.runs, "run")) ("), "\(line)")
+            // The sentence told, as run `id`'s own steps and packets say it.
+            let run = try #require(runs.first { $0.id == id })
+            #expect(!run.disturbed && WhySections.collapsed(Array(Explainer.explain(run.result, detail: .mechanism).dropFirst())) == variant.sentences)
+            let told = try #require(line.firstRange(of: "): ").map { String(line[$0.upperBound...]) })
+            let sentence = String(told[..<(told.range(of: " Like run ")?.lowerBound ?? told.endIndex)]).replacingOccurrences(of: "\\", with: "")
+            #expect(variant.sentences.contains(sentence), "\(sentence)")
+            let seed = try #require(run.lossSeed, "run \(id) over a lossy link recorded no loss seed")
+            #expect(line.contains("--loss 20% --seed \(seed)` replays."), "\(line)")
+        }
+    }
+
     /// Only the captured runs are read to split the groups by fate: the query reads the partial
     /// index that holds them alone, and nothing else of the runs.
     @Test func fatesAreReadFromTheCapturedRunsAlone() throws {
@@ -93,19 +120,20 @@ import Testing
         var result: RunResult
         var fate: String?
         var disturbed: Bool
+        var lossSeed: Int64?
     }
 
     /// Every run of sweep 1 with its steps and packets, as recorded.
     static func runs(_ store: Store) throws -> [StoredRun] {
         var runs: [Int64: StoredRun] = [:]
         try store.db.prepare("""
-            SELECT id, \(Dimensions.columnList()), repeat_index, outcome, term_signal, link_fate, peer_late FROM runs WHERE sweep_id = 1
+            SELECT id, \(Dimensions.columnList()), repeat_index, outcome, term_signal, link_fate, peer_late, loss_seed FROM runs WHERE sweep_id = 1
             """).forEachRow { (row: Row) throws(StoreError) in
             let result = RunResult(scenario: try row.scenario(), repeatIndex: Int(row.int("repeat_index")), outcome: try row.decoded("outcome"),
                                    termSignal: row.optionalText("term_signal").flatMap(SignalName.number), steps: [],
                                    harnessMessage: nil, startedAt: 0, durationNs: 0)
             runs[row.int("id")] = StoredRun(id: row.int("id"), result: result, fate: row.optionalText("link_fate"),
-                                            disturbed: row.int("peer_late") != 0)
+                                            disturbed: row.int("peer_late") != 0, lossSeed: row.optionalInt("loss_seed"))
         }
         try store.db.prepare("""
             SELECT run_id, actor, op, bytes, result, errno, sigpipe, start_ns, duration_ns, tcp_state, value FROM steps ORDER BY run_id, seq
