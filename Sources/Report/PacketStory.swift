@@ -31,8 +31,25 @@ package enum PacketStory {
         return timed ? what + " (at \(DurationDisplay.format(packet.tNs)))" : what
     }
 
+    /// The packets named in order; untimed, a run of packets of one name is named once with its
+    /// count ("the peer's SYN-ACK 3 times", "2 ACKs of ours"), as the link dropped a packet and
+    /// its retransmissions.
     package static func list(_ packets: [Packet], _ e: RunEvidence, timed: Bool = true) -> String {
-        Plural.list(packets.map { name($0, e, timed: timed) })
+        var named: [(name: String, count: Int)] = []
+        for packet in packets {
+            let name = name(packet, e, timed: timed)
+            if !timed, named.last?.name == name { named[named.count - 1].count += 1 } else { named.append((name, 1)) }
+        }
+        return Plural.list(named.map { counted($0.name, $0.count) })
+    }
+
+    /// `the client's SYN twice`; an indefinite name, whose packets are distinct ones, as a number: `2 ACKs of ours`.
+    private static func counted(_ name: String, _ count: Int) -> String {
+        guard count > 1 else { return name }
+        for (one, many) in [("an ACK", "ACKs"), ("a segment", "segments")] where name.hasPrefix(one + " ") {
+            return "\(count) \(many)" + name.dropFirst(one.count)
+        }
+        return name + (count == 2 ? " twice" : " \(count) times")
     }
 
     /// "at 1.065s", "at 1.065s and at 1.27s": when packets of one kind went.

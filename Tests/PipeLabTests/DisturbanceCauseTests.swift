@@ -124,6 +124,13 @@ import Testing
         let text = try CLI.run(["report", "--db", db]).stdout
         #expect(text.contains("stopped by its timeout before any send returned"), "\(text)")
         #expect(!text.contains("blocks until the timeout") && !text.contains("send \\#1 blocks"), "\(text)")
+        // The SYN and its retransmissions, all dropped, named once with their count (the kernel's
+        // first retransmission comes 1s after the SYN, within the 1.5s timeout).
+        let syns = Int(try CLIShell.sqlite3(db, "SELECT COUNT(*) FROM packets WHERE flags = 'S' AND lost = 1;").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        try #require(syns >= 2, "\(syns) SYNs dropped")
+        #expect(text.contains("The link dropped the client's SYN " + (syns == 2 ? "twice." : "\(syns) times.")), "\(text)")
+        #expect(!text.contains("the client's SYN and the client's SYN"), "\(text)")
     }
 
     // Item 8: a run whose client made all its sends but whose data the link kept dropping.
