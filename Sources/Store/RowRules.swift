@@ -85,31 +85,66 @@ enum RowRules {
         "packets": [Rule(holds: "EXISTS (SELECT 1 FROM {input}.runs r WHERE r.id = t.run_id)", description: "its run_id is a run of the same file")],
     ]
 
+    /// What one column's values must be: of a kind, within a range (numbers) or a number of
+    /// bytes (text, `high`), and NULL only where the column allows it.
+    struct ValueRule {
+        enum Kind: String { case integer = "i", number = "r", text = "t" }
+        var kind: Kind
+        var low: Int64, high: Int64
+        var nullable: Bool
+    }
+
+    static func valueRule(for table: String, _ column: Column) -> ValueRule {
+        switch column.type.uppercased() {
+        case "INTEGER":
+            let range = ranges[table]?[column.name] ?? (-integerBound...integerBound)
+            return ValueRule(kind: .integer, low: range.lowerBound, high: range.upperBound, nullable: !column.notNull)
+        case "REAL":
+            let range: ClosedRange<Int64> = table == "runs" && column.name == "loss_percent" ? 0...100 : (-integerBound...integerBound)
+            return ValueRule(kind: .number, low: range.lowerBound, high: range.upperBound, nullable: !column.notNull)
+        default:
+            return ValueRule(kind: .text, low: 0, high: Int64(textLimits[table]?[column.name] ?? textBytes), nullable: !column.notNull)
+        }
+    }
+
+    /// Each column's rule in SQL over the row `t`, then the row's relations.
     static func rules(for table: String, columns: [Column], schema: String) -> [Rule] {
         let columnRules = columns.map { column -> Rule in
             let name = "t.\"\(column.name)\""
-            let null = column.notNull ? "" : "\(name) IS NULL OR "
-            let nullText = column.notNull ? "" : " or NULL"
-            switch column.type.uppercased() {
-            case "INTEGER":
-                let range = ranges[table]?[column.name] ?? (-integerBound...integerBound)
-                return Rule(holds: "\(null)(typeof(\(name)) = 'integer' AND \(name) BETWEEN \(range.lowerBound) AND \(range.upperBound))",
-                            description: "\(column.name) is an integer from \(range.lowerBound) to \(range.upperBound)\(nullText)")
-            case "REAL":
-                let range = table == "runs" && column.name == "loss_percent" ? 0...100 : (-integerBound...integerBound)
-                return Rule(holds: "\(null)(typeof(\(name)) IN ('integer', 'real') AND \(name) BETWEEN \(range.lowerBound) AND \(range.upperBound))",
-                            description: "\(column.name) is a number from \(range.lowerBound) to \(range.upperBound)\(nullText)")
-            default:
-                let limit = textLimits[table]?[column.name] ?? textBytes
-                return Rule(holds: "\(null)(typeof(\(name)) = 'text' AND length(CAST(\(name) AS BLOB)) <= \(limit))",
-                            description: "\(column.name) is text of at most \(limit) bytes\(nullText)")
+            let rule = valueRule(for: table, column)
+            let null = rule.nullable ? "\(name) IS NULL OR " : ""
+            let nullText = rule.nullable ? " or NULL" : ""
+            switch rule.kind {
+            case .integer:
+                return Rule(holds: "\(null)(typeof(\(name)) = 'integer' AND \(name) BETWEEN \(rule.low) AND \(rule.high))",
+                            description: "\(column.name) is an integer from \(rule.low) to \(rule.high)\(nullText)")
+            case .number:
+                return Rule(holds: "\(null)(typeof(\(name)) IN ('integer', 'real') AND \(name) BETWEEN \(rule.low) AND \(rule.high))",
+                            description: "\(column.name) is a number from \(rule.low) to \(rule.high)\(nullText)")
+            case .text:
+                return Rule(holds: "\(null)(typeof(\(name)) = 'text' AND length(CAST(\(name) AS BLOB)) <= \(rule.high))",
+                            description: "\(column.name) is text of at most \(rule.high) bytes\(nullText)")
             }
         }
-        // Relations come after the columns: they compare values the column rules have bounded.
-        let relationRules = (relations[table] ?? []).map { rule in
+        return columnRules + relationRules(for: table, schema: schema)
+    }
+
+    /// The row's references, and what its parent allows. They come after the columns: they
+    /// compare values the column rules have bounded.
+    static func relationRules(for table: String, schema: String) -> [Rule] {
+        (relations[table] ?? []).map { rule in
             Rule(holds: rule.holds.replacingOccurrences(of: "{input}.", with: "\(schema)."), description: rule.description)
         }
-        return columnRules + relationRules
+    }
+
+    /// Every column rule of `rules(for:columns:schema:)` as one call of pipelab_values_keep
+    /// (CPipeLabSupport): true when each of the row's values keeps its column's rule.
+    static func valuesKeep(for table: String, columns: [Column]) -> String {
+        let spec = columns.map { column in
+            let rule = valueRule(for: table, column)
+            return "\(rule.kind.rawValue) \(rule.nullable ? 1 : 0) \(rule.low) \(rule.high);"
+        }.joined()
+        return "pipelab_values_keep('\(spec)', \(columns.map { "t.\"\($0.name)\"" }.joined(separator: ", ")))"
     }
 }
 

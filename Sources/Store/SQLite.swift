@@ -66,6 +66,9 @@ package final class Connection {
         guard pipelab_sqlite_distrust_schema(db) == SQLITE_OK else {
             throw StoreError(.other, "cannot open database \(path): SQLite refused the defensive flag")
         }
+        guard pipelab_sqlite_add_values_keep(db) == SQLITE_OK else {
+            throw StoreError(.other, "cannot open database \(path): SQLite refused pipelab's row-rule function")
+        }
         sqlite3_busy_timeout(db, 30_000)
         sqlite3_extended_result_codes(db, 1)
     }

@@ -27,6 +27,11 @@ int pipelab_sqlite_fast_malloc(void);
 struct sqlite3;
 int pipelab_sqlite_distrust_schema(struct sqlite3 *db);
 
+/// Adds the SQL function pipelab_values_keep(SPEC, V1, ..., VN) to a connection: 1 when each value
+/// keeps its column's rule in SPEC (RowRules.ValueRule), else 0; the untrusted-input check's
+/// column rules in one call per row. Returns SQLite's result code.
+int pipelab_sqlite_add_values_keep(struct sqlite3 *db);
+
 /// Bytes waiting unread in a socket's receive queue or a pipe (ioctl FIONREAD, which is SIOCINQ
 /// for sockets; ioctl is variadic). Returns the count, or -1 with errno set.
 int pipelab_unread_bytes(int fd);
