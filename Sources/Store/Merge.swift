@@ -115,9 +115,12 @@ extension Store {
             // further along keeps its runs (the input's may be an older attempt's harness errors).
             let fresh = "\(sweepOfRun) > \(lastSweepBefore) OR \(sweepOfRun) IN (SELECT value FROM json_each('\(Self.jsonList(updated.sweeps))'))"
             counts.runs = try copyNew("runs", scope: scope, where: fresh, remapping: ["id": "source.id + \(offset)", "sweep_id": sweepOfRun])
+            // Every run of a checked file copied: each of its steps and packets is of one of them (checked), so none need be looked up.
+            let inputRuns = try db.prepare("SELECT COUNT(*) FROM input.runs").rows { $0.int(0) }.first ?? 0
+            let everyRunCopied = unchanged && Int64(counts.runs) == inputRuns
             for table in Self.runChildTables {
                 guard try hasTable(table, in: "main"), try hasTable(table, in: "input") else { continue }
-                let copied = try copyChildren(table, ofRunsAfter: lastRunBefore, offset: offset)
+                let copied = try copyChildren(table, ofRunsAfter: lastRunBefore, offset: offset, everyRunCopied: everyRunCopied)
                 if table == "steps" { counts.steps = copied }
             }
             return counts
@@ -209,13 +212,15 @@ extension Store {
 
     /// Copies the rows of a table keyed by run_id for the runs added in this transaction (those
     /// with an id above `lastRunBefore`, each the input's id plus `offset`), in the input's order.
-    private func copyChildren(_ table: String, ofRunsAfter lastRunBefore: Int64, offset: Int64) throws(StoreError) -> Int {
+    /// Unless `everyRunCopied` (of a file whose every row was checked), each row's run is looked
+    /// up among them (0.13 s of 0.72 s for 800,000 steps).
+    private func copyChildren(_ table: String, ofRunsAfter lastRunBefore: Int64, offset: Int64, everyRunCopied: Bool) throws(StoreError) -> Int {
         let columns = try sharedColumns(table, except: ["run_id"])
         try db.prepare("""
             INSERT INTO main.\(table) (run_id, \(columns.joined(separator: ", ")))
             SELECT source.run_id + ?2, \(columns.map { "source." + $0 }.joined(separator: ", "))
             FROM input.\(table) source
-            WHERE source.run_id + ?2 > ?1 AND EXISTS (SELECT 1 FROM main.runs m WHERE m.id = source.run_id + ?2)
+            WHERE source.run_id + ?2 > ?1\(everyRunCopied ? "" : " AND EXISTS (SELECT 1 FROM main.runs m WHERE m.id = source.run_id + ?2)")
             """).bind([.int(lastRunBefore), .int(offset)]).run()
         return try changes()
     }
