@@ -2,7 +2,8 @@
 # Does the sleep-0 race depend on the SIGPIPE disposition? (issue 18, item 11; DESIGN.md, "Run
 # validity": both sides pass one start barrier, so no harness detail tilts a race.)
 # Runs the classic script at sleep 0 (peer close, 3 sends of 5 bytes) REPEATS times per disposition
-# on tcp4 and unix, with pipelab and with the separate-process reference (race-reference.c, no
+# on tcp4 and unix, with pipelab (one shuffled sweep of every disposition, and one sweep per
+# disposition: "pipelab-alone") and with the separate-process reference (race-reference.c, no
 # shared code), and tests per transport whether the race's outcome is independent of the
 # disposition: Pearson's chi-square (p from the chi-square distribution) and a permutation test
 # of the same statistic (a Monte Carlo Freeman-Halton test). The outcome is the signature with what
@@ -30,6 +31,15 @@ done >"$work/outcomes"
 sqlite3 -separator ' ' "$work/pipelab.sqlite" \
     "SELECT 'pipelab', transport, sigpipe, CASE WHEN peer_late = 1 THEN 'disturbed' ELSE 'undisturbed' END, signature FROM runs;" \
     >>"$work/outcomes"
+# And as a user runs them: one sweep per disposition, in grid order, so that each worker's client
+# makes runs of one disposition only (a run process's history is then that disposition's alone).
+for disposition in default ignore handler nosignal blocked; do
+    "$pipelab" sweep --db "$work/$disposition.sqlite" --transport tcp4,unix --peer close --sigpipe "$disposition" \
+        --sleep 0 --sends 3 --payload 5 --repeat "$repeats" --quiet >/dev/null
+    sqlite3 -separator ' ' "$work/$disposition.sqlite" \
+        "SELECT 'pipelab-alone', transport, sigpipe, CASE WHEN peer_late = 1 THEN 'disturbed' ELSE 'undisturbed' END, signature FROM runs;" \
+        >>"$work/outcomes"
+done
 python3 - "$work/outcomes" <<'PY'
 import math, random, sys
 from collections import Counter, defaultdict
@@ -96,7 +106,7 @@ runs = defaultdict(list)
 for line in open(sys.argv[1]):
     source, transport, disposition, validity, signature = line.split()
     runs[(source, transport, "all")].append((disposition, race(signature)))
-    if source == "pipelab" and validity != "disturbed": runs[(source, transport, "undisturbed")].append((disposition, race(signature)))
+    if source != "reference" and validity != "disturbed": runs[(source, transport, "undisturbed")].append((disposition, race(signature)))
 for key in sorted(runs):
     source, transport, which = key
     rows, statistic, dof, p, permutation_p = test(runs[key])
