@@ -31,6 +31,12 @@ import Testing
         #expect(lines.first?.hasPrefix("ran 1380 cells: 4 transport × 5 peer × 5 sigpipe") == true)
         #expect(lines.contains { $0.hasPrefix("  tcp4") && $0.contains(" close ") && $0.contains(": EPIPE") })
         #expect(lines.contains { $0.hasPrefix("racing: ") })
+        // Every race count carries its Wilson interval, as the report's answer table does.
+        let answer = lines.drop { !$0.hasPrefix("what the client sees") }.dropFirst().prefix { $0.hasPrefix("  ") }
+            .joined(separator: " ").split(separator: " ").joined(separator: " ")
+        let races = answer.matches(of: /races [^:]+: \d+ of \d+/).count
+        #expect(races > 0, "no race counted in the built-in grid:\n\(answer)")
+        #expect(answer.matches(of: /races [^:]+: \d+ of \d+, CI \d+–\d+ %/).count == races, "\(answer)")
         // One line per reason a combination cannot exist, each reason once.
         #expect(lines.filter { $0.contains("MSG_NOSIGNAL is a send(2) flag") }.count == 1)
         #expect(lines.last == "next: pipelab report 1 --out report.md")
@@ -71,7 +77,9 @@ import Testing
             let rowLine = lines.first { $0.split(separator: " ").prefix(3).map(String.init) == [row.transport.rawValue, row.peer.rawValue, row.sigpipe.rawValue] }
             #expect(rowLine?.contains(expected) == true, "row \(row) lacks '\(expected)': \(rowLine ?? "none")")
         }
-        #expect(!text.contains("%"), "shares of 30 runs are counts in the matrix")
+        // (The answer's race counts below it carry their intervals in percent.)
+        let matrixText = text.components(separatedBy: "\nran ")[0]
+        #expect(!matrixText.contains("%"), "shares of 30 runs are counts in the matrix")
         #expect(text.contains("racing: \(matrix.nondeterministic.count) of 6 cells"))
     }
 
