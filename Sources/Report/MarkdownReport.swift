@@ -140,7 +140,7 @@ public enum MarkdownReport {
             out += " Cells differ up to the longest sleep in the grid (\(DurationText.format(latest))).\n\n"
         }
         if dispositionsRaceUnalike(short.map { OutcomeMatrix.scenario($0.row, $0.column) }, among: all) {
-            out += "At sleeps under \(DurationText.format(RunEvidence.settledSleepNs)) the shares are not comparable across SIGPIPE dispositions: a `default` run's client is a new process each run, which the scheduler puts on another CPU from the peer's more often than the long-lived client of the other dispositions, so its sends come first more often (docs/internals.md, \"What decides the sleep-0 race\").\n\n"
+            out += "At sleeps under \(DurationText.format(RunEvidence.settledSleepNs)) pipelab's own client's shares are not comparable across SIGPIPE dispositions: it makes a `default` run in a new process each time, which the scheduler puts on another CPU from the peer's more often than the long-lived process that makes the other dispositions' runs, so its sends come first more often (docs/internals.md, \"What decides the sleep-0 race\").\n\n"
         }
         // Cells whose repeats show the same set of signatures are listed together, counts pooled.
         var groups: [(signatures: [String], cells: [Scenario], counts: [String: Int], runs: Int)] = []
