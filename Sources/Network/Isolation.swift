@@ -22,22 +22,57 @@ public enum Isolation: String, Sendable {
 
     /// Tried once per process in a forked child, so the recorder itself stays in the host's
     /// namespace: the child isolates itself as a worker does, then makes the TUN device a link
-    /// run makes (`pipelab_link_open`, in that namespace, gone with the child). It exits 0 when
-    /// both work, 128 + the errno of the namespace, or the errno of the TUN device.
+    /// run makes (`pipelab_link_open`, in that namespace, gone with the child). It writes 0 when
+    /// both work, 128 + the errno of the namespace, or the errno of the TUN device, to a pipe
+    /// before it exits: its exit tears the device and the namespace down, which took about 15 ms
+    /// here, so a thread of its own reaps it while the command goes on.
     private static let probe: (isolation: Isolation, linkAbsence: String?) = {
         if hostChosen {
             return (.host, "an emulated link needs a network namespace of its own, and PIPELAB_ISOLATION=host asks for the host's loopback")
         }
+        var result: [Int32] = [-1, -1]
+        guard Glibc.pipe(&result) == 0 else { return verdict(nil) }
         let child = fork()
         if child == 0 {
+            Glibc.close(result[0])
             let isolated = pipelab_isolate_network()
-            guard isolated == 0 else { _exit(128 + min(isolated, 127)) }
-            var tun: Int32 = -1
-            _exit(min(pipelab_link_open("pl0", "10.77.0.1", &tun), 127))
+            var code = isolated == 0 ? 0 : 128 + min(isolated, 127)
+            if isolated == 0 {
+                var tun: Int32 = -1
+                code = min(pipelab_link_open("pl0", "10.77.0.1", &tun), 127)
+            }
+            _ = Glibc.write(result[1], &code, 4)
+            _exit(0)
         }
-        var status: Int32 = 0
-        while child > 0 && waitpid(child, &status, 0) == -1 && errno == EINTR {}
-        let code: Int32? = if child > 0, case .exited(let code) = ProcessTermination(waitStatus: status) { code } else { nil }
+        Glibc.close(result[1])
+        defer { Glibc.close(result[0]) }
+        guard child > 0 else { return verdict(nil) }
+        var code: Int32 = -1
+        var received = 0
+        repeat { received = Glibc.read(result[0], &code, 4) } while received < 0 && errno == EINTR
+        reapInBackground(child)
+        return verdict(received == 4 ? code : nil)
+    }()
+
+    /// Waits for `child` on a detached thread; reaps it at once when no thread can be started.
+    private static func reapInBackground(_ child: pid_t) {
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { context in
+            var status: Int32 = 0
+            let pid = pid_t(Int(bitPattern: context))
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            return nil
+        }, UnsafeMutableRawPointer(bitPattern: Int(child)))
+        if started == 0 {
+            pthread_detach(thread)
+        } else {
+            var status: Int32 = 0
+            while waitpid(child, &status, 0) == -1 && errno == EINTR {}
+        }
+    }
+
+    /// What the probe's code says; nil when the probe could not start or tell.
+    private static func verdict(_ code: Int32?) -> (isolation: Isolation, linkAbsence: String?) {
         switch code {
         case 0: return (.netns, nil)
         case .some(let errno) where errno < 128:
@@ -46,5 +81,5 @@ public enum Isolation: String, Sendable {
             let why = code.map { ErrnoName.of($0 - 128) } ?? "the probe could not start"
             return (.host, "an emulated link needs network namespaces, which this machine refused (\(why)); run pipelab as root (CAP_SYS_ADMIN), or allow unprivileged user namespaces (sysctl user.max_user_namespaces > 0)")
         }
-    }()
+    }
 }

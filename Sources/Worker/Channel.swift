@@ -121,5 +121,11 @@ package struct Channel: @unchecked Sendable {
         }
     }
 
+    /// Whether a message has come and waits to be read (a closed channel has none).
+    package var hasMessageWaiting: Bool {
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) > 0
+    }
+
     package func close() { _ = Glibc.close(fd) }
 }

@@ -108,8 +108,8 @@ package final class ClientProcess {
 
     /// Hands it a run on `fd`, which it starts at once: the start barrier. The errno when it cannot
     /// take it (it has ended; `awaitRun` then tells how).
-    func hand(token: Int64, _ scenario: Scenario, runStartNs: Int64, extraPauseNs: Int64, fd: Int32) -> Int32? {
-        let order = WireMessage.job(token: token, scenario: scenario, lossSeed: 0).encode() + [runStartNs, extraPauseNs]
+    func hand(token: Int64, _ scenario: Scenario, half: Int, runStartNs: Int64, extraPauseNs: Int64, fd: Int32) -> Int32? {
+        let order = WireMessage.job(token: token, scenario: scenario, lossSeed: 0).encode() + [runStartNs, extraPauseNs, Int64(half)]
         let sent = order.withUnsafeBytes { pipelab_send_with_fd(control, $0.baseAddress, UInt($0.count), fd) }
         return sent == order.count * 8 ? nil : sent < 0 ? errno : EPIPE
     }
@@ -213,8 +213,9 @@ private final class RunOrders {
     private let log: StepLog
     private let payload: UnsafeRawBufferPointer
     private let script: ClientScript
-    /// An order's slots: the run as a job record, then its clock's start and the test-only pause.
-    private static let orderSlots = WireMessage.slots + 2
+    /// An order's slots: the run as a job record, then its clock's start, the test-only pause and
+    /// the step log's half of the run.
+    private static let orderSlots = WireMessage.slots + 3
     /// Allocated once, and not a Swift array: a run process killed while reading into it must not
     /// leave an access open in the exclusivity records it shares with the client process.
     private let order = UnsafeMutableBufferPointer<Int64>.allocate(capacity: orderSlots)
@@ -235,7 +236,8 @@ private final class RunOrders {
               case .job(let token, let scenario, _, _)? = WireMessage.decode(UnsafeBufferPointer(rebasing: order[0..<WireMessage.slots])),
               let size = Int(exactly: scenario.payloadBytes), size <= payload.count else { return .nothing }
         taken = scenario.sigpipe
-        let recorder = StepRecorder(log: log, area: .client, token: token, runStartNs: order[WireMessage.slots],
+        let recorder = StepRecorder(log: log, area: .client, half: Int(order[WireMessage.slots + 2] & 1), token: token,
+                                    runStartNs: order[WireMessage.slots],
                                     isTCP: scenario.transport.isTCP)
         var script = script
         script.perform(scenario, UnsafeRawBufferPointer(rebasing: payload[0..<size]), fd: fd, recorder: recorder,

@@ -31,7 +31,7 @@ package final class RealClientJobs {
         do { run = try RealClientRun.perform(command, scenario, listener: listener, peer: peer, recorder: recorder) } catch {
             return [.harnessError(token: token, stage: .clientProgram, errno: error.errno)]
         }
-        for step in run.traced.steps { recorder.log.append(.step(token: token, step), to: .client) }
+        for step in run.traced.steps { recorder.log.append(.step(token: token, step), to: .client, half: recorder.half) }
         var ending: [WireMessage] = []
         if let capture, let ports = run.ports {
             // The answer to the last write may still be on the link: as for the harness client.

@@ -18,8 +18,8 @@ package final class StepLog: @unchecked Sendable {
 
     /// Records per area: a client's two records per send (announce, result) for up to 10,000 sends.
     package static let capacity = [20_064, 64]
-    /// Slot 0: the half being written; then per half its two counts, the run's token and the
-    /// CLOCK_MONOTONIC time it began.
+    /// Slot 0 unused; then per half its two counts, the run's token and the CLOCK_MONOTONIC time
+    /// it began.
     package static let headerSlots = 16
     private static let halfHeaderSlots = 4
     private static let halfSlots = (capacity[0] + capacity[1]) * WireMessage.slots
@@ -71,19 +71,19 @@ package final class StepLog: @unchecked Sendable {
     /// The half a worker's `job`-th job (0-based) writes into.
     package static func half(ofJob job: Int) -> Int { job & 1 }
 
-    /// Starts run `token` in `half`: both its areas empty, its start stamped. Every process that
-    /// appends (the worker, its client process) writes into that half until the next `begin`.
+    /// Starts run `token` in `half`: both its areas empty, its start stamped. The run's steps are
+    /// appended to that half (its StepRecorders carry it), whatever run begins after it: a
+    /// worker may set its next run up while the client process still makes this one's calls.
     package func begin(token: Int64, half: Int, startNs: Int64) {
         let header = Self.halfHeader(half)
         base[header] = 0
         base[header + 1] = 0
         base[header + 2] = token
         base[header + 3] = startNs
-        base[0] = Int64(half & 1)
     }
 
-    package func append(_ message: WireMessage, to area: Area) {
-        let half = Int(base[0] & 1)
+    package func append(_ message: WireMessage, to area: Area, half: Int) {
+        let half = half & 1
         let countSlot = Self.halfHeader(half) + area.rawValue
         let count = Int(base[countSlot])
         guard count >= 0, count < Self.capacity[area.rawValue] else { return }

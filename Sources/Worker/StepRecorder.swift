@@ -8,6 +8,8 @@ import PipeLabKernel
 package struct StepRecorder {
     package let log: StepLog
     package let area: StepLog.Area
+    /// The step log's half of the run (StepLog.begin).
+    package let half: Int
     package let token: Int64
     package let runStartNs: Int64
     package let isTCP: Bool
@@ -22,7 +24,7 @@ package struct StepRecorder {
                 _ body: () -> Int) -> CallResult {
         let start = MonotonicClock.nowNs()
         if announce {
-            log.append(.callBegins(token: token, actor: actor, op: op, bytes: bytes, startNs: start - runStartNs), to: area)
+            log.append(.callBegins(token: token, actor: actor, op: op, bytes: bytes, startNs: start - runStartNs), to: area, half: half)
         }
         let result = call(body)
         let end = MonotonicClock.nowNs()
@@ -32,12 +34,12 @@ package struct StepRecorder {
         log.append(.step(token: token, Step(
             actor: actor, op: op, bytes: bytes, result: Int64(result.value), errno: result.errno, sigpipe: raised,
             startNs: start - runStartNs, durationNs: end - start, tcpState: state,
-            value: result.failed ? nil : value?())), to: area)
+            value: result.failed ? nil : value?())), to: area, half: half)
         return result
     }
 
     /// The same run's recorder for the peer's area.
     package var forPeer: StepRecorder {
-        StepRecorder(log: log, area: .peer, token: token, runStartNs: runStartNs, isTCP: isTCP)
+        StepRecorder(log: log, area: .peer, half: half, token: token, runStartNs: runStartNs, isTCP: isTCP)
     }
 }

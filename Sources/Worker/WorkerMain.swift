@@ -52,10 +52,15 @@ public enum WorkerMain {
         while true {
             switch channel.receiveJobs() {
             case .jobs(let jobs):
-                for job in jobs { runner.perform(job) }
+                for (index, job) in jobs.enumerated() { runner.perform(job, moreInBatch: index + 1 < jobs.count) }
+                // A run left unfinished is finished before a wait for the next job: the recorder
+                // sends that job once it has this run's end.
+                if !channel.hasMessageWaiting { runner.finishUnfinished() }
             case .closed:
+                runner.finishUnfinished()
                 return 0
             case .invalid(let what):
+                runner.finishUnfinished()
                 writeStandardError("pipelab worker: the channel carried \(what); accepted: job records from the recorder that started this worker")
                 return 64
             }
@@ -85,6 +90,19 @@ package final class RunPerformer {
     /// Jobs taken so far: the next one writes into the step log's half `StepLog.half(ofJob:)` of it.
     private var jobsTaken = 0
 
+    /// A harness run whose client process may still be making its calls after the peer's part,
+    /// left for the next run to finish once that one is connected (`finishUnfinished`): the worker
+    /// sets its next run up while the client ends this one, instead of sleeping until it has and
+    /// being woken. Left so only when the next job has come, and never with a capture or a link.
+    private struct Unfinished {
+        var token: Int64
+        var client: ClientProcess
+        var ends: (client: Int32, peer: Int32)
+        var peerStillOpen: Bool
+        var tcp: Bool
+    }
+    private var unfinished: Unfinished?
+
     private let realClient: RealClientJobs
     /// Whether a TCP listener is kept for the worker's life (see `listener`).
     private let keepsListeners: Bool
@@ -105,19 +123,21 @@ package final class RunPerformer {
         if let page = try? payload.bytes(Int64(getpagesize())) { _ = try? clientProcess(payload: page) }
     }
 
-    package func perform(_ job: Channel.Job) {
+    /// - Parameter moreInBatch: another job follows this one in the message that brought it.
+    package func perform(_ job: Channel.Job, moreInBatch: Bool = false) {
         let (token, scenario) = (job.token, job.scenario)
         // Every job takes its half, whatever comes of it: the recorder counts them alike.
-        log.begin(token: token, half: StepLog.half(ofJob: jobsTaken), startNs: MonotonicClock.nowNs())
+        let half = StepLog.half(ofJob: jobsTaken)
+        log.begin(token: token, half: half, startNs: MonotonicClock.nowNs())
         jobsTaken += 1
         let bytes: UnsafeRawBufferPointer
         do { bytes = try payload.bytes(scenario.payloadBytes) } catch {
-            channel.send(.harnessError(token: token, stage: .payload, errno: error.errno))
+            report(.harnessError(token: token, stage: .payload, errno: error.errno))
             return
         }
         if scenario.hasLink {
             guard let link = openedLink() else {
-                channel.send(.harnessError(token: token, stage: .link, errno: linkFailure))
+                report(.harnessError(token: token, stage: .link, errno: linkFailure))
                 return
             }
             link.configure(rttNs: scenario.rttNs, lossBasisPoints: scenario.lossBasisPoints, seed: job.lossSeed)
@@ -127,7 +147,8 @@ package final class RunPerformer {
         let capture = (job.capture || scenario.lossBasisPoints > 0) && scenario.transport.isTCP ? openedCapture() : nil
         let runLink = scenario.hasLink ? link : nil
         if scenario.client.isReal {
-            let recorder = startClock(token: token, scenario, capture: capture, link: runLink)
+            finishUnfinished()
+            let recorder = startClock(token: token, half: half, scenario, capture: capture, link: runLink)
             let ending = realClient.perform(token: token, scenario, recorder: recorder, capture: capture, link: runLink)
             _ = stopReporter.disarm()
             channel.send(ending)
@@ -135,32 +156,33 @@ package final class RunPerformer {
         }
         let client: ClientProcess
         do { client = try clientProcess(payload: bytes) } catch {
-            channel.send(.harnessError(token: token, stage: error.stage, errno: error.errno))
+            report(.harnessError(token: token, stage: error.stage, errno: error.errno))
             return
         }
         // Its failure needs no handling here: a client process that has ended fails the hand below.
         _ = client.waitInRunProcess(scenario.sigpipe == .default)
-        let recorder = startClock(token: token, scenario, capture: capture, link: runLink)
+        let recorder = startClock(token: token, half: half, scenario, capture: capture, link: runLink)
         let ends: (client: Int32, peer: Int32)
         switch connect(scenario.transport, overLink: scenario.hasLink, recorder: recorder) {
         case .success(let connected): ends = connected
         case .failure(let failure):
             _ = stopReporter.disarm()
-            channel.send(.harnessError(token: token, stage: failure.stage, errno: failure.errno))
+            report(.harnessError(token: token, stage: failure.stage, errno: failure.errno))
             return
         }
+        // The last run's client has had this run's set-up to end that one: it is finished now,
+        // before this run's client is handed its order.
+        finishUnfinished()
         // Read while connected: a reset socket has no peer name.
         let ports = capture == nil ? nil : Sockets.port(of: ends.client, peer: false).flatMap { client in
             Sockets.port(of: ends.client, peer: true).map { (client: client, peer: $0) }
         }
-        var ending: [WireMessage] = []
-        var clientVanished = false
         // This thread is the peer: handing the client its run, just before the peer's first call,
         // is the start barrier (ClientProcess).
         var handFailure: Int32?
         let peerStillOpen = peer.perform(Peer.Job(fd: ends.peer, action: scenario.peer, transport: scenario.transport,
                                                   recorder: recorder.forPeer, letClientStart: {
-            handFailure = client.hand(token: token, scenario, runStartNs: recorder.runStartNs, extraPauseNs: self.testPauseNs,
+            handFailure = client.hand(token: token, scenario, half: half, runStartNs: recorder.runStartNs, extraPauseNs: self.testPauseNs,
                                       fd: ends.client)
             return handFailure == nil
         }))
@@ -170,39 +192,67 @@ package final class RunPerformer {
             closeQuietly(ends.client, tcp: scenario.transport.isTCP)
             closeQuietly(ends.peer, tcp: scenario.transport.isTCP)
             _ = stopReporter.disarm()
-            channel.send(.harnessError(token: token, stage: .clientProcess, errno: handFailure))
+            report(.harnessError(token: token, stage: .clientProcess, errno: handFailure))
             return
         }
         testPauseNs = 0
-        switch client.awaitRun() {
+        let run = Unfinished(token: token, client: client, ends: ends, peerStillOpen: peerStillOpen, tcp: scenario.transport.isTCP)
+        if capture == nil && !scenario.hasLink && (moreInBatch || channel.hasMessageWaiting) {
+            _ = stopReporter.disarm()
+            unfinished = run
+            return
+        }
+        finish(run) {
+            // The answer to the client's last send may still be on the link: wait a round trip for it,
+            // with a tenth and 1 ms to spare for the link thread's and the kernel's own delays.
+            if capture != nil && scenario.hasLink { MonotonicClock.sleep(nanoseconds: scenario.rttNs + scenario.rttNs / 10 + 1_000_000) }
+            // A stop at the timeout that came first has sent the packets already.
+            guard stopReporter.disarm(), let capture, let ports else { return [] }
+            return StopReporter.packets(token: token, capture: capture, link: runLink, clientPort: ports.client, peerPort: ports.peer)
+        }
+    }
+
+    /// Finishes the run left unfinished, if any: see `Unfinished`.
+    package func finishUnfinished() {
+        guard let run = unfinished else { return }
+        unfinished = nil
+        finish(run)
+    }
+
+    /// Waits for the run's client to end it, closes the run's sockets and reports its end;
+    /// `evidence` gives what else ends it, once the client has (a captured run's packets).
+    private func finish(_ run: Unfinished, evidence: () -> [WireMessage] = { [] }) {
+        var ending: [WireMessage] = []
+        var clientVanished = false
+        switch run.client.awaitRun() {
         case .done: break
         case .killed(let signal):
-            ending.append(.clientKilled(token: token, signal: signal))
+            ending.append(.clientKilled(token: run.token, signal: signal))
             // A client killed in the real-time class leaves its token locked in the description it shares with us.
             realTimeTokens?.give()
         case .vanished:
             clientVanished = true
         }
-        // The answer to the client's last send may still be on the link: wait a round trip for it,
-        // with a tenth and 1 ms to spare for the link thread's and the kernel's own delays.
-        if capture != nil && scenario.hasLink { MonotonicClock.sleep(nanoseconds: scenario.rttNs + scenario.rttNs / 10 + 1_000_000) }
-        // A stop at the timeout that came first has sent the packets already.
-        if stopReporter.disarm(), let capture, let ports {
-            ending += StopReporter.packets(token: token, capture: capture, link: runLink,
-                                           clientPort: ports.client, peerPort: ports.peer)
-        }
+        ending += evidence()
         // Harness teardown, not part of the experiment: abortive closes leave no TIME_WAIT, so a
         // sweep of 100,000 runs never runs out of ports.
-        closeQuietly(ends.client, tcp: scenario.transport.isTCP)
-        if peerStillOpen { closeQuietly(ends.peer, tcp: scenario.transport.isTCP) }
-        channel.send(clientVanished ? [.harnessError(token: token, stage: .clientProcess, errno: ECHILD)] : ending + [.runDone(token: token)])
+        closeQuietly(run.ends.client, tcp: run.tcp)
+        if run.peerStillOpen { closeQuietly(run.ends.peer, tcp: run.tcp) }
+        channel.send(clientVanished ? [.harnessError(token: run.token, stage: .clientProcess, errno: ECHILD)] : ending + [.runDone(token: run.token)])
+    }
+
+    /// Sends what ends a run, after the run left unfinished has ended: a worker's messages are
+    /// its runs', in the order it took them.
+    private func report(_ message: WireMessage) {
+        finishUnfinished()
+        channel.send(message)
     }
 
     /// Starts the run's clock at its first system call, so the set-up before it (a worker's first
     /// capture or link costs tens of milliseconds, a client process's fork hundreds of microseconds)
     /// stays off its timeline; begins the capture before the connect, so the handshake is in it.
-    private func startClock(token: Int64, _ scenario: Scenario, capture: Capture?, link: Link?) -> StepRecorder {
-        let recorder = StepRecorder(log: log, area: .client, token: token, runStartNs: MonotonicClock.nowNs(),
+    private func startClock(token: Int64, half: Int, _ scenario: Scenario, capture: Capture?, link: Link?) -> StepRecorder {
+        let recorder = StepRecorder(log: log, area: .client, half: half, token: token, runStartNs: MonotonicClock.nowNs(),
                                     isTCP: scenario.transport.isTCP)
         capture?.begin(runStartNs: recorder.runStartNs)
         stopReporter.arm(token: token, capture: capture, link: link)
@@ -219,6 +269,7 @@ package final class RunPerformer {
             return client
         }
         // The old one ends first: a new one forked while it lives would hold its end of the pair.
+        finishUnfinished()
         client?.stop()
         client = nil
         let started = try ClientProcess(payload: payload.mapping, log: log, tokens: realTimeTokens)

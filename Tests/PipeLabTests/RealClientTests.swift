@@ -30,7 +30,7 @@ import Testing
         let scenario = Scenario(transport: .tcp4, peer: action, sigpipe: sigpipe, sleepNs: 100_000_000, sends: 3, payloadBytes: 5)
         let (log, fd) = try StepLog.create()
         defer { close(fd) }
-        let recorder = StepRecorder(log: log, area: .client, token: 1, runStartNs: MonotonicClock.nowNs(), isTCP: true)
+        let recorder = StepRecorder(log: log, area: .client, half: 0, token: 1, runStartNs: MonotonicClock.nowNs(), isTCP: true)
         let run = try RealClientRun.perform(command, scenario, listener: try LoopbackListener(transport: .tcp4),
                                             peer: try PeerThread(tokens: nil), recorder: recorder)
         if let open = run.peerStillOpen { close(open) }
