@@ -54,7 +54,10 @@ void pipelab_token_give(int fd) {
 
 int pipelab_set_realtime(int on) {
     struct sched_param param = { .sched_priority = on ? 1 : 0 };
-    return pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &param);
+    /* 0 is the calling thread. Not pthread_setschedparam(pthread_self(), …): in a run process
+     * (clone with CLONE_VM, no thread of its own) pthread_self() is its maker's, whose thread id
+     * glibc passes, so a run process stayed out of the class and its suspended maker went in. */
+    return sched_setscheduler(0, on ? SCHED_FIFO : SCHED_OTHER, &param) == 0 ? 0 : errno;
 }
 
 int pipelab_set_timer_slack(unsigned long nanoseconds) {

@@ -135,6 +135,31 @@ import Testing
         _ = read(pipeEnds[0], &byte, 1)
     }
 
+    /// A `default` run's calls are made in a run process (clone with CLONE_VM, sharing its maker's
+    /// thread descriptor): the class is entered by the run process itself. Through
+    /// pthread_setschedparam(pthread_self()) it went to the suspended maker's thread instead, so no
+    /// `default` run was ever in the class.
+    @Test func aRunProcessEntersTheClassItselfNotItsMaker() throws {
+        guard pipelab_set_realtime(1) == 0 else { return }  // no CAP_SYS_NICE: nothing to enter
+        _ = pipelab_set_realtime(0)
+        // "PID/task/TID": the thread that makes the run process, whose policy must not change.
+        let link = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")
+        let maker = try #require(link.split(separator: "/").last.flatMap { pid_t($0) })
+        let runProcess = try #require(RunProcess {
+            guard pipelab_set_realtime(1) == 0 else { return 3 }
+            let (own, makers) = (sched_getscheduler(0), sched_getscheduler(maker))
+            _ = pipelab_set_realtime(0)
+            return own == SCHED_FIFO && makers == SCHED_OTHER ? 0 : own == SCHED_FIFO ? 1 : 2
+        })
+        let ended = runProcess.run()
+        guard case .success(.exited(let status)) = ended else {
+            Issue.record("the run process ended as \(ended)")
+            return
+        }
+        #expect(status == 0, "1: its maker went into the class too; 2: it did not; 3: it could not")
+        #expect(sched_getscheduler(maker) == SCHED_OTHER)
+    }
+
     /// A pause of 1 ms and one write, with the policy the kernel has for the thread at each point.
     private static func pauseAndCall(_ phase: inout RealTimePhase, pipe fd: Int32, nextWithoutPause: Bool = false)
         -> (asleep: Int32, atCall: Int32, afterCall: Int32, deadline: Int64, callEndNs: Int64)? {
