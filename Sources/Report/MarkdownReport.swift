@@ -103,16 +103,6 @@ public enum MarkdownReport {
         }.joined()
     }
 
-    /// Whether pipelab's own client races a `default` cell at a short sleep beside short-sleep
-    /// cells of another disposition: its harness does not yet place the client alike for both
-    /// (docs/internals.md, "What decides the sleep-0 race"; issue 18), so their shares differ for
-    /// that reason too.
-    static func dispositionsRaceUnalike(_ racingShort: [Scenario], among all: [Scenario]) -> Bool {
-        let harnessShort = all.filter { $0.sleepNs < RunEvidence.settledSleepNs && !$0.client.isReal }
-        return racingShort.contains { $0.sigpipe == .default && !$0.client.isReal }
-            && harnessShort.contains { $0.sigpipe != .default }
-    }
-
     package static func races(_ matrix: OutcomeMatrix, examples: [CellExample], data: ReportData) -> String {
         let racing = matrix.nondeterministic
         let sleeps = uniqued(matrix.columns.map(\.sleepNs)).sorted()
@@ -138,9 +128,6 @@ public enum MarkdownReport {
             out += " No cell races at a sleep of \(DurationText.format(settled)) or more.\n\n"
         } else {
             out += " Cells differ up to the longest sleep in the grid (\(DurationText.format(latest))).\n\n"
-        }
-        if dispositionsRaceUnalike(short.map { OutcomeMatrix.scenario($0.row, $0.column) }, among: all) {
-            out += "At sleeps under \(DurationText.format(RunEvidence.settledSleepNs)) pipelab's own client's shares are not comparable across SIGPIPE dispositions: it makes a `default` run in a new process each time, which the scheduler puts on another CPU from the peer's more often than the long-lived process that makes the other dispositions' runs, so its sends come first more often (docs/internals.md, \"What decides the sleep-0 race\").\n\n"
         }
         // Cells whose repeats show the same set of signatures are listed together, counts pooled.
         var groups: [(signatures: [String], cells: [Scenario], counts: [String: Int], runs: Int)] = []

@@ -26,10 +26,14 @@ struct ClientScript {
         // leaving the class after send #2 let the scheduler hold send #3 back by up to 4 ms in a
         // default sweep). Where it is not allowed (no CAP_SYS_NICE) the pauses are as the scheduler gives.
         // The class is bounded (RealTimePhase): a token per CPU, and never a busy stretch past its budget.
+        // The client is in it from send #1, so that the peer that send wakes does not preempt it
+        // inside the call (RealTimePhase.beforeFirstCall): the sleep-0 race is the same whichever
+        // process makes the run.
         func pauseBefore(_ sendNumber: Int) -> Int64 { scenario.intervalNs + (sendNumber == 3 ? extraPauseNs : 0) }
         var realTime = RealTimePhase(tokens: realTimeTokens)
         defer { realTime.leave() }
         let boost = scenario.sleepNs > 0 || scenario.intervalNs > 0 || scenario.hasLink
+        realTime.beforeFirstCall()
         for sendNumber in 1...scenario.sends {
             if sendNumber == 2 {
                 let sleepStart = MonotonicClock.nowNs()
@@ -51,7 +55,9 @@ struct ClientScript {
                 isSocket ? Glibc.send(fd, payload.baseAddress, payload.count, flags)
                          : Glibc.write(fd, payload.baseAddress, payload.count)
             }
-            realTime.afterCall(nextWithoutPause: sendNumber > 1 && sendNumber < scenario.sends && pauseBefore(sendNumber + 1) == 0)
+            // After send #1 the next pause is the sleep; a sleep of 0 keeps the class (and the token).
+            let nextPauseNs = sendNumber == 1 ? scenario.sleepNs : pauseBefore(sendNumber + 1)
+            realTime.afterCall(nextWithoutPause: sendNumber < scenario.sends && nextPauseNs == 0)
         }
         if scenario.sends == 1 && scenario.probe != .none {
             let sleepStart = MonotonicClock.nowNs()

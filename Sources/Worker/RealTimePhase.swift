@@ -35,6 +35,21 @@ struct RealTimePhase {
         self.tokens = tokens
     }
 
+    /// Before send #1: into the class, with a token, or without one for the calls that follow that
+    /// send with no pause. The peer waits in the class, and threads of one priority do not preempt
+    /// each other, so a peer woken by send #1 on the client's CPU does not preempt the client inside
+    /// its send: the scheduler moves it to another CPU (or it waits for the client's calls), as on
+    /// an idle machine, where client and peer have a CPU each. Without this, whether the client
+    /// lost the sleep-0 race depended on whether it was woken on the peer's CPU, which the history
+    /// of the process making the run decides: the long-lived client process was on the peer's CPU
+    /// in about 80 % of runs, a new run process (SIGPIPE's default action) far less often, so the
+    /// race's outcome depended on the disposition (docs/internals.md, "What decides the sleep-0 race").
+    mutating func beforeFirstCall() {
+        guard tokens != nil, !spent else { return }
+        if !inClass { inClass = pipelab_set_realtime(1) == 0 }
+        afterPause(0)
+    }
+
     /// Before a timed pause: into the class to wake on time; the token goes back while it sleeps.
     mutating func beforePause() {
         guard tokens != nil, !spent else { return }
