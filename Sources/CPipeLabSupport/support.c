@@ -52,8 +52,9 @@ void pipelab_token_give(int fd) {
     (void)fcntl(fd, F_OFD_SETLK, &lock);
 }
 
-int pipelab_set_realtime(int on) {
-    struct sched_param param = { .sched_priority = on ? 1 : 0 };
+int pipelab_set_realtime(int priority) {
+    struct sched_param param = { .sched_priority = priority };
+    int on = priority > 0;
     /* 0 is the calling thread. Not pthread_setschedparam(pthread_self(), …): in a run process
      * (clone with CLONE_VM, no thread of its own) pthread_self() is its maker's, whose thread id
      * glibc passes, so a run process stayed out of the class and its suspended maker went in. */

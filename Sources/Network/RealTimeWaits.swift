@@ -41,7 +41,7 @@ package struct RealTimeWaits {
         guard tokens != nil else { return }
         giveBack()
         tokenlessSince = nil
-        if !inClass { inClass = pipelab_set_realtime(1) == 0 }
+        if !inClass { inClass = pipelab_set_realtime(RealTimePriority.reacting) == 0 }
     }
 
     /// Woken: on in the class with a token, or for `tokenlessNs` without one.

@@ -55,9 +55,10 @@ struct ClientScript {
                 isSocket ? Glibc.send(fd, payload.baseAddress, payload.count, flags)
                          : Glibc.write(fd, payload.baseAddress, payload.count)
             }
-            // After send #1 the next pause is the sleep; a sleep of 0 keeps the class (and the token).
-            let nextPauseNs = sendNumber == 1 ? scenario.sleepNs : pauseBefore(sendNumber + 1)
-            realTime.afterCall(nextWithoutPause: sendNumber < scenario.sends && nextPauseNs == 0)
+            // After send #1 the client stays in the class: for the next send at sleep 0, or for the
+            // sleep, which it waits out in the class (leaving first would let the scheduler hold it).
+            let staysForNext = sendNumber == 1 || pauseBefore(sendNumber + 1) == 0
+            realTime.afterCall(nextWithoutPause: sendNumber < scenario.sends && staysForNext)
         }
         if scenario.sends == 1 && scenario.probe != .none {
             let sleepStart = MonotonicClock.nowNs()

@@ -1,6 +1,7 @@
 import CPipeLabSupport
 import Glibc
 import PipeLabKernel
+import PipeLabNetwork
 
 /// The client's time in the real-time class during one run (README, "Real-time budget"), so that
 /// its wake-ups are on time however many runs are in flight, without ever starving the machine:
@@ -24,6 +25,8 @@ struct RealTimePhase {
 
     private let tokens: RealTimeTokens?
     private var inClass = false
+    /// In the class at the peers' priority (from send #1 until the first pause).
+    private var reacting = false
     private var holding = false
     private var leaveAfterCall = false
     private var spent = false
@@ -35,26 +38,34 @@ struct RealTimePhase {
         self.tokens = tokens
     }
 
-    /// Before send #1: into the class, with a token, or without one for the calls that follow that
-    /// send with no pause. The peer waits in the class, and threads of one priority do not preempt
-    /// each other, so a peer woken by send #1 on the client's CPU does not preempt the client inside
-    /// its send: the scheduler moves it to another CPU (or it waits for the client's calls), as on
-    /// an idle machine, where client and peer have a CPU each. Without this, whether the client
-    /// lost the sleep-0 race depended on whether it was woken on the peer's CPU, which the history
-    /// of the process making the run decides: the long-lived client process was on the peer's CPU
-    /// in about 80 % of runs, a new run process (SIGPIPE's default action) far less often, so the
-    /// race's outcome depended on the disposition (docs/internals.md, "What decides the sleep-0 race").
+    /// Before send #1: into the class without a token, for that send and the calls that follow it
+    /// with no pause (at most `tokenlessNs`), or until its first pause. The peer waits in the class
+    /// at the same priority (RealTimePriority), and threads of one priority do not preempt each
+    /// other, so a peer woken by send #1 on the client's CPU does not preempt the client inside its
+    /// send: the scheduler moves it to another CPU (or it waits for the client's calls), as on an
+    /// idle machine, where client and peer have a CPU each. Without this, whether the client lost
+    /// the sleep-0 race depended on whether it was woken on the peer's CPU, which the history of the
+    /// process making the run decides: the long-lived client process was on the peer's CPU in about
+    /// 80 % of runs, a new run process (SIGPIPE's default action) far less often, so the race's
+    /// outcome depended on the disposition (docs/internals.md, "What decides the sleep-0 race").
     mutating func beforeFirstCall() {
         guard tokens != nil, !spent else { return }
-        if !inClass { inClass = pipelab_set_realtime(1) == 0 }
-        afterPause(0)
+        if !inClass { inClass = pipelab_set_realtime(RealTimePriority.reacting) == 0 }
+        reacting = inClass
+        // Without a token: the tokens stay for the timed wake-ups (a client woken without one
+        // sleeps to its deadline and is more often late); a few calls are all it makes here.
+        tokenlessSince = MonotonicClock.nowNs()
+        leaveAfterCall = inClass
     }
 
-    /// Before a timed pause: into the class to wake on time; the token goes back while it sleeps.
+    /// Before a timed pause: into the class to wake on time, below the peers (RealTimePriority);
+    /// the token goes back while it sleeps.
     mutating func beforePause() {
         guard tokens != nil, !spent else { return }
         giveBack()
-        if !inClass { inClass = pipelab_set_realtime(1) == 0 }
+        leaveAfterCall = false
+        if !inClass || reacting { inClass = pipelab_set_realtime(RealTimePriority.pausing) == 0 }
+        reacting = false
     }
 
     /// A pause of `pauseNs` that ends at `deadline` (CLOCK_MONOTONIC), measured from before
@@ -121,6 +132,7 @@ struct RealTimePhase {
     mutating func leave() {
         if inClass { _ = pipelab_set_realtime(0) }
         inClass = false
+        reacting = false
         leaveAfterCall = false
         giveBack()
     }

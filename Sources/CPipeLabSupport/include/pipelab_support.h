@@ -40,10 +40,10 @@ int pipelab_unread_bytes(int fd);
 /// asked instead of up to 50 µs later. Returns 0 or -1.
 int pipelab_set_timer_slack(unsigned long nanoseconds);
 
-/// Puts the calling thread in the real-time class (SCHED_FIFO, lowest priority) or back in the
-/// normal one (SCHED_OTHER), so that a thread woken by its timer runs at once even when every CPU
-/// is busy. Needs CAP_SYS_NICE (root) or an RLIMIT_RTPRIO; returns 0, or an errno value.
-int pipelab_set_realtime(int on);
+/// Puts the calling thread in the real-time class (SCHED_FIFO at `priority`, 1 or more) or back in
+/// the normal one (SCHED_OTHER, with 0), so that a thread woken by its timer runs at once even when
+/// every CPU is busy. Needs CAP_SYS_NICE (root) or an RLIMIT_RTPRIO; returns 0, or an errno value.
+int pipelab_set_realtime(int priority);
 
 /// Makes the file of `count` real-time tokens: a close-on-exec memory file (memfd_create, which
 /// Swift's Glibc module does not export) named `name`, `count` bytes long. Returns its fd or -1.
