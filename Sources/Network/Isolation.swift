@@ -2,6 +2,7 @@ import CPipeLabSupport
 import Glibc
 import PipeLabExperiment
 import PipeLabKernel
+import Synchronization
 
 /// Where a sweep's experiments run (DESIGN.md, "Network: isolation and emulated links"): `netns`,
 /// each worker in a network namespace of its own, unreachable from the host; `host`, on the
@@ -24,8 +25,9 @@ public enum Isolation: String, Sendable {
     /// namespace: the child isolates itself as a worker does, then makes the TUN device a link
     /// run makes (`pipelab_link_open`, in that namespace, gone with the child). It writes 0 when
     /// both work, 128 + the errno of the namespace, or the errno of the TUN device, to a pipe
-    /// before it exits: its exit tears the device and the namespace down, which took about 15 ms
-    /// here, so a thread of its own reaps it while the command goes on.
+    /// before it exits. Its exit tears the device and the namespace down in the kernel, which held
+    /// every command's start for about 30 ms while it was waited for here: it is reaped by `settle`,
+    /// which a sweep calls once its workers have started, before its first timed run.
     private static let probe: (isolation: Isolation, linkAbsence: String?) = {
         if hostChosen {
             return (.host, "an emulated link needs a network namespace of its own, and PIPELAB_ISOLATION=host asks for the host's loopback")
@@ -50,25 +52,23 @@ public enum Isolation: String, Sendable {
         var code: Int32 = -1
         var received = 0
         repeat { received = Glibc.read(result[0], &code, 4) } while received < 0 && errno == EINTR
-        reapInBackground(child)
+        unreaped.withLock { $0 = child }
         return verdict(received == 4 ? code : nil)
     }()
 
-    /// Waits for `child` on a detached thread; reaps it at once when no thread can be started.
-    private static func reapInBackground(_ child: pid_t) {
-        var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { context in
-            var status: Int32 = 0
-            let pid = pid_t(Int(bitPattern: context))
-            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-            return nil
-        }, UnsafeMutableRawPointer(bitPattern: Int(child)))
-        if started == 0 {
-            pthread_detach(thread)
-        } else {
-            var status: Int32 = 0
-            while waitpid(child, &status, 0) == -1 && errno == EINTR {}
+    /// The probe's child until `settle` reaps it.
+    private static let unreaped = Mutex<pid_t>(0)
+
+    /// Waits until the probe's child has exited and reaps it: its teardown (the kernel's, of a
+    /// namespace and a TUN device) must not overlap a timed run. Returns at once after the first call.
+    public static func settle() {
+        let child = unreaped.withLock { pid in
+            defer { pid = 0 }
+            return pid
         }
+        guard child > 0 else { return }
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) == -1 && errno == EINTR {}
     }
 
     /// What the probe's code says; nil when the probe could not start or tell.

@@ -109,6 +109,8 @@ public final class WorkerPool {
             handed.append((chosen, nextToken - 1))
         }
         Self.awaitReady(started)
+        // Nor while the kernel tears down what the isolation probe made.
+        Isolation.settle()
         for (slot, token) in handed {
             if let index = slot.runs.firstIndex(where: { $0.token == token }) { send(index, of: slot) }
         }
