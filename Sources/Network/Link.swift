@@ -74,7 +74,7 @@ package final class Link: @unchecked Sendable {
     /// awake, it stays in the class only with a token and within the busy budget (RealTimeWaits).
     private func forward() {
         _ = pipelab_set_timer_slack(1)
-        var realTime = RealTimeWaits(tokens: tokens)
+        var realTime = RealTimeWaits(tokens: tokens, priority: RealTimePriority.pausing)
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             pthread_mutex_lock(&mutex)

@@ -31,8 +31,12 @@ package struct RealTimeWaits {
     /// When it woke without a token; nil when it holds one or waits.
     private var tokenlessSince: Int64?
 
-    package init(tokens: RealTimeTokenSource?) {
+    /// The real-time priority it waits at (RealTimePriority).
+    private let priority: Int32
+
+    package init(tokens: RealTimeTokenSource?, priority: Int32 = RealTimePriority.reacting) {
         self.tokens = tokens
+        self.priority = priority
     }
 
     /// Before a call that blocks: the token goes back (a waiting thread holds no CPU) and the
@@ -41,7 +45,7 @@ package struct RealTimeWaits {
         guard tokens != nil else { return }
         giveBack()
         tokenlessSince = nil
-        if !inClass { inClass = pipelab_set_realtime(RealTimePriority.reacting) == 0 }
+        if !inClass { inClass = pipelab_set_realtime(priority) == 0 }
     }
 
     /// Woken: on in the class with a token, or for `tokenlessNs` without one.
