@@ -4,11 +4,23 @@
  *
  *   baseline loop N   N runs with SIGPIPE ignored, in this process
  *   baseline fork N   N runs, each in a forked child with SIGPIPE's default action (it dies of it)
+ *   baseline pair N   N runs with the race a fair harness makes, recording nothing: in 2 pairs
+ *                     per CPU (pipelab's default --jobs at sleep 0) of a peer process and a client
+ *                     process kept across runs. The peer connects and accepts, hands the client its
+ *                     end (SCM_RIGHTS) just before its recv, the start barrier, and closes once the
+ *                     data is there; the client sends three times at once. Both are in the
+ *                     real-time class as pipelab's are (SCHED_FIFO 2: the peer from just before
+ *                     the hand until its close, the client from send #1 through send #3), so the
+ *                     peer woken by send #1 runs on the other CPU rather than preempting the
+ *                     client: what a sleep-0 race costs on this machine before anything is
+ *                     recorded. Its sends race the close, so not every run fails.
  *
  * Prints one line: "<mode> <runs> runs <seconds> s <runs/s> runs/s". Teardown closes with
  * SO_LINGER {1,0}, as pipelab's harness does, so no run leaves a TIME_WAIT behind. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +58,80 @@ static int classic_run(void) {
     return last < 0;
 }
 
+/* Into SCHED_FIFO 2 or back to SCHED_OTHER; without the privilege (no CAP_SYS_NICE) nothing changes. */
+static void real_time(int on) {
+    struct sched_param parameter = {.sched_priority = on ? 2 : 0};
+    sched_setscheduler(0, on ? SCHED_FIFO : SCHED_OTHER, &parameter);
+}
+
+static int send_descriptor(int channel, int fd) {
+    char byte = 1, control[CMSG_SPACE(sizeof fd)];
+    struct iovec vector = {&byte, 1};
+    struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof fd);
+    memcpy(CMSG_DATA(header), &fd, sizeof fd);
+    return sendmsg(channel, &message, 0) == 1 ? 0 : -1;
+}
+
+static int receive_descriptor(int channel) {
+    char byte, control[CMSG_SPACE(sizeof(int))];
+    struct iovec vector = {&byte, 1};
+    struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    struct cmsghdr *header;
+    int fd;
+    if (recvmsg(channel, &message, 0) != 1 || (header = CMSG_FIRSTHDR(&message)) == NULL) return -1;
+    memcpy(&fd, CMSG_DATA(header), sizeof fd);
+    return fd;
+}
+
+/* The client process of a pair: one run per descriptor handed to it; answers with how many sends failed. */
+static void pair_client(int channel) {
+    for (;;) {
+        int fd = receive_descriptor(channel);
+        if (fd < 0) _exit(0);
+        char failed = 0;
+        real_time(1);
+        for (int send_number = 0; send_number < 3; send_number++) failed += send(fd, "hello", 5, 0) < 0;
+        real_time(0);
+        close(fd);
+        if (send(channel, &failed, 1, 0) != 1) _exit(0);
+    }
+}
+
+/* The peer process of a pair: `runs` runs; exits with 0 when every run's order and answer went through. */
+static void pair_peer(long runs) {
+    int channel[2];
+    char buffer[1024], answer;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, channel) != 0) die("socketpair");
+    pid_t client_process = fork();
+    if (client_process < 0) die("fork");
+    if (client_process == 0) {
+        close(channel[0]);
+        pair_client(channel[1]);
+    }
+    close(channel[1]);
+    for (long i = 0; i < runs; i++) {
+        int client = socket(AF_INET, SOCK_STREAM, 0);
+        if (client < 0) die("socket");
+        if (connect(client, (struct sockaddr *)&address, sizeof address) != 0) die("connect");
+        int peer = accept(listener, NULL, NULL);
+        if (peer < 0) die("accept");
+        real_time(1);
+        if (send_descriptor(channel[0], client) != 0) die("hand");
+        recv(peer, buffer, sizeof buffer, 0);
+        close(peer);
+        real_time(0);
+        if (recv(channel[0], &answer, 1, 0) != 1) die("answer");
+        abortive_close(client);
+    }
+    close(channel[0]);
+    waitpid(client_process, NULL, 0);
+    _exit(0);
+}
+
 static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -53,8 +139,8 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3 || (strcmp(argv[1], "loop") != 0 && strcmp(argv[1], "fork") != 0)) {
-        fprintf(stderr, "usage: baseline loop|fork RUNS\n");
+    if (argc != 3 || (strcmp(argv[1], "loop") != 0 && strcmp(argv[1], "fork") != 0 && strcmp(argv[1], "pair") != 0)) {
+        fprintf(stderr, "usage: baseline loop|fork|pair RUNS\n");
         return 64;
     }
     long runs = atol(argv[2]);
@@ -69,6 +155,24 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, forking ? SIG_DFL : SIG_IGN);
     long failures = 0;
     double start = now();
+    if (strcmp(argv[1], "pair") == 0) {
+        long pairs = 2 * sysconf(_SC_NPROCESSORS_ONLN);
+        for (long pair = 0; pair < pairs; pair++) {
+            pid_t peer_process = fork();
+            if (peer_process < 0) die("fork");
+            /* The runs split as evenly as they go: the first pairs take one more. */
+            if (peer_process == 0) pair_peer(runs / pairs + (pair < runs % pairs));
+        }
+        int status, complete = 1;
+        while (wait(&status) > 0) complete &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        if (!complete) {
+            fprintf(stderr, "baseline: a pair's peer or client failed\n");
+            return 2;
+        }
+        double seconds = now() - start;
+        printf("%s %ld runs %.3f s %.0f runs/s\n", argv[1], runs, seconds, runs / seconds);
+        return 0;
+    }
     for (long i = 0; i < runs; i++) {
         if (!forking) {
             failures += classic_run();

@@ -5,10 +5,13 @@
 #   bash Benchmarks/run.sh [REPEATS]      (default 5 repetitions of each timed measurement)
 #
 # 1. builds the release binary and Benchmarks/baseline.c;
-# 2. times the bare C classic loop (20,000 runs) and its fork-per-run variant (5,000 runs);
+# 2. times the bare C classic loop (20,000 runs), its fork-per-run variant (5,000 runs) and its
+#    fair-race variant (20,000 runs in pairs of a peer and a client process, as pipelab's runs
+#    race at sleep 0, recording nothing: the cost of the race itself on this machine);
 # 3. times `pipelab sweep` with 20,000 zero-sleep runs (tcp4, close, ignore, 3 sends) and with
 #    5,000 runs whose disposition is `default` (each SIGPIPE kills the process that sends);
-# 4. prints runs/s, the ratio pipelab / baseline for each pair, and the sweeps' peak memory;
+# 4. prints runs/s, the ratio pipelab / baseline for each pair (the zero-sleep sweep against both
+#    the bare loop and the fair-race pairs), and the sweeps' peak memory;
 # 5. compares the peak memory of a 100,000-run sweep with a 10,000-run sweep, checks that the
 #    100,000-run sweep ran out of neither ports nor file descriptors;
 # 6. times `pipelab report` on the 100,000-run database; then (Benchmarks/scale.sh) `report` on
@@ -44,6 +47,7 @@ declare -A SECONDS_OF RSS_OF
 for i in $(seq "$REPEATS"); do
     SECONDS_OF[loop]+="$("$WORK/baseline" loop 20000 | awk '{ print $4 }') "
     SECONDS_OF[fork]+="$("$WORK/baseline" fork 5000 | awk '{ print $4 }') "
+    SECONDS_OF[pair]+="$("$WORK/baseline" pair 20000 | awk '{ print $4 }') "
     rm -f "$WORK"/z.sqlite*
     read -r s kb < <(measure "$PIPELAB" sweep "${ZERO_SLEEP[@]}" --repeat 20000 --db "$WORK/z.sqlite")
     SECONDS_OF[zero]+="$s "; RSS_OF[zero]+="$kb "
@@ -55,13 +59,17 @@ done
 rate() { echo "$1 $2" | awk '{ printf "%.0f", $1 / $2 }'; }
 med() { echo "$1" | tr ' ' '\n' | grep . | median; }
 loop_rate=$(rate 20000 "$(med "${SECONDS_OF[loop]}")"); fork_rate=$(rate 5000 "$(med "${SECONDS_OF[fork]}")")
+pair_rate=$(rate 20000 "$(med "${SECONDS_OF[pair]}")")
 zero_rate=$(rate 20000 "$(med "${SECONDS_OF[zero]}")"); kill_rate=$(rate 5000 "$(med "${SECONDS_OF[kill]}")")
 killed=$(sqlite3 "$WORK/k.sqlite" "SELECT printf('%.1f', 100.0 * SUM(outcome = 'killed') / COUNT(*)) FROM runs")
 
 echo "pipelab benchmark: medians of $REPEATS repetitions on $(nproc) CPUs, $(uname -r)"
 printf '%-58s %8s runs/s\n' "C classic loop, 20,000 runs" "$loop_rate"
-printf '%-58s %8s runs/s   ratio %.2f   peak RSS %s KiB\n' "pipelab sweep, 20,000 zero-sleep runs (recorded)" "$zero_rate" \
-    "$(echo "$zero_rate $loop_rate" | awk '{ print $1 / $2 }')" "$(med "${RSS_OF[zero]}")"
+printf '%-58s %8s runs/s   ratio %.2f to the loop\n' "C fair-race pairs, 20,000 runs (nothing recorded)" "$pair_rate" \
+    "$(echo "$pair_rate $loop_rate" | awk '{ print $1 / $2 }')"
+printf '%-58s %8s runs/s   ratio %.2f   (%.2f to the pairs)   peak RSS %s KiB\n' "pipelab sweep, 20,000 zero-sleep runs (recorded)" \
+    "$zero_rate" "$(echo "$zero_rate $loop_rate" | awk '{ print $1 / $2 }')" "$(echo "$zero_rate $pair_rate" | awk '{ print $1 / $2 }')" \
+    "$(med "${RSS_OF[zero]}")"
 printf '%-58s %8s runs/s\n' "C fork-per-run loop, 5,000 runs" "$fork_rate"
 printf '%-58s %8s runs/s   ratio %.2f   peak RSS %s KiB   (%s%% killed by SIGPIPE)\n' \
     "pipelab sweep, 5,000 sigpipe=default runs (recorded)" "$kill_rate" \
