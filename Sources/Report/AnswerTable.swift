@@ -59,6 +59,8 @@ package struct AnswerTable {
     package var network: NetworkCell
     /// Whether the sweep also has other probes or networks (told elsewhere in the report).
     package var otherProbesOrNetworks: Bool
+    /// Whether the answer's network has no loss while another of the sweep's has.
+    package var lossElsewhere: Bool
     /// The client the answer is read for: pipelab's own where the sweep has it (the system calls'
     /// answer; real programs have their own table, RuntimeTable).
     package var client: ClientProgram
@@ -69,10 +71,14 @@ package struct AnswerTable {
         let probes = Set(cells.map(\.scenario.probe)), networks = Set(cells.map(\.scenario.network))
         let clients = Set(cells.map(\.scenario.client))
         let probe = probes.contains(.none) ? .none : cells.first?.scenario.probe ?? .none
-        let network = networks.contains(.plain) ? .plain : cells.first?.scenario.network ?? .plain
+        // Plain loopback where the sweep has it, else its least lossy network: loss is told where it races.
+        let network = networks.contains(.plain) ? .plain
+            : networks.min { ($0.lossBasisPoints, $0.rttNs, $0.intervalNs) < ($1.lossBasisPoints, $1.rttNs, $1.intervalNs) } ?? .plain
         let client = clients.contains(.harness) ? .harness : clients.min { $0.position < $1.position } ?? .harness
         (self.probe, self.network, self.client) = (probe, network, client)
         otherProbesOrNetworks = probes.count > 1 || networks.count > 1
+        // "rtt 20ms" beside a lossy network of the same sweep must say it is the lossless one.
+        lossElsewhere = network.lossBasisPoints == 0 && network != .plain && networks.contains { $0.lossBasisPoints > 0 }
         otherClients = clients.count > 1
         let base = cells.filter {
             $0.scenario.probe == probe && $0.scenario.network == network && $0.scenario.client == client && $0.runs > $0.disturbedRuns
@@ -181,13 +187,18 @@ package struct AnswerTable {
         struct Family: Hashable { var sigpipe: SigpipeMode, sends: Int, payload: Int64 }
         func family(_ s: Scenario) -> Family { Family(sigpipe: s.sigpipe, sends: s.sends, payload: s.payloadBytes) }
         // The settled outcome of a family: its most frequent normalised signature at the answer sleeps.
+        // A sleep the link's round trip outlasts leaves no race: nothing from the peer can come back
+        // before the sends (Why tells those cells).
+        func linkFixed(_ s: Scenario) -> Bool {
+            s.rttNs > 0 && s.sleepNs &+ Int64(max(0, s.sends - 2)) &* s.intervalNs < s.rttNs
+        }
         var settledCounts: [Family: [String: Int]] = [:]
-        for cell in cells where answerSleeps.contains(cell.scenario.sleepNs) {
+        for cell in cells where answerSleeps.contains(cell.scenario.sleepNs) && !linkFixed(cell.scenario) {
             settledCounts[family(cell.scenario), default: [:]][normalized(cell.signature), default: 0] += cell.runs - cell.disturbedRuns
         }
         let settled = settledCounts.mapValues { $0.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? "" }
         var differing: [Int64: Int] = [:], total: [Int64: Int] = [:], otherwise: [String: Int] = [:]
-        for cell in cells {
+        for cell in cells where !linkFixed(cell.scenario) {
             guard let expected = settled[family(cell.scenario)] else { continue }
             let runs = cell.runs - cell.disturbedRuns, sleep = cell.scenario.sleepNs
             total[sleep, default: 0] += runs
@@ -218,7 +229,7 @@ package struct AnswerTable {
     package var scope: String {
         let sleeps = answerSleeps.map(DurationText.format).joined(separator: ", ")
         var text = "at sleep \(sleeps)"
-        if otherProbesOrNetworks { text += ", probe \(probe.rawValue), \(network.label)" }
+        if otherProbesOrNetworks { text += ", probe \(probe.rawValue), \(network.label)" + (lossElsewhere ? ", no loss" : "") }
         if otherClients || client != .harness { text += ", client \(client.rawValue)" }
         return text
     }

@@ -330,7 +330,7 @@ public enum Explainer {
         // The link kept the peer from ending it: no race, and not the machine (DisturbanceExplainer).
         if e.disturbances.contains(where: { $0.reason == .segmentLost }) {
             let next = e.writes.count >= 2 ? "\(call) #2 started" : "the probe was made"
-            return "Every \(call) was made before the peer began to end the connection, although the sleep covered the round trip: the link dropped \(PacketStory.list(e.lostBeforeSleepEnds, e.evidence, timed: false)) before \(next), so every \(call) succeeded. The link decided these runs, not the machine: they count in the verdict (`disturbance` = 'link')."
+            return "Every \(call) was made before the peer began to end the connection, although the sleep covered the round trip: the link dropped \(PacketStory.list(e.lostBeforeSleepEnds, e.evidence, timed: false)) before \(next), so every \(call) succeeded. The link decided these runs, not the machine: they count in the verdict (runs.disturbance = 'link')."
         }
         // Over a link whose round trip outlasts the sends, nothing from the peer could arrive in time.
         if let last = e.writes.indices.last, e.evidence.linkFixedOrder(send: last + 1) {
@@ -349,11 +349,18 @@ public enum Explainer {
         let ended = withRST ? "with RST" : "with FIN (our socket still accepts data after one)"
         let rst = withRST ? "its RST" : "the RST our later data provoked"
         let fate: String
+        // A dropped RST decided the run only if it would have reached our socket (half a round trip
+        // after the link took it) before the last send began.
+        let decisive = e.peerRSTsLost.contains { $0.tNs &+ s.rttNs / 2 < last.startNs }
         if let arrival = e.peerRSTArrival {
             guard arrival.tNs >= last.startNs else { return nil }
-            fate = "\(rst) reached our socket only after the last send had begun" + (s.hasLink ? " (over the link's round trip)" : "")
+            fate = decisive
+                ? "the link dropped \(rst), and the next RST, answering data we sent later, reached our socket only after the last send had begun"
+                : "\(rst) reached our socket only after the last send had begun" + (s.hasLink ? " (over the link's round trip)" : "")
+        } else if decisive {
+            fate = "the link dropped \(rst), which would have reached our socket before the last send, and none came after it"
         } else if !e.peerRSTsLost.isEmpty {
-            fate = "the link dropped \(rst)"
+            fate = "no RST reached our socket while the run lasted (the link dropped \(rst), which would have come only after the last send had begun)"
         } else {
             fate = withRST ? "its RST had not reached our socket when the run ended" : "no RST came back while the run lasted"
         }

@@ -116,7 +116,9 @@ package enum LinkFates {
     /// Why send `write` was accepted after the peer ended the connection with an RST.
     package static func acceptedBeforeRST(_ write: Step, _ e: Told) -> String {
         guard e.captured else { return "its RST had not yet reached our socket when the call ran" }
-        let lost = e.peerRSTsLost
+        // A dropped RST bears on this call only if it would have reached our socket (half a round
+        // trip after the link took it) before the call began.
+        let lost = e.peerRSTsLost.filter { $0.tNs &+ e.scenario.rttNs / 2 < write.startNs }
         if let arrival = e.peerRSTArrival, arrival.tNs >= write.startNs {
             let reached = "reached our socket only\(at(arrival, e).isEmpty ? "" : at(arrival, e) + ",") after the call began"
             guard !lost.isEmpty else { return "its RST " + reached }

@@ -52,7 +52,9 @@ public enum MarkdownReport {
         out += timings(data)
         out += appendix
         out += "\n## Reproduce\n\n"
-        if let spec { out += Markdown.codeBlock(ReproduceCommand.wrapped(spec), language: "sh") }
+        // Runs over a lossy link are captured whatever the flag; a captured lossless run says it was given.
+        let captured = data.examples.contains { !$0.run.packets.isEmpty && $0.run.scenario.lossBasisPoints == 0 }
+        if let spec { out += Markdown.codeBlock(ReproduceCommand.wrapped(spec, capture: captured), language: "sh") }
         out += "\nRecorded command line: " + Markdown.code(sweep.commandLine) + "; sweep UUID " + Markdown.code(sweep.uuid) + ".\n"
         let impossible = data.skipped.filter(\.cannotExist), unrunnable = data.skipped.filter { !$0.cannotExist }
         if !impossible.isEmpty {
@@ -142,7 +144,7 @@ public enum MarkdownReport {
             for entry in seen { groups[index].counts[entry.signature, default: 0] += entry.runs }
             groups[index].runs += seen.reduce(0) { $0 + $1.runs }
         }
-        out += "Cells whose repeats show the same signatures, with their runs:\n\n"
+        out += "The racing cells, grouped where their repeats gave the same signatures:\n\n"
         let sorted = groups.sorted { ($0.runs, $1.signatures.joined(separator: " ")) > ($1.runs, $0.signatures.joined(separator: " ")) }
         for group in sorted.prefix(Self.raceGroupsShown) {
             let shares = group.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
@@ -159,7 +161,7 @@ public enum MarkdownReport {
     /// What varies in the cells that race at sleeps of 1 ms or more, by the runs told under Why (one
     /// per signature, and per link fate where captured, which places the peer's ending): the first send still in progress at the peer's ending, the calls in the same
     /// order in every signature (the kernel's timing varies), or the peer's ending between other calls
-    /// (a link whose round trip the sleep does not cover leaves that open).
+    /// (a link whose round trip the sleep does not cover leaves that open, and so does a lossy one).
     package static func settledRaces(_ cells: Set<Scenario>, examples: [CellExample]) -> String {
         let told = examples.filter { cells.contains($0.run.scenario) }.map { RunEvidence($0.run) }
         let counted = " At longer sleeps (\(Plural.count(cells.count, "cell")))"
@@ -173,7 +175,9 @@ public enum MarkdownReport {
         let varied = cells.filter { (orders[$0]?.count ?? 0) > 1 }
         let same = " the calls came in the same order in every run Why tells, and what varies lies in the kernel's timing"
         guard !varied.isEmpty else { return counted + same + "." }
-        let link = varied.allSatisfy(\.hasLink) ? " (over a link whose round trip the sleep does not cover)" : ""
+        let dropped = told.contains { varied.contains($0.scenario) && !$0.lostPackets.isEmpty }
+        let link = dropped && varied.allSatisfy({ $0.lossBasisPoints > 0 }) ? " (the link dropped packets in some of their runs)"
+            : varied.allSatisfy({ $0.hasLink && $0.sleepNs < $0.rttNs }) ? " (over a link whose round trip the sleep does not cover)" : ""
         let between = "the peer's ending fell between other calls from run to run\(link)"
         return varied.count == cells.count ? counted + " " + between + "."
             : counted + ": in \(cells.count - varied.count)" + same + "; in \(varied.count) " + between + "."
@@ -265,7 +269,10 @@ public enum MarkdownReport {
 
     package static func disturbed(_ data: ReportData) -> String {
         guard !data.disturbed.isEmpty else {
-            return "None: in every run whose sleep was \(DurationText.format(RunEvidence.settledSleepNs)) or more (and covered the round trip) the peer had begun to end the connection before send #2, every timed pause ended within 1 % + 100 µs of its time, and at shorter sleeps the peer was waiting when send #1 began.\n"
+            // Over a lossy link a run whose peer was late may be the link's doing: that run is the experiment.
+            let orLink = data.cells.contains { $0.scenario.lossBasisPoints > 0 }
+                ? " or the link had dropped a packet before then (`runs.disturbance` = 'link': the experiment, counted)" : ""
+            return "None: in every run whose sleep was \(DurationText.format(RunEvidence.settledSleepNs)) or more (and covered the round trip) the peer had begun to end the connection before send #2\(orLink), every timed pause ended within 1 % + 100 µs of its time, and at shorter sleeps the peer was waiting when send #1 began.\n"
         }
         let shown = data.disturbed.prefix(3)
         let meaning: [(Disturbance.Reason, String)] = [

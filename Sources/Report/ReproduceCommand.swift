@@ -4,15 +4,16 @@ import PipeLabKernel
 
 /// The `pipelab sweep` command line that runs a spec again, pasteable into a POSIX shell.
 public enum ReproduceCommand {
-    public static func of(_ spec: SweepSpec) -> String {
-        (["pipelab sweep"] + options(spec)).joined(separator: " ")
+    /// - Parameter capture: the sweep recorded its packets (`--capture`, which the spec does not keep).
+    public static func of(_ spec: SweepSpec, capture: Bool = false) -> String {
+        (["pipelab sweep"] + options(spec, capture: capture)).joined(separator: " ")
     }
 
     /// The same command in lines of at most `width` characters where the options allow, joined
     /// with backslash-newline: a code block on GitHub then needs no horizontal scrolling.
-    public static func wrapped(_ spec: SweepSpec, width: Int = 90) -> String {
+    public static func wrapped(_ spec: SweepSpec, capture: Bool = false, width: Int = 90) -> String {
         var lines: [String] = [], current = "pipelab sweep"
-        for option in options(spec) {
+        for option in options(spec, capture: capture) {
             if current.count + 1 + option.count + 2 > width {
                 lines.append(current)
                 current = "   "
@@ -25,7 +26,7 @@ public enum ReproduceCommand {
     /// Each option with its value, one string each: every dimension not at its single `pipelab run`
     /// default (a sweep gives a dimension left out that default), and at least one, since a sweep
     /// with no dimension flag at all runs the built-in grid.
-    package static func options(_ spec: SweepSpec) -> [String] {
+    package static func options(_ spec: SweepSpec, capture: Bool = false) -> [String] {
         var dimensions = Dimensions.all.filter { spec[$0] != [$0.runDefault] }
         if dimensions.isEmpty { dimensions = Array(Dimensions.all.prefix(1)) }
         var options = dimensions.map { "\($0.flag) \($0.format(spec[$0]))" }
@@ -34,6 +35,7 @@ public enum ReproduceCommand {
         if let probeSleep = spec.probeSleep { options.append("--probe-sleep " + probeSleep.map(DurationText.format).joined(separator: ",")) }
         if let linkSleep = spec.linkSleep { options.append("--link-sleep " + linkSleep.map(DurationText.format).joined(separator: ",")) }
         if spec.order == .shuffle { options.append("--seed \(spec.seed)") }
+        if capture { options.append("--capture") }
         // Attached with '=', so a name that starts with '-' is not read as an option.
         if let name = spec.name { options.append("--name=" + shellQuoted(name)) }
         return options

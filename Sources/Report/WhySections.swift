@@ -180,14 +180,19 @@ package enum WhySections {
                 }
             }
         }
+        // Headings name the transports and peers where they narrow the sweep's (the Where line says
+        // the rest); headings that would read alike name the cells as the Where line does.
+        let headings = sections.map { section in
+            let named = CellSet(section.cells.map(Self.pair), in: all.map(Self.pair)).text
+            return heading(section) + (named == "every cell" ? "" : " — " + named)
+        }
         // Sections are numbered, so that a later one points to an earlier one instead of repeating it.
         var said = Said()
         return out + sections.enumerated().map { index, section in
             let number = index + 1
-            // The transports and peers, where they narrow the sweep's (the Where line says the rest).
-            let named = CellSet(section.cells.map(Self.pair), in: all.map(Self.pair)).text
-            let pairs = named == "every cell" ? "" : " — " + named
-            var out = "### \(number). " + Markdown.text(heading(section) + pairs) + "\n\n"
+            let alike = headings.filter { $0 == headings[index] }.count > 1
+            let title = alike ? heading(section) + " — " + CellSet(section.cells, in: all).condensed(products: 1) : headings[index]
+            var out = "### \(number). " + Markdown.text(title) + "\n\n"
             let mechanism = said.unsaid(section.mechanism, in: String(number))
             let pointer = mechanism.earlier.isEmpty ? [] : ["Otherwise as in " + Plural.list(mechanism.earlier) + "."]
             out += Markdown.text((mechanism.kept + pointer).joined(separator: " ")) + "\n\n"

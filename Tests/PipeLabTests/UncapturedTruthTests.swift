@@ -37,8 +37,9 @@ import Testing
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let db = directory.appendingPathComponent("killed.sqlite").path
+        // Runs a busy machine disturbed are left out of the Why: enough repeats that one is not.
         let sweep = try CLI.run(["sweep", "--db", db, "--transport", "tcp4", "--peer", "close", "--sigpipe", "default",
-                                 "--sleep", "100ms", "--repeat", "2", "--quiet"])
+                                 "--sleep", "100ms", "--repeat", "6", "--quiet"])
         #expect(sweep.status == 0, "\(sweep.stderr)")
         let killed = try CLIShell.sqlite3(db, "SELECT COUNT(*) FROM runs WHERE signature = 'ok,ok,killed:SIGPIPE' AND peer_late = 0;").stdout
         try #require(killed != "0\n", "no undisturbed run was killed at send #3")
