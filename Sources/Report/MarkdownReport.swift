@@ -33,6 +33,7 @@ public enum MarkdownReport {
         out += header(data, matrix: matrix)
         out += "\n## The answer\n\n"
         out += answerIntro(answer) + "\n\n" + answer.markdown
+        if let loss = lossLine(data) { out += "\n" + loss + "\n" }
         out += embedded(charts, .heatmap)
         out += embedded(charts, .link)
         if let runtimes = RuntimeTable.section(data) { out += "\n## What each program saw\n\n" + runtimes }
@@ -86,6 +87,27 @@ public enum MarkdownReport {
     }
 
     /// One paragraph: what the table is read at, and what its columns count.
+    /// Over each lossy network: how many undisturbed runs lost a packet, and how many ended
+    /// otherwise than most runs of the same cell without loss (where the sweep has that cell).
+    package static func lossLine(_ data: ReportData) -> String? {
+        guard !data.lossCounts.isEmpty else { return nil }
+        let undisturbed = Dictionary(grouping: data.cells, by: \.scenario).mapValues { $0.map { ($0.signature, $0.runs - $0.disturbedRuns) } }
+        let parts = data.lossCounts.map { count in
+            var text = "at loss \(LossText.format(count.lossBasisPoints)), \(count.dropped) of \(Plural.count(count.runs, "run")) lost a packet"
+            var otherwise = 0, compared = false
+            for (scenario, signatures) in undisturbed where scenario.lossBasisPoints == count.lossBasisPoints {
+                var twin = scenario
+                twin.lossBasisPoints = 0
+                guard let usual = undisturbed[twin]?.filter({ $0.1 > 0 }).max(by: { ($0.1, $1.0) < ($1.1, $0.0) })?.0 else { continue }
+                compared = true
+                otherwise += signatures.filter { $0.0 != usual }.reduce(0) { $0 + $1.1 }
+            }
+            if compared { text += ", and \(otherwise) ended otherwise than most runs of the same cell without loss" }
+            return text
+        }
+        return "The link's losses: " + parts.joined(separator: "; ") + " (Where it races and Why tell what the drops changed)."
+    }
+
     package static func answerIntro(_ answer: AnswerTable) -> String {
         var text = "What the client sees once the peer is gone, \(answer.scope), in undisturbed runs. Fails first: with SIGPIPE not fatal."
         if answer.hasDefault { text += " Kills: where `default` SIGPIPE ends the process." }

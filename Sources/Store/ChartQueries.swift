@@ -9,14 +9,14 @@ public struct ChartData: Sendable {
     public var skipped: [SkippedCombination]
     /// One run per distinct signature, most frequent signature first.
     public var representatives: [RepresentativeRun]
-    /// Undisturbed runs of peer close and probe none by cell and first failing send, for the link chart.
+    /// Undisturbed runs of probe none by cell and first failing send, for the link chart.
     public var linkGroups: [LinkGroup] = []
     /// Real programs' runs told of another first failure than their system calls show (the heatmap draws what they were told).
     public var toldFailures: [ToldFailure] = []
 
     /// The parameters the link chart pools, with their values in the sweep: `sigpipe (ignore), …`:
-    /// every dimension but those its columns show (transport and the network) and those its query
-    /// fixes (peer close, probe none), so a new dimension is named here without an edit.
+    /// every dimension but those its columns show (transport and the network) and those it fixes
+    /// (the peer it draws, probe none), so a new dimension is named here without an edit.
     public var linkPooled: String {
         let drawn = [Dimensions.transport, Dimensions.peer, Dimensions.probe, Dimensions.interval, Dimensions.rtt, Dimensions.loss].map(\.name)
         let cells = linkGroups.map(\.scenario)
@@ -78,11 +78,11 @@ extension Store {
         }
     }
 
-    /// Undisturbed runs of peer close and probe none, by cell and first failing send.
+    /// Undisturbed runs of probe none, by cell and first failing send (the link chart draws one peer's).
     package func linkGroups() throws(StoreError) -> [LinkGroup] {
         try db.prepare("""
             SELECT \(Dimensions.columnList()), first_failing_send, SUM(runs) AS runs
-            FROM temp.run_groups WHERE peer = 'close' AND probe = 'none' AND peer_late = 0
+            FROM temp.run_groups WHERE probe = 'none' AND peer_late = 0
             GROUP BY \(Dimensions.columnList()), first_failing_send
             """).rows { (row: Row) throws(StoreError) in
             LinkGroup(scenario: try row.scenario(), firstFailingSend: row.optionalInt("first_failing_send").map { Int($0) },

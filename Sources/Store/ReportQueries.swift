@@ -19,6 +19,15 @@ public struct ReportData: Sendable {
     /// Per client, from the start of send #2 to the start of send #3 (ns), back-to-back sends
     /// only: what tracing costs a real program (ClientQueries).
     public var sendGapsNs: [ClientProgram: [Int64]] = [:]
+    /// Per loss over the emulated link (above 0): its undisturbed runs and how many lost a packet.
+    public var lossCounts: [LossCount] = []
+}
+
+/// The undisturbed runs over one loss of the emulated link, and those the link dropped a packet of.
+public struct LossCount: Sendable, Equatable {
+    public var lossBasisPoints: Int
+    public var runs: Int
+    public var dropped: Int
 }
 
 /// The runs one example stands for: a cell, a signature and what the peer left unread.
@@ -63,13 +72,16 @@ extension Store {
         try namingBrokenRow { () throws(StoreError) in
             guard let first = sweepIDs.first else { throw StoreError(.notFound, "no sweep to report in \(path)") }
             try countRunGroups(sweepIDs: sweepIDs)
+            let cells = try groupedCellSignatures()
             return ReportData(sweep: try sweep(id: first), skipped: try skipped(sweepID: first),
-                              cells: try groupedCellSignatures(), timings: try failureTimings(sweepIDs: sweepIDs),
+                              cells: cells, timings: try failureTimings(sweepIDs: sweepIDs),
                               examples: try cellExamples(sweepIDs: sweepIDs), disturbed: try disturbedRuns(sweepIDs: sweepIDs),
                               sleepErrors: try sleepErrors(sweepIDs: sweepIDs),
                               // Only a real program's runs make the runtime table and its tracing cost.
                               clientOutcomes: try hasRealClients() ? clientOutcomes(sweepIDs: sweepIDs) : [],
-                              sendGapsNs: try hasRealClients() ? sendGaps(sweepIDs: sweepIDs) : [:])
+                              sendGapsNs: try hasRealClients() ? sendGaps(sweepIDs: sweepIDs) : [:],
+                              // Only a lossy sweep reads its packets for this.
+                              lossCounts: cells.contains { $0.scenario.lossBasisPoints > 0 } ? try lossCounts(sweepIDs: sweepIDs) : [])
         }
     }
 
@@ -242,6 +254,18 @@ extension Store {
             groups[groups.count - 1].errorsNs.append(try Self.bounded(row.int(2), "runs.slept_ns"))
         }
         return groups.sorted { ($0.transport.position, $0.sleepNs) < ($1.transport.position, $1.sleepNs) }
+    }
+
+    /// Per loss above 0, the undisturbed runs and those with a packet the link dropped.
+    package func lossCounts(sweepIDs: [Int64]) throws(StoreError) -> [LossCount] {
+        try db.prepare("""
+            SELECT CAST(ROUND(loss_percent * 100) AS INTEGER), COUNT(*),
+                   SUM(EXISTS (SELECT 1 FROM packets p WHERE p.run_id = r.id AND p.lost = 1))
+            FROM runs r WHERE \(Self.inSweeps(1, alias: "r")) AND loss_percent > 0 AND peer_late = 0
+            GROUP BY 1 ORDER BY 1
+            """).bind([.text(Self.jsonList(sweepIDs))]).rows { (row: Row) throws(StoreError) in
+            LossCount(lossBasisPoints: Int(clamping: row.int(0)), runs: Int(clamping: row.int(1)), dropped: Int(clamping: row.int(2)))
+        }
     }
 
     /// The columns `packet(_:from:)` reads, in its order.

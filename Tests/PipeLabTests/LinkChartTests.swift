@@ -36,4 +36,23 @@ import Testing
         single.linkGroups = data.linkGroups.filter { $0.scenario.network == .plain }
         #expect(LinkChart.svg(single) == nil)
     }
+
+    /// The peer drawn is close where the network changes where its runs fail, else the first peer
+    /// whose it changes (a lossy sweep's close runs all succeed on both networks, its linger0 runs
+    /// do not); a change of under a tenth of the runs does not count.
+    @Test func thePeerDrawnIsOneWhoseRunsTheNetworkChanges() {
+        func groups(_ peer: PeerAction, lossless: [Int?: Int], lossy: [Int?: Int]) -> [LinkGroup] {
+            [(0, lossless), (1_000, lossy)].flatMap { loss, counts in
+                counts.map { send, runs in
+                    LinkGroup(scenario: Scenario(transport: .tcp4, peer: peer, sigpipe: .ignore, sleepNs: 50_000_000, sends: 3, payloadBytes: 5,
+                                                 rttNs: 20_000_000, lossBasisPoints: loss), firstFailingSend: send, runs: runs)
+                }
+            }
+        }
+        let closeAlike = groups(.close, lossless: [nil: 20], lossy: [nil: 20])
+        #expect(LinkChart.drawnPeer(closeAlike + groups(.linger0, lossless: [nil: 10, 2: 10], lossy: [nil: 12, 2: 8])) == .linger0)
+        #expect(LinkChart.drawnPeer(closeAlike + groups(.linger0, lossless: [2: 20], lossy: [2: 19, nil: 1])) == .close)
+        #expect(LinkChart.drawnPeer(groups(.close, lossless: [nil: 20], lossy: [nil: 16, 3: 4]) + groups(.linger0, lossless: [2: 20], lossy: [nil: 20])) == .close)
+        #expect(LinkChart.drawnPeer([]) == nil)
+    }
 }

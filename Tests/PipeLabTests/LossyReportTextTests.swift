@@ -7,7 +7,8 @@ import Testing
 /// What a report says of a sweep over an emulated link with and without loss: the answer names the
 /// network it is read at, a sleep the round trip outlasts is not counted as a race (nothing from
 /// the peer can come back before the sends), a racing lossy cell is put down to the drops, the
-/// "no run disturbed" line allows for runs the link decided, and Reproduce keeps `--capture`.
+/// "no run disturbed" line allows for runs the link decided, the losses are counted under the
+/// answer, and Reproduce keeps `--capture`.
 @Suite struct LossyReportTextTests {
     @Test(.timeLimit(.minutes(2))) func aLinkSweepsAnswerNamesItsNetworkAndCountsNoRaceTheRoundTripDecides() throws {
         let directory = try temporaryDirectory()
@@ -28,6 +29,13 @@ import Testing
         #expect(table.rows.allSatisfy { $0.race == nil }, "\(table.markdown)")
         let report = try CLI.run(["report", "--db", db]).stdout
         #expect(report.contains("--capture"), "the Reproduce command drops --capture")
+        // The losses counted from the packets, and against the same cells without loss.
+        let counts = try CLIShell.sqlite3(db, """
+            SELECT COUNT(*), SUM(EXISTS (SELECT 1 FROM packets p WHERE p.run_id = r.id AND p.lost = 1))
+            FROM runs r WHERE loss_percent > 0 AND peer_late = 0;
+            """).stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|")
+        try #require(counts.count == 2)
+        #expect(report.contains("The link's losses: at loss 10%, \(counts[1]) of \(counts[0]) runs lost a packet, and "), "\(report)")
         if report.contains("None: in every run") {
             #expect(report.contains("or the link had dropped a packet before then"), "\(report)")
         }

@@ -2,7 +2,8 @@ import PipeLabStore
 import PipeLabExperiment
 import PipeLabKernel
 
-/// The first failing send against the network, for the classic peer (close): one column per
+/// The first failing send against the network, for one peer (the classic close where the network
+/// changes where its runs fail, else the first peer whose it changes): one column per
 /// (transport, rtt, interval, loss) of the sweep, a dot for every count of runs whose first failing send was that one (its area
 /// grows with the runs), from send 1 at the bottom to "none failed" at the top. Over a link every
 /// send made while the RST is still on its way succeeds, so the dots climb with the round trip
@@ -11,9 +12,10 @@ public enum LinkChart {
     package static let margin = 16.0, left = 150.0, rowHeight = 22.0, columnWidth = 64.0
 
     public static func svg(_ data: ChartData) -> String? {
+        guard uniqued(data.linkGroups.map(\.scenario.network)).count > 1, let peer = drawnPeer(data.linkGroups) else { return nil }
+        var data = data
+        data.linkGroups = data.linkGroups.filter { $0.scenario.peer == peer }
         let groups = data.linkGroups
-        let networks = uniqued(groups.map(\.scenario.network))
-        guard networks.count > 1 else { return nil }
         let columns = uniqued(groups.map { Column(transport: $0.scenario.transport, network: $0.scenario.network) })
             .sorted { ($0.transport.position, $0.network.rttNs, $0.network.lossBasisPoints, $0.network.intervalNs)
                     < ($1.transport.position, $1.network.rttNs, $1.network.lossBasisPoints, $1.network.intervalNs) }
@@ -64,10 +66,35 @@ public enum LinkChart {
         }
         let caption = SVG.paragraphs([
             "Each column is one transport over one network: the round trip of the emulated link (rtt), its loss, and the pause between the client's later sends (every); "
-                + "runs of peer close, pooled over " + data.linkPooled + ". A dot sits at the first send that did not write all its bytes, or at the top when none failed; runs the machine disturbed are left out.",
+                + "runs of peer \(peer.rawValue), pooled over " + data.linkPooled + ". A dot sits at the first send that did not write all its bytes, or at the top when none failed; runs the machine disturbed are left out.",
         ], x: margin, y: labelBottom + 24, width: width - 2 * margin)
         body += caption.elements
         return SVG.document(width: width, height: caption.end, body: body)
+    }
+
+    /// The peer whose runs the chart draws: close where the network changes where its runs fail,
+    /// else the first peer (in the grid's order) whose it changes, else close or the first; nil
+    /// without runs. The network changes it where two columns of a transport share their runs out
+    /// over the first failing sends differently by a tenth of the runs or more.
+    package static func drawnPeer(_ groups: [LinkGroup]) -> PeerAction? {
+        let peers = uniqued(groups.map(\.scenario.peer)).sorted { $0.position < $1.position }
+        func changes(_ peer: PeerAction) -> Bool {
+            var byColumn: [Column: [Int: Int]] = [:]
+            for group in groups where group.scenario.peer == peer {
+                byColumn[Column(transport: group.scenario.transport, network: group.scenario.network), default: [:]][group.firstFailingSend ?? 0, default: 0] += group.runs
+            }
+            let shares = byColumn.mapValues { runs in
+                let total = Double(max(1, runs.values.reduce(0, +)))
+                return runs.mapValues { Double($0) / total }
+            }
+            return shares.contains { a in
+                shares.contains { b in
+                    a.key.transport == b.key.transport
+                        && Set(a.value.keys).union(b.value.keys).reduce(0) { $0 + abs((a.value[$1] ?? 0) - (b.value[$1] ?? 0)) } / 2 >= 0.1 - 1e-9
+                }
+            }
+        }
+        return peers.contains(.close) && changes(.close) ? .close : peers.first(where: changes) ?? (peers.contains(.close) ? .close : peers.first)
     }
 
     package struct Column: Hashable {
