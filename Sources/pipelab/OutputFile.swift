@@ -21,10 +21,10 @@ enum OutputFile {
     }
 
     static func write(_ outputs: [Output]) throws {
+        // Every destination is checked before anything is written: what is in the way is bad input.
+        let destinations = try outputs.map { output throws(InputError) in try checkDestination(output.path) }
         var written: [(temporary: String, destination: String)] = []
         do {
-            // Every destination is checked before anything is written.
-            let destinations = try outputs.map { output in try checkDestination(output.path) }
             for (output, destination) in zip(outputs, destinations) {
                 written.append((try writeTemporary(output.bytes, beside: destination), destination))
             }
@@ -41,31 +41,43 @@ enum OutputFile {
     }
 
     /// `option`'s path, refused as bad input (64) before the command does any work when it could
-    /// never be written: empty, or a device, FIFO or socket (or a link to one, like /dev/stdout).
-    /// A missing directory or a directory in the way are found by write(), as failures to write (73).
-    static func checkUpFront(_ path: String, option: String) throws(InputError) {
-        let accepted = "accepted: the path of a regular file, or a new one, in an existing directory"
-        guard !path.isEmpty else { throw InputError("\(option): the path is empty; \(accepted)") }
-        if let special = special(path) { throw InputError("\(option): \(special); \(accepted)") }
+    /// never be written: empty, a directory, in a directory that does not exist, or a device, FIFO
+    /// or socket (or a link to one, like /dev/stdout). `example` is a file name fitting the option.
+    static func checkUpFront(_ path: String, option: String, example: String) throws(InputError) {
+        if let problem = problem(path) {
+            throw InputError("\(option): \(problem); accepted: a file path such as \(example), new or a regular file, in an existing directory")
+        }
     }
 
     /// Where `path`'s content goes: the path itself when nothing is there yet or a regular file is,
     /// or the regular file a symbolic link names (the link stays).
-    static func checkDestination(_ path: String) throws -> String {
+    static func checkDestination(_ path: String) throws(InputError) -> String {
+        if let problem = problem(path) { throw InputError("\(problem); accepted: a file path, new or a regular file, in an existing directory") }
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// What makes `path` impossible to write as a regular file, in words naming the path as given;
+    /// nil when it can be (a write may still fail: a full disk, a read-only file system).
+    private static func problem(_ path: String) -> String? {
+        guard !path.isEmpty else { return "the path is empty" }
+        if let special = special(path) { return special }
+        if path.hasSuffix("/") { return "\(path) names a directory" }
         var status = stat()
-        if let special = special(path) { throw Problem(special) }
-        if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
-            throw Problem("\(path) is a directory; accepted: a file path such as report.md")
+        // stat, not lstat: a link to a directory is a directory too.
+        if stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR { return "\(path) is a directory" }
+        // The directory as typed, not resolved: the message names what the user wrote. A link to a
+        // regular file has an existing directory by definition.
+        let parent = (path as NSString).deletingLastPathComponent
+        let directory = parent.isEmpty ? "." : parent
+        guard stat(directory, &status) == 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { return "the directory \(directory) does not exist" }
+            return "the directory \(directory) cannot be reached (\(strerrorText(code)))"
         }
-        var destination = path
-        if let resolved = realpath(path, nil) {
-            destination = String(cString: resolved)
-            free(resolved)
-        }
-        let directory = URL(fileURLWithPath: destination).deletingLastPathComponent().path
-        guard stat(directory, &status) == 0 else { throw SystemError("the directory \(directory)", errno: errno) }
-        guard status.st_mode & S_IFMT == S_IFDIR else { throw Problem("\(directory) is not a directory") }
-        return destination
+        guard status.st_mode & S_IFMT == S_IFDIR else { return "\(directory) is not a directory" }
+        return nil
     }
 
     /// What is wrong with renaming a new file over `path`: it would replace a device, a FIFO, a
@@ -111,11 +123,6 @@ enum OutputFile {
             throw error
         }
         return temporary
-    }
-
-    private struct Problem: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
     }
 
     /// `report.md` and `heatmap` → `report-heatmap.svg`, beside it.

@@ -113,7 +113,11 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(arguments: ["run", "--seed", "5"], problem: "this run loses none", accepted: "accepted: --seed with --loss above 0"),
         BadInput(arguments: ["run", "--loss", "1%", "--seed", "x"], problem: "--seed: 'x' is not a seed", accepted: "accepted: a whole number from 0 to 4294967295"),
         BadInput(arguments: ["run", "--transport", "unix", "--pcap", "x.pcapng"], problem: "a unix run has no packets", accepted: "accepted: --pcap with --transport tcp4"),
-        BadInput(arguments: ["run", "--db", "x.sqlite", "--pcap", "nodir/x.pcapng"], problem: "--pcap: the directory", accepted: "accepted: a file path"),
+        BadInput(arguments: ["run", "--db", "x.sqlite", "--pcap", "nodir/x.pcapng"], problem: "--pcap: the directory nodir does not exist",
+                 accepted: "accepted: a file path such as capture.pcapng"),
+        BadInput(arguments: ["run", "--db", "x.sqlite", "--pcap", "."], problem: "--pcap: . is a directory", accepted: "accepted: a file path such as capture.pcapng"),
+        BadInput(arguments: ["report", "--out", "nodir/r.md"], problem: "--out: the directory nodir does not exist", accepted: "accepted: a file path such as report.md"),
+        BadInput(arguments: ["compare", "1", "2", "--out", "."], problem: "--out: . is a directory", accepted: "accepted: a file path such as comparison.md"),
         // report, compare, migrate, sweeps
         BadInput(arguments: ["report", "--out", "report.txt"], problem: "does not end in .md"),
         BadInput(arguments: ["report", "nosuch"], problem: "no sweep 'nosuch'", accepted: "`pipelab sweeps` lists them", fixture: .database),
@@ -147,6 +151,8 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         #expect(output.stderr.hasPrefix("pipelab: ") || output.stderr.hasPrefix("pipelab worker: "))
         #expect(output.stderr.contains(input.problem), "stderr: \(output.stderr)")
         #expect(output.stderr.contains(input.accepted), "stderr: \(output.stderr)")
+        // What is accepted is said at most once.
+        #expect(output.stderr.lowercased().components(separatedBy: "accepted:").count <= 2, "stderr: \(output.stderr)")
         #expect(try Self.contents(of: directory) == before)
     }
 
