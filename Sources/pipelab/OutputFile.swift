@@ -24,19 +24,22 @@ enum OutputFile {
         // Every destination is checked before anything is written: what is in the way is bad input.
         let destinations = try outputs.map { output throws(InputError) in try checkDestination(output.path) }
         var written: [(temporary: String, destination: String)] = []
+        var current = outputs.first?.path ?? ""
         do {
             for (output, destination) in zip(outputs, destinations) {
+                current = output.path
                 written.append((try writeTemporary(output.bytes, beside: destination), destination))
             }
-            for (temporary, destination) in written {
-                guard rename(temporary, destination) == 0 else {
-                    throw SystemError("renaming the temporary file to \(destination)", errno: errno)
-                }
+            for (output, (temporary, destination)) in zip(outputs, written) {
+                current = output.path
+                guard rename(temporary, destination) == 0 else { throw SystemError("renaming it into place", errno: errno) }
             }
         } catch {
             for (temporary, _) in written { unlink(temporary) }
-            let names = outputs.map(\.path).joined(separator: ", ")
-            throw CommandFailure(message: "cannot write \(names): \(error); nothing was written", exitCode: 73)
+            // The one file that failed and why; the others are only counted, so the line stays short.
+            let others = outputs.count - 1
+            let rest = others > 0 ? " (nor the \(others) other \(others == 1 ? "file" : "files"))" : ""
+            throw CommandFailure(message: "cannot write \(current): \(error); nothing was written\(rest)", exitCode: 73)
         }
     }
 
@@ -102,22 +105,22 @@ enum OutputFile {
         let url = URL(fileURLWithPath: destination)
         var template = Array(url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).XXXXXX").path.utf8CString)
         let fd = mkstemp(&template)
-        guard fd >= 0 else { throw SystemError("creating a temporary file beside \(destination)", errno: errno) }
+        guard fd >= 0 else { throw SystemError("creating a temporary file beside it", errno: errno) }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { close(fd) }
         do {
             // mkstemp makes the file 0600; a report is as readable as any file the user creates.
             let mask = umask(0)
             umask(mask)
-            guard fchmod(fd, 0o666 & ~mask) == 0 else { throw SystemError("setting the mode of \(temporary)", errno: errno) }
+            guard fchmod(fd, 0o666 & ~mask) == 0 else { throw SystemError("setting its mode", errno: errno) }
             var bytes = content[...]
             while !bytes.isEmpty {
                 let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { throw SystemError("writing \(temporary)", errno: count < 0 ? errno : EIO) }
+                guard count > 0 else { throw SystemError("writing it", errno: count < 0 ? errno : EIO) }
                 bytes = bytes.dropFirst(count)
             }
-            guard fsync(fd) == 0 else { throw SystemError("writing \(temporary) to disk", errno: errno) }
+            guard fsync(fd) == 0 else { throw SystemError("flushing it to disk", errno: errno) }
         } catch {
             unlink(temporary)
             throw error
@@ -127,7 +130,7 @@ enum OutputFile {
 
     /// `report.md` and `heatmap` → `report-heatmap.svg`, beside it.
     static func chartPath(for reportPath: String, name: String) -> String {
-        let url = URL(fileURLWithPath: reportPath).deletingPathExtension()
-        return url.deletingLastPathComponent().appendingPathComponent("\(url.lastPathComponent)-\(name).svg").path
+        // Text, not a URL: a relative path stays as the user wrote it, for the messages that name it.
+        (reportPath as NSString).deletingPathExtension + "-\(name).svg"
     }
 }

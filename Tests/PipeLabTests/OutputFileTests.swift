@@ -69,6 +69,24 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
+    /// A write that fails while writing (a read-only file system) exits 73 with the problem and
+    /// the one file it hit; the report's other files are only counted.
+    @Test func aFailedWriteNamesTheFileThatFailed() throws {
+        guard geteuid() == 0 else { return }  // a read-only mount needs root
+        let directory = try Self.databaseWithTwoSweeps()
+        let mount = try TmpfsMount()
+        defer { mount.remove() }
+        try mount.makeReadOnly()
+        let out = mount.directory.appendingPathComponent("r.md").path
+        let output = try CLI.run(["report", "1", "--out", out, "--db", "lab.sqlite"], in: directory)
+        #expect(output.status == 73, "\(output.stderr)")
+        #expect(output.stderr.split(separator: "\n").count == 1)
+        let heatmap = mount.directory.appendingPathComponent("r-heatmap.svg").path
+        #expect(output.stderr.hasPrefix("pipelab: cannot write \(heatmap): creating a temporary file beside it: Read-only file system"), "\(output.stderr)")
+        #expect(output.stderr.components(separatedBy: ".svg").count == 2 && !output.stderr.contains(out), "\(output.stderr)")
+        #expect(output.stderr.contains("; nothing was written (nor the ") && output.stderr.hasSuffix(" other files)\n"), "\(output.stderr)")
+    }
+
     /// A FIFO, a device node (a copy of /dev/null made with mknod) and a link to a device are never
     /// replaced by a regular file: refused with one line before the run, and nothing is recorded.
     @Test func specialFilesAreRefusedBeforeTheRun() throws {
