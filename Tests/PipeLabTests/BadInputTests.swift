@@ -121,7 +121,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         // report, compare, migrate, sweeps
         BadInput(arguments: ["report", "--out", "report.txt"], problem: "does not end in .md"),
         BadInput(arguments: ["report", "nosuch"], problem: "no sweep 'nosuch'", accepted: "`pipelab sweeps` lists them", fixture: .database),
-        BadInput(arguments: ["report"], problem: "no pipelab database at pipelab.sqlite", accepted: "or pass --db"),
+        BadInput(arguments: ["report"], problem: "no pipelab database at pipelab.sqlite", accepted: "accepted: a database that `pipelab sweep` made here"),
         BadInput(arguments: ["report"], problem: "is not a SQLite database", accepted: "left unchanged", status: 65, fixture: .notADatabase),
         BadInput(arguments: ["report", "--db", "file:pipelab.sqlite"], problem: "looks like a SQLite URI", fixture: .database),
         BadInput(arguments: ["compare", "1"], problem: "Missing expected argument '<b>'", accepted: "pipelab compare --help"),
@@ -129,7 +129,10 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(arguments: ["migrate"], problem: "is not a SQLite database", accepted: "left unchanged", status: 65, fixture: .notADatabase),
         BadInput(arguments: ["migrate", "extra"], problem: "Unexpected argument 'extra'", accepted: "pipelab migrate --help"),
         BadInput(arguments: ["migrate", "--db", ":memory:"], problem: "':memory:' is an in-memory database"),
-        BadInput(arguments: ["sweeps", "--db", "missing.sqlite"], problem: "no pipelab database at missing.sqlite", accepted: "or pass --db"),
+        BadInput(arguments: ["sweeps", "--db", "missing.sqlite"], problem: "no pipelab database at missing.sqlite",
+                 accepted: "accepted: a database that `pipelab sweep --db missing.sqlite` made"),
+        BadInput(arguments: ["sweeps"], problem: "no pipelab database at missing.sqlite", accepted: "accepted: a database that `pipelab sweep` made with this PIPELAB_DB",
+                 environment: ["PIPELAB_DB": "missing.sqlite"]),
         BadInput(arguments: ["frobnicate"], problem: "Unexpected argument 'frobnicate'", accepted: "pipelab --help"),
         // the hidden worker mode, run by hand
         BadInput(arguments: ["worker"], problem: "worker is pipelab's internal mode"),
@@ -163,6 +166,13 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     @Test func messageNamesTheFlagAndWhatIsAccepted() throws {
         let output = try CLI.run(["run", "--transport", "tcp5"])
         #expect(output.stderr == "pipelab: --transport: unknown value 'tcp5'; accepted: tcp4, tcp6, unix, pipe\n")
+    }
+
+    /// --db was passed: the hint is the sweep that would make that file, not "pass --db".
+    @Test func aMissingDatabaseGivenWithDbIsNotToldToPassDb() throws {
+        let output = try CLI.run(["report", "1", "--db", "nope.sqlite", "--out", "r.md"], in: try temporaryDirectory())
+        #expect(output.status == 64)
+        #expect(output.stderr == "pipelab: no pipelab database at nope.sqlite; accepted: a database that `pipelab sweep --db nope.sqlite` made\n")
     }
 
     @Test func negativeValuesSayTheSameSeparateOrAttached() throws {
