@@ -64,6 +64,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(arguments: ["run", "--transport", "pipe", "--sigpipe", "nosignal"], problem: "MSG_NOSIGNAL", accepted: "cannot be run"),
         BadInput(arguments: ["run", "--transport", "pipe", "--peer", "linger0"], problem: "SO_LINGER", accepted: "cannot be run"),
         BadInput(arguments: ["run", "--no-such-flag"], problem: "Unknown option '--no-such-flag'", accepted: "pipelab run --help"),
+        BadInput(arguments: ["sweep", "--repat", "3"], problem: "Did you mean '--repeat'?", accepted: "Accepted: what `pipelab sweep --help` lists"),
         // the database path, on every command that takes one
         BadInput(arguments: ["run", "--db", ""], problem: "--db: the path is empty"),
         BadInput(arguments: ["run", "--db", ":memory:"], problem: "':memory:' is an in-memory database"),
@@ -156,6 +157,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         #expect(output.stderr.contains(input.accepted), "stderr: \(output.stderr)")
         // What is accepted is said at most once.
         #expect(output.stderr.lowercased().components(separatedBy: "accepted:").count <= 2, "stderr: \(output.stderr)")
+        #expect(!output.stderr.contains("?;"), "stderr: \(output.stderr)")
         #expect(try Self.contents(of: directory) == before)
     }
 
@@ -173,6 +175,12 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         let output = try CLI.run(["report", "1", "--db", "nope.sqlite", "--out", "r.md"], in: try temporaryDirectory())
         #expect(output.status == 64)
         #expect(output.stderr == "pipelab: no pipelab database at nope.sqlite; accepted: a database that `pipelab sweep --db nope.sqlite` made\n")
+    }
+
+    /// The parser's suggestion ends a sentence; what is accepted begins the next, without "?;".
+    @Test func aSuggestionIsJoinedToWhatIsAcceptedCleanly() throws {
+        let output = try CLI.run(["sweep", "--repat", "3"])
+        #expect(output.stderr == "pipelab: Unknown option '--repat'. Did you mean '--repeat'? Accepted: what `pipelab sweep --help` lists\n")
     }
 
     @Test func negativeValuesSayTheSameSeparateOrAttached() throws {
