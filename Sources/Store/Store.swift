@@ -78,7 +78,7 @@ public final class Store {
 
     private static func refuseMissing(_ path: String) throws(StoreError) {
         if !FileManager.default.fileExists(atPath: path) {
-            throw StoreError(.notFound, "no pipelab database at \(path) (run `pipelab sweep` first, or pass --db)")
+            throw StoreError(.notFound, "no pipelab database at \(path); accepted: a database that `pipelab sweep` made")
         }
     }
 

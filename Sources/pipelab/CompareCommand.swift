@@ -31,7 +31,7 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
-        if let out { try OutputFile.checkUpFront(out, option: "--out") }
+        if let out { try OutputFile.checkUpFront(out, option: "--out", example: format == .json ? "comparison.json" : "comparison.md") }
         let store = try database.openForReading()
         let comparison: SweepComparison
         do {

@@ -39,6 +39,21 @@ struct DatabaseOption: ParsableArguments {
         return path
     }
 
+    /// A missing database, refused with the way to make it that fits where its path came from:
+    /// telling a user who passed --db to pass --db would not help.
+    private func refuseMissing(_ path: String) throws(InputError) {
+        guard !FileManager.default.fileExists(atPath: path) else { return }
+        let made: String
+        if explicitPath != nil {
+            made = "a database that `pipelab sweep --db \(ReproduceCommand.shellQuoted(path))` made"
+        } else if ProcessInfo.processInfo.environment["PIPELAB_DB"] != nil {
+            made = "a database that `pipelab sweep` made with this PIPELAB_DB"
+        } else {
+            made = "a database that `pipelab sweep` made here (run it first), or another one given with --db"
+        }
+        throw InputError("no pipelab database at \(path); accepted: \(made)")
+    }
+
     /// Whether pipelab chose the path itself: neither --db nor $PIPELAB_DB was given, so a
     /// command printed for the user needs no --db either.
     var isDefault: Bool { explicitPath == nil && ProcessInfo.processInfo.environment["PIPELAB_DB"] == nil }
@@ -46,6 +61,7 @@ struct DatabaseOption: ParsableArguments {
     /// Opens the database to record in it (creating and migrating it with `create`).
     func open(create: Bool, damageCheckNs: Int64 = Store.damageCheckBudgetNs) throws -> Store {
         let path = try path()
+        if !create { try refuseMissing(path) }
         do {
             return try Store(path: path, create: create, damageCheckNs: damageCheckNs)
         } catch {
@@ -57,6 +73,7 @@ struct DatabaseOption: ParsableArguments {
     /// that only read.
     func openForReading() throws -> Store {
         let path = try path()
+        try refuseMissing(path)
         do {
             return try Store(readingFrom: path)
         } catch {

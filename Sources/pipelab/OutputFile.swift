@@ -21,51 +21,66 @@ enum OutputFile {
     }
 
     static func write(_ outputs: [Output]) throws {
+        // Every destination is checked before anything is written: what is in the way is bad input.
+        let destinations = try outputs.map { output throws(InputError) in try checkDestination(output.path) }
         var written: [(temporary: String, destination: String)] = []
+        var current = outputs.first?.path ?? ""
         do {
-            // Every destination is checked before anything is written.
-            let destinations = try outputs.map { output in try checkDestination(output.path) }
             for (output, destination) in zip(outputs, destinations) {
+                current = output.path
                 written.append((try writeTemporary(output.bytes, beside: destination), destination))
             }
-            for (temporary, destination) in written {
-                guard rename(temporary, destination) == 0 else {
-                    throw SystemError("renaming the temporary file to \(destination)", errno: errno)
-                }
+            for (output, (temporary, destination)) in zip(outputs, written) {
+                current = output.path
+                guard rename(temporary, destination) == 0 else { throw SystemError("renaming it into place", errno: errno) }
             }
         } catch {
             for (temporary, _) in written { unlink(temporary) }
-            let names = outputs.map(\.path).joined(separator: ", ")
-            throw CommandFailure(message: "cannot write \(names): \(error); nothing was written", exitCode: 73)
+            // The one file that failed and why; the others are only counted, so the line stays short.
+            let others = outputs.count - 1
+            let rest = others > 0 ? " (nor the \(others) other \(others == 1 ? "file" : "files"))" : ""
+            throw CommandFailure(message: "cannot write \(current): \(error); nothing was written\(rest)", exitCode: 73)
         }
     }
 
     /// `option`'s path, refused as bad input (64) before the command does any work when it could
-    /// never be written: empty, or a device, FIFO or socket (or a link to one, like /dev/stdout).
-    /// A missing directory or a directory in the way are found by write(), as failures to write (73).
-    static func checkUpFront(_ path: String, option: String) throws(InputError) {
-        let accepted = "accepted: the path of a regular file, or a new one, in an existing directory"
-        guard !path.isEmpty else { throw InputError("\(option): the path is empty; \(accepted)") }
-        if let special = special(path) { throw InputError("\(option): \(special); \(accepted)") }
+    /// never be written: empty, a directory, in a directory that does not exist, or a device, FIFO
+    /// or socket (or a link to one, like /dev/stdout). `example` is a file name fitting the option.
+    static func checkUpFront(_ path: String, option: String, example: String) throws(InputError) {
+        if let problem = problem(path) {
+            throw InputError("\(option): \(problem); accepted: a file path such as \(example), new or a regular file, in an existing directory")
+        }
     }
 
     /// Where `path`'s content goes: the path itself when nothing is there yet or a regular file is,
     /// or the regular file a symbolic link names (the link stays).
-    static func checkDestination(_ path: String) throws -> String {
+    static func checkDestination(_ path: String) throws(InputError) -> String {
+        if let problem = problem(path) { throw InputError("\(problem); accepted: a file path, new or a regular file, in an existing directory") }
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// What makes `path` impossible to write as a regular file, in words naming the path as given;
+    /// nil when it can be (a write may still fail: a full disk, a read-only file system).
+    private static func problem(_ path: String) -> String? {
+        guard !path.isEmpty else { return "the path is empty" }
+        if let special = special(path) { return special }
+        if path.hasSuffix("/") { return "\(path) names a directory" }
         var status = stat()
-        if let special = special(path) { throw Problem(special) }
-        if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
-            throw Problem("\(path) is a directory; accepted: a file path such as report.md")
+        // stat, not lstat: a link to a directory is a directory too.
+        if stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR { return "\(path) is a directory" }
+        // The directory as typed, not resolved: the message names what the user wrote. A link to a
+        // regular file has an existing directory by definition.
+        let parent = (path as NSString).deletingLastPathComponent
+        let directory = parent.isEmpty ? "." : parent
+        guard stat(directory, &status) == 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { return "the directory \(directory) does not exist" }
+            return "the directory \(directory) cannot be reached (\(strerrorText(code)))"
         }
-        var destination = path
-        if let resolved = realpath(path, nil) {
-            destination = String(cString: resolved)
-            free(resolved)
-        }
-        let directory = URL(fileURLWithPath: destination).deletingLastPathComponent().path
-        guard stat(directory, &status) == 0 else { throw SystemError("the directory \(directory)", errno: errno) }
-        guard status.st_mode & S_IFMT == S_IFDIR else { throw Problem("\(directory) is not a directory") }
-        return destination
+        guard status.st_mode & S_IFMT == S_IFDIR else { return "\(directory) is not a directory" }
+        return nil
     }
 
     /// What is wrong with renaming a new file over `path`: it would replace a device, a FIFO, a
@@ -90,22 +105,22 @@ enum OutputFile {
         let url = URL(fileURLWithPath: destination)
         var template = Array(url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).XXXXXX").path.utf8CString)
         let fd = mkstemp(&template)
-        guard fd >= 0 else { throw SystemError("creating a temporary file beside \(destination)", errno: errno) }
+        guard fd >= 0 else { throw SystemError("creating a temporary file beside it", errno: errno) }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { close(fd) }
         do {
             // mkstemp makes the file 0600; a report is as readable as any file the user creates.
             let mask = umask(0)
             umask(mask)
-            guard fchmod(fd, 0o666 & ~mask) == 0 else { throw SystemError("setting the mode of \(temporary)", errno: errno) }
+            guard fchmod(fd, 0o666 & ~mask) == 0 else { throw SystemError("setting its mode", errno: errno) }
             var bytes = content[...]
             while !bytes.isEmpty {
                 let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { throw SystemError("writing \(temporary)", errno: count < 0 ? errno : EIO) }
+                guard count > 0 else { throw SystemError("writing it", errno: count < 0 ? errno : EIO) }
                 bytes = bytes.dropFirst(count)
             }
-            guard fsync(fd) == 0 else { throw SystemError("writing \(temporary) to disk", errno: errno) }
+            guard fsync(fd) == 0 else { throw SystemError("flushing it to disk", errno: errno) }
         } catch {
             unlink(temporary)
             throw error
@@ -113,14 +128,9 @@ enum OutputFile {
         return temporary
     }
 
-    private struct Problem: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
-    }
-
     /// `report.md` and `heatmap` → `report-heatmap.svg`, beside it.
     static func chartPath(for reportPath: String, name: String) -> String {
-        let url = URL(fileURLWithPath: reportPath).deletingPathExtension()
-        return url.deletingLastPathComponent().appendingPathComponent("\(url.lastPathComponent)-\(name).svg").path
+        // Text, not a URL: a relative path stays as the user wrote it, for the messages that name it.
+        (reportPath as NSString).deletingPathExtension + "-\(name).svg"
     }
 }

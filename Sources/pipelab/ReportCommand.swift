@@ -31,7 +31,7 @@ struct ReportCommand: ParsableCommand {
             throw InputError("--out: '\(out)' does not end in .md; accepted: a path like report.md (the charts go beside it as report-heatmap.svg, …)")
         }
         // The charts' paths are known only once the data is read; write() checks them before writing any.
-        if let out { try OutputFile.checkUpFront(out, option: "--out") }
+        if let out { try OutputFile.checkUpFront(out, option: "--out", example: "report.md") }
         let store = try database.openForReading()
         var data: ReportData
         let source: (store: Store, sweepIDs: [Int64], fold: GroupFold?)

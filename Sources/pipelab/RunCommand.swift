@@ -58,10 +58,7 @@ struct RunCommand: ParsableCommand {
             guard scenario.transport.isTCP else {
                 throw InputError("--pcap: a \(scenario.transport.rawValue) run has no packets; accepted: --pcap with --transport tcp4 or tcp6")
             }
-            try OutputFile.checkUpFront(pcap, option: "--pcap")
-            do { _ = try OutputFile.checkDestination(pcap) } catch {
-                throw InputError("--pcap: \(error); accepted: a file path in an existing directory")
-            }
+            try OutputFile.checkUpFront(pcap, option: "--pcap", example: "capture.pcapng")
         }
         let store = try db.map { path in try DatabaseOption(explicitPath: path).open(create: true) }
         if let notice = Privileges.current.notice { writeStandardError(notice) }

@@ -34,7 +34,16 @@ do {
     let message = Pipelab.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
     // The parser's own messages name the problem; the command's help is what is accepted.
     let command = arguments.first { word in Pipelab.configuration.subcommands.contains { $0.configuration.commandName == word } }
-    let accepted = code == .validationFailure ? "; accepted: what `pipelab\(command.map { " " + $0 } ?? "") --help` lists" : ""
+    let help = "what `pipelab\(command.map { " " + $0 } ?? "") --help` lists"
+    // A message that ends a sentence ("Did you mean '--repeat'?") takes a new one, not "?;".
+    let accepted: String
+    if code != .validationFailure {
+        accepted = ""
+    } else if let last = message.last, ".?!".contains(last) {
+        accepted = " Accepted: \(help)"
+    } else {
+        accepted = "; accepted: \(help)"
+    }
     fail(message + accepted, code: code.rawValue == 1 ? 70 : code.rawValue)
 }
 

@@ -64,6 +64,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(arguments: ["run", "--transport", "pipe", "--sigpipe", "nosignal"], problem: "MSG_NOSIGNAL", accepted: "cannot be run"),
         BadInput(arguments: ["run", "--transport", "pipe", "--peer", "linger0"], problem: "SO_LINGER", accepted: "cannot be run"),
         BadInput(arguments: ["run", "--no-such-flag"], problem: "Unknown option '--no-such-flag'", accepted: "pipelab run --help"),
+        BadInput(arguments: ["sweep", "--repat", "3"], problem: "Did you mean '--repeat'?", accepted: "Accepted: what `pipelab sweep --help` lists"),
         // the database path, on every command that takes one
         BadInput(arguments: ["run", "--db", ""], problem: "--db: the path is empty"),
         BadInput(arguments: ["run", "--db", ":memory:"], problem: "':memory:' is an in-memory database"),
@@ -113,11 +114,15 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(arguments: ["run", "--seed", "5"], problem: "this run loses none", accepted: "accepted: --seed with --loss above 0"),
         BadInput(arguments: ["run", "--loss", "1%", "--seed", "x"], problem: "--seed: 'x' is not a seed", accepted: "accepted: a whole number from 0 to 4294967295"),
         BadInput(arguments: ["run", "--transport", "unix", "--pcap", "x.pcapng"], problem: "a unix run has no packets", accepted: "accepted: --pcap with --transport tcp4"),
-        BadInput(arguments: ["run", "--db", "x.sqlite", "--pcap", "nodir/x.pcapng"], problem: "--pcap: the directory", accepted: "accepted: a file path"),
+        BadInput(arguments: ["run", "--db", "x.sqlite", "--pcap", "nodir/x.pcapng"], problem: "--pcap: the directory nodir does not exist",
+                 accepted: "accepted: a file path such as capture.pcapng"),
+        BadInput(arguments: ["run", "--db", "x.sqlite", "--pcap", "."], problem: "--pcap: . is a directory", accepted: "accepted: a file path such as capture.pcapng"),
+        BadInput(arguments: ["report", "--out", "nodir/r.md"], problem: "--out: the directory nodir does not exist", accepted: "accepted: a file path such as report.md"),
+        BadInput(arguments: ["compare", "1", "2", "--out", "."], problem: "--out: . is a directory", accepted: "accepted: a file path such as comparison.md"),
         // report, compare, migrate, sweeps
         BadInput(arguments: ["report", "--out", "report.txt"], problem: "does not end in .md"),
         BadInput(arguments: ["report", "nosuch"], problem: "no sweep 'nosuch'", accepted: "`pipelab sweeps` lists them", fixture: .database),
-        BadInput(arguments: ["report"], problem: "no pipelab database at pipelab.sqlite", accepted: "or pass --db"),
+        BadInput(arguments: ["report"], problem: "no pipelab database at pipelab.sqlite", accepted: "accepted: a database that `pipelab sweep` made here"),
         BadInput(arguments: ["report"], problem: "is not a SQLite database", accepted: "left unchanged", status: 65, fixture: .notADatabase),
         BadInput(arguments: ["report", "--db", "file:pipelab.sqlite"], problem: "looks like a SQLite URI", fixture: .database),
         BadInput(arguments: ["compare", "1"], problem: "Missing expected argument '<b>'", accepted: "pipelab compare --help"),
@@ -125,7 +130,10 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(arguments: ["migrate"], problem: "is not a SQLite database", accepted: "left unchanged", status: 65, fixture: .notADatabase),
         BadInput(arguments: ["migrate", "extra"], problem: "Unexpected argument 'extra'", accepted: "pipelab migrate --help"),
         BadInput(arguments: ["migrate", "--db", ":memory:"], problem: "':memory:' is an in-memory database"),
-        BadInput(arguments: ["sweeps", "--db", "missing.sqlite"], problem: "no pipelab database at missing.sqlite", accepted: "or pass --db"),
+        BadInput(arguments: ["sweeps", "--db", "missing.sqlite"], problem: "no pipelab database at missing.sqlite",
+                 accepted: "accepted: a database that `pipelab sweep --db missing.sqlite` made"),
+        BadInput(arguments: ["sweeps"], problem: "no pipelab database at missing.sqlite", accepted: "accepted: a database that `pipelab sweep` made with this PIPELAB_DB",
+                 environment: ["PIPELAB_DB": "missing.sqlite"]),
         BadInput(arguments: ["frobnicate"], problem: "Unexpected argument 'frobnicate'", accepted: "pipelab --help"),
         // the hidden worker mode, run by hand
         BadInput(arguments: ["worker"], problem: "worker is pipelab's internal mode"),
@@ -147,6 +155,9 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         #expect(output.stderr.hasPrefix("pipelab: ") || output.stderr.hasPrefix("pipelab worker: "))
         #expect(output.stderr.contains(input.problem), "stderr: \(output.stderr)")
         #expect(output.stderr.contains(input.accepted), "stderr: \(output.stderr)")
+        // What is accepted is said at most once.
+        #expect(output.stderr.lowercased().components(separatedBy: "accepted:").count <= 2, "stderr: \(output.stderr)")
+        #expect(!output.stderr.contains("?;"), "stderr: \(output.stderr)")
         #expect(try Self.contents(of: directory) == before)
     }
 
@@ -157,6 +168,19 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     @Test func messageNamesTheFlagAndWhatIsAccepted() throws {
         let output = try CLI.run(["run", "--transport", "tcp5"])
         #expect(output.stderr == "pipelab: --transport: unknown value 'tcp5'; accepted: tcp4, tcp6, unix, pipe\n")
+    }
+
+    /// --db was passed: the hint is the sweep that would make that file, not "pass --db".
+    @Test func aMissingDatabaseGivenWithDbIsNotToldToPassDb() throws {
+        let output = try CLI.run(["report", "1", "--db", "nope.sqlite", "--out", "r.md"], in: try temporaryDirectory())
+        #expect(output.status == 64)
+        #expect(output.stderr == "pipelab: no pipelab database at nope.sqlite; accepted: a database that `pipelab sweep --db nope.sqlite` made\n")
+    }
+
+    /// The parser's suggestion ends a sentence; what is accepted begins the next, without "?;".
+    @Test func aSuggestionIsJoinedToWhatIsAcceptedCleanly() throws {
+        let output = try CLI.run(["sweep", "--repat", "3"])
+        #expect(output.stderr == "pipelab: Unknown option '--repat'. Did you mean '--repeat'? Accepted: what `pipelab sweep --help` lists\n")
     }
 
     @Test func negativeValuesSayTheSameSeparateOrAttached() throws {

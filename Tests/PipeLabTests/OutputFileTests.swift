@@ -42,21 +42,49 @@ import Testing
         #expect(mode == 0o644 & ~Int(umaskValue()))
     }
 
-    @Test func aDirectoryInTheWayWritesNothingAndSaysWhy() throws {
-        let directory = try Self.databaseWithTwoSweeps()
+    /// A directory given as an output is bad input, refused before any work: the database named
+    /// here does not exist, and the run is not made.
+    @Test(arguments: [(["report", "1", "--out", "X.md"], "report.md"), (["compare", "1", "2", "--out", "X.md"], "comparison.md"),
+                      (["compare", "1", "2", "--format", "json", "--out", "X.md"], "comparison.json"),
+                      (["run", "--sleep", "0", "--pcap", "X.md"], "capture.pcapng")])
+    func aDirectoryInTheWayIsBadInput(_ command: [String], example: String) throws {
+        let directory = try temporaryDirectory()
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("X.md"), withIntermediateDirectories: false)
-        let output = try CLI.run(["report", "1", "--out", "X.md", "--db", "lab.sqlite"], in: directory)
-        #expect(output.status == 73)
-        #expect(output.stderr.split(separator: "\n").count == 1)
-        #expect(output.stderr.contains("X.md is a directory") && !output.stderr.contains("error 1"), "\(output.stderr)")
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasPrefix("lab.sqlite-") }) == ["lab.sqlite", "X.md"])
+        let output = try CLI.run(command + ["--db", "lab.sqlite"], in: directory)
+        let option = command.contains("--pcap") ? "--pcap" : "--out"
+        #expect(output.status == 64, "\(output.stderr)")
+        #expect(output.stdout.isEmpty)
+        #expect(output.stderr == "pipelab: \(option): X.md is a directory; accepted: a file path such as \(example), new or a regular file, in an existing directory\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["X.md"])
     }
 
-    @Test func aMissingDirectoryWritesNothing() throws {
+    @Test(arguments: [["report", "1", "--out", "nowhere/c.md"], ["compare", "1", "2", "--out", "nowhere/c.md"],
+                      ["run", "--sleep", "0", "--pcap", "nowhere/c.pcapng"]])
+    func aMissingDirectoryIsBadInput(_ command: [String]) throws {
+        let directory = try temporaryDirectory()
+        let output = try CLI.run(command + ["--db", "lab.sqlite"], in: directory)
+        #expect(output.status == 64, "\(output.stderr)")
+        #expect(output.stdout.isEmpty && output.stderr.split(separator: "\n").count == 1)
+        #expect(output.stderr.contains(": the directory nowhere does not exist; accepted: a file path such as "), "\(output.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+
+    /// A write that fails while writing (a read-only file system) exits 73 with the problem and
+    /// the one file it hit; the report's other files are only counted.
+    @Test func aFailedWriteNamesTheFileThatFailed() throws {
+        guard geteuid() == 0 else { return }  // a read-only mount needs root
         let directory = try Self.databaseWithTwoSweeps()
-        let output = try CLI.run(["compare", "1", "2", "--out", "nowhere/c.md", "--db", "lab.sqlite"], in: directory)
-        #expect(output.status == 73)
-        #expect(output.stderr.contains("nowhere: No such file or directory"), "\(output.stderr)")
+        let mount = try TmpfsMount()
+        defer { mount.remove() }
+        try mount.makeReadOnly()
+        let out = mount.directory.appendingPathComponent("r.md").path
+        let output = try CLI.run(["report", "1", "--out", out, "--db", "lab.sqlite"], in: directory)
+        #expect(output.status == 73, "\(output.stderr)")
+        #expect(output.stderr.split(separator: "\n").count == 1)
+        let heatmap = mount.directory.appendingPathComponent("r-heatmap.svg").path
+        #expect(output.stderr.hasPrefix("pipelab: cannot write \(heatmap): creating a temporary file beside it: Read-only file system"), "\(output.stderr)")
+        #expect(output.stderr.components(separatedBy: ".svg").count == 2 && !output.stderr.contains(out), "\(output.stderr)")
+        #expect(output.stderr.contains("; nothing was written (nor the ") && output.stderr.hasSuffix(" other files)\n"), "\(output.stderr)")
     }
 
     /// A FIFO, a device node (a copy of /dev/null made with mknod) and a link to a device are never
