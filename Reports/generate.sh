@@ -42,6 +42,12 @@ SETTLED=(--transport tcp4,tcp6,unix,pipe --peer close,shutdown-wr,shutdown-rdwr,
     --rtt 0,1ms,20ms,100ms --interval 0,5ms,20ms --repeat 3 --capture --quiet >/dev/null
 "$PIPELAB" report real-link --out "$REPORTS"/real-link.md >/dev/null
 
+# A lossy link: the same 20 ms link with and without 10 % loss, a close and an abortive close, a
+# sleep the round trip outlasts and one it does not. Runs over a lossy link are always captured.
+"$PIPELAB" sweep --name lossy-link --transport tcp4 --peer close,linger0 --sigpipe ignore --sleep 1ms,50ms --sends 3 --payload 5 \
+    --rtt 20ms --loss 0,10% --repeat 20 --capture --quiet >/dev/null
+"$PIPELAB" report lossy-link --out "$REPORTS"/lossy-link.md >/dev/null
+
 # Real programs in their own runtimes: every shipped client installed here (a missing runtime is
 # left out with its reason), beside pipelab's own, against a close and an abortive close, with
 # each disposition (a handler does not survive exec: left out for real programs), at a settled
@@ -51,4 +57,4 @@ SETTLED=(--transport tcp4,tcp6,unix,pipe --peer close,shutdown-wr,shutdown-rdwr,
     --sigpipe default,ignore,handler,blocked --sleep 0,100ms --repeat 5 --jobs 4 --timeout 30s --quiet >/dev/null
 "$PIPELAB" report runtimes --out "$REPORTS"/runtimes.md >/dev/null
 
-echo "wrote Reports/default.md, Reports/race-window.md, Reports/settled-a-vs-settled-b.md, Reports/real-link.md, Reports/runtimes.md (database: $WORK/pipelab.sqlite)"
+echo "wrote Reports/default.md, Reports/race-window.md, Reports/settled-a-vs-settled-b.md, Reports/real-link.md, Reports/lossy-link.md, Reports/runtimes.md (database: $WORK/pipelab.sqlite)"

@@ -28,7 +28,7 @@ public enum Explainer {
             return ["pipelab could not set this run up (for example no IPv6 loopback address on the machine); nothing was measured. The run's steps and the database's `runs` row say which call failed."]
         }
         let evidence = Told(RunEvidence(run), detail: detail, ownShutdown: run.scenario.probe == .shutdownWrite && run.probeResult == "0")
-        if detail == .mechanism, let line = allSendsFirst(evidence) ?? noSendFailed(evidence) { return [line] }
+        if detail == .mechanism, let lines = allSendsFirst(evidence) ?? noSendFailed(evidence).map({ [$0] }) { return lines }
         var paragraphs = [peerParagraph(evidence)]
         paragraphs += DisturbanceExplainer.sentences(evidence.evidence, machine: detail == .run)
         var reported = false
@@ -318,25 +318,28 @@ public enum Explainer {
         return " No SIGPIPE came with the count: \(raiser) only when nothing was sent."
     }
 
-    /// A run whose sends all succeeded before the peer began to end the connection, in one line.
-    package static func allSendsFirst(_ e: Told) -> String? {
+    /// A run whose sends all succeeded before the peer began to end the connection: one line, and
+    /// over a lossy link a second naming what the link dropped (so the runs whose drops differ are
+    /// told as ways of one mechanism, not each as a mechanism of its own).
+    package static func allSendsFirst(_ e: Told) -> [String]? {
         guard e.outcome == .ok, !e.writes.isEmpty, e.writes.allSatisfy({ $0.result == $0.bytes }),
               e.writes.indices.allSatisfy({ e.peerEndedBefore(send: $0 + 1) == false }) else { return nil }
         let call = e.scenario.transport.isSocket ? "send" : "write"
         // A real program whose runtime made fewer writes than its sends (Node fails the rest itself).
         if e.scenario.client.isReal && e.writes.count < e.scenario.sends {
-            return "The program made \(e.writes.count) of its \(e.scenario.sends) sends as system calls on the connection, and each succeeded; its runtime did not make the others (what the program reported for them is under What each program saw, and in the Why of pipelab run)."
+            return ["The program made \(e.writes.count) of its \(e.scenario.sends) sends as system calls on the connection, and each succeeded; its runtime did not make the others (what the program reported for them is under What each program saw, and in the Why of pipelab run)."]
         }
         // The link kept the peer from ending it: no race, and not the machine (DisturbanceExplainer).
         if e.disturbances.contains(where: { $0.reason == .segmentLost }) {
             let next = e.writes.count >= 2 ? "\(call) #2 started" : "the probe was made"
-            return "Every \(call) was made before the peer began to end the connection, although the sleep covered the round trip: the link dropped \(PacketStory.list(e.lostBeforeSleepEnds, e.evidence, timed: false)) before \(next), so every \(call) succeeded. The link decided these runs, not the machine: they count in the verdict (runs.disturbance = 'link')."
+            return ["Every \(call) was made before the peer began to end the connection, although the sleep covered the round trip: a packet the link dropped before \(next) held the peer back, so every \(call) succeeded. The link decided these runs, not the machine: they count in the verdict (runs.disturbance = 'link').",
+                    "The link dropped \(PacketStory.list(e.lostBeforeSleepEnds, e.evidence, timed: false)) before \(next)."]
         }
         // Over a link whose round trip outlasts the sends, nothing from the peer could arrive in time.
         if let last = e.writes.indices.last, e.evidence.linkFixedOrder(send: last + 1) {
-            return "Every \(call) was made within a round trip of \(DurationText.format(e.scenario.rttNs)) after send #1, before anything from the peer could come back over the link: its delay, not a race, fixed the order, so every \(call) succeeded and nothing was left to fail."
+            return ["Every \(call) was made within a round trip of \(DurationText.format(e.scenario.rttNs)) after send #1, before anything from the peer could come back over the link: its delay, not a race, fixed the order, so every \(call) succeeded and nothing was left to fail."]
         }
-        return "Every \(call) was made before the peer began to end the connection: with this little sleep the client came first (a race), so every \(call) succeeded and nothing was left to fail."
+        return ["Every \(call) was made before the peer began to end the connection: with this little sleep the client came first (a race), so every \(call) succeeded and nothing was left to fail."]
     }
 
     /// A captured TCP run in which the peer ended the connection before a later send and still no

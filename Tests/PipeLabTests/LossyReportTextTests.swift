@@ -41,6 +41,45 @@ import Testing
         }
     }
 
+    /// Runs whose peer the link held back by different drops (send #1's data; an ACK and the data)
+    /// are one mechanism told in one section, each drop a way it went, not a section each.
+    @Test func runsHeldBackByDifferentDropsShareASection() throws {
+        let ms: Int64 = 1_000_000
+        let cell = Scenario(transport: .tcp4, peer: .close, sigpipe: .ignore, sleepNs: 50 * ms, sends: 3, payloadBytes: 5,
+                            rttNs: 20 * ms, lossBasisPoints: 1_000)
+        func example(id: Int64, ackLost: Bool) -> CellExample {
+            func step(_ actor: Actor, _ op: PipeLabExperiment.Operation, at ns: Int64, result: Int64, bytes: Int64) -> Step {
+                Step(actor: actor, op: op, bytes: bytes, result: result, errno: 0, sigpipe: false, startNs: ns, durationNs: 10_000, tcpState: nil)
+            }
+            // The peer reads the retransmitted data at 300 ms, after every send.
+            var steps: [Step] = [step(.client, .send, at: 0, result: 5, bytes: 5)]
+            steps.append(step(.peer, .recv, at: 100_000, result: 15, bytes: 1024))
+            steps.append(step(.client, .send, at: 50 * ms, result: 5, bytes: 5))
+            steps.append(step(.client, .send, at: 50 * ms + 20_000, result: 5, bytes: 5))
+            steps.append(step(.peer, .ioctl, at: 300 * ms, result: 0, bytes: 0))
+            steps.append(step(.peer, .close, at: 300 * ms + 20_000, result: 0, bytes: 0))
+            func packet(_ ns: Int64, _ flags: String, seq: Int64, length: Int64, lost: Bool) -> Packet {
+                Packet(tNs: ns, direction: .clientToPeer, flags: flags, seq: seq, ack: 1, length: length, stepSeq: nil, headers: [],
+                       wireLength: 40 + Int(length), lost: lost)
+            }
+            var packets = [packet(-20 * ms, "S", seq: 1_000, length: 0, lost: false)]
+            if ackLost { packets.append(packet(-100_000, ".", seq: 1_001, length: 0, lost: true)) }
+            packets.append(packet(10_000, "P.", seq: 1_001, length: 5, lost: true))
+            var run = RunResult(scenario: cell, repeatIndex: 0, outcome: .ok, termSignal: nil, steps: steps, harnessMessage: nil,
+                                startedAt: 0, durationNs: 400 * ms)
+            run.packets = packets
+            return CellExample(id: id, run: run, runs: 1)
+        }
+        let examples = [example(id: 1, ackLost: false), example(id: 2, ackLost: true)]
+        try #require(examples.allSatisfy { RunEvidence($0.run).disturbances.contains { $0.reason == .segmentLost } })
+        let sections = WhySections.sections(examples) { Explainer.explain($0, detail: .mechanism) }
+        #expect(sections.count == 1, "\(sections.map(\.mechanism))")
+        #expect(sections.first?.mechanism.contains("a packet the link dropped before send #2 started held the peer back") == true)
+        let ways = sections.first?.variants.map(\.sentences) ?? []
+        #expect(ways.count == 2, "\(ways)")
+        #expect(ways.allSatisfy { $0.first?.hasPrefix("The link dropped ") == true && $0.first?.contains("data before send #2 started") == true }, "\(ways)")
+    }
+
     /// A racing cell over a lossy link whose told runs show drops: the race is put down to them,
     /// not to a round trip the sleep covers.
     @Test func aLossyCellsRaceIsPutDownToTheDrops() {
