@@ -37,9 +37,8 @@ import Testing
         #expect(LinkChart.svg(single) == nil)
     }
 
-    /// The peer drawn is close where the network changes where its runs fail, else the first peer
-    /// whose it changes (a lossy sweep's close runs all succeed on both networks, its linger0 runs
-    /// do not); a change of under a tenth of the runs does not count.
+    /// The peer drawn is the one whose runs the network changes most, close on a tie (a lossy
+    /// sweep's close runs all succeed on both networks, its linger0 runs do not).
     @Test func thePeerDrawnIsOneWhoseRunsTheNetworkChanges() {
         func groups(_ peer: PeerAction, lossless: [Int?: Int], lossy: [Int?: Int]) -> [LinkGroup] {
             [(0, lossless), (1_000, lossy)].flatMap { loss, counts in
@@ -50,9 +49,11 @@ import Testing
             }
         }
         let closeAlike = groups(.close, lossless: [nil: 20], lossy: [nil: 20])
-        #expect(LinkChart.drawnPeer(closeAlike + groups(.linger0, lossless: [nil: 10, 2: 10], lossy: [nil: 12, 2: 8])) == .linger0)
-        #expect(LinkChart.drawnPeer(closeAlike + groups(.linger0, lossless: [2: 20], lossy: [2: 19, nil: 1])) == .close)
-        #expect(LinkChart.drawnPeer(groups(.close, lossless: [nil: 20], lossy: [nil: 16, 3: 4]) + groups(.linger0, lossless: [2: 20], lossy: [nil: 20])) == .close)
+        // Reports/lossy-link.md's: linger0's runs split alike over sleeps 1ms and 50ms, loss moved 3 of 40.
+        #expect(LinkChart.drawnPeer(closeAlike + groups(.linger0, lossless: [nil: 20, 2: 20], lossy: [nil: 23, 2: 17])) == .linger0)
+        #expect(LinkChart.drawnPeer(closeAlike + groups(.linger0, lossless: [2: 20], lossy: [2: 20])) == .close)
+        #expect(LinkChart.drawnPeer(groups(.close, lossless: [nil: 20], lossy: [nil: 16, 3: 4]) + groups(.linger0, lossless: [2: 20], lossy: [nil: 20])) == .linger0)
+        #expect(LinkChart.drawnPeer(groups(.close, lossless: [nil: 20], lossy: [nil: 16, 3: 4]) + groups(.linger0, lossless: [2: 20], lossy: [2: 16, nil: 4])) == .close)
         #expect(LinkChart.drawnPeer([]) == nil)
     }
 }

@@ -2,8 +2,8 @@ import PipeLabStore
 import PipeLabExperiment
 import PipeLabKernel
 
-/// The first failing send against the network, for one peer (the classic close where the network
-/// changes where its runs fail, else the first peer whose it changes): one column per
+/// The first failing send against the network, for one peer (the one whose runs the network
+/// changes most, the classic close on a tie): one column per
 /// (transport, rtt, interval, loss) of the sweep, a dot for every count of runs whose first failing send was that one (its area
 /// grows with the runs), from send 1 at the bottom to "none failed" at the top. Over a link every
 /// send made while the RST is still on its way succeeds, so the dots climb with the round trip
@@ -72,29 +72,36 @@ public enum LinkChart {
         return SVG.document(width: width, height: caption.end, body: body)
     }
 
-    /// The peer whose runs the chart draws: close where the network changes where its runs fail,
-    /// else the first peer (in the grid's order) whose it changes, else close or the first; nil
-    /// without runs. The network changes it where two columns of a transport share their runs out
-    /// over the first failing sends differently by a tenth of the runs or more.
+    /// The peer whose runs the chart draws: the one whose runs the network changes most (close
+    /// where none changes more, as where none changes at all); nil without runs. How much the
+    /// network changes a peer's runs: the largest share of runs that two columns of one transport
+    /// place at different first failing sends (half the sum of the differences of their shares).
     package static func drawnPeer(_ groups: [LinkGroup]) -> PeerAction? {
         let peers = uniqued(groups.map(\.scenario.peer)).sorted { $0.position < $1.position }
-        func changes(_ peer: PeerAction) -> Bool {
+        func change(_ peer: PeerAction) -> Double {
             var byColumn: [Column: [Int: Int]] = [:]
             for group in groups where group.scenario.peer == peer {
                 byColumn[Column(transport: group.scenario.transport, network: group.scenario.network), default: [:]][group.firstFailingSend ?? 0, default: 0] += group.runs
             }
-            let shares = byColumn.mapValues { runs in
+            let shares = byColumn.map { column, runs in
                 let total = Double(max(1, runs.values.reduce(0, +)))
-                return runs.mapValues { Double($0) / total }
+                return (column.transport, runs.mapValues { Double($0) / total })
             }
-            return shares.contains { a in
-                shares.contains { b in
-                    a.key.transport == b.key.transport
-                        && Set(a.value.keys).union(b.value.keys).reduce(0) { $0 + abs((a.value[$1] ?? 0) - (b.value[$1] ?? 0)) } / 2 >= 0.1 - 1e-9
+            var most = 0.0
+            for (transport, a) in shares {
+                for (other, b) in shares where other == transport {
+                    most = max(most, Set(a.keys).union(b.keys).reduce(0) { $0 + abs((a[$1] ?? 0) - (b[$1] ?? 0)) } / 2)
                 }
             }
+            return most
         }
-        return peers.contains(.close) && changes(.close) ? .close : peers.first(where: changes) ?? (peers.contains(.close) ? .close : peers.first)
+        // Close first, so that it is kept on a tie; then the grid's order.
+        var drawn: (peer: PeerAction, change: Double)?
+        for peer in peers.filter({ $0 == .close }) + peers.filter({ $0 != .close }) {
+            let changed = change(peer)
+            if drawn.map({ changed > $0.change }) ?? true { drawn = (peer, changed) }
+        }
+        return drawn?.peer
     }
 
     package struct Column: Hashable {
