@@ -2,8 +2,8 @@ import PipeLabStore
 import PipeLabExperiment
 import PipeLabKernel
 
-/// The first failing send against the network, for one peer (the one whose runs the network
-/// changes most, the classic close on a tie): one column per
+/// The first failing send against the network, for one peer (the classic close where the network
+/// changes it, else the peer whose runs it changes most): one column per
 /// (transport, rtt, interval, loss) of the sweep, a dot for every count of runs whose first failing send was that one (its area
 /// grows with the runs), from send 1 at the bottom to "none failed" at the top. Over a link every
 /// send made while the RST is still on its way succeeds, so the dots climb with the round trip
@@ -72,10 +72,11 @@ public enum LinkChart {
         return SVG.document(width: width, height: caption.end, body: body)
     }
 
-    /// The peer whose runs the chart draws: the one whose runs the network changes most (close
-    /// where none changes more, as where none changes at all); nil without runs. How much the
-    /// network changes a peer's runs: the largest share of runs that two columns of one transport
-    /// place at different first failing sends (half the sum of the differences of their shares).
+    /// The peer whose runs the chart draws: the classic close where the network changes where a
+    /// twentieth of its runs or more fail first, else the peer whose runs it changes most (close
+    /// on a tie, as where it changes none); nil without runs. How much the network changes a peer's
+    /// runs: the largest share of runs that two columns of one transport place at different first
+    /// failing sends (half the sum of the differences of their shares).
     package static func drawnPeer(_ groups: [LinkGroup]) -> PeerAction? {
         let peers = uniqued(groups.map(\.scenario.peer)).sorted { $0.position < $1.position }
         func change(_ peer: PeerAction) -> Double {
@@ -95,6 +96,7 @@ public enum LinkChart {
             }
             return most
         }
+        if peers.contains(.close) && change(.close) >= 0.05 { return .close }
         // Close first, so that it is kept on a tie; then the grid's order.
         var drawn: (peer: PeerAction, change: Double)?
         for peer in peers.filter({ $0 == .close }) + peers.filter({ $0 != .close }) {
