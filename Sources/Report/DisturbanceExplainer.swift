@@ -48,6 +48,6 @@ package enum DisturbanceExplainer {
     package static func linkSentence(_ disturbance: Disturbance, _ e: RunEvidence, timed: Bool) -> String? {
         guard disturbance.reason == .segmentLost else { return nil }
         let next = e.writes.count >= 2 ? "\(e.scenario.transport.isSocket ? "send" : "write") #2 started" : "the probe was made"
-        return "The link decided this run, not the machine: it dropped \(PacketStory.list(e.lostBeforeSleepEnds, e, timed: timed)) before \(next), so the peer had not ended the connection by then although the sleep covered the round trip. That is the experiment: the run counts in its cell's verdict (`disturbance` = 'link')."
+        return "The link decided this run, not the machine: it dropped \(PacketStory.list(e.lostBeforeSleepEnds, e, timed: timed)) before \(next), so the peer had not ended the connection by then although the sleep covered the round trip. That is the experiment: the run counts in its cell's verdict (runs.disturbance = 'link')."
     }
 }

@@ -14,7 +14,7 @@ import Testing
 
     /// A linger0 run: send #1 at 0, the peer's abortive close at 10 ms, sends #2 and #3 at 40 ms, all whole;
     /// the peer's RST left at `rstLeftNs` and was dropped, and the RST answering send #2 arrived at 60 ms.
-    static func run(rstLeftNs: Int64) -> RunResult {
+    static func run(rstLeftNs: Int64, laterRST: Bool = true) -> RunResult {
         func step(_ actor: Actor, _ op: Operation, at ns: Int64, result: Int64 = 0, bytes: Int64 = 0) -> Step {
             Step(actor: actor, op: op, bytes: bytes, result: result, errno: 0, sigpipe: false, startNs: ns, durationNs: 10_000, tcpState: nil)
         }
@@ -33,8 +33,7 @@ import Testing
         let packets = [
             packet(0, .clientToPeer, "S"), packet(20 * ms, .peerToClient, "S."), packet(20 * ms, .clientToPeer, "."),
             packet(rstLeftNs, .peerToClient, "R.", lost: true),
-            packet(60 * ms, .peerToClient, "R"),
-        ]
+        ] + (laterRST ? [packet(60 * ms, .peerToClient, "R")] : [])
         var run = RunResult(scenario: scenario, repeatIndex: 0, outcome: .ok, termSignal: nil, steps: steps,
                             harnessMessage: nil, startedAt: 0, durationNs: 70 * ms)
         run.packets = packets
@@ -57,5 +56,8 @@ import Testing
         let told = Explainer.explain(Self.run(rstLeftNs: 35 * Self.ms)).joined(separator: " ")
         #expect(!told.contains("the link dropped"), "\(told)")
         #expect(text.contains("its RST reached our socket only after the last send had begun (over the link's round trip)"), "\(text)")
+        // With no RST after it, the run reads as one in which none came in time.
+        let none = Explainer.explain(Self.run(rstLeftNs: 35 * Self.ms, laterRST: false), detail: .mechanism).joined(separator: " ")
+        #expect(!none.contains("the link dropped") && none.contains("its RST had not reached our socket when the run ended"), "\(none)")
     }
 }
