@@ -186,12 +186,12 @@ package struct AnswerTable {
     package static func race(_ cells: [CellSignature], answerSleeps: Set<Int64>, sleeps: [Int64]) -> Race? {
         struct Family: Hashable { var sigpipe: SigpipeMode, sends: Int, payload: Int64 }
         func family(_ s: Scenario) -> Family { Family(sigpipe: s.sigpipe, sends: s.sends, payload: s.payloadBytes) }
-        // The settled outcome of a family: its most frequent normalised signature at the answer sleeps.
         // A sleep the link's round trip outlasts leaves no race: nothing from the peer can come back
         // before the sends (Why tells those cells).
         func linkFixed(_ s: Scenario) -> Bool {
-            s.rttNs > 0 && s.sleepNs &+ Int64(max(0, s.sends - 2)) &* s.intervalNs < s.rttNs
+            s.rttNs > 0 && s.sleepNs &+ Int64(max(0, s.sends &- 2)) &* s.intervalNs < s.rttNs
         }
+        // The settled outcome of a family: its most frequent normalised signature at the answer sleeps.
         var settledCounts: [Family: [String: Int]] = [:]
         for cell in cells where answerSleeps.contains(cell.scenario.sleepNs) && !linkFixed(cell.scenario) {
             settledCounts[family(cell.scenario), default: [:]][normalized(cell.signature), default: 0] += cell.runs - cell.disturbedRuns

@@ -91,16 +91,20 @@ public enum MarkdownReport {
     /// otherwise than most runs of the same cell without loss (where the sweep has that cell).
     package static func lossLine(_ data: ReportData) -> String? {
         guard !data.lossCounts.isEmpty else { return nil }
-        let undisturbed = Dictionary(grouping: data.cells, by: \.scenario).mapValues { $0.map { ($0.signature, $0.runs - $0.disturbedRuns) } }
+        typealias Runs = (signature: String, runs: Int)
+        let undisturbed: [Scenario: [Runs]] = Dictionary(grouping: data.cells, by: \.scenario)
+            .mapValues { cells in cells.map { (signature: $0.signature, runs: $0.runs - $0.disturbedRuns) } }
         let parts = data.lossCounts.map { count in
             var text = "at loss \(LossText.format(count.lossBasisPoints)), \(count.dropped) of \(Plural.count(count.runs, "run")) lost a packet"
             var otherwise = 0, compared = false
             for (scenario, signatures) in undisturbed where scenario.lossBasisPoints == count.lossBasisPoints {
-                var twin = scenario
-                twin.lossBasisPoints = 0
-                guard let usual = undisturbed[twin]?.filter({ $0.1 > 0 }).max(by: { ($0.1, $1.0) < ($1.1, $0.0) })?.0 else { continue }
+                var lossless = scenario
+                lossless.lossBasisPoints = 0
+                let usual = undisturbed[lossless]?.filter { $0.runs > 0 }
+                    .max { ($0.runs, $1.signature) < ($1.runs, $0.signature) }?.signature
+                guard let usual else { continue }
                 compared = true
-                otherwise += signatures.filter { $0.0 != usual }.reduce(0) { $0 + $1.1 }
+                otherwise += signatures.filter { $0.signature != usual }.reduce(0) { $0 + $1.runs }
             }
             if compared { text += ", and \(otherwise) ended otherwise than most runs of the same cell without loss" }
             return text
