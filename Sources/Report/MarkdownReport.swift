@@ -144,13 +144,15 @@ public enum MarkdownReport {
         if traced > 0 {
             out += " \(traced) of them \(traced == 1 ? "is a real program's cell" : "are real programs' cells"), traced by strace: their shares are measured at the traced pace (What each program saw says how much slower) and are not the untraced program's."
         }
-        let short = racing.filter { $0.column.sleepNs < RunEvidence.settledSleepNs }
-        let settledCells = Set(racing.filter { $0.column.sleepNs >= RunEvidence.settledSleepNs }.map { OutcomeMatrix.scenario($0.row, $0.column) })
-        if !short.isEmpty {
-            out += " At sleeps under \(DurationText.format(RunEvidence.settledSleepNs)) (\(Plural.count(short.count, "cell"))) the client's later sends and the peer's ending overlap, so which comes first varies from run to run."
+        let causes = RaceCauses(racing.map { OutcomeMatrix.scenario($0.row, $0.column) }, examples: examples)
+        if !causes.lossy.isEmpty {
+            out += " In \(Plural.count(causes.lossy.count, "cell")) over a lossy link the link dropped packets in some of the runs Why tells."
         }
-        if !settledCells.isEmpty {
-            out += settledRaces(settledCells, examples: examples)
+        if !causes.short.isEmpty {
+            out += " At sleeps under \(DurationText.format(RunEvidence.settledSleepNs)) (\(Plural.count(causes.short.count, "cell"))) the client's later sends and the peer's ending overlap, so which comes first varies from run to run."
+        }
+        if !causes.settled.isEmpty {
+            out += settledRaces(causes.settled, examples: examples)
         }
         if let settled = sleeps.first(where: { $0 > latest }) {
             out += " No cell races at a sleep of \(DurationText.format(settled)) or more.\n\n"
@@ -187,7 +189,7 @@ public enum MarkdownReport {
     /// What varies in the cells that race at sleeps of 1 ms or more, by the runs told under Why (one
     /// per signature, and per link fate where captured, which places the peer's ending): the first send still in progress at the peer's ending, the calls in the same
     /// order in every signature (the kernel's timing varies), or the peer's ending between other calls
-    /// (a link whose round trip the sleep does not cover leaves that open, and so does a lossy one).
+    /// (a link whose round trip the sleep does not cover leaves that open).
     package static func settledRaces(_ cells: Set<Scenario>, examples: [CellExample]) -> String {
         let told = examples.filter { cells.contains($0.run.scenario) }.map { RunEvidence($0.run) }
         let counted = " At longer sleeps (\(Plural.count(cells.count, "cell")))"
@@ -201,9 +203,7 @@ public enum MarkdownReport {
         let varied = cells.filter { (orders[$0]?.count ?? 0) > 1 }
         let same = " the calls came in the same order in every run Why tells, and what varies lies in the kernel's timing"
         guard !varied.isEmpty else { return counted + same + "." }
-        let dropped = told.contains { varied.contains($0.scenario) && !$0.lostPackets.isEmpty }
-        let link = dropped && varied.allSatisfy({ $0.lossBasisPoints > 0 }) ? " (the link dropped packets in some of their runs)"
-            : varied.allSatisfy({ $0.hasLink && $0.sleepNs < $0.rttNs }) ? " (over a link whose round trip the sleep does not cover)" : ""
+        let link = varied.allSatisfy({ $0.hasLink && $0.sleepNs < $0.rttNs }) ? " (over a link whose round trip the sleep does not cover)" : ""
         let between = "the peer's ending fell between other calls from run to run\(link)"
         return varied.count == cells.count ? counted + " " + between + "."
             : counted + ": in \(cells.count - varied.count)" + same + "; in \(varied.count) " + between + "."
@@ -298,7 +298,7 @@ public enum MarkdownReport {
             // Over a lossy link a run whose peer was late may be the link's doing: that run is the experiment.
             let orLink = data.cells.contains { $0.scenario.lossBasisPoints > 0 }
                 ? " or the link had dropped a packet before then (`runs.disturbance` = 'link': the experiment, counted)" : ""
-            return "None: in every run whose sleep was \(DurationText.format(RunEvidence.settledSleepNs)) or more (and covered the round trip) the peer had begun to end the connection before send #2\(orLink), every timed pause ended within 1 % + 100 µs of its time, and at shorter sleeps the peer was waiting when send #1 began.\n"
+            return "None: in every run whose sleep was \(DurationText.format(RunEvidence.settledSleepNs)) or more (beyond the round trip, over a link) the peer had begun to end the connection before send #2\(orLink), every timed pause ended within 1 % + 100 µs of its time, and at shorter sleeps no peer's first call began more than \(DurationText.format(RunEvidence.settledSleepNs)) after send #1 did.\n"
         }
         let shown = data.disturbed.prefix(3)
         let meaning: [(Disturbance.Reason, String)] = [

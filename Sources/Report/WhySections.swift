@@ -186,13 +186,17 @@ package enum WhySections {
             let named = CellSet(section.cells.map(Self.pair), in: all.map(Self.pair)).text
             return heading(section) + (named == "every cell" ? "" : " — " + named)
         }
+        let named = sections.indices.map { index in
+            headings.filter { $0 == headings[index] }.count > 1
+                ? heading(sections[index]) + " — " + CellSet(sections[index].cells, in: all).condensed(products: 1) : headings[index]
+        }
+        // Mechanisms told in the very same cells still read alike: the later ones say so.
+        let titles = named.indices.map { index in named[..<index].contains(named[index]) ? named[index] + " (another mechanism)" : named[index] }
         // Sections are numbered, so that a later one points to an earlier one instead of repeating it.
         var said = Said()
         return out + sections.enumerated().map { index, section in
             let number = index + 1
-            let alike = headings.filter { $0 == headings[index] }.count > 1
-            let title = alike ? heading(section) + " — " + CellSet(section.cells, in: all).condensed(products: 1) : headings[index]
-            var out = "### \(number). " + Markdown.text(title) + "\n\n"
+            var out = "### \(number). " + Markdown.text(titles[index]) + "\n\n"
             let mechanism = said.unsaid(section.mechanism, in: String(number))
             let pointer = mechanism.earlier.isEmpty ? [] : ["Otherwise as in " + Plural.list(mechanism.earlier) + "."]
             out += Markdown.text((mechanism.kept + pointer).joined(separator: " ")) + "\n\n"

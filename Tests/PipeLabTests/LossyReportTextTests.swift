@@ -80,33 +80,40 @@ import Testing
         #expect(ways.allSatisfy { $0.first?.hasPrefix("The link dropped ") == true && $0.first?.contains("data before send #2 started") == true }, "\(ways)")
     }
 
-    /// A racing cell over a lossy link whose told runs show drops: the race is put down to them,
-    /// not to a round trip the sleep covers.
-    @Test func aLossyCellsRaceIsPutDownToTheDrops() {
+    /// Why racing cells differ: a lossy cell whose told runs show drops is put down to the link,
+    /// whatever its sleep (a 1ms cell over a lossy 20 ms link was put down to the kernel's timing);
+    /// a sleep under 1 ms overlaps the peer's ending; the rest are told as longer sleeps.
+    @Test func racingCellsArePutDownToTheirCause() {
         let ms: Int64 = 1_000_000
-        let cell = Scenario(transport: .tcp4, peer: .linger0, sigpipe: .ignore, sleepNs: 50 * ms, sends: 3, payloadBytes: 5,
-                            rttNs: 20 * ms, lossBasisPoints: 1_000)
-        // The peer closes at `closeNs`; sends at 0 and 50 ms; `dropped` marks send #1's data lost.
-        func example(closeNs: Int64, dropped: Bool, signature: [Int64]) -> CellExample {
-            var steps = [Step(actor: .client, op: .send, bytes: 5, result: 5, errno: 0, sigpipe: false, startNs: 0, durationNs: 10_000, tcpState: nil),
-                         Step(actor: .peer, op: .setsockopt, bytes: 0, result: 0, errno: 0, sigpipe: false, startNs: closeNs, durationNs: 10_000, tcpState: nil),
-                         Step(actor: .peer, op: .close, bytes: 0, result: 0, errno: 0, sigpipe: false, startNs: closeNs + 20_000, durationNs: 10_000, tcpState: nil)]
-            for (index, result) in signature.enumerated() where index > 0 {
-                steps.append(Step(actor: .client, op: .send, bytes: 5, result: result, errno: result < 0 ? ECONNRESET : 0, sigpipe: false,
-                                  startNs: 50 * ms + Int64(index) * 10_000, durationNs: 10_000, tcpState: nil))
-            }
-            steps.sort { $0.startNs < $1.startNs }
-            var run = RunResult(scenario: cell, repeatIndex: 0, outcome: signature.allSatisfy { $0 > 0 } ? .ok : .error, termSignal: nil,
-                                steps: steps, harnessMessage: nil, startedAt: 0, durationNs: 300 * ms)
-            run.packets = [Packet(tNs: 100_000, direction: .clientToPeer, flags: "P.", seq: 1, ack: 1, length: 5, stepSeq: 1, headers: [],
+        func cell(sleep: Int64, rtt: Int64, loss: Int) -> Scenario {
+            Scenario(transport: .tcp4, peer: .linger0, sigpipe: .ignore, sleepNs: sleep, sends: 3, payloadBytes: 5, rttNs: rtt, lossBasisPoints: loss)
+        }
+        func example(_ scenario: Scenario, dropped: Bool) -> CellExample {
+            var run = RunResult(scenario: scenario, repeatIndex: 0, outcome: .ok, termSignal: nil, steps: [], harnessMessage: nil,
+                                startedAt: 0, durationNs: 100 * ms)
+            run.packets = [Packet(tNs: 0, direction: .clientToPeer, flags: "P.", seq: 1, ack: 1, length: 5, stepSeq: nil, headers: [],
                                   wireLength: 45, lost: dropped)]
             return CellExample(id: 1, run: run, runs: 1)
         }
-        let text = MarkdownReport.settledRaces([cell], examples: [
-            example(closeNs: 10 * ms, dropped: false, signature: [5, -1, -1]),
-            example(closeNs: 250 * ms, dropped: true, signature: [5, 5, 5]),
-        ])
-        #expect(text.contains("the peer's ending fell between other calls from run to run (the link dropped packets in some of their runs)"), "\(text)")
-        #expect(!text.contains("does not cover"), "\(text)")
+        let lossy = cell(sleep: 50 * ms, rtt: 20 * ms, loss: 1_000), undropped = cell(sleep: 60 * ms, rtt: 20 * ms, loss: 1_000)
+        let lossyShort = cell(sleep: 1 * ms, rtt: 20 * ms, loss: 1_000), loopback = cell(sleep: 100_000, rtt: 0, loss: 0)
+        let settled = cell(sleep: 50 * ms, rtt: 20 * ms, loss: 0)
+        let causes = RaceCauses([lossy, undropped, lossyShort, loopback, settled],
+                                examples: [example(lossy, dropped: true), example(undropped, dropped: false), example(lossyShort, dropped: true),
+                                           example(settled, dropped: false)])
+        #expect(causes.lossy == [lossy, lossyShort])
+        #expect(causes.short == [loopback])
+        #expect(causes.settled == [undropped, settled])
+    }
+
+    /// Two mechanisms told in the very same cells do not share a heading.
+    @Test func mechanismsInTheSameCellsHaveHeadingsOfTheirOwn() {
+        let cell = Scenario(transport: .tcp4, peer: .close, sigpipe: .ignore, sleepNs: 50_000_000, sends: 3, payloadBytes: 5,
+                            rttNs: 20_000_000, lossBasisPoints: 2_000)
+        let sections = ["The peer ended first; no RST came back.", "The peer ended first; the link dropped its RST."].map {
+            WhySections.Section(mechanism: $0, signatures: [("ok,ok,ok", 1)], cells: [cell], variants: [])
+        }
+        let headings = WhySections.markdown(sections, in: [cell, Scenario.classic], spec: nil).split(separator: "\n").filter { $0.hasPrefix("### ") }
+        #expect(headings.count == 2 && Set(headings.map { $0.dropFirst(7) }).count == 2, "\(headings)")
     }
 }
