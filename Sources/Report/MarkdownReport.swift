@@ -113,9 +113,9 @@ public enum MarkdownReport {
     }
 
     package static func answerIntro(_ answer: AnswerTable) -> String {
-        var text = "What the client sees once the peer is gone, \(answer.scope), in undisturbed runs. Fails first: with SIGPIPE not fatal."
-        if answer.hasDefault { text += " Kills: where `default` SIGPIPE ends the process." }
-        text += " Races: runs that end otherwise than at longer sleeps"
+        var text = "What the client sees once the peer is gone, \(answer.scope), in undisturbed runs. Fails first: the first send that does not write all its bytes, and how, where SIGPIPE does not end the process (ignored, caught, blocked or MSG\\_NOSIGNAL)."
+        if answer.hasDefault { text += " Kills: the send in which `default` SIGPIPE ends it." }
+        text += " Races: the runs at shorter sleeps that end otherwise than at these"
         if let common = answer.commonRaceOutcome { text += ", mostly as \"\(common)\" unless said" }
         return text + " (CI: Wilson 95 %)."
     }
