@@ -96,13 +96,11 @@ public enum LinkChart {
             }
             return most
         }
-        if peers.contains(.close) && change(.close) >= 0.05 { return .close }
         // Close first, so that it is kept on a tie; then the grid's order.
+        let changes = (peers.filter { $0 == .close } + peers.filter { $0 != .close }).map { (peer: $0, change: change($0)) }
+        if let close = changes.first, close.peer == .close, close.change >= 0.05 { return .close }
         var drawn: (peer: PeerAction, change: Double)?
-        for peer in peers.filter({ $0 == .close }) + peers.filter({ $0 != .close }) {
-            let changed = change(peer)
-            if drawn.map({ changed > $0.change }) ?? true { drawn = (peer, changed) }
-        }
+        for candidate in changes where drawn.map({ candidate.change > $0.change }) ?? true { drawn = candidate }
         return drawn?.peer
     }
 
