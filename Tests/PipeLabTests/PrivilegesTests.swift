@@ -17,7 +17,10 @@ import Testing
         #expect(root.status == 0 && root.stderr.isEmpty, "\(root.stderr)")
         #expect(try CLIShell.sqlite3(directory.appendingPathComponent("root.sqlite").path, "SELECT quote(privileges_lost) FROM sweeps;").stdout == "''\n")
         // nobody, without capabilities or an RLIMIT_RTPRIO: SCHED_FIFO is refused whatever else the machine allows.
-        let nobody = try CLI.run(["--reuid", "65534", "--regid", "65534", "--clear-groups", "--inh-caps=-all", CLI.binary]
+        // A copy in the open directory: nobody may not reach the build's own (a clone in a 0700 folder).
+        let binary = directory.appendingPathComponent("pipelab").path
+        try FileManager.default.copyItem(atPath: CLI.binary, toPath: binary)
+        let nobody = try CLI.run(["--reuid", "65534", "--regid", "65534", "--clear-groups", "--inh-caps=-all", binary]
                                  + grid + ["--db", "nobody.sqlite"], in: directory, executable: "/usr/bin/setpriv")
         #expect(nobody.status == 0, "\(nobody.stderr)")
         let lines = nobody.stderr.split(separator: "\n")
