@@ -113,9 +113,9 @@ public enum MarkdownReport {
     }
 
     package static func answerIntro(_ answer: AnswerTable) -> String {
-        var text = "What the client sees once the peer is gone, \(answer.scope), in undisturbed runs. Fails first: the first send that does not write all its bytes, and how, where SIGPIPE does not end the process (ignored, caught, blocked or MSG\\_NOSIGNAL)."
-        if answer.hasDefault { text += " Kills: the send in which `default` SIGPIPE ends it." }
-        text += " Races: the runs at shorter sleeps that end otherwise than at these"
+        var text = "What the client sees once the peer is gone, \(answer.scope), in undisturbed runs. Fails first: the first send not written whole, and how, where SIGPIPE is ignored, caught, blocked or suppressed."
+        if answer.hasDefault { text += " Kills: the send `default` SIGPIPE ends." }
+        text += " Races: runs at shorter sleeps that end otherwise"
         if let common = answer.commonRaceOutcome { text += ", mostly as \"\(common)\" unless said" }
         return text + " (CI: Wilson 95 %)."
     }
@@ -172,7 +172,7 @@ public enum MarkdownReport {
             for entry in seen { groups[index].counts[entry.signature, default: 0] += entry.runs }
             groups[index].runs += seen.reduce(0) { $0 + $1.runs }
         }
-        out += "The racing cells, grouped where their repeats gave the same signatures:\n\n"
+        out += "The racing cells, grouped by the signatures their repeats gave:\n\n"
         let sorted = groups.sorted { ($0.runs, $1.signatures.joined(separator: " ")) > ($1.runs, $0.signatures.joined(separator: " ")) }
         for group in sorted.prefix(Self.raceGroupsShown) {
             let shares = group.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }

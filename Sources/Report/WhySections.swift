@@ -186,9 +186,11 @@ package enum WhySections {
             let named = CellSet(section.cells.map(Self.pair), in: all.map(Self.pair)).text
             return heading(section) + (named == "every cell" ? "" : " — " + named)
         }
+        let whereText = sections.map { CellSet($0.cells, in: all).condensed(products: 1) }
+        // A heading that names its cells as the Where line would leaves that line out.
+        let headingSaysWhere = sections.indices.map { index in headings.filter { $0 == headings[index] }.count > 1 }
         let named = sections.indices.map { index in
-            headings.filter { $0 == headings[index] }.count > 1
-                ? heading(sections[index]) + " — " + CellSet(sections[index].cells, in: all).condensed(products: 1) : headings[index]
+            headingSaysWhere[index] ? heading(sections[index]) + " — " + whereText[index] : headings[index]
         }
         // Mechanisms told in the very same cells still read alike: the later ones say so.
         let titles = named.indices.map { index in named[..<index].contains(named[index]) ? named[index] + " (another mechanism)" : named[index] }
@@ -216,7 +218,7 @@ package enum WhySections {
             }
             if !bullets.isEmpty { out += bullets.map { "- " + $0 + "\n" }.joined() + "\n" }
             let hidden = section.signatures.dropFirst(signaturesShown)
-            out += "Where: " + Markdown.text(CellSet(section.cells, in: all).condensed(products: 1)) + ". Signatures: "
+            out += (headingSaysWhere[index] ? "" : "Where: " + Markdown.text(whereText[index]) + ". ") + "Signatures: "
                 + section.signatures.prefix(signaturesShown).map { Markdown.code(SignatureText.compact($0.signature)) + " \(Plural.count($0.runs, "run"))" }
                     .joined(separator: ", ")
                 + (hidden.isEmpty ? "" : ", \(hidden.count) more in \(Plural.count(hidden.reduce(0) { $0 + $1.runs }, "run"))") + ".\n"

@@ -25,7 +25,8 @@ import Testing
         let why = try #require(text.components(separatedBy: "## Why").last?.components(separatedBy: "## Runs the machine").first)
         for section in why.components(separatedBy: "\n### ").dropFirst() {
             let heading = section.prefix { $0 != "\n" }
-            let line = try #require(section.split(separator: "\n").first { $0.hasPrefix("Where: ") })
+            // "Where: …. Signatures: …", or the signatures alone where the heading names the cells.
+            let line = try #require(section.split(separator: "\n").first { $0.hasPrefix("Where: ") || $0.hasPrefix("Signatures: ") })
             let signatures = line.components(separatedBy: "Signatures: ").last?.components(separatedBy: "`").enumerated()
                 .filter { $0.offset % 2 == 1 }.map { String($0.element) } ?? []
             #expect(!signatures.isEmpty, "\(line)")
