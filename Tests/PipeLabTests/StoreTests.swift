@@ -89,15 +89,7 @@ enum CLIShell {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         process.arguments = [path, sql]
-        let capture = try temporaryDirectory()
-        let out = capture.appendingPathComponent("out"), err = capture.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        return CLI.Output(status: process.terminationStatus, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-                          stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self), signaled: false)
+        let printed = try runCapturingOutput(process)
+        return CLI.Output(status: process.terminationStatus, stdout: printed.stdout, stderr: printed.stderr, signaled: false)
     }
 }

@@ -24,7 +24,7 @@ enum CLI {
 
     /// `interruptAfter`: send SIGINT, as Ctrl-C would, after that many seconds.
     static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
-                    stdin: String? = nil, executable: String = binary, interruptAfter: TimeInterval? = nil) throws -> Output {
+                    executable: String = binary, interruptAfter: TimeInterval? = nil) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -35,24 +35,12 @@ enum CLI {
         for variable in Campaign.variables { env.removeValue(forKey: variable) }
         env.merge(environment) { $1 }
         process.environment = env
-        // Files, not pipes: nothing can block however much the child prints.
-        let capture = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: capture) }
-        let outURL = capture.appendingPathComponent("stdout"), errURL = capture.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        if let interruptAfter {
+        let printed = try runCapturingOutput(process) {
+            guard let interruptAfter else { return }
             Thread.sleep(forTimeInterval: interruptAfter)
             process.interrupt()
         }
-        process.waitUntilExit()
-        let outData = try Data(contentsOf: outURL), errData = try Data(contentsOf: errURL)
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self),
+        return Output(status: process.terminationStatus, stdout: printed.stdout, stderr: printed.stderr,
                       signaled: process.terminationReason == .uncaughtSignal)
     }
 
@@ -71,9 +59,35 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A fresh empty directory under the system's temporary folder.
+/// Runs `process` to its end with nothing on its input and its output in files, not pipes, so
+/// nothing can block however much it prints, and returns what it printed. `whileRunning` is called once it has started.
+func runCapturingOutput(_ process: Process, whileRunning: () -> Void = {}) throws -> (stdout: String, stderr: String) {
+    let capture = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: capture) }
+    let outURL = capture.appendingPathComponent("stdout"), errURL = capture.appendingPathComponent("stderr")
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: outURL)
+    process.standardError = try FileHandle(forWritingTo: errURL)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    whileRunning()
+    process.waitUntilExit()
+    return (String(decoding: try Data(contentsOf: outURL), as: UTF8.self), String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+}
+
+/// The folder of this test process's temporary directories, removed when the process exits, so
+/// runs of the suite leave nothing behind in the system's temporary folder.
+private let testFolders = FileManager.default.temporaryDirectory.appendingPathComponent("pipelab-test-\(UUID().uuidString)")
+private let testFoldersMade: Void = {
+    atexit { try? FileManager.default.removeItem(at: testFolders) }
+}()
+
+/// A fresh empty directory under the system's temporary folder (0755: tests that drop to
+/// `nobody` run programs from it).
 func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("pipelab-test-\(UUID().uuidString)")
+    testFoldersMade
+    let url = testFolders.appendingPathComponent(UUID().uuidString)
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
