@@ -4,8 +4,9 @@
  *
  *   baseline loop N   N runs with SIGPIPE ignored, in this process
  *   baseline fork N   N runs, each in a forked child with SIGPIPE's default action (it dies of it)
- *   baseline pair N   N runs with the race a fair harness makes, recording nothing: in 2 pairs
- *                     per CPU (pipelab's default --jobs at sleep 0) of a peer process and a client
+ *   baseline pair N [PAIRS]
+ *                     N runs with the race a fair harness makes, recording nothing: in PAIRS pairs
+ *                     (default 2 per CPU, pipelab's --jobs at sleep 0) of a peer process and a client
  *                     process kept across runs. The peer connects and accepts, hands the client its
  *                     end (SCM_RIGHTS) just before its recv, the start barrier, and closes once the
  *                     data is there; the client sends three times at once. Both are in the
@@ -13,7 +14,8 @@
  *                     the hand until its close, the client from send #1 through send #3), so the
  *                     peer woken by send #1 runs on the other CPU rather than preempting the
  *                     client: what a sleep-0 race costs on this machine before anything is
- *                     recorded. Its sends race the close, so not every run fails.
+ *                     recorded. Its sends race the close, so not every run fails: the line
+ *                     ends with how many runs had a send fail, to set beside pipelab's signatures.
  *
  * Prints one line: "<mode> <runs> runs <seconds> s <runs/s> runs/s". Teardown closes with
  * SO_LINGER {1,0}, as pipelab's harness does, so no run leaves a TIME_WAIT behind. */
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -101,8 +104,9 @@ static void pair_client(int channel) {
     }
 }
 
-/* The peer process of a pair: `runs` runs; exits with 0 when every run's order and answer went through. */
-static void pair_peer(long runs) {
+/* The peer process of a pair: `runs` runs; exits with 0 when every run's order and answer went
+ * through, having added the runs in which a send failed to `*failing_runs`. */
+static void pair_peer(long runs, long *failing_runs) {
     int channel[2];
     char buffer[1024], answer;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, channel) != 0) die("socketpair");
@@ -125,6 +129,7 @@ static void pair_peer(long runs) {
         close(peer);
         real_time(0);
         if (recv(channel[0], &answer, 1, 0) != 1) die("answer");
+        *failing_runs += answer > 0;
         abortive_close(client);
     }
     close(channel[0]);
@@ -139,11 +144,14 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3 || (strcmp(argv[1], "loop") != 0 && strcmp(argv[1], "fork") != 0 && strcmp(argv[1], "pair") != 0)) {
-        fprintf(stderr, "usage: baseline loop|fork|pair RUNS\n");
+    int pairing = argc >= 2 && strcmp(argv[1], "pair") == 0;
+    long runs = argc >= 3 ? atol(argv[2]) : 0;
+    long pairs = argc == 4 ? atol(argv[3]) : 2 * sysconf(_SC_NPROCESSORS_ONLN);
+    if (!(argc == 3 || (pairing && argc == 4)) || runs < 1 || pairs < 1 ||
+        (strcmp(argv[1], "loop") != 0 && strcmp(argv[1], "fork") != 0 && !pairing)) {
+        fprintf(stderr, "usage: baseline loop|fork RUNS, or baseline pair RUNS [PAIRS] (RUNS and PAIRS at least 1)\n");
         return 64;
     }
-    long runs = atol(argv[2]);
     listener = socket(AF_INET, SOCK_STREAM, 0);
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -155,13 +163,15 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, forking ? SIG_DFL : SIG_IGN);
     long failures = 0;
     double start = now();
-    if (strcmp(argv[1], "pair") == 0) {
-        long pairs = 2 * sysconf(_SC_NPROCESSORS_ONLN);
+    if (pairing) {
+        /* One counter per pair, shared with the peers: none writes another's. */
+        long *failing_runs = mmap(NULL, pairs * sizeof *failing_runs, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (failing_runs == MAP_FAILED) die("mmap");
         for (long pair = 0; pair < pairs; pair++) {
             pid_t peer_process = fork();
             if (peer_process < 0) die("fork");
             /* The runs split as evenly as they go: the first pairs take one more. */
-            if (peer_process == 0) pair_peer(runs / pairs + (pair < runs % pairs));
+            if (peer_process == 0) pair_peer(runs / pairs + (pair < runs % pairs), &failing_runs[pair]);
         }
         int status, complete = 1;
         while (wait(&status) > 0) complete &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -170,7 +180,9 @@ int main(int argc, char **argv) {
             return 2;
         }
         double seconds = now() - start;
-        printf("%s %ld runs %.3f s %.0f runs/s\n", argv[1], runs, seconds, runs / seconds);
+        for (long pair = 0; pair < pairs; pair++) failures += failing_runs[pair];
+        printf("%s %ld runs %.3f s %.0f runs/s in %ld pairs, %ld runs with a failed send\n", argv[1], runs, seconds,
+               runs / seconds, pairs, failures);
         return 0;
     }
     for (long i = 0; i < runs; i++) {
