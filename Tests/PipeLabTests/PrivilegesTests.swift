@@ -18,8 +18,14 @@ import Testing
         #expect(try CLIShell.sqlite3(directory.appendingPathComponent("root.sqlite").path, "SELECT quote(privileges_lost) FROM sweeps;").stdout == "''\n")
         // nobody, without capabilities or an RLIMIT_RTPRIO: SCHED_FIFO is refused whatever else the machine allows.
         // A copy in the open directory: nobody may not reach the build's own (a clone in a 0700 folder).
+        // cp makes it, not this process: a child another test forks meanwhile would inherit the copy's
+        // open descriptor, and exec would fail with ETXTBSY while any process holds it open for writing.
         let binary = directory.appendingPathComponent("pipelab").path
-        try FileManager.default.copyItem(atPath: CLI.binary, toPath: binary)
+        let copy = Process()
+        copy.executableURL = URL(fileURLWithPath: "/bin/cp")
+        copy.arguments = [CLI.binary, binary]
+        let copied = try runCapturingOutput(copy)
+        try #require(copy.terminationStatus == 0, "\(copied.stderr)")
         let nobody = try CLI.run(["--reuid", "65534", "--regid", "65534", "--clear-groups", "--inh-caps=-all", binary]
                                  + grid + ["--db", "nobody.sqlite"], in: directory, executable: "/usr/bin/setpriv")
         #expect(nobody.status == 0, "\(nobody.stderr)")
