@@ -89,6 +89,11 @@ package enum ClientPrograms {
     /// folder of its own first and is renamed into place, so workers building at once never see
     /// half a build.
     private static func built(_ client: ClientProgram, source: String, contents: Data) -> Result<[String], Unavailable> {
+        let cacheFolder: String
+        switch Self.cacheFolder {
+        case .success(let found): cacheFolder = found
+        case .failure(let unavailable): return .failure(unavailable)
+        }
         let folder = cacheFolder + "/\(client.rawValue)-\(fnv1a(contents))"
         let run: (String) -> [String] = { folder in
             client == .java ? ["java", "-cp", folder, "Client"] : [folder + "/client"]
@@ -127,20 +132,28 @@ package enum ClientPrograms {
     /// The interpreter itself rather than what PATH finds: a version manager's shim (pyenv's is a
     /// shell script that starts several programs) would be traced too, and take seconds under strace.
     private static let pythonInterpreter: String = {
-        let log = "/tmp/pipelab-python-\(getpid()).txt"
-        defer { unlink(log) }
+        // In a folder of our own: what the file says is run as the client.
+        guard let folder = try? PrivateFolder.make(prefix: "pipelab-python", for: "finding python3's interpreter") else { return "python3" }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let log = folder + "/executable"
         guard (try? ChildProcess.run(["python3", "-c", "import sys; print(sys.executable)"], log: log)) == .exited(0),
               let said = try? String(contentsOfFile: log, encoding: .utf8),
               let path = said.split(separator: "\n").first.map(String.init), access(path, X_OK) == 0 else { return "python3" }
         return path
     }()
 
-    /// $XDG_CACHE_HOME/pipelab/clients, else ~/.cache/pipelab/clients, else under /tmp.
-    private static var cacheFolder: String {
+    /// $XDG_CACHE_HOME/pipelab/clients, else ~/.cache/pipelab/clients, else /tmp/pipelab-clients-UID
+    /// when that is a folder of this user's that no one else may write (its clients are run as built).
+    private static var cacheFolder: Result<String, Unavailable> {
         let environment = ProcessInfo.processInfo.environment
-        if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") { return cache + "/pipelab/clients" }
-        if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.cache/pipelab/clients" }
-        return "/tmp/pipelab-clients-\(getuid())"
+        if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") { return .success(cache + "/pipelab/clients") }
+        if let home = environment["HOME"], home.hasPrefix("/") { return .success(home + "/.cache/pipelab/clients") }
+        let shared = "/tmp/pipelab-clients-\(getuid())"
+        guard PrivateFolder.claim(shared) else {
+            return .failure(Unavailable(reason: "no cache folder to build clients in: \(shared) is not a folder of this user's "
+                                        + "that only it may write, and neither HOME nor XDG_CACHE_HOME is set"))
+        }
+        return .success(shared)
     }
 
     /// The full path of an executable named `name` in PATH.

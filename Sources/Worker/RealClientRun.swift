@@ -29,9 +29,7 @@ package struct RealClientRun {
 
     package static func perform(_ command: [String], _ scenario: Scenario, listener: LoopbackListener, peer: PeerThread,
                                 recorder: StepRecorder) throws(SystemError) -> RealClientRun {
-        var template = Array("/tmp/pipelab-client-XXXXXX".utf8CString)
-        guard mkdtemp(&template) != nil else { throw SystemError("creating a folder for a client's trace", errno: errno) }
-        let folder = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let folder = try PrivateFolder.make(prefix: "pipelab-client", for: "a client's trace")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let (trace, output, errors) = (folder + "/trace", folder + "/output", folder + "/errors")
         let target = listener.target
