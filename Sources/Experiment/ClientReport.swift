@@ -46,7 +46,7 @@ public struct ClientReport: Sendable, Equatable {
             guard line.hasPrefix("{"),
                   let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let number = object["send"] as? Int, let ok = object["ok"] as? Bool else { return nil }
-            return Send(number: number, ok: ok, error: ok ? nil : Self.describe(object), errno: (object["errno"] as? Int).map(abs),
+            return Send(number: number, ok: ok, error: ok ? nil : Self.describe(object), errno: (object["errno"] as? Int).flatMap { Int(exactly: $0.magnitude) },
                         code: object["code"] as? String)
         }
     }

@@ -352,13 +352,15 @@ public enum MarkdownReport {
     }
 
     package static func display(_ ns: Int64?) -> String {
-        guard let ns else { return "–" }
-        return ns < 0 ? "−" + DurationDisplay.format(-ns) : DurationDisplay.format(ns)
+        guard let ns, let size = Int64(exactly: ns.magnitude) else { return "–" }
+        return (ns < 0 ? "−" : "") + DurationDisplay.format(size)
     }
 
+    /// nil for timestamps that do not read, or that end before they start.
     package static func duration(from start: String, to end: String?) -> String? {
-        guard let end, let a = Timestamp.parse(start), let b = Timestamp.parse(end) else { return nil }
-        return DurationDisplay.format(Int64((b - a) * 1e9))
+        guard let end, let a = Timestamp.parse(start), let b = Timestamp.parse(end), b >= a,
+              let ns = Int64(exactly: ((b - a) * 1e9).rounded()) else { return nil }
+        return DurationDisplay.format(ns)
     }
 }
 

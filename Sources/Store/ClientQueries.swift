@@ -71,23 +71,28 @@ extension Store {
     /// The undisturbed runs of real programs whose report (`runs.client_output`) names another first
     /// failing send or errno than their system calls, by cell, system-call view and what they were told.
     package func toldFailures(sweepIDs: [Int64]) throws(StoreError) -> [ToldFailure] {
-        var found: [ToldFailure] = []
         var ids: [Int64] = []
+        var reported: [(group: RunGroup, output: String)] = []
         try db.prepare("""
             SELECT id, \(Dimensions.columnList()), signature, outcome, first_failing_send, first_errno_name, term_signal, client_output
             FROM runs WHERE \(Self.inSweeps(1)) AND client <> 'harness' AND peer_late = 0 AND client_output IS NOT NULL ORDER BY id
             """).bind([.text(Self.jsonList(sweepIDs))]).forEachRow { (row: Row) throws(StoreError) in
             ids.append(row.int("id"))
-            let output = row.text("client_output")
-            let report = ClientReport(exitCode: nil, disposition: .default, output: output)
-            guard let said = report.sends.first(where: { !$0.ok }) else { return }
             let group = RunGroup(scenario: try row.scenario(), signature: row.text("signature"), outcome: try row.decoded("outcome"),
                                  firstFailingSend: row.optionalInt("first_failing_send").map { Int($0) },
                                  firstErrnoName: row.optionalText("first_errno_name"), termSignal: row.optionalText("term_signal"), runs: 1)
+            reported.append((group, row.text("client_output")))
+        }
+        // Checked before a report is read: what a program printed is the file's to say.
+        try checkRead(runs: ids)
+        var found: [ToldFailure] = []
+        for (group, output) in reported {
+            let report = ClientReport(exitCode: nil, disposition: .default, output: output)
+            guard let said = report.sends.first(where: { !$0.ok }) else { continue }
             // The errno it names, by number or, as Node's EPIPE, by name.
             let errno = said.errno.flatMap(Int32.init(exactly:)).map(ErrnoName.of) ?? said.code.flatMap { ErrnoName.code(of: $0) != nil ? $0 : nil }
             // A report without an errno (Java's exception) at the call's own send says the same as the call.
-            guard said.number != group.firstFailingSend || (errno != nil && errno != group.firstErrnoName) else { return }
+            guard said.number != group.firstFailingSend || (errno != nil && errno != group.firstErrnoName) else { continue }
             let told = ToldFailure(group: group, send: said.number, errnoName: errno, error: ClientReport.withoutPorts(report.error ?? ""))
             if let same = found.firstIndex(where: { var mine = $0; mine.group.runs = told.group.runs; return mine == told }) {
                 found[same].group.runs += 1
@@ -95,7 +100,6 @@ extension Store {
                 found.append(told)
             }
         }
-        try checkRead(runs: ids)
         return found
     }
 }
@@ -113,7 +117,7 @@ extension Store {
             WHERE \(Self.inSweeps(1, alias: "r")) AND r.peer_late = 0 AND r.interval_ns = 0 AND r.rtt_ns = 0 AND r.loss_percent = 0
             ORDER BY r.id
             """).bind([.text(Self.jsonList(sweepIDs))]).forEachRow { (row: Row) throws(StoreError) in
-            gaps[try row.decoded("client"), default: []].append(row.int(1))
+            gaps[try row.decoded("client"), default: []].append(try Self.bounded(row.int(1), "steps.start_ns"))
         }
         return gaps
     }

@@ -27,6 +27,16 @@ extension Store {
     /// Tables whose rows belong to a run, copied for the runs an input adds.
     package static let runChildTables = ["steps", "packets"]
 
+    /// The offset that puts runs with the ids `input` right after the run `last` here, or nil when
+    /// an id would pass the 64-bit range (neither file is trusted to hold ids pipelab wrote).
+    static func runOffset(after last: Int64, placing input: ClosedRange<Int64>) -> Int64? {
+        let (next, overflow) = last.addingReportingOverflow(1)
+        guard !overflow else { return nil }
+        let (offset, under) = next.subtractingReportingOverflow(input.lowerBound)
+        guard !under, !input.upperBound.addingReportingOverflow(offset).overflow else { return nil }
+        return offset
+    }
+
     /// Checks the database at `input` as merge will read it, before any output exists: exit 65
     /// with the file and the rule when it is not pipelab's or breaks a rule; `stop` is asked
     /// every few thousand steps of SQLite's work and ends the check when it says so. With
@@ -106,10 +116,12 @@ extension Store {
             guard counts.sweeps > 0 || !updated.sweeps.isEmpty else { return counts }
             let lastRunBefore = try db.prepare("SELECT COALESCE(MAX(id), 0) FROM main.runs").rows { $0.int(0) }.first ?? 0
             // A run copied keeps its place: its id here is its id there plus one offset, above every
-            // run here, so its steps and packets follow it by arithmetic, not by a look-up of its UUID
-            // (ids are within ±2^53, checked, so the sum cannot overflow).
-            let firstInputRun = try db.prepare("SELECT COALESCE(MIN(id), 0) FROM input.runs").rows { $0.int(0) }.first ?? 0
-            let offset = lastRunBefore + 1 - firstInputRun
+            // run here, so its steps and packets follow it by arithmetic, not by a look-up of its UUID.
+            let ids = try db.prepare("SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM input.runs").rows { ($0.int(0), $0.int(1)) }.first ?? (0, 0)
+            guard let offset = Self.runOffset(after: lastRunBefore, placing: ids.0...max(ids.0, ids.1)) else {
+                throw StoreError(.notADatabase, "\(path): its runs (ids \(ids.0) to \(ids.1)) cannot follow \(db.path)'s (up to id \(lastRunBefore)) "
+                                 + "within SQLite's 64-bit ids; pipelab writes ids from 1; nothing was merged")
+            }
             let sweepOfRun = "(SELECT m.id FROM main.sweeps m JOIN input.sweeps i ON i.uuid = m.uuid WHERE i.id = source.sweep_id)"
             // Only into the sweeps added or updated now: a sweep here that the input holds no
             // further along keeps its runs (the input's may be an older attempt's harness errors).

@@ -17,15 +17,18 @@ package enum Timestamp {
 extension Timestamp {
     /// Seconds since 1970 of a timestamp written by `iso8601`.
     package static func parse(_ text: String) -> Double? {
-        let digits = text.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-        guard digits.count == 7 else { return nil }
+        // Read from a file: a field out of its range makes no timestamp (nor a trap converting it).
+        let digits = text.split(whereSeparator: { !$0.isNumber }).compactMap { Int32($0) }
+        guard digits.count == 7, (1970...9999).contains(digits[0]), (1...12).contains(digits[1]), (1...31).contains(digits[2]),
+              (0...23).contains(digits[3]), (0...59).contains(digits[4]), (0...60).contains(digits[5]), (0...999).contains(digits[6])
+        else { return nil }
         var parts = tm()
-        parts.tm_year = Int32(digits[0] - 1900)
-        parts.tm_mon = Int32(digits[1] - 1)
-        parts.tm_mday = Int32(digits[2])
-        parts.tm_hour = Int32(digits[3])
-        parts.tm_min = Int32(digits[4])
-        parts.tm_sec = Int32(digits[5])
+        parts.tm_year = digits[0] - 1900
+        parts.tm_mon = digits[1] - 1
+        parts.tm_mday = digits[2]
+        parts.tm_hour = digits[3]
+        parts.tm_min = digits[4]
+        parts.tm_sec = digits[5]
         return Double(timegm(&parts)) + Double(digits[6]) / 1000
     }
 }

@@ -142,10 +142,14 @@ package struct TracedClient {
         }
     }
 
-    /// write and sendto carry a count as their third argument; writev and sendmsg a list of iovecs.
+    /// write and sendto carry a count as their third argument; writev and sendmsg a list of iovecs
+    /// (their lengths are what the program asked for, whatever they add up to: the sum saturates).
     private static func bytes(_ call: StraceCall) -> Int64 {
         if call.name == "writev" || call.name == "sendmsg" {
-            return call.arguments.joined(separator: ",").ranges(after: "iov_len=").reduce(0) { $0 + $1 }
+            return call.arguments.joined(separator: ",").ranges(after: "iov_len=").reduce(0) { sum, length in
+                let (total, overflow) = sum.addingReportingOverflow(length)
+                return overflow ? .max : total
+            }
         }
         return call.arguments.count > 2 ? Int64(call.arguments[2]) ?? 0 : 0
     }

@@ -117,6 +117,20 @@ import Testing
         #expect(try CLIShell.sqlite3(out, "SELECT COUNT(*) FROM sweeps;").stdout == "2\n")
     }
 
+    /// An output whose run ids leave no room after them (its last at SQLite's largest) is refused
+    /// with one line, and keeps what it had: no offset places the input's runs after it.
+    @Test func anOutputWhoseIdsLeaveNoRoomIsRefused() throws {
+        let (directory, input) = try Self.genuine()
+        let out = directory.appendingPathComponent("out.sqlite").path
+        #expect(try CLI.run(["run", "--transport", "unix", "--sleep", "0", "--db", out]).status == 0)
+        try Self.craft(out, "UPDATE steps SET run_id = 9223372036854775807; UPDATE runs SET id = 9223372036854775807;")
+        let merged = try CLI.run(["merge", "--db", out, input])
+        #expect(merged.status == 65 && !merged.signaled, "\(merged.stderr)")
+        #expect(merged.stderr.split(separator: "\n").count == 1, "\(merged.stderr)")
+        #expect(merged.stderr.contains("pipelab: \(input): its runs (ids 1 to 2) cannot follow"), "\(merged.stderr)")
+        #expect(try CLIShell.sqlite3(out, "SELECT COUNT(*) FROM sweeps;").stdout == "1\n")
+    }
+
     /// The checks a merge makes end at once when asked (the merge command asks on SIGINT/SIGTERM).
     @Test func aCheckStopsWhenAsked() throws {
         let (_, input) = try Self.genuine()

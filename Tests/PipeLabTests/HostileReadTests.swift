@@ -78,6 +78,22 @@ import Testing
 
     /// Values at the edges the rules allow (±2^53, a 200-character name of control characters,
     /// 100,000 shards of which one is present) are reported without a crash or an overflow.
+    /// Values the rules leave to the reader (timestamps are text, a program's report its own
+    /// printout) never stop a reader with a trap: what does not read is left out.
+    @Test(.timeLimit(.minutes(2)), arguments: [
+        "UPDATE sweeps SET started_at = '1970-01-01T00:00:00.000Z', ended_at = '2300-01-01T00:00:00.000Z';",
+        "UPDATE sweeps SET started_at = '99999999999-01-01T00:00:00.000Z', ended_at = '99999999999-12-31T23:59:59.999Z';",
+        "UPDATE runs SET client = 'python', client_output = '{\"send\":1,\"ok\":false,\"errno\":-9223372036854775808}' WHERE id = 1;",
+    ])
+    func valuesLeftToTheReaderNeverTrapIt(_ sql: String) throws {
+        let (_, input) = try HostileMergeTests.genuine()
+        try HostileMergeTests.craft(input, sql)
+        for command in [["report", "latest"], ["sweeps"], ["compare", "1", "1"]] {
+            let result = try CLI.run(command + ["--db", input])
+            #expect(!result.signaled && [0, 1, 2].contains(result.status) && result.stderr.isEmpty, "\(command): \(result.stderr)")
+        }
+    }
+
     @Test(.timeLimit(.minutes(2))) func valuesAtTheRulesEdgesAreReported() throws {
         let (_, input) = try HostileMergeTests.genuine()
         let edge = Int64(1) << 53
