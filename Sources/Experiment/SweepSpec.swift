@@ -40,9 +40,6 @@ public struct SweepSpec: Equatable, Sendable {
         set { values[dimension.name] = newValue }
     }
 
-    /// The dimensions with more than one value: those a report or terminal needs an axis for.
-    public var varyingDimensions: [ScenarioDimension] { Dimensions.all.filter { self[$0].count > 1 } }
-
     /// The built-in grid: every dimension's built-in values (Dimensions.all), three repeats; the
     /// probes other than none at the settled 10ms sleep only, and the intervals and links at 10ms
     /// with probe none only (a union of grids). It finishes in well under a minute on two cores.

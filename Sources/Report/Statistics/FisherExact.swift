@@ -85,12 +85,6 @@ public enum FisherExact {
     public static func repeatsForCompleteSplit(threshold: Double, limit: Int = 1_000) -> Int? {
         (1...limit).first { n in test([(a: n, b: 0), (a: 0, b: n)]).p <= threshold }
     }
-
-    /// The smallest n for which a complete split of `other` runs on one side against n on the
-    /// other has p ≤ `threshold`; nil when no n up to `limit` reaches it.
-    public static func repeatsForCompleteSplit(against other: Int, threshold: Double, limit: Int = 1_000) -> Int? {
-        (1...limit).first { n in test([(a: other, b: 0), (a: 0, b: n)]).p <= threshold }
-    }
 }
 
 /// log(n!) for 0 ≤ n ≤ upTo, summed once; log C(n, k) from three of them.
