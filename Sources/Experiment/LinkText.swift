@@ -23,12 +23,6 @@ public enum LossText {
         if fraction == 0 { return "\(whole)%" }
         return fraction % 10 == 0 ? "\(whole).\(fraction / 10)%" : "\(whole).\(fraction < 10 ? "0" : "")\(fraction)%"
     }
-
-    /// The stored REAL percent.
-    public static func percent(_ basisPoints: Int) -> Double { Double(basisPoints) / 100 }
-
-    /// Back from the stored REAL percent (always a whole number of hundredths).
-    public static func basisPoints(percent: Double) -> Int { Int((percent * 100).rounded()) }
 }
 
 public enum RttText {

@@ -74,7 +74,8 @@ import Testing
         #expect(LossText.format(100) == "1%")
         #expect(LossText.format(50) == "0.5%")
         #expect(LossText.format(5) == "0.05%")
-        #expect(LossText.basisPoints(percent: 0.07) == 7)
+        #expect(Dimensions.loss.stored(.number(7)) == .real(0.07))
+        #expect(Dimensions.loss.load(.real(0.07)) == .number(7))
         #expect(throws: InputError.self) { try LossText.parse("101%") }
         #expect(throws: InputError.self) { try LossText.parse("0.001%") }
         #expect(throws: InputError.self) { try LossText.parse("-1") }
