@@ -96,17 +96,10 @@ import Testing
         #expect(row.contains("up to 1s: 24 of 83,<br>CI 20–39 %"), "\(row)")
     }
 
-    @Test func wideTablesAreSplitByColumns() {
-        let header = ["peer", "sigpipe"] + (1...30).map { "sleep \($0)ms" }
-        let rows = [["close", "ignore"] + (1...30).map { _ in "A/B" }]
-        let parts = MarkdownWidth.split(header: header, rows: rows, keep: 2)
-        #expect(parts.count > 1)
-        for part in parts {
-            #expect(part.header.prefix(2) == ["peer", "sigpipe"])
-            #expect(MarkdownWidth.rowWidth(part.header) <= MarkdownWidth.budget)
-        }
-        #expect(parts.flatMap { $0.header.dropFirst(2) } == Array(header.dropFirst(2)))
+    @Test func aCellsWidthIsWhatAReaderSees() {
         #expect(MarkdownWidth.visible("`ok,EPIPE` \\| x &amp;") == 14)
+        #expect(MarkdownWidth.visible("send \\#2<br>CI 20–39 %") == 10)
+        #expect(MarkdownWidth.rowWidth(["a", "`bc`"]) == 10)
     }
 
     /// A table row's cells: split at the pipes that are not escaped.
