@@ -68,13 +68,4 @@ extension RunEvidence {
         }
         return writes.indices.map { $0 + 1 }.filter { !carried.contains($0) && (writes[$0 - 1].result ?? 0) > 0 }
     }
-
-    /// The first segment that carried send `number`'s bytes, and the sends it carried.
-    public func segment(carrying number: Int) -> (packet: Packet, sends: [Int])? {
-        for packet in packets where packet.direction == .clientToPeer && packet.length > 0 {
-            let carried = sends(carriedBy: packet)
-            if carried.contains(number) { return (packet, carried) }
-        }
-        return nil
-    }
 }
