@@ -18,11 +18,4 @@ package enum Share {
         if rounded == 100 && part < whole { return ">99 %" }
         return "\(rounded) %"
     }
-
-    /// `52 of 90 (58 %, 95 % CI 47–68 %)` with Wilson's interval where there are enough trials.
-    package static func withInterval(_ part: Int, of whole: Int) -> String {
-        guard whole >= percentFrom, let interval = Wilson.interval(successes: part, trials: whole) else { return text(part, of: whole) }
-        let bound = { (p: Double) in Int((p * 100).rounded()) }
-        return "\(part) of \(whole) (\(percent(part, of: whole)), CI \(bound(interval.low))–\(bound(interval.high)) %)"
-    }
 }

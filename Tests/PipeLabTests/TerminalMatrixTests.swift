@@ -34,7 +34,6 @@ import Testing
         #expect(Share.percent(1, of: 1000) == "<1 %")
         #expect(Share.percent(999, of: 1000) == ">99 %")
         #expect(Share.percent(0, of: 1000) == "0 %")
-        #expect(Share.withInterval(0, of: 30) == "0 of 30 (0 %, CI 0–11 %)")
     }
 
     @Test func signaturesReadTheSameWhateverElseTheSweepHolds() {
