@@ -20,10 +20,10 @@ public final class Progress {
     public func count() { done += 1 }
 
     /// Redraws at most ten times a second.
-    public func draw(force: Bool = false) {
+    public func draw() {
         guard enabled else { return }
         let now = MonotonicClock.nowNs()
-        guard force || now - lastDrawNs >= 100_000_000 else { return }
+        guard now - lastDrawNs >= 100_000_000 else { return }
         lastDrawNs = now
         writeStandardErrorRaw("\r\u{1B}[K" + Self.line(done: done, total: total, elapsedNs: now - startNs))
     }
