@@ -25,7 +25,8 @@ public enum WallClock {
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
-    /// CLOCK_REALTIME in nanoseconds: the clock strace stamps a traced program's calls with.
+    /// CLOCK_REALTIME in nanoseconds: the clock strace stamps a traced program's calls with, and
+    /// the kernel a captured packet.
     public static func nowNs() -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)

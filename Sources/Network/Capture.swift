@@ -56,7 +56,7 @@ package final class Capture {
         while (buffer.withUnsafeMutableBufferPointer {
             pipelab_capture_next(ring, $0.baseAddress, UInt(Self.headerBytes), &length, &stamp, &outgoing)
         }) > 0 {}
-        realtimeOffsetNs = Capture.realtimeNs() - MonotonicClock.nowNs()
+        realtimeOffsetNs = WallClock.nowNs() - MonotonicClock.nowNs()
         self.runStartNs = runStartNs
     }
 
@@ -96,11 +96,5 @@ package final class Capture {
             packets.append(CapturedPacket(tNs: stamp - realtimeOffsetNs - runStartNs, direction: direction,
                                           wireLength: Int(length), headers: headers))
         }
-    }
-
-    private static func realtimeNs() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 }
