@@ -1,3 +1,5 @@
+import PipeLabKernel
+
 /// A captured run's packet facts that the explanations rest on, as one text (`runs.link_fate`):
 /// runs of a cell and signature whose texts are equal are told alike, so a report explains each
 /// fate by a run of its own (issue 18). Untimed, in time order, each fact placed by how many of
@@ -72,12 +74,9 @@ extension RunEvidence {
     /// column is a key that runs are grouped on, and a row's text is bounded (RowRules).
     static let fateCharacters = 512
 
-    /// The text, or for a longer one `#` and its 64-bit FNV-1a digest in hex (the same on every
-    /// machine and run, unlike Swift's seeded Hasher).
+    /// The text, or for a longer one `#` and its 64-bit FNV-1a digest in hex.
     static func bounded(_ text: String) -> String {
         guard text.utf8.count > fateCharacters else { return text }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return "#" + String(hash, radix: 16)
+        return "#" + FNV1a.hex(text.utf8)
     }
 }

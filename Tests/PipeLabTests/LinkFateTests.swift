@@ -115,6 +115,15 @@ import Testing
         #expect(!plan.contains { $0.contains("SCAN runs") }, "\(plan)")
     }
 
+    /// A fate longer than the column keeps is stored as `#` and its 64-bit FNV-1a digest, which
+    /// must not change: runs recorded before and after are grouped on it.
+    @Test func aLongFateIsStoredAsItsDigest() {
+        #expect(FNV1a.hex("".utf8) == "cbf29ce484222325")
+        #expect(FNV1a.hex("foobar".utf8) == "85944171f73967e8")
+        #expect(RunEvidence.bounded("E@1 F@1") == "E@1 F@1")
+        #expect(RunEvidence.bounded(String(repeating: "a", count: 513)) == "#9eafab1467cb0a8c")
+    }
+
     struct StoredRun {
         var id: Int64
         var result: RunResult
