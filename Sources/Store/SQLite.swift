@@ -79,16 +79,7 @@ package final class Connection {
     /// read as a database; only a regular file, or a path that does not exist yet, is opened.
     package static func refuseSpecial(_ path: String) throws(StoreError) {
         var status = stat()
-        guard stat(path, &status) == 0 else { return }
-        let kind: String
-        switch status.st_mode & S_IFMT {
-        case S_IFREG: return
-        case S_IFIFO: kind = "a FIFO"
-        case S_IFCHR, S_IFBLK: kind = "a device"
-        case S_IFDIR: kind = "a directory"
-        case S_IFSOCK: kind = "a socket"
-        default: kind = "not a regular file"
-        }
+        guard stat(path, &status) == 0, let kind = FileType.words(status.st_mode) else { return }
         throw StoreError(.notAFile, "\(path) is \(kind), not a database file; accepted: the path of a regular file, such as pipelab.sqlite")
     }
 

@@ -92,12 +92,8 @@ enum OutputFile {
         if status.st_mode & S_IFMT == S_IFLNK {
             guard stat(path, &status) == 0 else { return "\(path) is a symbolic link to nothing that exists" }
         }
-        switch status.st_mode & S_IFMT {
-        case S_IFREG, S_IFDIR: return nil
-        case S_IFIFO: return "\(path) is a FIFO, which would be replaced by a regular file"
-        case S_IFCHR, S_IFBLK: return "\(path) is a device, which would be replaced by a regular file"
-        default: return "\(path) is not a regular file, and would be replaced by one"
-        }
+        guard status.st_mode & S_IFMT != S_IFDIR, let kind = FileType.words(status.st_mode) else { return nil }
+        return "\(path) is \(kind), which would be replaced by a regular file"
     }
 
     /// `content` in a new file beside `destination`; returns that file's path.

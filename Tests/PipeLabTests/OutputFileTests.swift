@@ -99,10 +99,11 @@ import Testing
         #expect(stat("/dev/null", &null) == 0)
         #expect(mknod(device, S_IFCHR | 0o666, null.st_rdev) == 0)
         #expect(symlink(device, link) == 0)
-        for target in [fifo, device, link] {
+        for (target, kind) in [(fifo, "a FIFO"), (device, "a device"), (link, "a device")] {
             let output = try CLI.run(["run", "--sleep", "0", "--pcap", target, "--db", "lab.sqlite"], in: directory)
             #expect(output.status == 64, "\(target): \(output.stderr)")
             #expect(output.stderr.split(separator: "\n").count == 1 && output.stderr.contains("--pcap:"), "\(output.stderr)")
+            #expect(output.stderr.contains("\(target) is \(kind), which would be replaced by a regular file"), "\(output.stderr)")
             #expect(output.stdout.isEmpty)
         }
         let report = try CLI.run(["report", "--out", link + ".md"], in: directory)
