@@ -115,16 +115,12 @@ package final class InputCheck {
         guard !sweepIDs.isEmpty else { return }
         let list: [Statement.Value] = [.text("[" + sweepIDs.map(String.init).joined(separator: ",") + "]")]
         try checkRows(of: "runs", reference: reference, where: "t.sweep_id IN (SELECT value FROM json_each(?))", list)
-        for table in ["steps", "packets"] where try hasTable(table) {
+        for table in ["steps", "packets"] where try db.hasTable(table, in: schema) {
             try db.checkStop()
             try checkRows(of: table, reference: reference, where: """
                 t.run_id IN (SELECT id FROM \(schema).runs WHERE sweep_id IN (SELECT value FROM json_each(?)))
                 """, list)
         }
-    }
-
-    private func hasTable(_ table: String) throws(StoreError) -> Bool {
-        try !db.prepare("SELECT 1 FROM \(schema).sqlite_master WHERE type = 'table' AND name = ?").bind([.text(table)]).rows { _ in true }.isEmpty
     }
 
     /// Checks the rows of `table` that meet `condition` (SQL over the row `t`, with `values` bound).
@@ -233,7 +229,7 @@ package final class InputCheck {
     /// One pass over the rows of `table` that meet `condition`: the first row that breaks a rule,
     /// and the rule, refuse the file.
     private func checkRows(of table: String, reference: Reference, where condition: String = "1", _ values: [Statement.Value] = []) throws(StoreError) {
-        guard try hasTable(table) else { return }
+        guard try db.hasTable(table, in: schema) else { return }
         let columns = reference.columns(of: table)
         // The table's CHECK constraints too, over the row's bare column names (merge copies with them off).
         let rules = RowRules.rules(for: table, columns: columns, schema: schema)

@@ -131,7 +131,7 @@ extension Store {
             let inputRuns = try db.prepare("SELECT COUNT(*) FROM input.runs").rows { $0.int(0) }.first ?? 0
             let everyRunCopied = unchanged && Int64(counts.runs) == inputRuns
             for table in Self.runChildTables {
-                guard try hasTable(table, in: "main"), try hasTable(table, in: "input") else { continue }
+                guard try db.hasTable(table, in: "main"), try db.hasTable(table, in: "input") else { continue }
                 let copied = try copyChildren(table, ofRunsAfter: lastRunBefore, offset: offset, everyRunCopied: everyRunCopied)
                 if table == "steps" { counts.steps = copied }
             }
@@ -167,7 +167,7 @@ extension Store {
         var replaced = 0
         for (id, uuid, _) in ahead {
             try db.prepare("DELETE FROM main.runs WHERE sweep_id = ?").bind([.int(id)]).run()
-            replaced += try changes()
+            replaced += db.changes
             try db.prepare("""
                 UPDATE main.sweeps SET (\(columns.joined(separator: ", "))) = (SELECT \(columns.joined(separator: ", ")) FROM input.sweeps WHERE uuid = ?1)
                 WHERE uuid = ?1
@@ -219,7 +219,7 @@ extension Store {
             SELECT \(values.joined(separator: ", ")) FROM input.\(table) source
             WHERE source.uuid NOT IN (SELECT uuid FROM main.\(table)) AND (\(condition)) ORDER BY source.id
             """).bind([scope]).run()
-        return try changes()
+        return db.changes
     }
 
     /// Copies the rows of a table keyed by run_id for the runs added in this transaction (those
@@ -234,7 +234,7 @@ extension Store {
             FROM input.\(table) source
             WHERE source.run_id + ?2 > ?1\(everyRunCopied ? "" : " AND EXISTS (SELECT 1 FROM main.runs m WHERE m.id = source.run_id + ?2)")
             """).bind([.int(lastRunBefore), .int(offset)]).run()
-        return try changes()
+        return db.changes
     }
 
     /// Columns of `table` present in this database and in the input, in this database's order:
@@ -246,13 +246,5 @@ extension Store {
 
     private func columns(of table: String, in schema: String) throws(StoreError) -> [String] {
         try db.prepare("SELECT name FROM pragma_table_info(?, ?) ORDER BY cid").bind([.text(table), .text(schema)]).rows { $0.text(0) }
-    }
-
-    private func hasTable(_ table: String, in schema: String) throws(StoreError) -> Bool {
-        try !columns(of: table, in: schema).isEmpty
-    }
-
-    private func changes() throws(StoreError) -> Int {
-        Int(try db.prepare("SELECT changes()").rows { $0.int(0) }.first ?? 0)
     }
 }

@@ -179,6 +179,11 @@ package final class Connection {
 
     package var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// Whether the database attached as `schema` (pipelab's own name: main, input) has the table `table`.
+    package func hasTable(_ table: String, in schema: String) throws(StoreError) -> Bool {
+        try !prepare("SELECT 1 FROM \(schema).sqlite_master WHERE type = 'table' AND name = ?").bind([.text(table)]).rows { _ in true }.isEmpty
+    }
+
     /// What makes `path` unwritable (the file, or its directory, where the journal goes), if anything.
     package static func unwritable(_ path: String) -> String? {
         for (what, target) in [("the file", path), ("its directory", directory(of: path))]

@@ -94,7 +94,7 @@ package enum ClientPrograms {
         case .success(let found): cacheFolder = found
         case .failure(let unavailable): return .failure(unavailable)
         }
-        let folder = cacheFolder + "/\(client.rawValue)-\(fnv1a(contents))"
+        let folder = cacheFolder + "/\(client.rawValue)-\(FNV1a.hex(contents))"
         let run: (String) -> [String] = { folder in
             client == .java ? ["java", "-cp", folder, "Client"] : [folder + "/client"]
         }
@@ -160,11 +160,5 @@ package enum ClientPrograms {
     package static func executable(named name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
-    }
-
-    private static func fnv1a(_ data: Data) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in data { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return String(hash, radix: 16)
     }
 }
