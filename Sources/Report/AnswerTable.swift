@@ -3,7 +3,7 @@ import PipeLabStore
 
 /// The answer a reader comes for, one row per transport and peer ending: what the client sees once
 /// the peer is gone (at settled sleeps), whether the default SIGPIPE disposition kills it and at
-/// which send, and where the outcome races with the sleep. Built from the cells' undisturbed run
+/// which send, and below which sleep runs end otherwise (the outcome races with the sleep there). Built from the cells' undisturbed run
 /// counts only; the report and the terminal render it.
 package struct AnswerTable {
     package struct Row: Equatable {
@@ -20,7 +20,7 @@ package struct AnswerTable {
         /// `mostly`: whether to say what the racing runs mostly do instead. Every count has its
         /// Wilson interval, also of few runs, where it is what tells how little they say.
         package func race(saying mostly: Bool) -> String {
-            guard let race else { return "no race seen" }
+            guard let race else { return "none differ" }
             return "\(race.span): \(race.differing) of \(race.runs), " + race.interval + (mostly ? ", mostly \(race.mostly)" : "")
         }
 
@@ -261,7 +261,7 @@ package struct AnswerTable {
     package func markdown(rowBudget: Int) -> String {
         var header = ["transport", "peer", "fails first"]
         if hasDefault { header.append("kills") }
-        header.append("races")
+        header.append("at shorter sleeps")
         let common = commonRaceOutcome
         return Markdown.table(header, rows.map { row in
             let cells = { (fails: String, kills: String, race: String) in

@@ -115,9 +115,9 @@ public enum MarkdownReport {
     package static func answerIntro(_ answer: AnswerTable) -> String {
         var text = "What the client sees once the peer is gone, \(answer.scope), in undisturbed runs. Fails first: the first send not written whole, and how, where SIGPIPE is ignored, caught, blocked or suppressed."
         if answer.hasDefault { text += " Kills: the send `default` SIGPIPE ends." }
-        text += " Races: runs at shorter sleeps that end otherwise"
+        text += " At shorter sleeps: runs that end otherwise"
         if let common = answer.commonRaceOutcome { text += ", mostly as \"\(common)\" unless said" }
-        return text + " (CI: Wilson 95 %)."
+        return text + " (CI: Wilson 95 %); Where it races tells which cells vary from run to run."
     }
 
     /// Combinations not run, one line per reason, written compactly over the dimensions a grid

@@ -79,7 +79,7 @@ public enum SweepSummary {
             var parts = [terse(row.fails)]
             if answer.hasDefault { parts.append("default: " + terse(row.kills)) }
             if let race = row.race {
-                parts.append("races " + race.span.replacingOccurrences(of: "below ", with: "<") + ": \(race.differing) of \(race.runs), "
+                parts.append("differs " + race.span.replacingOccurrences(of: "below ", with: "<") + ": \(race.differing) of \(race.runs), "
                              + race.interval)
             }
             let head = "  " + RunView.pad(label, labelWidth) + "  "

@@ -46,7 +46,7 @@ import Testing
         let header = lines[1..<answer].filter { !$0.isEmpty }
         #expect(header.count <= Self.header, "a header of \(header.count) lines")
         #expect(!header.contains { $0.hasPrefix("#") || $0.hasPrefix("|") || $0.hasPrefix("!") })
-        let table = try #require(lines.firstIndex { $0.hasPrefix("| transport | peer | fails first | kills | races |") })
+        let table = try #require(lines.firstIndex { $0.hasPrefix("| transport | peer | fails first | kills | at shorter sleeps |") })
         let intro = lines[(answer + 1)..<table].joined()
         #expect(intro.count <= Self.intro, "\(intro.count) characters before the answer table")
         #expect(!lines[(answer + 1)..<table].contains { $0.hasPrefix("#") || $0.hasPrefix("!") || $0.hasPrefix("|") })

@@ -34,9 +34,9 @@ import Testing
         // Every race count carries its Wilson interval, as the report's answer table does.
         let answer = lines.drop { !$0.hasPrefix("what the client sees") }.dropFirst().prefix { $0.hasPrefix("  ") }
             .joined(separator: " ").split(separator: " ").joined(separator: " ")
-        let races = answer.matches(of: /races [^:]+: \d+ of \d+/).count
+        let races = answer.matches(of: /differs [^:]+: \d+ of \d+/).count
         #expect(races > 0, "no race counted in the built-in grid:\n\(answer)")
-        #expect(answer.matches(of: /races [^:]+: \d+ of \d+, CI \d+–\d+ %/).count == races, "\(answer)")
+        #expect(answer.matches(of: /differs [^:]+: \d+ of \d+, CI \d+–\d+ %/).count == races, "\(answer)")
         // One line per reason a combination cannot exist, each reason once.
         #expect(lines.filter { $0.contains("MSG_NOSIGNAL is a send(2) flag") }.count == 1)
         #expect(lines.last == "next: pipelab report 1 --out report.md")
