@@ -17,7 +17,9 @@ import PipeLabKernel
 /// - `h3,4` at the end: sends no segment carried while the run lasted (Nagle held them).
 ///
 /// Our segments are placed when they reach the peer (half a round trip after leaving), the peer's
-/// when they reach us (a dropped one: when it left). nil for a run without packets.
+/// when they reach us (a dropped one: when it would have, half a round trip after it left, so that
+/// runs whose dropped RST would have come before the last send are told apart from the others).
+/// nil for a run without packets.
 extension RunEvidence {
     public var linkFate: String? {
         guard captured else { return nil }
@@ -37,9 +39,10 @@ extension RunEvidence {
             : disturbances.contains { $0.reason == .segmentLost } ? lostBeforeSleepEnds : []
         told += named.filter { lost in !told.contains { $0.0 == lost } }.map { ($0, lostName($0)) }
         for (packet, text) in told {
-            // Our data counts when it reaches the peer; the rest as captured.
-            let at = packet.direction == .clientToPeer && packet.length > 0 ? packet.tNs &+ scenario.rttNs / 2 : packet.tNs
-            facts.append((at, text))
+            // Our data counts when it reaches the peer, and the peer's packets the link dropped when
+            // they would have reached us (as the explanations weigh them); the rest as captured.
+            let delayed = packet.direction == .clientToPeer ? packet.length > 0 : packet.lost
+            facts.append((delayed ? packet.tNs &+ scenario.rttNs / 2 : packet.tNs, text))
         }
         // Stable: facts at one instant keep the order above.
         let ordered = facts.enumerated().sorted { ($0.element.tNs, $0.offset) < ($1.element.tNs, $1.offset) }.map(\.element)
