@@ -24,8 +24,9 @@ struct CompareCommand: ParsableCommand {
         case markdown, json
     }
 
-    @Argument(help: "Sweep A: id, name, UUID prefix, latest, or group:UUIDPREFIX (a shard stands for its whole group).") var a: String
-    @Argument(help: "Sweep B.") var b: String
+    @Argument(help: ArgumentHelp("Sweep A: id, name, UUID prefix, latest, or group:UUIDPREFIX (a shard stands for its whole group).",
+                                 valueName: "sweep-a")) var a: String
+    @Argument(help: ArgumentHelp("Sweep B.", valueName: "sweep-b")) var b: String
     @Option(help: "Output format.") var format: Format = .markdown
     @Option(help: "Write the comparison here instead of standard output.") var out: String?
     @OptionGroup var database: DatabaseOption

@@ -32,6 +32,10 @@ do {
         Pipelab.exit(withError: error)  // --help, --version
     }
     let message = Pipelab.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+    // The root takes no words of its own: a first word that names no command is the problem.
+    if code == .validationFailure, let unknown = UnknownCommand.message(arguments) {
+        fail(unknown, code: 64)
+    }
     // The parser's own messages name the problem; the command's help is what is accepted.
     let command = arguments.first { word in Pipelab.configuration.subcommands.contains { $0.configuration.commandName == word } }
     let help = "what `pipelab\(command.map { " " + $0 } ?? "") --help` lists"

@@ -125,7 +125,13 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         BadInput(arguments: ["report"], problem: "no pipelab database at pipelab.sqlite", accepted: "accepted: a database that `pipelab sweep` made here"),
         BadInput(arguments: ["report"], problem: "is not a SQLite database", accepted: "left unchanged", status: 65, fixture: .notADatabase),
         BadInput(arguments: ["report", "--db", "file:pipelab.sqlite"], problem: "looks like a SQLite URI", fixture: .database),
-        BadInput(arguments: ["compare", "1"], problem: "Missing expected argument '<b>'", accepted: "pipelab compare --help"),
+        BadInput(arguments: ["compare", "1"], problem: "Missing expected argument '<sweep-b>'", accepted: "pipelab compare --help"),
+        // A first word that names no command: the nearest command, one or two edits away (a swap is one), is offered.
+        BadInput(arguments: ["reprot", "latest"], problem: "'reprot' is not a command of pipelab. Did you mean 'report'?",
+                 accepted: "Accepted: run, sweep, sweeps, report, compare, merge, migrate"),
+        BadInput(arguments: ["merg", "--db", "x.sqlite"], problem: "'merg' is not a command of pipelab. Did you mean 'merge'?",
+                 accepted: "Accepted: run, sweep, sweeps, report, compare, merge, migrate"),
+        BadInput(arguments: ["frobnicate"], problem: "'frobnicate' is not a command of pipelab. Accepted: run,", accepted: "merge, migrate"),
         BadInput(arguments: ["compare", "1", "nosuch"], problem: "no sweep 'nosuch'", accepted: "`pipelab sweeps` lists them", fixture: .database),
         BadInput(arguments: ["migrate"], problem: "is not a SQLite database", accepted: "left unchanged", status: 65, fixture: .notADatabase),
         BadInput(arguments: ["migrate", "extra"], problem: "Unexpected argument 'extra'", accepted: "pipelab migrate --help"),
@@ -134,7 +140,6 @@ struct BadInput: Sendable, CustomTestStringConvertible {
                  accepted: "accepted: a database that `pipelab sweep --db missing.sqlite` made"),
         BadInput(arguments: ["sweeps"], problem: "no pipelab database at missing.sqlite", accepted: "accepted: a database that `pipelab sweep` made with this PIPELAB_DB",
                  environment: ["PIPELAB_DB": "missing.sqlite"]),
-        BadInput(arguments: ["frobnicate"], problem: "Unexpected argument 'frobnicate'", accepted: "pipelab --help"),
         // the hidden worker mode, run by hand
         BadInput(arguments: ["worker"], problem: "worker is pipelab's internal mode"),
         BadInput(arguments: ["worker", "--recorder", "1"], problem: "--recorder 1 is not this process's parent", accepted: "not by hand"),
@@ -222,3 +227,4 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         return directory.appendingPathComponent("pipelab.sqlite")
     }
 }
+
