@@ -23,7 +23,8 @@ public enum SweepSummary {
             lines += TerminalMatrix.legend(laidOut, marks: marks)
             lines.append("")
         }
-        lines += TextWrap.parts(ran(cells, sweep: sweep), separator: " × ", width: width - 4)
+        let ran = ran(cells, sweep: sweep)
+        lines += TextWrap.parts(ran.parts, separator: ran.separator, width: width - 4)
             .enumerated().map { ($0.offset == 0 ? "ran " : "    ") + $0.element }
         let answer = AnswerTable(cells)
         if !answer.rows.isEmpty {
@@ -58,15 +59,21 @@ public enum SweepSummary {
 
     /// `1380 cells`, `4 transport`, …, `3 repeats each`: the parts of the line saying what ran,
     /// each dimension that varies with its count of values.
-    package static func ran(_ cells: [CellSignature], sweep: SweepRecord) -> [String] {
+    /// Joined by ` × ` where the cells are every combination of the values, else by `, `: a grid
+    /// whose combinations cannot all exist (or that runs some values only with others) is no product.
+    package static func ran(_ cells: [CellSignature], sweep: SweepRecord) -> (parts: [String], separator: String) {
         let scenarios = uniqued(cells.map(\.scenario))
-        let varying = Axes.varying(Dimensions.all, in: scenarios).map { dimension in
-            "\(Set(scenarios.map(dimension.value(of:))).count) \(dimension.name)"
+        let counts = Axes.varying(Dimensions.all, in: scenarios).map { dimension in
+            (count: Set(scenarios.map(dimension.value(of:))).count, name: dimension.name)
         }
+        let varying = counts.map { "\($0.count) \($0.name)" }
+        let product = counts.reduce(1) { $0.multipliedReportingOverflow(by: $1.count).partialValue }
+        let whole = product == scenarios.count
         let repeats = cells.map(\.cellRuns).max() ?? 0
-        var parts = varying.isEmpty ? ["1 cell"] : ["\(scenarios.count) cells: " + varying[0]] + varying.dropFirst()
+        var parts = varying.isEmpty ? ["1 cell"]
+            : ["\(scenarios.count) cells" + (whole ? ": " : ", not every combination of ") + varying[0]] + varying.dropFirst()
         parts[parts.count - 1] += ", up to \(Plural.count(repeats, "repeat")) each"
-        return parts
+        return (parts, whole ? " × " : ", ")
     }
 
     /// One line per row (rows that read alike for several transports merged), wrapped at `width`.
@@ -74,17 +81,20 @@ public enum SweepSummary {
         let labels = answer.rows.map { $0.transports.map(\.rawValue).joined(separator: ",") + " " + $0.peer.rawValue }
         let labelWidth = labels.map(\.count).max() ?? 0
         return zip(labels, answer.rows).flatMap { label, row -> [String] in
-            // Terse for a terminal line: `#3` for send #3, `<10ms` for below 10ms.
+            // Terse for a terminal line: `#3` for send #3, `<10ms` for below 10ms, `42/54` runs.
             let terse = { (text: String) in text.replacingOccurrences(of: "send #", with: "#") }
             var parts = [terse(row.fails)]
             if answer.hasDefault { parts.append("default: " + terse(row.kills)) }
             if let race = row.race {
-                parts.append("differs " + race.span.replacingOccurrences(of: "below ", with: "<") + ": \(race.differing) of \(race.runs), "
+                parts.append("differs " + race.span.replacingOccurrences(of: "below ", with: "<") + ": \(race.differing)/\(race.runs), "
                              + race.interval)
             }
             let head = "  " + RunView.pad(label, labelWidth) + "  "
             // Wrapped between words, so that a long part breaks too.
-            let words = parts.joined(separator: " · ").split(separator: " ").map(String.init)
+            // A `%` stays with its number: no line starts with one.
+            let words = parts.joined(separator: " · ").split(separator: " ").map(String.init).reduce(into: [String]()) { words, word in
+                if word == "%", let last = words.indices.last { words[last] += " %" } else { words.append(word) }
+            }
             return TextWrap.parts(words, separator: " ", width: width - head.count).enumerated().map {
                 ($0.offset == 0 ? head : String(repeating: " ", count: head.count)) + $0.element
             }
