@@ -154,10 +154,11 @@ public enum Explainer {
         return okSentence(write, number: number, evidence: e, state: state, call: call)
     }
 
-    /// An EPIPE the kernel computed, whatever the disposition then made of its SIGPIPE.
+    /// An EPIPE the kernel computed, whatever the disposition then made of its SIGPIPE (the report's
+    /// Why says once what each disposition makes of it).
     package static func meetsEPIPE(number: Int, evidence e: Told, errorReported: Bool) -> String {
         let call = e.scenario.transport.isSocket ? "send" : "write"
-        return "\(call) #\(number) meets EPIPE (with SIGPIPE, unless MSG_NOSIGNAL): " + errnoCause("EPIPE", number: number, evidence: e, errorReported: errorReported)
+        return "\(call) #\(number) meets EPIPE: " + errnoCause("EPIPE", number: number, evidence: e, errorReported: errorReported)
     }
 
     package static func okSentence(_ write: Step, number: Int, evidence e: Told, state: String, call: String) -> String {
