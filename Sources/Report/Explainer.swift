@@ -91,11 +91,11 @@ public enum Explainer {
         switch e.scenario.peer {
         case .close, .closeUnread, .linger0:
             let linger = e.scenario.peer == .linger0 ? " (SO_LINGER changes nothing on a Unix socket)" : ""
-            return "A Unix stream socket has no FIN or RST: both ends live in one kernel. The peer \(read); then it closed its end\(linger); unix_release_sock() marked our socket as shut down in both directions, so unix_stream_sendmsg() refuses the next write with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given.\(unreadNote)"
+            return "A Unix stream socket has no FIN or RST: both ends live in one kernel. The peer \(read); then it closed its end\(linger); unix_release_sock() marked our socket as shut down in both directions, so unix_stream_sendmsg() refuses the next write with EPIPE.\(unreadNote)"
         case .shutdownWrite:
             return "The peer \(read); then it called shutdown(SHUT_WR): that ends only its own direction. It never reads again, so our data queues, unread, until the buffers are full; then a blocking send waits for space that never comes."
         case .shutdownReadWrite:
-            return "The peer \(read); then it called shutdown(SHUT_RDWR): that ends its receiving direction too, which unix_shutdown() passes on by marking our socket shut down for sending, so unix_stream_sendmsg() refuses the next write with EPIPE, raising SIGPIPE unless MSG_NOSIGNAL is given."
+            return "The peer \(read); then it called shutdown(SHUT_RDWR): that ends its receiving direction too, which unix_shutdown() passes on by marking our socket shut down for sending, so unix_stream_sendmsg() refuses the next write with EPIPE."
         }
     }
 
