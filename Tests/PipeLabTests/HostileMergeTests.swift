@@ -19,6 +19,13 @@ import Testing
         return (directory, input)
     }
 
+    /// An output that holds one run already (`pipelab run`), for an input to be merged into.
+    static func output(in directory: URL) throws -> String {
+        let out = directory.appendingPathComponent("out.sqlite").path
+        #expect(try CLI.run(["run", "--transport", "unix", "--sleep", "0", "--db", out]).status == 0)
+        return out
+    }
+
     static func craft(_ path: String, _ sql: String) throws {
         let shell = try CLIShell.sqlite3(path, sql)
         #expect(shell.status == 0, "\(sql): \(shell.stderr)")
@@ -28,8 +35,7 @@ import Testing
     /// none runs, the input is unchanged, and the output gets the input's sweep as it was.
     @Test func triggersInTheInputNeverRun() throws {
         let (directory, input) = try Self.genuine()
-        let out = directory.appendingPathComponent("out.sqlite").path
-        #expect(try CLI.run(["run", "--transport", "unix", "--sleep", "0", "--db", out]).status == 0)
+        let out = try Self.output(in: directory)
         var sql = ""
         for table in InputCheck.tables {
             for event in ["INSERT", "UPDATE", "DELETE"] {
@@ -107,8 +113,7 @@ import Testing
     @Test func intoAnExistingOutputACraftedInputIsRefusedAfterTheOnesBefore() throws {
         let (directory, input) = try Self.genuine()
         try Self.craft(input, "UPDATE steps SET seq = seq + 100000 WHERE run_id = 1 AND seq = 1;")
-        let out = directory.appendingPathComponent("out.sqlite").path
-        #expect(try CLI.run(["run", "--transport", "unix", "--sleep", "0", "--db", out]).status == 0)
+        let out = try Self.output(in: directory)
         let good = directory.appendingPathComponent("good.sqlite").path
         #expect(try CLI.run(["run", "--transport", "pipe", "--sleep", "0", "--db", good]).status == 0)
         let merged = try CLI.run(["merge", "--db", out, good, input])
@@ -121,8 +126,7 @@ import Testing
     /// with one line, and keeps what it had: no offset places the input's runs after it.
     @Test func anOutputWhoseIdsLeaveNoRoomIsRefused() throws {
         let (directory, input) = try Self.genuine()
-        let out = directory.appendingPathComponent("out.sqlite").path
-        #expect(try CLI.run(["run", "--transport", "unix", "--sleep", "0", "--db", out]).status == 0)
+        let out = try Self.output(in: directory)
         try Self.craft(out, "UPDATE steps SET run_id = 9223372036854775807; UPDATE runs SET id = 9223372036854775807;")
         let merged = try CLI.run(["merge", "--db", out, input])
         #expect(merged.status == 65 && !merged.signaled, "\(merged.stderr)")
@@ -142,8 +146,7 @@ import Testing
     /// A host row that shares a UUID with the output's host but not its facts is not re-attributed.
     @Test func aHostWithOtherFactsIsRefused() throws {
         let (directory, input) = try Self.genuine()
-        let out = directory.appendingPathComponent("out.sqlite").path
-        #expect(try CLI.run(["run", "--transport", "unix", "--sleep", "0", "--db", out]).status == 0)
+        let out = try Self.output(in: directory)
         try Self.craft(input, "UPDATE hosts SET hostname = 'elsewhere';")
         let merged = try CLI.run(["merge", "--db", out, input])
         #expect(merged.status == 65 && merged.stderr.contains("with other facts"), "\(merged.stderr)")
