@@ -313,8 +313,8 @@ public enum MarkdownReport {
         var out = "The machine disturbed \(Plural.count(data.disturbed.count, "run")): " + Plural.list(counted) + ". They are kept (`runs.disturbance` = 'cpu', `runs.peer_late` = 1, view `disturbed_runs`) and left out of the verdicts and explanations above; runs the emulated link decided (`disturbance` = 'link') are the experiment and counted.\n\n"
         out += "\"Peer late by\" is how long after send #2 began the peer began to end the connection.\n\n"
         out += Markdown.table(["cell", "repeat", "signature", "why", "slept", "peer late by"], shown.map { run in
-            let s = run.scenario
-            return [Markdown.text("\(s.transport.rawValue) \(s.peer.rawValue) \(s.sigpipe.rawValue) \(DurationText.format(s.sleepNs)) ×\(s.sends) \(SizeText.label(s.payloadBytes))"),
+            // The whole cell (probe, interval, network where not at their defaults), as compare names it.
+            return [Markdown.text(run.scenario.label),
                     String(run.repeatIndex), Markdown.code(SignatureText.compact(run.signature)), run.reason.map { Markdown.code($0.rawValue) } ?? "",
                     display(run.sleptNs),
                     run.reason != .peerLate ? "" : run.peerEndAfterSend2Ns.map(DurationDisplay.format) ?? "never"]

@@ -33,7 +33,8 @@ import Testing
         #expect(report.status == 0)
         let disturbed = report.stdout.components(separatedBy: "## Runs the machine disturbed").last ?? ""
         let lateSignature = try sqlite(db, "SELECT signature FROM runs WHERE repeat_index = 0;").trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(disturbed.contains("| 0 | `\(lateSignature)` | `peer-late` |"))
+        // The row names its whole cell, as compare does.
+        #expect(disturbed.contains("| tcp4/close/ignore/10ms/3/5 | 0 | `\(lateSignature)` | `peer-late` |"), "\(disturbed)")
         #expect(report.stdout.contains("0 racing"))
         // `pipelab run` says so too.
         let run = try CLI.run(["run", "--sleep", "10ms"], environment: ["PIPELAB_TEST_PEER_DELAY": "60ms"])
