@@ -46,7 +46,9 @@ public struct ClientReport: Sendable, Equatable {
             guard line.hasPrefix("{"),
                   let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let number = object["send"] as? Int, let ok = object["ok"] as? Bool else { return nil }
-            return Send(number: number, ok: ok, error: ok ? nil : Self.describe(object), errno: (object["errno"] as? Int).flatMap { Int(exactly: $0.magnitude) },
+            // A printed errno without a magnitude (Int.min) is none.
+            let errno = (object["errno"] as? Int).flatMap { Int(exactly: $0.magnitude) }
+            return Send(number: number, ok: ok, error: ok ? nil : Self.describe(object), errno: errno,
                         code: object["code"] as? String)
         }
     }

@@ -3,8 +3,8 @@ import PipeLabStore
 
 /// The answer a reader comes for, one row per transport and peer ending: what the client sees once
 /// the peer is gone (at settled sleeps), whether the default SIGPIPE disposition kills it and at
-/// which send, and below which sleep runs end otherwise (the outcome races with the sleep there). Built from the cells' undisturbed run
-/// counts only; the report and the terminal render it.
+/// which send, and below which sleep runs end otherwise (the outcome races with the sleep there).
+/// Built from the cells' undisturbed run counts only; the report and the terminal render it.
 package struct AnswerTable {
     package struct Row: Equatable {
         /// Transports whose rows read alike, merged (their race counts pooled).

@@ -117,10 +117,11 @@ extension Store {
             let lastRunBefore = try db.prepare("SELECT COALESCE(MAX(id), 0) FROM main.runs").rows { $0.int(0) }.first ?? 0
             // A run copied keeps its place: its id here is its id there plus one offset, above every
             // run here, so its steps and packets follow it by arithmetic, not by a look-up of its UUID.
-            let ids = try db.prepare("SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM input.runs").rows { ($0.int(0), $0.int(1)) }.first ?? (0, 0)
+            let ids = try db.prepare("SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM input.runs")
+                .rows { ($0.int(0), $0.int(1)) }.first ?? (0, 0)
             guard let offset = Self.runOffset(after: lastRunBefore, placing: ids.0...max(ids.0, ids.1)) else {
-                throw StoreError(.notADatabase, "\(path): its runs (ids \(ids.0) to \(ids.1)) cannot follow \(db.path)'s (up to id \(lastRunBefore)) "
-                                 + "within SQLite's 64-bit ids; pipelab writes ids from 1; nothing was merged")
+                throw StoreError(.notADatabase, "\(path): its runs (ids \(ids.0) to \(ids.1)) cannot follow \(db.path)'s "
+                                 + "(up to id \(lastRunBefore)) within SQLite's 64-bit ids; pipelab writes ids from 1; nothing was merged")
             }
             let sweepOfRun = "(SELECT m.id FROM main.sweeps m JOIN input.sweeps i ON i.uuid = m.uuid WHERE i.id = source.sweep_id)"
             // Only into the sweeps added or updated now: a sweep here that the input holds no
